@@ -1,0 +1,7 @@
+"""``python -m rotui``."""
+
+import sys
+
+from rotui.cli import main
+
+sys.exit(main())

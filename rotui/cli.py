@@ -1,0 +1,450 @@
+"""The command line: ``rotui status | validate | check | key | init | demo``.
+
+Exit codes everywhere: 0 ok, 1 a check failed, 2 usage or configuration error. ``--json`` puts
+one JSON document on stdout; messages and errors go to stderr. Heavy imports (httpx, keyring,
+Textual) happen inside the commands that need them, so ``rotui status`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from rotui import __version__
+from rotui.core.errors import ConfigError, RotuiError, UsageError
+from rotui.core.model import Config, ManagedKey, key_age
+from rotui.paths import Paths
+
+if TYPE_CHECKING:
+    from rotui.core.anthropic import AnthropicClient
+    from rotui.core.secret import SecretStore
+    from rotui.core.validation import ValidationRun
+
+
+@dataclass
+class Context:
+    """What a command runs against: the demo and tests pass their own dirs, keyring and clock."""
+
+    paths: Paths
+    config_arg: str | None = None
+    config: Config | None = None
+    store: SecretStore | None = None
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    clock: Callable[[], dt.datetime] = field(default_factory=lambda: _utcnow)
+
+    def load_config(self) -> Config:
+        if self.config is None:
+            from rotui.config import ConfigFileNotFound, load_config, resolve_config_path
+
+            path, origin = resolve_config_path(self.config_arg, self.environ)
+            try:
+                self.config = load_config(path)
+            except ConfigFileNotFound:
+                raise ConfigError(
+                    "no configuration found",
+                    f"looked for {path} ({origin}). Create one with `rotui init`, or try the "
+                    "built-in demo with `rotui demo`",
+                ) from None
+        return self.config
+
+    def secret_store(self) -> SecretStore:
+        if self.store is None:
+            from rotui.core.secret import SecretStore
+
+            self.store = SecretStore(environ=self.environ)
+        return self.store
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stderr)
+
+    def out(self, text: str) -> None:
+        print(text, file=self.stdout)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rotui",
+        description="Rotate, revoke and troubleshoot API keys (Anthropic first).",
+    )
+    parser.add_argument("--version", action="version", version=f"rotui {__version__}")
+    parser.add_argument(
+        "--config", metavar="PATH", help="configuration file (default: $ROTUI_CONFIG, then the user config dir)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("status", help="age, freshness and last validation of every key (no network)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+    p = sub.add_parser("validate", help="check keys against the API and store the results")
+    p.add_argument("names", nargs="*", metavar="NAME", help="keys to validate (default: all)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--ping", action="store_true", help="send a 1-token message (billed) instead of listing models")
+
+    p = sub.add_parser("check", help="for cron: exit 1 when a key is overdue or failed its last validation")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+    p = sub.add_parser("key", help="store or remove a key in the keyring")
+    keysub = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    k = keysub.add_parser("set", help="read a key from stdin (hidden on a terminal) and store it")
+    k.add_argument("name", nargs="?", metavar="NAME")
+    k.add_argument("--admin", action="store_true", help="store the Admin API key (settings.admin_key = \"keyring\")")
+    k = keysub.add_parser("delete", help="remove a key from the keyring")
+    k.add_argument("name", nargs="?", metavar="NAME")
+    k.add_argument("--admin", action="store_true", help="remove the stored Admin API key")
+
+    sub.add_parser("init", help="write a commented starter configuration (mode 0600)")
+
+    p = sub.add_parser("demo", help="run on the built-in demo inventory and a simulated API on loopback")
+    p.add_argument("--headless", action="store_true", help="print status and validation instead of the dashboard")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context(paths=Paths.default(), config_arg=args.config)
+    return run(args, ctx, parser)
+
+
+def run(args: argparse.Namespace, ctx: Context, parser: argparse.ArgumentParser | None = None) -> int:
+    """Run one command, turning every expected failure into a message and an exit code."""
+    commands: dict[str, Callable[[argparse.Namespace, Context], int]] = {
+        "status": cmd_status,
+        "validate": cmd_validate,
+        "check": cmd_check,
+        "key": cmd_key,
+        "init": cmd_init,
+        "demo": cmd_demo,
+    }
+    if not args.command:
+        (parser or build_parser()).print_help(ctx.stdout)
+        return 0
+    try:
+        return commands[args.command](args, ctx)
+    except RotuiError as exc:
+        ctx.say(f"rotui: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        ctx.say("rotui: interrupted")
+        return 130
+    except Exception as exc:  # last resort: a message and a redacted log, never a traceback
+        return _internal_error(exc, ctx)
+
+
+def _internal_error(exc: BaseException, ctx: Context) -> int:
+    from rotui.core.secret import redact
+    from rotui.paths import atomic_write
+
+    stamp = ctx.clock().strftime("%Y%m%dT%H%M%SZ")
+    where = ctx.paths.log_dir / f"crash-{stamp}.log"
+    text = redact("".join(traceback.format_exception(exc)))
+    try:
+        atomic_write(where, text.encode())
+        detail = f"details in {where}"
+    except RotuiError:
+        detail = "and the crash log could not be written"
+    ctx.say(f"rotui: internal error ({type(exc).__name__}); {detail}. Please report it.")
+    return 70
+
+
+def _status_rows(config: Config, ctx: Context) -> list[dict[str, Any]]:
+    from rotui.state import StateStore, result_summary
+
+    snap = StateStore(ctx.paths.state_dir).load()
+    for warning in snap.warnings:
+        ctx.say(f"rotui: warning: {warning}")
+    today = ctx.clock().date()
+    rows = []
+    for key in config.keys:
+        remote = snap.remote.get(key.name)
+        age = key_age(key, config.settings, today, remote.created_at if remote else None)
+        rows.append(
+            {
+                "name": key.name,
+                "environment": key.environment,
+                "workspace": key.workspace,
+                "created": (remote.created_at if remote and remote.created_at else key.created).isoformat()
+                if (remote and remote.created_at) or key.created
+                else None,
+                "age_days": age.age_days,
+                "due": age.due.isoformat() if age.due else None,
+                "due_in_days": age.due_in_days,
+                "freshness": str(age.freshness),
+                "last_validation": result_summary(snap.results.get(key.name)),
+                "consumers": len(key.consumers),
+            }
+        )
+    return rows
+
+
+def _ago(iso: str, now: dt.datetime) -> str:
+    seconds = max((now - dt.datetime.fromisoformat(iso)).total_seconds(), 0)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return "just now"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+FRESHNESS_WORDS = {"fresh": "fresh", "due_soon": "due soon", "overdue": "OVERDUE", "unknown": "unknown"}
+
+
+def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    config = ctx.load_config()
+    rows = _status_rows(config, ctx)
+    if args.json:
+        ctx.out(json.dumps({"generated_at": ctx.clock().isoformat(), "keys": rows}, indent=2))
+        return 0
+    if not rows:
+        ctx.say("rotui: no keys configured yet; add a [[keys]] table to the configuration")
+        return 0
+    now = ctx.clock()
+    table = []
+    for row in rows:
+        last = row["last_validation"]
+        table.append(
+            [
+                row["name"],
+                row["environment"] or "-",
+                row["workspace"],
+                "?" if row["age_days"] is None else f"{row['age_days']}d",
+                "?" if row["due_in_days"] is None else f"{row['due_in_days']}d",
+                FRESHNESS_WORDS[row["freshness"]],
+                f"{last['status']} {_ago(last['checked_at'], now)}" if last else "never",
+                str(row["consumers"]),
+            ]
+        )
+    ctx.out(
+        _table(
+            ["NAME", "ENV", "WORKSPACE", "AGE", "DUE IN", "FRESHNESS", "LAST CHECK", "CONSUMERS"],
+            table,
+        )
+    )
+    return 0
+
+
+def _selected_keys(config: Config, names: Sequence[str]) -> list[ManagedKey]:
+    if not names:
+        return list(config.keys)
+    known = {k.name for k in config.keys}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown key {unknown[0]!r}",
+            "configured keys: " + (", ".join(sorted(known)) or "none"),
+        )
+    return [k for k in config.keys if k.name in names]
+
+
+def make_client(config: Config, ctx: Context, transport: Any = None) -> tuple[Any, AnthropicClient]:
+    """One shared httpx client per run, bounded by ``max_concurrency``."""
+    import httpx
+
+    from rotui.core.anthropic import AnthropicClient
+
+    settings = config.settings
+    limits = httpx.Limits(max_connections=max(settings.max_concurrency * 2, 10))
+    http = httpx.AsyncClient(transport=transport, limits=limits, trust_env=True)
+    client = AnthropicClient(
+        http,
+        api_version=settings.api_version,
+        max_concurrency=settings.max_concurrency,
+        timeout=settings.timeout_seconds,
+        clock=ctx.clock,
+    )
+    return http, client
+
+
+def base_url_for(key: ManagedKey, environ: Mapping[str, str]) -> str:
+    """The key's ``base_url``, else ``$ANTHROPIC_BASE_URL``, else the public API."""
+    from rotui.core.model import DEFAULT_BASE_URL
+
+    if key.base_url:
+        return key.base_url
+    from_env = environ.get("ANTHROPIC_BASE_URL", "").strip()
+    if not from_env:
+        return DEFAULT_BASE_URL
+    if not from_env.startswith(("http://", "https://")):
+        raise UsageError(
+            "ANTHROPIC_BASE_URL is not a URL",
+            "it must start with http:// or https://; unset it to use " + DEFAULT_BASE_URL,
+        )
+    return from_env.rstrip("/")
+
+
+async def validate_and_record(config: Config, keys: Sequence[ManagedKey], ctx: Context, ping: bool) -> ValidationRun:
+    from rotui.core.model import ValidationMode
+    from rotui.core.validation import validate_keys
+    from rotui.state import StateStore
+
+    keys = [dataclasses.replace(k, base_url=base_url_for(k, ctx.environ)) for k in keys]
+    http, client = make_client(config, ctx)
+    async with http:
+        run = await validate_keys(
+            keys,
+            config.settings,
+            ctx.secret_store(),
+            client,
+            mode=ValidationMode.PING if ping else None,
+        )
+    StateStore(ctx.paths.state_dir).record(run.results, run.remote)
+    return run
+
+
+def cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
+    config = ctx.load_config()
+    keys = _selected_keys(config, args.names)
+    if not keys:
+        ctx.say("rotui: no keys configured; nothing to validate")
+        return 0
+    run = asyncio.run(validate_and_record(config, keys, ctx, args.ping))
+    for warning in run.warnings:
+        ctx.say(f"rotui: warning: {warning}")
+    _report_keyring_trouble(run, ctx)
+    if args.json:
+        document = {
+            "all_valid": run.all_valid,
+            "results": [
+                {**r.to_dict(), "remote": run.remote[r.key].to_dict() if r.key in run.remote else None}
+                for r in run.results
+            ],
+        }
+        ctx.out(json.dumps(document, indent=2))
+    else:
+        rows = [
+            [
+                r.key,
+                str(r.status),
+                str(r.http_status or "-"),
+                f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-",
+                r.hint or "-",
+                (r.message or "")[:80],
+            ]
+            for r in run.results
+        ]
+        ctx.out(_table(["NAME", "STATUS", "HTTP", "LATENCY", "KEY", "DETAIL"], rows))
+    return 0 if run.all_valid else 1
+
+
+def _report_keyring_trouble(run: ValidationRun, ctx: Context) -> None:
+    """Say once, not per key, when the keyring itself is the problem."""
+    messages = {r.message for r in run.results if r.message.startswith(("keyring unavailable", "the keyring did not answer"))}
+    for message in sorted(messages):
+        ctx.say(f"rotui: {message}")
+
+
+def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    config = ctx.load_config()
+    rows = _status_rows(config, ctx)
+    problems = []
+    for row in rows:
+        last = row["last_validation"]
+        if row["freshness"] == "overdue":
+            problems.append({"name": row["name"], "problem": "overdue", "detail": f"due {row['due']}"})
+        if last and last["status"] != "valid":
+            problems.append(
+                {"name": row["name"], "problem": "failed_validation", "detail": last["status"]}
+            )
+    if args.json:
+        ctx.out(json.dumps({"ok": not problems, "checked": len(rows), "problems": problems}, indent=2))
+    elif problems:
+        for p in problems:
+            ctx.out(f"{p['name']}: {p['problem'].replace('_', ' ')} ({p['detail']})")
+    else:
+        ctx.out(f"ok: {len(rows)} keys, none overdue, none failing")
+    return 1 if problems else 0
+
+
+def _read_secret_input(ctx: Context, prompt: str) -> str:
+    if ctx.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt, stream=ctx.stderr)
+    data = ctx.stdin.read(65536)
+    return data
+
+
+def cmd_key(args: argparse.Namespace, ctx: Context) -> int:
+    from rotui.core.secret import check_admin_key, check_api_key
+    from rotui.core.validation import ADMIN_USERNAME
+
+    if args.admin == bool(args.name):
+        raise UsageError("name a key or pass --admin", "e.g. `rotui key set ANTHROPIC_API_KEY`")
+    store = ctx.secret_store()
+    if args.admin:
+        username, label = ADMIN_USERNAME, "the Admin API key"
+    else:
+        config = ctx.load_config()
+        key = config.key(args.name)
+        if key is None:
+            raise UsageError(
+                f"unknown key {args.name!r}",
+                "add it to the configuration first; configured keys: "
+                + (", ".join(k.name for k in config.keys) or "none"),
+            )
+        username, label = key.name, key.name
+        if args.key_command == "set" and key.source != "keyring":
+            ctx.say(
+                f"rotui: warning: {key.name} is read from {key.source.split(':')[0]}:, not the "
+                "keyring; the stored value will only be used if you set source = \"keyring\""
+            )
+    if args.key_command == "delete":
+        if store.delete_keyring(username):
+            ctx.say(f"rotui: removed {label} from the keyring")
+            return 0
+        ctx.say(f"rotui: {label} was not in the keyring")
+        return 1
+    raw = _read_secret_input(ctx, f"Paste {label} (input hidden): ")
+    if args.admin:
+        secret = check_admin_key(raw)
+    else:
+        checked = check_api_key(raw)
+        for warning in checked.warnings:
+            ctx.say(f"rotui: warning: {warning}")
+        secret = checked.secret
+    store.set_keyring(username, secret)
+    ctx.say(f"rotui: stored {secret.hint} as {label} in the keyring")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
+    from rotui.config import resolve_config_path, write_starter_config
+
+    path, _origin = resolve_config_path(ctx.config_arg, ctx.environ)
+    write_starter_config(path)
+    ctx.say(f"rotui: wrote {path} (mode 0600); edit it, then `rotui key set NAME` and `rotui validate`")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
+    from rotui.demo import run_demo
+
+    return run_demo(ctx, headless=args.headless)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,711 @@
+"""Load and validate rotui's TOML configuration so every later step can trust its shape."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+import re
+import shlex
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from rotui.core.errors import ConfigError
+from rotui.core.model import (
+    API_VERSIONS,
+    Config,
+    Consumer,
+    ConsumerKind,
+    ManagedKey,
+    Settings,
+    ValidationMode,
+)
+
+__all__ = [
+    "STARTER_CONFIG",
+    "ConfigFileNotFound",
+    "default_config_path",
+    "load_config",
+    "parse_config",
+    "parse_source",
+    "resolve_config_path",
+    "write_starter_config",
+]
+
+CONFIG_FILENAME = "rotui.toml"
+ENV_VAR = "ROTUI_CONFIG"
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_NAME_LENGTH = 128
+
+TOP_LEVEL_FIELDS = ("settings", "keymap", "keys")
+SETTINGS_FIELDS = (
+    "cadence_days",
+    "warn_days",
+    "validation",
+    "ping_model",
+    "max_concurrency",
+    "admin_key",
+    "api_version",
+    "timeout_seconds",
+    "theme",
+)
+KEY_FIELDS = (
+    "name",
+    "environment",
+    "workspace",
+    "source",
+    "created",
+    "cadence_days",
+    "base_url",
+    "consumers",
+)
+CADENCE_RANGE = (1, 3650)
+WARN_RANGE = (0, 3650)
+CONCURRENCY_RANGE = (1, 256)
+MAX_TIMEOUT_SECONDS = 600.0
+
+SOURCE_FORMS = '"keyring", "env:VAR" or "command:PROGRAM ARGS..."'
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_TAB = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
+_LATEST_CREATED = dt.date.max - dt.timedelta(days=CADENCE_RANGE[1] + 1)
+
+STARTER_CONFIG = """\
+# rotui configuration. Key values never go in this file: each key names a source.
+# Sources:
+#   "keyring"                  the OS keyring (service "rotui", one entry per key name)
+#   "env:VAR"                  an environment variable, e.g. "env:ANTHROPIC_API_KEY"
+#   "command:PROGRAM ARGS..."  a program's output, e.g. "command:pass show anthropic/prod"
+
+[settings]
+# Days between rotations of each key.
+cadence_days = 90
+# Days before the due date when a key is shown as due soon.
+warn_days = 14
+# "auth" checks a key with GET /v1/models: it authenticates and spends no tokens.
+# "ping" sends a 1-token POST /v1/messages to ping_model: it is billed.
+validation = "auth"
+# Model used by "ping" validation.
+ping_model = "claude-haiku-4-5"
+# Keys checked in parallel.
+max_concurrency = 8
+# anthropic-version header sent with every request: "2023-06-01" or "2026-10-21".
+api_version = "2023-06-01"
+# Seconds to wait for each API request (at most 600).
+timeout_seconds = 30
+# Admin API key for listing and revoking keys; any source, "keyring" is user "__admin__".
+# admin_key = "env:ANTHROPIC_ADMIN_KEY"
+# Textual theme name.
+# theme = "textual-dark"
+
+# Key bindings: binding id = keys, e.g. rotate = "R".
+[keymap]
+
+[[keys]]
+name = "ANTHROPIC_API_KEY"
+environment = "prod"
+workspace = "default"
+source = "keyring"
+# When the key was created: a TOML date (no quotes), used for its age and due date.
+# created = 2026-08-20
+# Per-key override of settings.cadence_days.
+# cadence_days = 30
+# API endpoint for this key (http:// or https://).
+# base_url = "https://api.anthropic.com"
+
+# Where copies of this key live. kind: heroku, github, infisical, env-file, command, manual.
+# Other fields depend on the kind.
+# [[keys.consumers]]
+# name = "raxx-api-prod"
+# kind = "heroku"
+"""
+
+
+class ConfigFileNotFound(ConfigError):
+    """The configuration file does not exist, so the CLI can suggest `rotui init`."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("configuration file not found", f"looked for {_one_line(str(path))}")
+        self.path = path
+
+
+def default_config_path() -> Path:
+    """The per-user location, so rotui works without any flag or variable."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("rotui")) / CONFIG_FILENAME
+
+
+def resolve_config_path(
+    cli_path: str | None, environ: Mapping[str, str] = os.environ
+) -> tuple[Path, str]:
+    """Pick the config file and say why, so errors can name where the path came from."""
+    if cli_path is not None:
+        if not cli_path.strip():
+            raise ConfigError("--config: empty path", "pass the path of a configuration file")
+        return _expand(cli_path), "--config"
+    from_env = environ.get(ENV_VAR, "")
+    if from_env.strip():
+        return _expand(from_env), f"${ENV_VAR}"
+    return default_config_path(), "default"
+
+
+def load_config(path: Path) -> Config:
+    """Read the file as UTF-8 bytes and parse it, turning every OS failure into a ConfigError."""
+    shown = _one_line(str(path))
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigFileNotFound(path) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{shown}: is a directory", "expected a TOML file") from None
+    except PermissionError:
+        if path.is_dir():
+            raise ConfigError(f"{shown}: is a directory", "expected a TOML file") from None
+        raise ConfigError(
+            f"{shown}: cannot read the file",
+            "permission denied; check its owner and mode",
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(f"{shown}: cannot read the file", _one_line(reason)) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{shown}: file too large",
+            f"a configuration file is at most {MAX_CONFIG_BYTES} bytes; is this the right file?",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{shown}: not UTF-8",
+            f"line {line}, byte offset {exc.start}: byte 0x{raw[exc.start]:02x} is not valid"
+            " UTF-8; save the file as UTF-8",
+        ) from None
+    return dataclasses.replace(parse_config(text, str(path)), path=str(path))
+
+
+def parse_config(text: str, path: str = "<config>") -> Config:
+    """Parse TOML text into a Config; an empty document is a valid config with no keys."""
+    shown = _one_line(path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{shown}: invalid TOML", _toml_message(str(exc))) from None
+    except RecursionError:
+        raise ConfigError(f"{shown}: invalid TOML", "values are nested too deeply") from None
+    except ValueError as exc:
+        problem = str(exc)
+        if "integer string conversion" in problem:
+            problem = "an integer has too many digits (TOML integers are 64-bit)"
+        raise ConfigError(f"{shown}: invalid TOML", _one_line(problem)) from None
+    return _Checker(path).config(data)
+
+
+def parse_source(value: str, where: str, path: str) -> str:
+    """Check a secret-source string early so a typo fails at load time, not mid-rotation."""
+    check = _Checker(path)
+    if not isinstance(value, str):
+        check.fail(where, f"expected a string ({SOURCE_FORMS}), got {_toml_type(value)}")
+    text = value.strip()
+    if _looks_like_secret(text):
+        check.fail(
+            where,
+            "this looks like an API key itself; remove it from the file (and consider rotating"
+            f" it), store it in the keyring and use a source: {SOURCE_FORMS}",
+        )
+    if _CONTROL_BUT_TAB.search(text):
+        check.fail(where, "must not contain control characters")
+    scheme, sep, rest = text.partition(":")
+    scheme = scheme.strip().lower()
+    if scheme == "keyring":
+        if sep and rest.strip():
+            check.fail(where, "'keyring' takes no argument; the keyring entry name is fixed")
+        return "keyring"
+    if sep and scheme == "env":
+        var = rest.strip()
+        if not var:
+            check.fail(where, "'env:' needs a variable name, e.g. env:ANTHROPIC_API_KEY")
+        if not _ENV_NAME.fullmatch(var):
+            check.fail(
+                where,
+                f"invalid environment variable name {_show(var)}; expected letters, digits and"
+                " underscores, not starting with a digit",
+            )
+        return f"env:{var}"
+    if sep and scheme == "command":
+        command = rest.strip()
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            check.fail(where, f"cannot split the command: {_one_line(str(exc))}")
+        if not argv:
+            check.fail(where, "'command:' needs a program, e.g. command:pass show anthropic/prod")
+        return f"command:{command}"
+    check.fail(where, f"unknown secret source {_show(value)}; expected {SOURCE_FORMS}")
+
+
+def write_starter_config(path: Path) -> None:
+    """Create the starter file owner-only from its first byte; never overwrite an existing one."""
+    shown = _one_line(str(path))
+    try:
+        _make_private_dirs(path.parent)
+    except OSError as exc:
+        reason = _one_line(exc.strerror or exc.__class__.__name__)
+        raise ConfigError(
+            f"{shown}: cannot create its directory", f"{_one_line(str(path.parent))}: {reason}"
+        ) from None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise ConfigError(
+            f"{shown} already exists",
+            "not overwriting it; remove it or pass --config to write elsewhere",
+        ) from None
+    except OSError as exc:
+        reason = _one_line(exc.strerror or exc.__class__.__name__)
+        raise ConfigError(f"{shown}: cannot write the file", reason) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), 0o600)
+            handle.write(STARTER_CONFIG.encode("utf-8"))
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        reason = _one_line(exc.strerror or exc.__class__.__name__)
+        raise ConfigError(f"{shown}: cannot write the file", reason) from None
+
+
+class _Checker:
+    """Validates parsed TOML against the schema, naming the file and dotted path in every error."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> NoReturn:
+        """Raise the one-line error every config problem turns into."""
+        message = f"{where}: {problem}" if where else problem
+        raise ConfigError(f"{_one_line(self.path)}: invalid configuration", _one_line(message))
+
+    def config(self, data: dict[str, Any]) -> Config:
+        """Check the whole document: unknown entries first, since a typo explains most errors."""
+        for name, value in data.items():
+            if name not in TOP_LEVEL_FIELDS:
+                self.fail(_field("", name), _unknown_top_level(name, value))
+        settings = self.settings(data["settings"]) if "settings" in data else Settings()
+        keymap = self.keymap(data["keymap"]) if "keymap" in data else {}
+        keys = self.keys(data["keys"]) if "keys" in data else ()
+        return Config(settings=settings, keys=keys, keymap=keymap)
+
+    def table(self, value: Any, where: str) -> dict[str, Any]:
+        """Require a TOML table."""
+        if not isinstance(value, dict):
+            self.fail(where, f"expected a table, got {_toml_type(value)}")
+        return value
+
+    def known_fields(self, table: dict[str, Any], where: str, allowed: tuple[str, ...]) -> None:
+        """Reject fields outside the schema, suggesting the closest allowed one."""
+        for name in table:
+            if name not in allowed:
+                self.fail(
+                    _field(where, name),
+                    f"unknown field; allowed fields: {', '.join(allowed)}"
+                    f"{_did_you_mean(name, allowed)}",
+                )
+
+    def settings(self, value: Any) -> Settings:
+        """Check [settings]; absent fields keep the model defaults."""
+        table = self.table(value, "settings")
+        self.known_fields(table, "settings", SETTINGS_FIELDS)
+        values: dict[str, Any] = {}
+        for name in ("cadence_days", "warn_days", "max_concurrency"):
+            if name in table:
+                low, high = {
+                    "cadence_days": CADENCE_RANGE,
+                    "warn_days": WARN_RANGE,
+                    "max_concurrency": CONCURRENCY_RANGE,
+                }[name]
+                values[name] = self.integer(table[name], f"settings.{name}", low, high)
+        if "validation" in table:
+            modes = tuple(str(mode) for mode in ValidationMode)
+            mode = self.choice(table["validation"], "settings.validation", modes, "validation mode")
+            values["validation"] = ValidationMode(mode)
+        if "ping_model" in table:
+            values["ping_model"] = self.nonempty(table["ping_model"], "settings.ping_model")
+        if "admin_key" in table:
+            where = "settings.admin_key"
+            values["admin_key"] = parse_source(
+                self.string(table["admin_key"], where, SOURCE_FORMS), where, self.path
+            )
+        if "api_version" in table:
+            values["api_version"] = self.choice(
+                table["api_version"], "settings.api_version", API_VERSIONS, "API version"
+            )
+        if "timeout_seconds" in table:
+            values["timeout_seconds"] = self.timeout(table["timeout_seconds"])
+        if "theme" in table:
+            values["theme"] = self.nonempty(table["theme"], "settings.theme")
+        return Settings(**values)
+
+    def keymap(self, value: Any) -> dict[str, str]:
+        """Check [keymap]; binding ids are checked by the UI, which knows them."""
+        table = self.table(value, "keymap")
+        return {name: self.nonempty(keys, _field("keymap", name)) for name, keys in table.items()}
+
+    def keys(self, value: Any) -> tuple[ManagedKey, ...]:
+        """Check the [[keys]] array, including names unique regardless of letter case."""
+        if not isinstance(value, list):
+            self.fail("keys", f"expected an array of tables ([[keys]]), got {_toml_type(value)}")
+        keys: list[ManagedKey] = []
+        seen: dict[str, tuple[int, str]] = {}
+        for index, item in enumerate(value):
+            where = f"keys[{index}]"
+            key = self.key(self.table(item, where), where)
+            folded = key.name.casefold()
+            if folded in seen:
+                first, spelled = seen[folded]
+                detail = (
+                    ""
+                    if spelled == key.name
+                    else f" as {_show(spelled)}; names must differ by more than letter case"
+                )
+                self.fail(
+                    f"{where}.name",
+                    f"duplicate key name {_show(key.name)}"
+                    f" (first defined at keys[{first}]{detail})",
+                )
+            seen[folded] = (index, key.name)
+            keys.append(key)
+        return tuple(keys)
+
+    def key(self, table: dict[str, Any], where: str) -> ManagedKey:
+        """Check one [[keys]] entry; only its name is required."""
+        self.known_fields(table, where, KEY_FIELDS)
+        if "name" not in table:
+            self.fail(
+                f"{where}.name",
+                f'missing; every key needs a name, e.g. name = "ANTHROPIC_API_KEY"'
+                f"{_typo_for('name', tuple(table))}",
+            )
+        values: dict[str, Any] = {"name": self.key_name(table["name"], f"{where}.name")}
+        for name in ("environment", "workspace"):
+            if name in table:
+                values[name] = self.string(table[name], f"{where}.{name}")
+        if "source" in table:
+            values["source"] = parse_source(
+                self.string(table["source"], f"{where}.source", SOURCE_FORMS),
+                f"{where}.source",
+                self.path,
+            )
+        if "created" in table:
+            values["created"] = self.created(table["created"], f"{where}.created")
+        if "cadence_days" in table:
+            values["cadence_days"] = self.integer(
+                table["cadence_days"], f"{where}.cadence_days", *CADENCE_RANGE
+            )
+        if "base_url" in table:
+            values["base_url"] = self.base_url(table["base_url"], f"{where}.base_url")
+        if "consumers" in table:
+            values["consumers"] = self.consumers(table["consumers"], f"{where}.consumers")
+        return ManagedKey(**values)
+
+    def consumers(self, value: Any, where: str) -> tuple[Consumer, ...]:
+        """Check [[keys.consumers]]; kind-specific fields are kept for the consumer's own checks."""
+        if not isinstance(value, list):
+            self.fail(
+                where,
+                f"expected an array of tables ([[keys.consumers]]), got {_toml_type(value)}",
+            )
+        consumers: list[Consumer] = []
+        seen: dict[str, int] = {}
+        kinds = tuple(str(kind) for kind in ConsumerKind)
+        for index, item in enumerate(value):
+            here = f"{where}[{index}]"
+            table = self.table(item, here)
+            for required, example in (("name", '"raxx-api-prod"'), ("kind", '"heroku"')):
+                if required not in table:
+                    self.fail(
+                        f"{here}.{required}",
+                        f"missing; every consumer needs a {required}, e.g. {required} = {example}"
+                        f"{_typo_for(required, tuple(table))}",
+                    )
+            name = self.nonempty(table["name"], f"{here}.name")
+            if _CONTROL.search(name):
+                self.fail(f"{here}.name", "must not contain control characters")
+            if name in seen:
+                self.fail(
+                    f"{here}.name",
+                    f"duplicate consumer name {_show(name)}"
+                    f" (first defined at {where}[{seen[name]}])",
+                )
+            seen[name] = index
+            kind = self.choice(table["kind"], f"{here}.kind", kinds, "kind")
+            fields = {k: v for k, v in table.items() if k not in ("name", "kind")}
+            consumers.append(Consumer(name=name, kind=ConsumerKind(kind), fields=fields))
+        return tuple(consumers)
+
+    def string(self, value: Any, where: str, expected: str = "") -> str:
+        """Require a TOML string."""
+        if not isinstance(value, str):
+            what = f"a string ({expected})" if expected else "a string"
+            self.fail(where, f"expected {what}, got {_toml_type(value)}")
+        return value
+
+    def nonempty(self, value: Any, where: str) -> str:
+        """Require a string with something besides whitespace in it."""
+        text = self.string(value, where)
+        if not text.strip():
+            self.fail(where, "must not be empty")
+        return text
+
+    def key_name(self, value: Any, where: str) -> str:
+        """Key names become keyring entries and labels: keep them short, printable, trimmed."""
+        name = self.nonempty(value, where)
+        if len(name) > MAX_NAME_LENGTH:
+            self.fail(where, f"too long ({len(name)} characters); at most {MAX_NAME_LENGTH}")
+        if _CONTROL.search(name):
+            self.fail(where, "must not contain control characters")
+        if name != name.strip():
+            self.fail(where, f"{_show(name)} must not start or end with whitespace")
+        return name
+
+    def integer(self, value: Any, where: str, low: int, high: int) -> int:
+        """Require an integer in range; TOML true is not an integer even though Python says so."""
+        allowed = f"an integer from {low} to {high}"
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(where, f"expected {allowed}, got {_toml_type(value)}")
+        if not low <= value <= high:
+            self.fail(where, f"{_show(value)} is out of range; expected {allowed}")
+        return value
+
+    def timeout(self, value: Any) -> float:
+        """Require a positive, finite number of seconds no larger than the cap."""
+        where = "settings.timeout_seconds"
+        allowed = f"a number of seconds greater than 0 and at most {MAX_TIMEOUT_SECONDS:g}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(where, f"expected {allowed}, got {_toml_type(value)}")
+        if isinstance(value, int) and value.bit_length() > 64:
+            self.fail(where, f"{_show(value)} is out of range; expected {allowed}")
+        seconds = float(value)
+        if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT_SECONDS):
+            self.fail(where, f"{_show(value)} is out of range; expected {allowed}")
+        return seconds
+
+    def choice(self, value: Any, where: str, choices: tuple[str, ...], what: str) -> str:
+        """Require one of a fixed set of strings, suggesting the nearest on a typo."""
+        allowed = ", ".join(choices)
+        if not isinstance(value, str):
+            self.fail(where, f"expected a string, one of {allowed}; got {_toml_type(value)}")
+        if value not in choices:
+            self.fail(
+                where,
+                f"unknown {what} {_show(value)}; expected one of {allowed}"
+                f"{_did_you_mean(value, choices)}",
+            )
+        return value
+
+    def created(self, value: Any, where: str) -> dt.datetime:
+        """Normalise a TOML date or datetime to aware UTC; a string is a quoting slip."""
+        expected = "expected a TOML date like 2026-08-20 (no quotes)"
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is None:
+                when = value.replace(tzinfo=dt.UTC)
+            else:
+                try:
+                    when = value.astimezone(dt.UTC)
+                except (OverflowError, ValueError):
+                    self.fail(where, "date is out of range once converted to UTC")
+        elif isinstance(value, dt.date):
+            when = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+        elif isinstance(value, str):
+            hint = ""
+            try:
+                dt.date.fromisoformat(value.strip()[:10])
+                hint = f"; remove the quotes: created = {_one_line(value.strip())}"
+            except ValueError:
+                pass
+            self.fail(where, f"{expected}, got string{hint}")
+        else:
+            self.fail(where, f"{expected}, got {_toml_type(value)}")
+        if when.date() > _LATEST_CREATED:
+            self.fail(where, f"{when.date()} is too far in the future to have a due date")
+        return when
+
+    def base_url(self, value: Any, where: str) -> str:
+        """Require an http(s) URL with a host; never echo it, since it might embed credentials."""
+        url = self.nonempty(value, where)
+        example = "e.g. https://api.anthropic.com"
+        if any(ch.isspace() for ch in url) or _CONTROL.search(url):
+            self.fail(where, f"must not contain spaces or control characters; {example}")
+        try:
+            parts = urlsplit(url)
+            _ = parts.port
+        except ValueError as exc:
+            self.fail(where, f"not a valid URL ({_one_line(str(exc))}); {example}")
+        if parts.username is not None or parts.password is not None:
+            self.fail(where, "must not contain credentials (user:password@)")
+        if parts.scheme.lower() not in ("http", "https"):
+            self.fail(where, f"must be an http:// or https:// URL; {example}")
+        if not parts.hostname:
+            self.fail(where, f"has no host; {example}")
+        if parts.query or parts.fragment or url.endswith(("?", "#")):
+            self.fail(where, f"must not have a query (?) or fragment (#); {example}")
+        return url.rstrip("/")
+
+
+def _expand(raw: str) -> Path:
+    """Expand ~ so a path from a quoted variable works as it would in a shell."""
+    path = Path(raw)
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
+
+
+def _make_private_dirs(directory: Path) -> None:
+    """Create missing ancestors owner-only; existing directories are left as they are."""
+    missing: list[Path] = []
+    current = directory
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+        if hasattr(os, "chmod"):
+            os.chmod(folder, 0o700)
+
+
+def _toml_message(message: str) -> str:
+    """Turn tomllib's "(at line N, column M)" suffix into a leading position."""
+    match = _TOML_POSITION.search(message)
+    text = _TOML_END.sub("", message[: match.start()] if match else message)
+    text = text[:1].lower() + text[1:]
+    if match:
+        return _one_line(f"line {match.group(1)}, column {match.group(2)}: {text}")
+    if _TOML_END.search(message):
+        return _one_line(f"end of file: {text}")
+    return _one_line(text)
+
+
+def _unknown_top_level(name: str, value: Any) -> str:
+    """Explain an unknown top-level entry, pointing to where it probably belongs."""
+    is_table = isinstance(value, dict) or (
+        isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+    )
+    allowed = "allowed: [settings], [keymap], [[keys]]"
+    problem = f"unknown table; {allowed}" if is_table else f"unknown top-level field; {allowed}"
+    if name in SETTINGS_FIELDS:
+        return f"{problem} (did you mean to put it under [settings]?)"
+    if name == "consumers":
+        return f"{problem} (consumers belong to a key: [[keys.consumers]])"
+    if name in KEY_FIELDS:
+        return f"{problem} (did you mean to put it under [[keys]]?)"
+    return problem + _did_you_mean(name, TOP_LEVEL_FIELDS)
+
+
+def _did_you_mean(name: str, options: tuple[str, ...]) -> str:
+    """A "(did you mean 'x'?)" suffix when a close option exists, else nothing."""
+    import difflib
+
+    matches = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return f" (did you mean {_show(matches[0])}?)" if matches else ""
+
+
+def _typo_for(required: str, present: tuple[str, ...]) -> str:
+    """A "(is 'nmae' a typo for 'name'?)" suffix when a present field is close to a missing one."""
+    import difflib
+
+    matches = difflib.get_close_matches(required, present, n=1, cutoff=0.6)
+    return f" (is {_show(matches[0])} a typo for '{required}'?)" if matches else ""
+
+
+def _field(where: str, name: str) -> str:
+    """Append a field to a dotted path, quoting it the TOML way when it is not a bare key."""
+    part = name if _BARE_KEY.fullmatch(name) else f'"{_escape(name, chr(34))}"'
+    return f"{where}.{part}" if where else part
+
+
+def _toml_type(value: Any) -> str:
+    """Name a parsed value's type as TOML does, since users write TOML, not Python."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "table"
+    return type(value).__name__
+
+
+def _looks_like_secret(text: str) -> bool:
+    """Anthropic keys start with sk-ant-; such a value must never be echoed back."""
+    return text.lower().startswith("sk-ant-")
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """Render a value for a one-line message: quoted, escaped, shortened, never a secret."""
+    if isinstance(value, str):
+        if _looks_like_secret(value.strip()):
+            return "'sk-ant-...' (redacted)"
+        text = _escape(value, "'")
+        if len(text) > limit:
+            text = text[: limit - 3] + "..."
+        return f"'{text}'"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return "a very large integer"
+    return _one_line(repr(value))[:limit]
+
+
+def _escape(text: str, quote: str) -> str:
+    """Escape backslashes, the quote and unprintable characters so text stays on one line."""
+    out: list[str] = []
+    for ch in text:
+        if ch in ("\\", quote):
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        else:
+            code = ord(ch)
+            if code < 0x100:
+                out.append(f"\\x{code:02x}")
+            elif code < 0x10000:
+                out.append(f"\\u{code:04x}")
+            else:
+                out.append(f"\\U{code:08x}")
+    return "".join(out)
+
+
+def _one_line(text: str) -> str:
+    """Keep messages to one line even when a path or value contains line breaks."""
+    if _CONTROL.search(text) is None:
+        return text
+    return "".join(_escape(ch, "") if _CONTROL.match(ch) else ch for ch in text)

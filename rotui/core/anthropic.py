@@ -1,0 +1,519 @@
+"""The Anthropic HTTP client: key validation, the Admin API and the usage report.
+
+Every HTTP outcome is turned into a domain result in one place (:func:`classify`), so callers see
+``ValidationResult`` and ``RotuiError``, never ``httpx``. Keys are sent as ``x-api-key``, which the
+API accepts on every version (SDKs since 2026-10-21 send ``Authorization: Bearer``; both work).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email.utils
+import json
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from rotui import __version__
+from rotui.core.errors import ProviderError
+from rotui.core.model import (
+    DEFAULT_BASE_URL,
+    RemoteKey,
+    ValidationMode,
+    ValidationResult,
+    ValidationStatus,
+)
+from rotui.core.secret import Secret, redact
+
+MAX_RETRY_AFTER = 60.0
+INITIAL_BACKOFF = 0.5
+MAX_BACKOFF = 8.0
+RATELIMIT_PREFIXES = ("anthropic-ratelimit-", "anthropic-priority-")
+CREDIT_MESSAGE = "credit balance is too low"
+
+Clock = Callable[[], dt.datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class _KeyAuth(httpx.Auth):
+    """Adds the key at the last moment, so no local variable or repr along the way holds it."""
+
+    def __init__(self, secret: Secret) -> None:
+        self._secret = secret
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        request.headers["x-api-key"] = self._secret.reveal()
+        yield request
+
+    def __repr__(self) -> str:
+        return f"_KeyAuth({self._secret!r})"
+
+
+@dataclass
+class Outcome:
+    """The classified result of one HTTP exchange (after retries)."""
+
+    status: ValidationStatus
+    http_status: int | None = None
+    error_type: str | None = None
+    message: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    retry_after: float | None = None
+    latency_ms: float | None = None
+    attempts: int = 1
+
+
+def parse_retry_after(headers: Mapping[str, str], now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait, from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return float(raw_ms) / 1000
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max((when - (now or utcnow())).total_seconds(), 0.0)
+
+
+def _error_envelope(body: Any) -> tuple[str, str] | None:
+    if isinstance(body, dict) and body.get("type") == "error" and isinstance(body.get("error"), dict):
+        error = body["error"]
+        return str(error.get("type", "")), redact(str(error.get("message", "")))[:500]
+    return None
+
+
+def _describe_non_json(response: httpx.Response) -> str:
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    if "html" in kind:
+        origin = "probably a proxy, gateway or captive portal, not the Anthropic API"
+    else:
+        origin = "not the JSON the Anthropic API sends"
+    return f"HTTP {response.status_code} with a {kind} body: {origin}"
+
+
+def classify(response: httpx.Response, expect: Callable[[Any], bool]) -> Outcome:
+    """The one place where an HTTP response becomes a validation status."""
+    code = response.status_code
+    try:
+        body: Any = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return Outcome(ValidationStatus.BAD_RESPONSE, code, None, _describe_non_json(response))
+    envelope = _error_envelope(body)
+    if code == 200:
+        if expect(body):
+            return Outcome(ValidationStatus.VALID, code, body=body)
+        return Outcome(
+            ValidationStatus.BAD_RESPONSE, code, None, "HTTP 200 but the body is not what the API sends"
+        )
+    if envelope is None:
+        return Outcome(
+            ValidationStatus.BAD_RESPONSE, code, None, f"HTTP {code} without the API's error body"
+        )
+    error_type, message = envelope
+    if code == 401:
+        status = ValidationStatus.INVALID
+    elif code == 403:
+        status = ValidationStatus.FORBIDDEN
+    elif code == 402 or (code == 400 and CREDIT_MESSAGE in message.lower()):
+        status = ValidationStatus.NO_CREDIT
+    elif code == 429:
+        status = ValidationStatus.RATE_LIMITED
+    elif code == 529:
+        status = ValidationStatus.OVERLOADED
+    elif code >= 500:
+        status = ValidationStatus.SERVER_ERROR
+    else:
+        status = ValidationStatus.BAD_RESPONSE
+    return Outcome(status, code, error_type, message)
+
+
+def describe_transport_error(exc: httpx.TransportError, timeout: float) -> tuple[str, str]:
+    """A short kind and a sentence for a network failure: DNS, refused, TLS, timeout or reset."""
+    import socket
+    import ssl
+
+    causes = _causes(exc)
+    texts = list(dict.fromkeys(str(c) for c in causes if str(c)))
+    text = redact("; ".join(texts))
+    lowered = text.lower()
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", f"no answer within {timeout:g} s ({type(exc).__name__})"
+    if isinstance(exc, httpx.ProxyError):
+        return "proxy", f"the proxy refused the connection: {text}"
+    if any(isinstance(c, socket.gaierror) for c in causes) or any(
+        s in lowered for s in ("name or service not known", "nodename nor servname", "name resolution")
+    ):
+        return "dns", f"DNS lookup failed: {text}"
+    if any(isinstance(c, ssl.SSLError) for c in causes) or "certificate" in lowered:
+        return "tls", f"TLS handshake failed: {text}"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in lowered:
+        return "connect", f"connection refused: {text}"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "reset", f"the connection closed mid-response: {text or type(exc).__name__}"
+    return "network", f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 6:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _is_models_page(body: Any) -> bool:
+    return isinstance(body, dict) and isinstance(body.get("data"), list)
+
+
+def _is_message(body: Any) -> bool:
+    return isinstance(body, dict) and body.get("type") == "message"
+
+
+def _ratelimits(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.startswith(RATELIMIT_PREFIXES)}
+
+
+class AnthropicClient:
+    """Talks to the Messages, Models and Admin APIs over one shared ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_version: str = "2023-06-01",
+        max_concurrency: int = 8,
+        max_retries: int = 2,
+        timeout: float = 30.0,
+        clock: Clock = utcnow,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = lambda: random.uniform(0.75, 1.0),
+    ) -> None:
+        self._http = http
+        self.api_version = api_version
+        self.max_concurrency = max_concurrency
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self._clock = clock
+        self._sleep = sleep
+        self._jitter = jitter
+        self._limits: dict[str, asyncio.Semaphore] = {}
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    def _limit(self, base_url: str) -> asyncio.Semaphore:
+        """At most ``max_concurrency`` requests in flight to one API."""
+        if base_url not in self._limits:
+            self._limits[base_url] = asyncio.Semaphore(self.max_concurrency)
+        return self._limits[base_url]
+
+    def _backoff(self, retry: int) -> float:
+        return min(INITIAL_BACKOFF * 2**retry, MAX_BACKOFF) * self._jitter()
+
+    async def _exchange(
+        self,
+        method: str,
+        base_url: str,
+        path: str,
+        secret: Secret,
+        expect: Callable[[Any], bool],
+        *,
+        params: Any = None,
+        payload: Any = None,
+    ) -> Outcome:
+        """Send one request with retries: 429 only with retry-after, 408/409/5xx/529 with backoff."""
+        base = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        headers = {
+            "anthropic-version": self.api_version,
+            "accept": "application/json",
+            "user-agent": f"rotui/{__version__}",
+        }
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            async with self._limit(base):
+                try:
+                    response = await self._http.request(
+                        method,
+                        base + path,
+                        headers=headers,
+                        params=params,
+                        json=payload,
+                        auth=_KeyAuth(secret),
+                        timeout=self.timeout,
+                    )
+                except httpx.TransportError as exc:
+                    kind, message = describe_transport_error(exc, self.timeout)
+                    outcome = Outcome(ValidationStatus.NETWORK_ERROR, None, kind, message)
+                    response = None
+            latency = (time.perf_counter() - started) * 1000
+            wait: float | None = None
+            if response is not None:
+                outcome = classify(response, expect)
+                outcome.headers = response.headers
+                outcome.retry_after = parse_retry_after(response.headers, self._clock())
+                wait = self._retry_wait(response.status_code, response.headers, outcome, attempt)
+            elif outcome.error_type not in ("dns", "tls") and attempt <= self.max_retries:
+                wait = self._backoff(attempt - 1)
+            outcome.latency_ms = round(latency, 1)
+            outcome.attempts = attempt
+            if wait is None:
+                return outcome
+            await self._sleep(wait)
+
+    def _retry_wait(
+        self, code: int, headers: Mapping[str, str], outcome: Outcome, attempt: int
+    ) -> float | None:
+        if attempt > self.max_retries:
+            return None
+        should = headers.get("x-should-retry")
+        if should == "false":
+            return None
+        after = outcome.retry_after
+        if code == 429:
+            # A 429 without retry-after is a spend cap: it keeps failing until access resumes.
+            if after is not None and 0 <= after <= MAX_RETRY_AFTER:
+                return after
+            return None
+        if code in (408, 409) or code >= 500 or should == "true":
+            if after is not None and 0 <= after <= MAX_RETRY_AFTER:
+                return after
+            return self._backoff(attempt - 1)
+        return None
+
+    async def validate(
+        self,
+        name: str,
+        secret: Secret | None,
+        *,
+        base_url: str | None = None,
+        mode: ValidationMode = ValidationMode.AUTH,
+        ping_model: str = "claude-haiku-4-5",
+    ) -> ValidationResult:
+        """Check one key: ``auth`` lists models (no tokens), ``ping`` sends a 1-token message (billed)."""
+        if secret is None:
+            return ValidationResult(
+                key=name,
+                status=ValidationStatus.NO_SECRET,
+                checked_at=self._clock(),
+                mode=mode,
+                message="the key's source gave no value",
+                attempts=0,
+            )
+        if mode is ValidationMode.PING:
+            body = {
+                "model": ping_model,
+                "max_tokens": 1,
+                "messages": [{"role": "user", "content": "ping"}],
+            }
+            outcome = await self._exchange(
+                "POST", base_url or DEFAULT_BASE_URL, "/v1/messages", secret, _is_message, payload=body
+            )
+        else:
+            outcome = await self._exchange(
+                "GET", base_url or DEFAULT_BASE_URL, "/v1/models", secret, _is_models_page,
+                params={"limit": 1},
+            )
+        headers = outcome.headers
+        return ValidationResult(
+            key=name,
+            status=outcome.status,
+            checked_at=self._clock(),
+            mode=mode,
+            hint=secret.hint,
+            http_status=outcome.http_status,
+            error_type=outcome.error_type,
+            message=outcome.message,
+            request_id=headers.get("request-id"),
+            organization_id=headers.get("anthropic-organization-id"),
+            workspace_id=headers.get("anthropic-workspace-id"),
+            ratelimits=_ratelimits(headers),
+            retry_after=outcome.retry_after,
+            latency_ms=outcome.latency_ms,
+            attempts=outcome.attempts,
+        )
+
+    async def _admin(
+        self, method: str, base_url: str | None, path: str, admin: Secret, **kwargs: Any
+    ) -> Any:
+        outcome = await self._exchange(
+            method, base_url or DEFAULT_BASE_URL, path, admin, lambda b: isinstance(b, dict), **kwargs
+        )
+        if outcome.status is not ValidationStatus.VALID:
+            raise admin_error(outcome)
+        return outcome.body
+
+    async def list_api_keys(
+        self,
+        admin: Secret,
+        *,
+        base_url: str | None = None,
+        status: str | None = None,
+        workspace_id: str | None = None,
+    ) -> list[RemoteKey]:
+        """Every API key of the organization, following the pages to the end."""
+        keys: list[RemoteKey] = []
+        async for item in self._pages(admin, base_url, status, workspace_id):
+            keys.append(remote_key(item))
+        return keys
+
+    async def _pages(
+        self, admin: Secret, base_url: str | None, status: str | None, workspace_id: str | None
+    ) -> AsyncIterator[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": 100}
+        if status:
+            params["status"] = status
+        if workspace_id:
+            params["workspace_id"] = workspace_id
+        for _ in range(1000):
+            page = await self._admin("GET", base_url, "/v1/organizations/api_keys", admin, params=params)
+            for item in page.get("data") or []:
+                if isinstance(item, dict) and item.get("id"):
+                    yield item
+            if not page.get("has_more") or not page.get("last_id"):
+                return
+            params = {**params, "after_id": page["last_id"]}
+
+    async def get_api_key(self, admin: Secret, key_id: str, *, base_url: str | None = None) -> RemoteKey:
+        body = await self._admin("GET", base_url, f"/v1/organizations/api_keys/{key_id}", admin)
+        return remote_key(body)
+
+    async def set_api_key_status(
+        self, admin: Secret, key_id: str, status: str, *, base_url: str | None = None
+    ) -> RemoteKey:
+        """Deactivate (``inactive``, reversible) or reactivate a key through the Admin API."""
+        body = await self._admin(
+            "POST", base_url, f"/v1/organizations/api_keys/{key_id}", admin, payload={"status": status}
+        )
+        return remote_key(body)
+
+    async def daily_usage(
+        self,
+        admin: Secret,
+        starting_at: dt.datetime,
+        ending_at: dt.datetime | None = None,
+        *,
+        api_key_ids: list[str] | None = None,
+        base_url: str | None = None,
+    ) -> dict[str, dict[dt.date, int]]:
+        """Tokens per API key id per UTC day, from the messages usage report grouped by key."""
+        params: dict[str, Any] = {
+            "starting_at": _rfc3339(starting_at),
+            "bucket_width": "1d",
+            "group_by[]": "api_key_id",
+            "limit": 31,
+        }
+        if ending_at:
+            params["ending_at"] = _rfc3339(ending_at)
+        if api_key_ids:
+            params["api_key_ids[]"] = api_key_ids
+        usage: dict[str, dict[dt.date, int]] = {}
+        for _ in range(1000):
+            page = await self._admin(
+                "GET", base_url, "/v1/organizations/usage_report/messages", admin, params=params
+            )
+            for bucket in page.get("data") or []:
+                day = _parse_time(bucket.get("starting_at"))
+                for row in bucket.get("results") or []:
+                    key_id = row.get("api_key_id")
+                    if not key_id or day is None:
+                        continue
+                    per_day = usage.setdefault(key_id, {})
+                    per_day[day.date()] = per_day.get(day.date(), 0) + _tokens(row)
+            if not page.get("has_more") or not page.get("next_page"):
+                return usage
+            params = {**params, "page": page["next_page"]}
+        return usage
+
+
+def _tokens(row: Mapping[str, Any]) -> int:
+    cache = row.get("cache_creation") or {}
+    parts = [
+        row.get("uncached_input_tokens"),
+        row.get("cache_read_input_tokens"),
+        row.get("output_tokens"),
+        cache.get("ephemeral_1h_input_tokens") if isinstance(cache, dict) else 0,
+        cache.get("ephemeral_5m_input_tokens") if isinstance(cache, dict) else 0,
+    ]
+    return sum(int(p) for p in parts if isinstance(p, int | float))
+
+
+def _rfc3339(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def remote_key(item: Mapping[str, Any]) -> RemoteKey:
+    """An Admin API key object, parsed tolerantly (its fields have drifted over time)."""
+    workspace = item.get("workspace_id")
+    scope = item.get("scope")
+    if workspace is None and isinstance(scope, dict):
+        workspace = scope.get("workspace_id")
+    return RemoteKey(
+        id=str(item.get("id", "")),
+        name=str(item.get("name") or ""),
+        status=str(item.get("status") or ""),
+        partial_key_hint=str(item.get("partial_key_hint") or ""),
+        created_at=_parse_time(item.get("created_at")),
+        workspace_id=workspace if isinstance(workspace, str) else None,
+        expires_at=_parse_time(item.get("expires_at")),
+    )
+
+
+def admin_error(outcome: Outcome) -> ProviderError:
+    """A clear error for an Admin API call that did not succeed."""
+    what = {
+        ValidationStatus.INVALID: "the Admin API key was refused (401): check settings.admin_key",
+        ValidationStatus.FORBIDDEN: "the Admin API key lacks permission (403)",
+        ValidationStatus.RATE_LIMITED: "the Admin API is rate limiting (429)",
+        ValidationStatus.NETWORK_ERROR: "the Admin API could not be reached",
+    }.get(outcome.status, f"the Admin API answered {outcome.status}")
+    detail = f"{outcome.message} (HTTP {outcome.http_status})" if outcome.http_status else outcome.message
+    return ProviderError(what, detail)
+
+
+def match_remote(secret: Secret, remote: list[RemoteKey]) -> RemoteKey | None:
+    """The Admin API record of a local key, matched by ``partial_key_hint``.
+
+    Hints are not unique in principle; an ambiguous match prefers an active key and otherwise
+    gives up rather than guess.
+    """
+    hint = secret.partial_key_hint
+    found = [r for r in remote if r.partial_key_hint == hint]
+    if len(found) == 1:
+        return found[0]
+    active = [r for r in found if r.status == "active"]
+    return active[0] if len(active) == 1 else None

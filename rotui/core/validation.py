@@ -1,0 +1,120 @@
+"""Validate many keys at once: read each secret off the event loop, check it, match Admin records."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from rotui.core.anthropic import AnthropicClient, match_remote
+from rotui.core.errors import RotuiError
+from rotui.core.model import (
+    ManagedKey,
+    RemoteKey,
+    Settings,
+    ValidationMode,
+    ValidationResult,
+    ValidationStatus,
+)
+from rotui.core.secret import Secret, SecretStore, check_admin_key
+
+ADMIN_USERNAME = "__admin__"
+Progress = Callable[[ValidationResult], None]
+
+
+@dataclass
+class ValidationRun:
+    """Results of one validate-all, plus what the Admin API said and anything worth a warning."""
+
+    results: list[ValidationResult] = field(default_factory=list)
+    remote: dict[str, RemoteKey] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def all_valid(self) -> bool:
+        return all(r.status is ValidationStatus.VALID for r in self.results)
+
+
+async def read_admin_key(settings: Settings, store: SecretStore) -> Secret | None:
+    """The Admin API key from ``settings.admin_key``, or None when none is configured."""
+    if not settings.admin_key:
+        return None
+    secret = await store.aread(settings.admin_key, ADMIN_USERNAME)
+    if secret is None:
+        raise RotuiError(
+            "no Admin API key", f"settings.admin_key = {settings.admin_key!r} gave no value"
+        )
+    return check_admin_key(secret.reveal())
+
+
+async def validate_keys(
+    keys: Sequence[ManagedKey],
+    settings: Settings,
+    store: SecretStore,
+    client: AnthropicClient,
+    *,
+    mode: ValidationMode | None = None,
+    progress: Progress | None = None,
+) -> ValidationRun:
+    """Validate every key concurrently (bounded by the client), never stopping at a failure."""
+    run = ValidationRun()
+    mode = mode or settings.validation
+    secrets: dict[str, Secret] = {}
+
+    async def one(key: ManagedKey) -> ValidationResult:
+        try:
+            secret = await store.aread(key.source, key.name)
+        except RotuiError as exc:
+            result = ValidationResult(
+                key=key.name,
+                status=ValidationStatus.NO_SECRET,
+                checked_at=client.now(),
+                mode=mode,
+                message=str(exc),
+                attempts=0,
+            )
+        else:
+            if secret is not None:
+                secrets[key.name] = secret
+            result = await client.validate(
+                key.name,
+                secret,
+                base_url=key.base_url,
+                mode=mode,
+                ping_model=settings.ping_model,
+            )
+        if progress:
+            progress(result)
+        return result
+
+    run.results = list(await asyncio.gather(*(one(k) for k in keys)))
+    if settings.admin_key and keys:
+        try:
+            run.remote = await _match_admin(keys, settings, store, client, secrets)
+        except RotuiError as exc:
+            run.warnings.append(f"Admin API skipped: {exc}")
+    return run
+
+
+async def _match_admin(
+    keys: Sequence[ManagedKey],
+    settings: Settings,
+    store: SecretStore,
+    client: AnthropicClient,
+    secrets: dict[str, Secret],
+) -> dict[str, RemoteKey]:
+    admin = await read_admin_key(settings, store)
+    if admin is None:
+        return {}
+    by_base: dict[str | None, list[RemoteKey]] = {}
+    matched: dict[str, RemoteKey] = {}
+    for key in keys:
+        secret = secrets.get(key.name)
+        if secret is None:
+            continue
+        if key.base_url not in by_base:
+            by_base[key.base_url] = await client.list_api_keys(admin, base_url=key.base_url)
+        record = match_remote(secret, by_base[key.base_url])
+        if record is not None:
+            matched[key.name] = record
+    return matched

@@ -1,0 +1,108 @@
+"""Where rotui keeps its files, and how it writes them: private, atomic, never half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rotui.core.errors import StateError
+
+APP = "rotui"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The per-user directories (platformdirs); the demo and tests pass temporary ones."""
+
+    config_dir: Path
+    state_dir: Path
+    data_dir: Path
+    cache_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def default(cls) -> Paths:
+        import platformdirs
+
+        return cls(
+            config_dir=Path(platformdirs.user_config_dir(APP)),
+            state_dir=Path(platformdirs.user_state_dir(APP)),
+            data_dir=Path(platformdirs.user_data_dir(APP)),
+            cache_dir=Path(platformdirs.user_cache_dir(APP)),
+            log_dir=Path(platformdirs.user_log_dir(APP)),
+        )
+
+    @classmethod
+    def under(cls, root: Path) -> Paths:
+        return cls(root / "config", root / "state", root / "data", root / "cache", root / "log")
+
+    def all(self) -> tuple[Path, ...]:
+        return (self.config_dir, self.state_dir, self.data_dir, self.cache_dir, self.log_dir)
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) with mode 0700; tighten it if it exists looser."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError as exc:
+        raise StateError(f"cannot create directory {path}", _os_reason(exc)) from None
+    return path
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full; free some space and try again (nothing was changed)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    return exc.strerror or str(exc)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a 0600 file so that readers see the old content or the new, never a part.
+
+    Temp file in the same directory, fsync, ``os.replace``, then fsync the directory.
+    """
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StateError(f"cannot write {path}", _os_reason(exc)) from None
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def locked(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on a dedicated lock file (never the data file)."""
+    import fcntl
+
+    private_dir(lock_path.parent)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StateError(f"cannot open lock {lock_path}", _os_reason(exc)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,640 @@
+"""A simulated Anthropic HTTP API on loopback, so the demo and tests exercise real httpx code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import re
+import secrets
+import socket
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
+
+API_VERSIONS = ("2023-06-01", "2026-10-21")
+NO_SAMPLING_VERSION = "2026-10-21"
+DEFAULT_ORG_ID = "8f1c2e0a-0000-4000-8000-000000000001"
+CREDIT_MESSAGE = (
+    "Your credit balance is too low to access the Anthropic API. "
+    "Please go to Plans & Billing to upgrade or purchase credits."
+)
+KEY_STATUSES = ("active", "inactive", "archived", "expired")
+MODELS: tuple[dict[str, str], ...] = tuple(
+    {"id": model_id, "type": "model", "display_name": name, "created_at": created}
+    for model_id, name, created in (
+        ("claude-opus-4-5", "Claude Opus 4.5", "2025-11-24T00:00:00Z"),
+        ("claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"),
+        ("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"),
+    )
+)
+_BAD_GATEWAY_HTML = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+_INVALID_BODY = object()
+
+
+class Behavior(enum.StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"
+    FORBIDDEN = "forbidden"
+    NO_CREDIT = "no_credit"
+    BILLING = "billing"
+    RATE_LIMITED = "rate_limited"
+    SPEND_CAP = "spend_cap"
+    OVERLOADED = "overloaded"
+    SERVER_ERROR = "server_error"
+    BAD_RESPONSE = "bad_response"
+    MALFORMED_JSON = "malformed_json"
+    RESET = "reset"
+
+
+_FAILURES: dict[Behavior, tuple[int, str, str]] = {
+    Behavior.INVALID: (401, "authentication_error", "invalid x-api-key"),
+    Behavior.FORBIDDEN: (403, "permission_error", "Key lacks permission for this resource."),
+    Behavior.NO_CREDIT: (400, "invalid_request_error", CREDIT_MESSAGE),
+    Behavior.BILLING: (402, "billing_error", "There is an issue with your billing information."),
+    Behavior.RATE_LIMITED: (429, "rate_limit_error", "This request would exceed your rate limit."),
+    Behavior.SPEND_CAP: (429, "rate_limit_error", "You have reached your API usage limits."),
+    Behavior.OVERLOADED: (529, "overloaded_error", "Overloaded"),
+    Behavior.SERVER_ERROR: (500, "api_error", "Internal server error"),
+}
+
+
+def key_hint(value: str) -> str:
+    """Mask a key for logs: enough to tell keys apart, never enough to use one."""
+    if len(value) <= 24:
+        return value[:4] + "…" if value else ""
+    return f"{value[:16]}…{value[-4:]}"
+
+
+def partial_key_hint(value: str) -> str:
+    """Build the Admin API's `partial_key_hint`, e.g. ``sk-ant-api03-R2D...igAA``."""
+    match = re.match(r"sk-ant-[a-z]+\d*-", value)
+    cut = match.end() + 3 if match else 3
+    return f"{value[:cut]}...{value[-4:]}"
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class SimKey:
+    """One API key the simulator knows, and how it should answer; repr never shows the value."""
+
+    value: str = field(repr=False)
+    behavior: Behavior = Behavior.VALID
+    id: str = ""
+    name: str = ""
+    status: str = "active"
+    workspace_id: str | None = None
+    organization_id: str = DEFAULT_ORG_ID
+    created_at: str = "2026-01-01T00:00:00Z"
+    retry_after: str | None = "1"
+    fail_times: int | None = None
+    requests_limit: int = 4000
+    tokens_limit: int = 400000
+
+    def __post_init__(self) -> None:
+        self.behavior = Behavior(self.behavior)
+        if not self.id:
+            self.id = "apikey_01" + hashlib.sha256(self.value.encode()).hexdigest()[:22]
+
+    def to_api(self) -> dict[str, Any]:
+        """Render the Admin API key object, which carries only the partial hint."""
+        return {
+            "id": self.id, "type": "api_key", "name": self.name, "created_at": self.created_at,
+            "created_by": {"id": "user_sim", "type": "user"},
+            "partial_key_hint": partial_key_hint(self.value), "status": self.status,
+            "workspace_id": self.workspace_id, "expires_at": None,
+        }
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """What a test may inspect about a request; the key appears only as a masked hint."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    key_hint: str
+    api_version: str | None
+    auth_scheme: str
+    json: Any | None
+
+
+@dataclass
+class _Response:
+    """A response before serialisation, so request-id and key headers are added in one place."""
+
+    status: int
+    payload: Any = None
+    raw: bytes | None = None
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False
+
+
+@dataclass
+class _Call:
+    """A request that passed routing and authentication, as endpoints see it."""
+
+    query: dict[str, list[str]]
+    body: Any
+    version: str
+    key: SimKey | None
+    path_id: str
+
+
+_Endpoint = Callable[[_Call], _Response]
+
+
+def _error(status: int, kind: str, message: str) -> _Response:
+    return _Response(status, {"type": "error", "error": {"type": kind, "message": message}})
+
+
+def _bad(message: str) -> _Response:
+    return _error(400, "invalid_request_error", message)
+
+
+def _params(query: Mapping[str, list[str]], name: str) -> list[str]:
+    """Read an array parameter in either bracket (`x[]=`) or plain (`x=`) form."""
+    return [*query.get(name + "[]", []), *query.get(name, [])]
+
+
+def _first(query: Mapping[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def _limit(query: Mapping[str, list[str]], default: int, high: int) -> int | _Response:
+    raw = _first(query, "limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        return _bad(f"limit: Input should be an integer between 1 and {high}")
+    return int(raw)
+
+
+def _page(items: list[dict[str, Any]], query: Mapping[str, list[str]]) -> _Response:
+    """Apply the id-cursor paging that /v1/models and the Admin API lists share."""
+    limit = _limit(query, 20, 1000)
+    if isinstance(limit, _Response):
+        return limit
+    ids = [item["id"] for item in items]
+    after, before = _first(query, "after_id"), _first(query, "before_id")
+    if before:
+        end = ids.index(before) if before in ids else 0
+        start = max(0, end - limit)
+        page, has_more = items[start:end], start > 0
+    else:
+        start = ids.index(after) + 1 if after in ids else (len(ids) if after else 0)
+        page, has_more = items[start:start + limit], start + limit < len(items)
+    first, last = (page[0]["id"], page[-1]["id"]) if page else (None, None)
+    return _Response(200, {"data": page, "has_more": has_more, "first_id": first, "last_id": last})
+
+
+def _parse_time(raw: str) -> dt.datetime | None:
+    """Parse an RFC 3339 timestamp as UTC; a value without offset is taken as UTC."""
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
+def _midnight(moment: dt.datetime) -> dt.datetime:
+    return dt.datetime.combine(moment.date(), dt.time(), dt.UTC)
+
+
+class SimulatedAnthropic:
+    """An in-process fake of api.anthropic.com with scriptable per-key failures."""
+
+    def __init__(
+        self, keys: Iterable[SimKey] = (), admin_keys: Iterable[str] = (), latency: float = 0.0,
+        host: str = "127.0.0.1", port: int = 0,
+    ) -> None:
+        if host not in ("127.0.0.1", "localhost"):
+            raise ValueError("the simulator binds to 127.0.0.1 only")
+        self.latency = latency
+        self._port = port
+        self._lock = threading.Lock()
+        self._keys: list[SimKey] = []
+        self._admin_keys = frozenset(admin_keys)
+        self._log: list[RecordedRequest] = []
+        self._attempts: Counter[str] = Counter()
+        self._failures: Counter[str] = Counter()
+        self._usage: dict[tuple[str, str], list[int]] = {}
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._base_url = ""
+        for key in keys:
+            self.add_key(key)
+
+    def start(self) -> str:
+        """Serve in a daemon thread and return the base URL clients should use."""
+        if self._server is None:
+            self._server = _Server(("127.0.0.1", self._port), _Handler)
+            self._server.sim = self
+            self._base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                name="sim-anthropic", daemon=True,
+            )
+            self._thread.start()
+        return self._base_url
+
+    def stop(self) -> None:
+        """Stop serving and free the port; safe to call twice."""
+        server, thread, self._server, self._thread = self._server, self._thread, None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> SimulatedAnthropic:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """The http://127.0.0.1:PORT address, known once started."""
+        if not self._base_url:
+            raise RuntimeError("the simulator has not been started")
+        return self._base_url
+
+    def add_key(self, key: SimKey) -> SimKey:
+        """Register a key, replacing any key with the same value."""
+        with self._lock:
+            self._keys = [k for k in self._keys if k.value != key.value] + [key]
+        return key
+
+    def key_by_id(self, key_id: str) -> SimKey:
+        with self._lock:
+            found = self._find(key_id)
+        if found is None:
+            raise KeyError(key_id)
+        return found
+
+    def _find(self, key_id: str, *, by_value: bool = False) -> SimKey | None:
+        """Look a key up by id (or also by value); the caller holds the lock."""
+        matches = (k for k in self._keys if key_id == k.id or (by_value and key_id == k.value))
+        return next(matches, None)
+
+    def set_behavior(self, value_or_id: str, behavior: Behavior) -> None:
+        """Change how a key answers, restarting its fail_times count."""
+        with self._lock:
+            key = self._find(value_or_id, by_value=True)
+            if key is None:
+                raise KeyError("no such key")
+            key.behavior = Behavior(behavior)
+            self._failures.pop(key.id, None)
+
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._log)
+
+    def attempts(self, key_value: str) -> int:
+        """Count requests that presented this key, whatever path they hit and however they ended."""
+        with self._lock:
+            return self._attempts[key_value]
+
+    def add_usage(self, key_id: str, day: str, input_tokens: int, output_tokens: int) -> None:
+        """Add token usage for a key on a UTC day, as the usage report will show it."""
+        self.key_by_id(key_id)
+        dt.date.fromisoformat(day)
+        with self._lock:
+            tally = self._usage.setdefault((key_id, day), [0, 0])
+            tally[0] += input_tokens
+            tally[1] += output_tokens
+
+    def _handle(self, method: str, target: str, headers: Mapping[str, str], raw: bytes,
+                ) -> _Response:
+        """Turn one HTTP request into a response: record, wait, route, authenticate, answer."""
+        url = urlsplit(target)
+        query = parse_qs(url.query, keep_blank_values=True)
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = _INVALID_BODY
+        presented, scheme = _presented_key(headers)
+        version = headers.get("anthropic-version")
+        with self._lock:
+            key = next((k for k in self._keys if presented and k.value == presented), None)
+            recorded = None if body is _INVALID_BODY else body
+            self._log.append(RecordedRequest(
+                method, url.path, query, key_hint(presented), version, scheme, recorded))
+            if presented:
+                self._attempts[presented] += 1
+        if self.latency > 0:
+            time.sleep(self.latency)
+        response = self._route(method, url.path, _Call(query, body, version or "", key, ""),
+                               version, presented)
+        if key is not None:
+            response.headers.update(_key_headers(key, response.status))
+        return response
+
+    def _route(
+        self, method: str, path: str, call: _Call, version: str | None, presented: str,
+    ) -> _Response:
+        routes: list[tuple[str, bool, dict[str, _Endpoint]]] = [
+            (r"/v1/models", False, {"GET": self._list_models}),
+            (r"/v1/models/(?P<id>[^/]+)", False, {"GET": self._get_model}),
+            (r"/v1/messages", False, {"POST": self._create_message}),
+            (r"/v1/organizations/api_keys", True, {"GET": self._list_keys}),
+            (r"/v1/organizations/api_keys/(?P<id>[^/]+)", True,
+             {"GET": self._get_key, "POST": self._update_key}),
+            (r"/v1/organizations/usage_report/messages", True, {"GET": self._usage_report}),
+            (r"/v1/organizations/me", True, {"GET": self._organization}),
+        ]
+        for pattern, admin, endpoints in routes:
+            match = re.fullmatch(pattern, path)
+            if match is None:
+                continue
+            if method not in endpoints:
+                refused = _error(405, "invalid_request_error", f"Method {method} not allowed")
+                refused.headers["allow"] = ", ".join(endpoints)
+                return refused
+            if version is None:
+                return _bad("anthropic-version: header is required")
+            if version not in API_VERSIONS:
+                return _bad(f"anthropic-version: {version!r} is not a valid version")
+            refused_auth = self._authenticate(admin, presented, call.key)
+            if refused_auth is not None:
+                return refused_auth
+            call.path_id = match.groupdict().get("id") or ""
+            response = endpoints[method](call)
+            if admin:
+                response.headers["anthropic-organization-id"] = DEFAULT_ORG_ID
+            return response
+        return _error(404, "not_found_error", "The requested resource could not be found.")
+
+    def _authenticate(self, admin: bool, presented: str, key: SimKey | None) -> _Response | None:
+        """Refuse unless the right kind of key is present and scripted to answer."""
+        if not presented:
+            return _error(401, "authentication_error", "x-api-key header is required")
+        if admin or key is None or key.status != "active":
+            if admin and presented in self._admin_keys:
+                return None
+            return _error(401, "authentication_error", "invalid x-api-key")
+        with self._lock:
+            behavior = key.behavior
+            if behavior is not Behavior.VALID and key.fail_times is not None:
+                if self._failures[key.id] >= key.fail_times:
+                    behavior = Behavior.VALID
+                else:
+                    self._failures[key.id] += 1
+        return None if behavior is Behavior.VALID else _misbehave(behavior, key)
+
+    def _list_models(self, call: _Call) -> _Response:
+        return _page(list(MODELS), call.query)
+
+    def _get_model(self, call: _Call) -> _Response:
+        model = next((m for m in MODELS if m["id"] == call.path_id), None)
+        return _Response(200, model) if model else _error(404, "not_found_error",
+                                                           f"model: {call.path_id}")
+
+    def _create_message(self, call: _Call) -> _Response:
+        """POST /v1/messages: validate like the API, answer "pong" and bill the tokens."""
+        body, key = call.body, call.key
+        problem = _message_problem(body, call.version)
+        if problem is not None:
+            return problem
+        assert key is not None
+        today = dt.datetime.now(dt.UTC).date().isoformat()
+        with self._lock:
+            tally = self._usage.setdefault((key.id, today), [0, 0])
+            tally[0] += 8
+            tally[1] += 1
+        usage = {"input_tokens": 8, "output_tokens": 1,
+                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+        return _Response(200, {
+            "id": "msg_01" + secrets.token_hex(11), "type": "message", "role": "assistant",
+            "model": body["model"], "content": [{"type": "text", "text": "pong"}],
+            "stop_reason": "max_tokens", "stop_sequence": None, "usage": usage,
+        })
+
+    def _list_keys(self, call: _Call) -> _Response:
+        """GET /v1/organizations/api_keys: newest first, filtered by status and workspace."""
+        status, workspace = _first(call.query, "status"), _first(call.query, "workspace_id")
+        if status is not None and status not in KEY_STATUSES:
+            return _bad(f"status: {status!r} is not one of {', '.join(KEY_STATUSES)}")
+        with self._lock:
+            keys = sorted(self._keys, key=lambda k: (k.created_at, k.id), reverse=True)
+            items = [k.to_api() for k in keys if status in (None, k.status)
+                     and workspace in (None, k.workspace_id)]
+        return _page(items, call.query)
+
+    def _get_key(self, call: _Call) -> _Response:
+        with self._lock:
+            key = self._find(call.path_id)
+        return _Response(200, key.to_api()) if key else _error(404, "not_found_error", "Not found")
+
+    def _update_key(self, call: _Call) -> _Response:
+        """POST /v1/organizations/api_keys/{id}: rename or change status; archiving is one-way."""
+        body = call.body
+        if not isinstance(body, dict):
+            return _bad("request body must be a JSON object")
+        name, status = body.get("name"), body.get("status")
+        if name is not None and not isinstance(name, str):
+            return _bad("name: Input should be a valid string")
+        if status not in (None, "active", "inactive", "archived"):
+            return _bad("status: Input should be 'active', 'inactive' or 'archived'")
+        with self._lock:
+            key = self._find(call.path_id)
+            if key is None:
+                return _error(404, "not_found_error", "Not found")
+            if key.status == "archived" and status not in (None, "archived"):
+                return _bad("An archived API key cannot change status.")
+            key.name = key.name if name is None else name
+            key.status = key.status if status is None else status
+            return _Response(200, key.to_api())
+
+    def _usage_report(self, call: _Call) -> _Response:
+        """GET /v1/organizations/usage_report/messages: daily buckets, paged by next_page."""
+        query = call.query
+        raw_start, raw_end = _first(query, "starting_at"), _first(query, "ending_at")
+        if not raw_start:
+            return _bad("starting_at: Field required")
+        if (_first(query, "bucket_width") or "1d") != "1d":
+            return _bad("bucket_width: the simulator supports only 1d")
+        limit = _limit(query, 7, 31)
+        if isinstance(limit, _Response):
+            return limit
+        groups = set(_params(query, "group_by"))
+        if not groups <= {"api_key_id", "workspace_id"}:
+            return _bad("group_by: the simulator supports only api_key_id and workspace_id")
+        start_at = _parse_time(raw_start)
+        end_at = _parse_time(raw_end) if raw_end else dt.datetime.now(dt.UTC)
+        page = _first(query, "page")
+        if page:
+            start_at = _parse_time(page.removeprefix("page_")) if page.startswith("page_") else None
+        if start_at is None or end_at is None:
+            return _bad("starting_at, ending_at or page: invalid value")
+        start, end = _midnight(start_at), _midnight(end_at)
+        end += dt.timedelta(days=1) if end_at > end else dt.timedelta()
+        days = min(limit, max(0, (end - start).days))
+        following = start + dt.timedelta(days=days)
+        key_ids = set(_params(query, "api_key_ids"))
+        with self._lock:
+            workspaces = {k.id: k.workspace_id for k in self._keys}
+            usage = [(kid, day, tally[0], tally[1]) for (kid, day), tally in self._usage.items()
+                     if not key_ids or kid in key_ids]
+        data = []
+        for offset in range(days):
+            bucket = start + dt.timedelta(days=offset)
+            totals: dict[tuple[str | None, str | None], list[int]] = {}
+            for kid, day, tokens_in, tokens_out in usage:
+                if day == bucket.date().isoformat():
+                    group = (kid if "api_key_id" in groups else None,
+                             workspaces.get(kid) if "workspace_id" in groups else None)
+                    tally = totals.setdefault(group, [0, 0])
+                    tally[0], tally[1] = tally[0] + tokens_in, tally[1] + tokens_out
+            order = sorted(totals, key=lambda group: (group[0] or "", group[1] or ""))
+            results = [_usage_result(group, totals[group]) for group in order]
+            data.append({"starting_at": _rfc3339(bucket),
+                         "ending_at": _rfc3339(bucket + dt.timedelta(days=1)), "results": results})
+        more = following < end
+        return _Response(200, {"data": data, "has_more": more,
+                               "next_page": f"page_{following.date()}" if more else None})
+
+    def _organization(self, call: _Call) -> _Response:
+        return _Response(200, {"id": DEFAULT_ORG_ID, "type": "organization",
+                               "name": "Simulated Org"})
+
+
+def _presented_key(headers: Mapping[str, str]) -> tuple[str, str]:
+    """Read the key from x-api-key or a Bearer header, as both API versions accept."""
+    value = (headers.get("x-api-key") or "").strip()
+    if value:
+        return value, "x-api-key"
+    scheme, _, token = (headers.get("authorization") or "").strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip(), "bearer"
+    return "", "none"
+
+
+def _key_headers(key: SimKey, status: int) -> dict[str, str]:
+    """Organization, workspace and rate-limit headers the API adds for a known key."""
+    reset = _rfc3339(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    headers = {"anthropic-organization-id": key.organization_id}
+    for kind, limit in (("requests", key.requests_limit), ("tokens", key.tokens_limit)):
+        headers[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
+        headers[f"anthropic-ratelimit-{kind}-remaining"] = "0" if status == 429 else str(limit - 1)
+        headers[f"anthropic-ratelimit-{kind}-reset"] = reset
+    if key.workspace_id:
+        headers["anthropic-workspace-id"] = key.workspace_id
+    return headers
+
+
+def _misbehave(behavior: Behavior, key: SimKey) -> _Response:
+    """The response of a key scripted to fail."""
+    if behavior is Behavior.BAD_RESPONSE:
+        return _Response(502, raw=_BAD_GATEWAY_HTML, content_type="text/html")
+    if behavior is Behavior.MALFORMED_JSON:
+        return _Response(200, raw=b'{"data": [{"id": "claude-opus-4-5", "type": "mod')
+    if behavior is Behavior.RESET:
+        return _Response(200, {"data": list(MODELS), "has_more": False}, reset=True)
+    status, kind, message = _FAILURES[behavior]
+    response = _error(status, kind, message)
+    if behavior is Behavior.RATE_LIMITED and key.retry_after is not None:
+        response.headers["retry-after"] = key.retry_after
+    return response
+
+
+def _message_problem(body: Any, version: str) -> _Response | None:
+    """Validate a Messages request body the way the API does, naming the bad field."""
+    if not isinstance(body, dict):
+        return _bad("request body must be a JSON object")
+    missing = [name for name in ("model", "max_tokens", "messages") if name not in body]
+    if missing:
+        return _bad(f"{missing[0]}: Field required")
+    max_tokens, messages = body["max_tokens"], body["messages"]
+    if not isinstance(body["model"], str):
+        return _bad("model: Input should be a valid string")
+    if type(max_tokens) is not int or max_tokens < 1:
+        return _bad("max_tokens: Input should be an integer greater than or equal to 1")
+    if not isinstance(messages, list) or not messages:
+        return _bad("messages: at least one message is required")
+    sampling = [name for name in ("temperature", "top_p", "top_k") if name in body]
+    if version == NO_SAMPLING_VERSION and sampling:
+        return _bad(f"{sampling[0]}: not supported with anthropic-version {NO_SAMPLING_VERSION}")
+    if body["model"] not in {m["id"] for m in MODELS}:
+        return _error(404, "not_found_error", f"model: {body['model']}")
+    return None
+
+
+def _usage_result(group: tuple[str | None, str | None], tally: list[int]) -> dict[str, Any]:
+    return {
+        "uncached_input_tokens": tally[0],
+        "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+        "cache_read_input_tokens": 0, "output_tokens": tally[1],
+        "server_tool_use": {"web_search_requests": 0},
+        "api_key_id": group[0], "workspace_id": group[1],
+        "model": None, "service_tier": None, "context_window": None,
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    """One daemon thread per request, so latency overlaps and a stuck client never blocks exit."""
+
+    daemon_threads = True
+    request_queue_size = 64
+    sim: SimulatedAnthropic
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore clients that hang up; report real faults as usual."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Thin HTTP layer: read the request, let the simulator decide, write the answer."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "sim-anthropic"
+    sys_version = ""
+    timeout = 30
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay silent: request lines and headers must never reach a log."""
+
+    def do_GET(self) -> None:
+        length = self.headers.get("content-length") or "0"
+        raw = self.rfile.read(int(length)) if length.isdigit() else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self._write(cast(_Server, self.server).sim._handle(self.command, self.path, headers, raw))
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _write(self, response: _Response) -> None:
+        """Send the response, or break off mid-body to imitate a connection reset."""
+        request_id = "req_" + secrets.token_hex(12)
+        if isinstance(response.payload, dict) and response.payload.get("type") == "error":
+            response.payload["request_id"] = request_id
+        body = response.raw if response.raw is not None else json.dumps(response.payload).encode()
+        self.send_response(response.status, "Overloaded" if response.status == 529 else None)
+        self.send_header("request-id", request_id)
+        self.send_header("content-type", response.content_type)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        promised = len(body) + (4096 if response.reset else 0)
+        self.send_header("content-length", str(promised))
+        self.end_headers()
+        if not response.reset:
+            self.wfile.write(body)
+            return
+        self.wfile.write(body[: len(body) // 2])
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,125 @@
+"""Persisted state: the last validation of each key, its history and its Admin API record.
+
+``validation.json`` is small (one entry per key) so ``rotui status`` reads it fast; the history
+of the last 50 results per key lives in ``history/<key>.jsonl``. No secret value is ever written:
+results carry only the masked hint.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rotui.core.model import RemoteKey, ValidationResult
+from rotui.paths import atomic_write, locked
+
+HISTORY_LIMIT = 50
+STATE_VERSION = 1
+
+
+@dataclass
+class Snapshot:
+    """What rotui knows about its keys, as last saved."""
+
+    results: dict[str, ValidationResult] = field(default_factory=dict)
+    remote: dict[str, RemoteKey] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class StateStore:
+    """Reads and updates the state directory; every write is locked and atomic."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.latest_path = state_dir / "validation.json"
+        self.history_dir = state_dir / "history"
+        self._lock = state_dir / ".state.lock"
+
+    def load(self) -> Snapshot:
+        """The saved state; an unreadable file gives a warning and an empty state, not a crash."""
+        snap = Snapshot()
+        try:
+            raw = self.latest_path.read_bytes()
+        except FileNotFoundError:
+            return snap
+        except OSError as exc:
+            snap.warnings.append(f"cannot read {self.latest_path}: {exc.strerror}")
+            return snap
+        try:
+            data = json.loads(raw)
+            for name, item in (data.get("results") or {}).items():
+                snap.results[name] = ValidationResult.from_dict(item)
+            for name, item in (data.get("remote") or {}).items():
+                snap.remote[name] = RemoteKey.from_dict(item)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            snap.results.clear()
+            snap.remote.clear()
+            snap.warnings.append(
+                f"{self.latest_path} is damaged ({type(exc).__name__}); ignoring it until the next "
+                "validation rewrites it"
+            )
+        return snap
+
+    def _write(self, snap: Snapshot) -> None:
+        document = {
+            "version": STATE_VERSION,
+            "results": {name: r.to_dict() for name, r in sorted(snap.results.items())},
+            "remote": {name: r.to_dict() for name, r in sorted(snap.remote.items())},
+        }
+        atomic_write(self.latest_path, json.dumps(document, indent=1).encode())
+
+    def record(
+        self,
+        results: Iterable[ValidationResult],
+        remote: Mapping[str, RemoteKey] | None = None,
+    ) -> None:
+        """Save new results (and Admin API records) and append each result to its key's history."""
+        results = list(results)
+        with locked(self._lock):
+            snap = self.load()
+            for result in results:
+                snap.results[result.key] = result
+            snap.remote.update(remote or {})
+            self._write(snap)
+            for result in results:
+                self._append_history(result)
+
+    def history(self, name: str) -> list[ValidationResult]:
+        """The last results for a key, oldest first."""
+        path = self._history_path(name)
+        try:
+            lines = path.read_text().splitlines()
+        except OSError:
+            return []
+        out = []
+        for line in lines:
+            try:
+                out.append(ValidationResult.from_dict(json.loads(line)))
+            except (ValueError, TypeError, KeyError):
+                continue
+        return out
+
+    def _history_path(self, name: str) -> Path:
+        return self.history_dir / f"{urllib.parse.quote(name, safe='')}.jsonl"
+
+    def _append_history(self, result: ValidationResult) -> None:
+        kept = [r.to_dict() for r in self.history(result.key)][-(HISTORY_LIMIT - 1) :]
+        kept.append(result.to_dict())
+        data = "".join(json.dumps(item, separators=(",", ":")) + "\n" for item in kept)
+        atomic_write(self._history_path(result.key), data.encode())
+
+
+def result_summary(result: ValidationResult | None) -> dict[str, Any] | None:
+    """The part of a result that ``status --json`` shows."""
+    if result is None:
+        return None
+    return {
+        "status": str(result.status),
+        "checked_at": result.checked_at.isoformat(),
+        "http_status": result.http_status,
+        "message": result.message,
+    }

@@ -1,0 +1,32 @@
+"""The core never imports Textual or Rich: every flow must work without the UI."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import rotui
+import rotui.core
+
+CORE_MODULES = sorted(
+    f"rotui.core.{m.name}" for m in pkgutil.walk_packages(rotui.core.__path__) if not m.ispkg
+) + ["rotui.config", "rotui.state", "rotui.paths", "rotui.cli", "rotui.demo", "rotui.sim.anthropic"]
+
+
+def test_the_list_is_not_empty() -> None:
+    assert {"rotui.core.model", "rotui.core.secret", "rotui.core.anthropic"} <= set(CORE_MODULES)
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_module_imports_without_textual_or_rich(module: str) -> None:
+    code = (
+        f"import sys, {module}\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(','.join(bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"{module} pulled in {done.stdout.strip()}"
