@@ -42,6 +42,7 @@ class Context:
     stdout: IO[str] = field(default_factory=lambda: sys.stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     clock: Callable[[], dt.datetime] = field(default_factory=lambda: _utcnow)
+    trust_env: bool = True  # honour proxy variables; the demo's loopback API never needs one
 
     def load_config(self) -> Config:
         if self.config is None:
@@ -83,34 +84,54 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rotui {__version__}")
     parser.add_argument(
-        "--config", metavar="PATH", help="configuration file (default: $ROTUI_CONFIG, then the user config dir)"
+        "--config",
+        metavar="PATH",
+        help="configuration file (default: $ROTUI_CONFIG, then the user config dir)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("status", help="age, freshness and last validation of every key (no network)")
+    p = sub.add_parser(
+        "status", help="age, freshness and last validation of every key (no network)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
     p = sub.add_parser("validate", help="check keys against the API and store the results")
     p.add_argument("names", nargs="*", metavar="NAME", help="keys to validate (default: all)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument("--ping", action="store_true", help="send a 1-token message (billed) instead of listing models")
+    p.add_argument(
+        "--ping",
+        action="store_true",
+        help="send a 1-token message (billed) instead of listing models",
+    )
 
-    p = sub.add_parser("check", help="for cron: exit 1 when a key is overdue or failed its last validation")
+    p = sub.add_parser(
+        "check", help="for cron: exit 1 when a key is overdue or failed its last validation"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
     p = sub.add_parser("key", help="store or remove a key in the keyring")
     keysub = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
     k = keysub.add_parser("set", help="read a key from stdin (hidden on a terminal) and store it")
     k.add_argument("name", nargs="?", metavar="NAME")
-    k.add_argument("--admin", action="store_true", help="store the Admin API key (settings.admin_key = \"keyring\")")
+    k.add_argument(
+        "--admin",
+        action="store_true",
+        help='store the Admin API key (settings.admin_key = "keyring")',
+    )
     k = keysub.add_parser("delete", help="remove a key from the keyring")
     k.add_argument("name", nargs="?", metavar="NAME")
     k.add_argument("--admin", action="store_true", help="remove the stored Admin API key")
 
     sub.add_parser("init", help="write a commented starter configuration (mode 0600)")
 
-    p = sub.add_parser("demo", help="run on the built-in demo inventory and a simulated API on loopback")
-    p.add_argument("--headless", action="store_true", help="print status and validation instead of the dashboard")
+    p = sub.add_parser(
+        "demo", help="run on the built-in demo inventory and a simulated API on loopback"
+    )
+    p.add_argument(
+        "--headless",
+        action="store_true",
+        help="print status and validation instead of the dashboard",
+    )
     return parser
 
 
@@ -121,7 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(args, ctx, parser)
 
 
-def run(args: argparse.Namespace, ctx: Context, parser: argparse.ArgumentParser | None = None) -> int:
+def run(
+    args: argparse.Namespace, ctx: Context, parser: argparse.ArgumentParser | None = None
+) -> int:
     """Run one command, turning every expected failure into a message and an exit code."""
     commands: dict[str, Callable[[argparse.Namespace, Context], int]] = {
         "status": cmd_status,
@@ -178,7 +201,9 @@ def _status_rows(config: Config, ctx: Context) -> list[dict[str, Any]]:
                 "name": key.name,
                 "environment": key.environment,
                 "workspace": key.workspace,
-                "created": (remote.created_at if remote and remote.created_at else key.created).isoformat()
+                "created": (
+                    remote.created_at if remote and remote.created_at else key.created
+                ).isoformat()
                 if (remote and remote.created_at) or key.created
                 else None,
                 "age_days": age.age_days,
@@ -208,7 +233,12 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-FRESHNESS_WORDS = {"fresh": "fresh", "due_soon": "due soon", "overdue": "OVERDUE", "unknown": "unknown"}
+FRESHNESS_WORDS = {
+    "fresh": "fresh",
+    "due_soon": "due soon",
+    "overdue": "OVERDUE",
+    "unknown": "unknown",
+}
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
@@ -266,7 +296,7 @@ def make_client(config: Config, ctx: Context, transport: Any = None) -> tuple[An
 
     settings = config.settings
     limits = httpx.Limits(max_connections=max(settings.max_concurrency * 2, 10))
-    http = httpx.AsyncClient(transport=transport, limits=limits, trust_env=True)
+    http = httpx.AsyncClient(transport=transport, limits=limits, trust_env=ctx.trust_env)
     client = AnthropicClient(
         http,
         api_version=settings.api_version,
@@ -294,7 +324,9 @@ def base_url_for(key: ManagedKey, environ: Mapping[str, str]) -> str:
     return from_env.rstrip("/")
 
 
-async def validate_and_record(config: Config, keys: Sequence[ManagedKey], ctx: Context, ping: bool) -> ValidationRun:
+async def validate_and_record(
+    config: Config, keys: Sequence[ManagedKey], ctx: Context, ping: bool
+) -> ValidationRun:
     from rotui.core.model import ValidationMode
     from rotui.core.validation import validate_keys
     from rotui.state import StateStore
@@ -329,7 +361,10 @@ def cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
         document = {
             "all_valid": run.all_valid,
             "results": [
-                {**r.to_dict(), "remote": run.remote[r.key].to_dict() if r.key in run.remote else None}
+                {
+                    **r.to_dict(),
+                    "remote": run.remote[r.key].to_dict() if r.key in run.remote else None,
+                }
                 for r in run.results
             ],
         }
@@ -352,7 +387,11 @@ def cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
 
 def _report_keyring_trouble(run: ValidationRun, ctx: Context) -> None:
     """Say once, not per key, when the keyring itself is the problem."""
-    messages = {r.message for r in run.results if r.message.startswith(("keyring unavailable", "the keyring did not answer"))}
+    messages = {
+        r.message
+        for r in run.results
+        if r.message.startswith(("keyring unavailable", "the keyring did not answer"))
+    }
     for message in sorted(messages):
         ctx.say(f"rotui: {message}")
 
@@ -364,13 +403,17 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     for row in rows:
         last = row["last_validation"]
         if row["freshness"] == "overdue":
-            problems.append({"name": row["name"], "problem": "overdue", "detail": f"due {row['due']}"})
+            problems.append(
+                {"name": row["name"], "problem": "overdue", "detail": f"due {row['due']}"}
+            )
         if last and last["status"] != "valid":
             problems.append(
                 {"name": row["name"], "problem": "failed_validation", "detail": last["status"]}
             )
     if args.json:
-        ctx.out(json.dumps({"ok": not problems, "checked": len(rows), "problems": problems}, indent=2))
+        ctx.out(
+            json.dumps({"ok": not problems, "checked": len(rows), "problems": problems}, indent=2)
+        )
     elif problems:
         for p in problems:
             ctx.out(f"{p['name']}: {p['problem'].replace('_', ' ')} ({p['detail']})")
@@ -410,7 +453,7 @@ def cmd_key(args: argparse.Namespace, ctx: Context) -> int:
         if args.key_command == "set" and key.source != "keyring":
             ctx.say(
                 f"rotui: warning: {key.name} is read from {key.source.split(':')[0]}:, not the "
-                "keyring; the stored value will only be used if you set source = \"keyring\""
+                'keyring; the stored value will only be used if you set source = "keyring"'
             )
     if args.key_command == "delete":
         if store.delete_keyring(username):
@@ -436,7 +479,9 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
 
     path, _origin = resolve_config_path(ctx.config_arg, ctx.environ)
     write_starter_config(path)
-    ctx.say(f"rotui: wrote {path} (mode 0600); edit it, then `rotui key set NAME` and `rotui validate`")
+    ctx.say(
+        f"rotui: wrote {path} (mode 0600); edit it, then `rotui key set NAME` and `rotui validate`"
+    )
     return 0
 
 

@@ -195,7 +195,7 @@ def load_config(path: Path) -> Config:
 
 
 def parse_config(text: str, path: str = "<config>") -> Config:
-    """Parse TOML text into a Config; an empty document is a valid config with no keys."""
+    """Parse TOML text into a Config; an empty document is an error (likely a truncated file)."""
     shown = _one_line(path)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -210,6 +210,12 @@ def parse_config(text: str, path: str = "<config>") -> Config:
         if "integer string conversion" in problem:
             problem = "an integer has too many digits (TOML integers are 64-bit)"
         raise ConfigError(f"{shown}: invalid TOML", _one_line(problem)) from None
+    if not data:
+        raise ConfigError(
+            f"{shown}: empty configuration",
+            "the file has no [settings] and no [[keys]]; add a [[keys]] table with a name, or "
+            "delete the file and run `rotui init` for a commented starter",
+        )
     return _Checker(path).config(data)
 
 

@@ -98,7 +98,11 @@ def parse_retry_after(headers: Mapping[str, str], now: dt.datetime | None = None
 
 
 def _error_envelope(body: Any) -> tuple[str, str] | None:
-    if isinstance(body, dict) and body.get("type") == "error" and isinstance(body.get("error"), dict):
+    if (
+        isinstance(body, dict)
+        and body.get("type") == "error"
+        and isinstance(body.get("error"), dict)
+    ):
         error = body["error"]
         return str(error.get("type", "")), redact(str(error.get("message", "")))[:500]
     return None
@@ -125,7 +129,10 @@ def classify(response: httpx.Response, expect: Callable[[Any], bool]) -> Outcome
         if expect(body):
             return Outcome(ValidationStatus.VALID, code, body=body)
         return Outcome(
-            ValidationStatus.BAD_RESPONSE, code, None, "HTTP 200 but the body is not what the API sends"
+            ValidationStatus.BAD_RESPONSE,
+            code,
+            None,
+            "HTTP 200 but the body is not what the API sends",
         )
     if envelope is None:
         return Outcome(
@@ -163,7 +170,8 @@ def describe_transport_error(exc: httpx.TransportError, timeout: float) -> tuple
     if isinstance(exc, httpx.ProxyError):
         return "proxy", f"the proxy refused the connection: {text}"
     if any(isinstance(c, socket.gaierror) for c in causes) or any(
-        s in lowered for s in ("name or service not known", "nodename nor servname", "name resolution")
+        s in lowered
+        for s in ("name or service not known", "nodename nor servname", "name resolution")
     ):
         return "dns", f"DNS lookup failed: {text}"
     if any(isinstance(c, ssl.SSLError) for c in causes) or "certificate" in lowered:
@@ -331,11 +339,20 @@ class AnthropicClient:
                 "messages": [{"role": "user", "content": "ping"}],
             }
             outcome = await self._exchange(
-                "POST", base_url or DEFAULT_BASE_URL, "/v1/messages", secret, _is_message, payload=body
+                "POST",
+                base_url or DEFAULT_BASE_URL,
+                "/v1/messages",
+                secret,
+                _is_message,
+                payload=body,
             )
         else:
             outcome = await self._exchange(
-                "GET", base_url or DEFAULT_BASE_URL, "/v1/models", secret, _is_models_page,
+                "GET",
+                base_url or DEFAULT_BASE_URL,
+                "/v1/models",
+                secret,
+                _is_models_page,
                 params={"limit": 1},
             )
         headers = outcome.headers
@@ -361,7 +378,12 @@ class AnthropicClient:
         self, method: str, base_url: str | None, path: str, admin: Secret, **kwargs: Any
     ) -> Any:
         outcome = await self._exchange(
-            method, base_url or DEFAULT_BASE_URL, path, admin, lambda b: isinstance(b, dict), **kwargs
+            method,
+            base_url or DEFAULT_BASE_URL,
+            path,
+            admin,
+            lambda b: isinstance(b, dict),
+            **kwargs,
         )
         if outcome.status is not ValidationStatus.VALID:
             raise admin_error(outcome)
@@ -390,7 +412,9 @@ class AnthropicClient:
         if workspace_id:
             params["workspace_id"] = workspace_id
         for _ in range(1000):
-            page = await self._admin("GET", base_url, "/v1/organizations/api_keys", admin, params=params)
+            page = await self._admin(
+                "GET", base_url, "/v1/organizations/api_keys", admin, params=params
+            )
             for item in page.get("data") or []:
                 if isinstance(item, dict) and item.get("id"):
                     yield item
@@ -398,7 +422,9 @@ class AnthropicClient:
                 return
             params = {**params, "after_id": page["last_id"]}
 
-    async def get_api_key(self, admin: Secret, key_id: str, *, base_url: str | None = None) -> RemoteKey:
+    async def get_api_key(
+        self, admin: Secret, key_id: str, *, base_url: str | None = None
+    ) -> RemoteKey:
         body = await self._admin("GET", base_url, f"/v1/organizations/api_keys/{key_id}", admin)
         return remote_key(body)
 
@@ -407,7 +433,11 @@ class AnthropicClient:
     ) -> RemoteKey:
         """Deactivate (``inactive``, reversible) or reactivate a key through the Admin API."""
         body = await self._admin(
-            "POST", base_url, f"/v1/organizations/api_keys/{key_id}", admin, payload={"status": status}
+            "POST",
+            base_url,
+            f"/v1/organizations/api_keys/{key_id}",
+            admin,
+            payload={"status": status},
         )
         return remote_key(body)
 
@@ -501,7 +531,11 @@ def admin_error(outcome: Outcome) -> ProviderError:
         ValidationStatus.RATE_LIMITED: "the Admin API is rate limiting (429)",
         ValidationStatus.NETWORK_ERROR: "the Admin API could not be reached",
     }.get(outcome.status, f"the Admin API answered {outcome.status}")
-    detail = f"{outcome.message} (HTTP {outcome.http_status})" if outcome.http_status else outcome.message
+    detail = (
+        f"{outcome.message} (HTTP {outcome.http_status})"
+        if outcome.http_status
+        else outcome.message
+    )
     return ProviderError(what, detail)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSIONS = ("2023-06-01", "2026-10-21")

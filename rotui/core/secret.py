@@ -8,6 +8,7 @@ traceback, a log line or a worker description never shows the value.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import os
@@ -111,7 +112,9 @@ def check_api_key(raw: str) -> KeyCheck:
     """Accept an Anthropic API key as pasted or piped, or say exactly what is wrong with it."""
     value = raw.strip()
     if not value:
-        raise KeyFormatError("no key given", "the input was empty; paste the key shown once in the Console")
+        raise KeyFormatError(
+            "no key given", "the input was empty; paste the key shown once in the Console"
+        )
     if len(value) > 1024:
         raise KeyFormatError(
             "not an API key", f"the input is {len(value)} characters long; an API key has about 108"
@@ -150,7 +153,6 @@ def check_api_key(raw: str) -> KeyCheck:
             f"{API_KEY_LENGTH}: check that it was copied whole"
         )
     return KeyCheck(Secret(value), tuple(warnings))
-
 
 
 def check_admin_key(raw: str) -> Secret:
@@ -206,7 +208,7 @@ class MemoryKeyring:
 
 NO_KEYRING_HELP = (
     "no usable keyring backend on this host (common over SSH without a desktop session). "
-    "Ways out: use source = \"env:VAR\" or \"command:PROGRAM ARGS\" (e.g. a password manager) for "
+    'Ways out: use source = "env:VAR" or "command:PROGRAM ARGS" (e.g. a password manager) for '
     "the key; or choose a backend with PYTHON_KEYRING_BACKEND=module.Class or a keyringrc.cfg "
     "(see `python -m keyring diagnose`); or start one: `dbus-run-session -- sh` then "
     "`gnome-keyring-daemon --unlock`. rotui never falls back to a plaintext file."
@@ -294,7 +296,9 @@ class SecretStore:
                     raise KeyringUnavailable("keyring unavailable", NO_KEYRING_HELP) from None
                 if isinstance(exc, SecretError):
                     raise
-                raise SecretError(f"keyring error while {what}", redact(f"{type(exc).__name__}: {exc}")) from None
+                raise SecretError(
+                    f"keyring error while {what}", redact(f"{type(exc).__name__}: {exc}")
+                ) from None
 
         return _in_daemon_thread(run, self.timeout, what)
 
@@ -338,7 +342,9 @@ class SecretStore:
             return Secret(value) if value else None
         if source.startswith("command:"):
             return self._run_command(source[8:], username)
-        raise SecretError("unknown secret source", f"{source!r}: use keyring, env:VAR or command:...")
+        raise SecretError(
+            "unknown secret source", f"{source!r}: use keyring, env:VAR or command:..."
+        )
 
     def _run_command(self, command: str, username: str) -> Secret | None:
         argv = shlex.split(command)
@@ -373,7 +379,9 @@ class SecretStore:
 
     async def aread(self, source: str, username: str) -> Secret | None:
         """:meth:`read` off the event loop (the thread is a daemon, so it never blocks exit)."""
-        return await _off_loop(lambda: self.read(source, username), self.timeout + self.command_timeout)
+        return await _off_loop(
+            lambda: self.read(source, username), self.timeout + self.command_timeout
+        )
 
     async def aset_keyring(self, username: str, secret: Secret) -> None:
         await _off_loop(lambda: self.set_keyring(username, secret), self.timeout + 1)
@@ -401,10 +409,9 @@ async def _off_loop(fn: Callable[[], T], timeout: float) -> T:
             outcome = (True, fn())
         except BaseException as exc:
             outcome = (False, exc)
-        try:
+        # The loop may have closed while a hung call was pending: then nobody waits for it.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(settle, *outcome)
-        except RuntimeError:  # the loop closed while a hung call was pending: nobody waits now
-            pass
 
     threading.Thread(target=run, name="rotui-secret", daemon=True).start()
     try:

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from rotui.cli import Context
     from rotui.sim.anthropic import SimulatedAnthropic
 
-ORG_ID = "5c0ffee0-de70-4000-8000-000000000001"
 WORKSPACES = {"default": None, "agents": "wrkspc_01DemoAgents"}
 
 
@@ -36,7 +35,9 @@ def fake_key(name: str, prefix: str = "sk-ant-api03-") -> str:
     stream = b""
     counter = 0
     while len(stream) < 93:
-        stream += base64.urlsafe_b64encode(hashlib.sha256(f"{name}:{counter}".encode()).digest()).rstrip(b"=")
+        stream += base64.urlsafe_b64encode(
+            hashlib.sha256(f"{name}:{counter}".encode()).digest()
+        ).rstrip(b"=")
         counter += 1
     return prefix + stream[:93].decode() + "AA"
 
@@ -55,28 +56,67 @@ class DemoKey:
 
 DEMO_KEYS = (
     DemoKey(
-        "ANTHROPIC_API_KEY", "prod", "default", 23, "valid",
+        "ANTHROPIC_API_KEY",
+        "prod",
+        "default",
+        23,
+        "valid",
         [
-            {"name": "infisical-prod", "kind": "infisical", "project_id": "proj_demo", "environment": "prod",
-             "path": "/", "secret": "ANTHROPIC_API_KEY", "order": 0},
-            {"name": "raxx-api-prod", "kind": "heroku", "app": "raxx-api-prod", "order": 1,
-             "verify_url": "https://api.raxx.app/api/agents/health", "verify_json": "anthropic.ok", "verify_equals": "true"},
+            {
+                "name": "infisical-prod",
+                "kind": "infisical",
+                "project_id": "proj_demo",
+                "environment": "prod",
+                "path": "/",
+                "secret": "ANTHROPIC_API_KEY",
+                "order": 0,
+            },
+            {
+                "name": "raxx-api-prod",
+                "kind": "heroku",
+                "app": "raxx-api-prod",
+                "order": 1,
+                "verify_url": "https://api.raxx.app/api/agents/health",
+                "verify_json": "anthropic.ok",
+                "verify_equals": "true",
+            },
             {"name": "agents-ci", "kind": "github", "repo": "raxx/agents", "order": 1},
         ],
     ),
     DemoKey(
-        "ANTHROPIC_API_KEY_AGENTS", "prod", "agents", 80, "valid",
+        "ANTHROPIC_API_KEY_AGENTS",
+        "prod",
+        "agents",
+        80,
+        "valid",
         [
-            {"name": "agent-runtime", "kind": "command", "run": ["/usr/local/bin/agentctl", "set-key"], "env_var": "AGENT_KEY"},
-            {"name": "operator-zshrc", "kind": "manual", "instructions": "DM the on-call operator to update ~/.zshrc"},
+            {
+                "name": "agent-runtime",
+                "kind": "command",
+                "run": ["/usr/local/bin/agentctl", "set-key"],
+                "env_var": "AGENT_KEY",
+            },
+            {
+                "name": "operator-zshrc",
+                "kind": "manual",
+                "instructions": "DM the on-call operator to update ~/.zshrc",
+            },
         ],
     ),
     DemoKey(
-        "ANTHROPIC_API_KEY_BATCH", "prod", "default", 131, "valid",
+        "ANTHROPIC_API_KEY_BATCH",
+        "prod",
+        "default",
+        131,
+        "valid",
         [{"name": "raxx-batch", "kind": "heroku", "app": "raxx-batch-prod"}],
     ),
     DemoKey(
-        "ANTHROPIC_API_KEY_STAGING", "staging", "default", 41, "valid",
+        "ANTHROPIC_API_KEY_STAGING",
+        "staging",
+        "default",
+        41,
+        "valid",
         [
             {"name": "staging-env", "kind": "env-file", "path": "/srv/raxx/staging/.env"},
             {"name": "staging-ci", "kind": "github", "repo": "raxx/api", "env": "staging"},
@@ -84,18 +124,38 @@ DEMO_KEYS = (
         status="inactive",
     ),
     DemoKey(
-        "ANTHROPIC_API_KEY_EVALS", "staging", "agents", 62, "rate_limited",
+        "ANTHROPIC_API_KEY_EVALS",
+        "staging",
+        "agents",
+        62,
+        "rate_limited",
         [{"name": "evals-runner", "kind": "env-file", "path": "/srv/evals/.env"}],
     ),
     DemoKey(
-        "ANTHROPIC_API_KEY_DEV", "dev", "agents", 9, "no_credit",
+        "ANTHROPIC_API_KEY_DEV",
+        "dev",
+        "agents",
+        9,
+        "no_credit",
         [
             {"name": "dev-env", "kind": "env-file", "path": "~/raxx/.env.development"},
-            {"name": "laptop", "kind": "manual", "instructions": "Update the key in your local shell profile"},
+            {
+                "name": "laptop",
+                "kind": "manual",
+                "instructions": "Update the key in your local shell profile",
+            },
         ],
     ),
     # Its source names an environment variable the demo leaves unset: no value, age unknown.
-    DemoKey("ANTHROPIC_API_KEY_LEGACY", "dev", "default", None, "valid", [], source="env:ROTUI_DEMO_LEGACY_KEY"),
+    DemoKey(
+        "ANTHROPIC_API_KEY_LEGACY",
+        "dev",
+        "default",
+        None,
+        "valid",
+        [],
+        source="env:ROTUI_DEMO_LEGACY_KEY",
+    ),
 )
 
 
@@ -116,8 +176,13 @@ def demo_config_text(base_url: str, today: dt.date) -> str:
             entry["consumers"] = demo.consumers
         keys.append(entry)
     document = {
-        "settings": {"cadence_days": 90, "warn_days": 14, "validation": "auth", "admin_key": "keyring",
-                     "max_concurrency": 8},
+        "settings": {
+            "cadence_days": 90,
+            "warn_days": 14,
+            "validation": "auth",
+            "admin_key": "keyring",
+            "max_concurrency": 8,
+        },
         "keys": keys,
     }
     return tomli_w.dumps(document)
@@ -125,13 +190,17 @@ def demo_config_text(base_url: str, today: dt.date) -> str:
 
 def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
     """The simulated API populated with the demo keys and their Admin records."""
-    from rotui.sim.anthropic import Behavior, SimKey, SimulatedAnthropic
+    from rotui.sim.anthropic import DEFAULT_ORG_ID, Behavior, SimKey, SimulatedAnthropic
 
-    sim = SimulatedAnthropic(admin_keys=[fake_key(ADMIN_USERNAME, "sk-ant-admin01-")], latency=latency)
+    sim = SimulatedAnthropic(
+        admin_keys=[fake_key(ADMIN_USERNAME, "sk-ant-admin01-")], latency=latency
+    )
     for demo in DEMO_KEYS:
         if demo.age_days is None:
             continue  # a key the Admin API does not list: its age stays unknown
-        created = dt.datetime.combine(today - dt.timedelta(days=demo.age_days), dt.time(9, 30), dt.UTC)
+        created = dt.datetime.combine(
+            today - dt.timedelta(days=demo.age_days), dt.time(9, 30), dt.UTC
+        )
         sim.add_key(
             SimKey(
                 value=fake_key(demo.name),
@@ -139,7 +208,7 @@ def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
                 name=demo.name.lower().replace("_", "-"),
                 status=demo.status,
                 workspace_id=WORKSPACES[demo.workspace],
-                organization_id=ORG_ID,
+                organization_id=DEFAULT_ORG_ID,
                 created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 retry_after="0.2",
             )
@@ -164,7 +233,9 @@ def demo_values() -> list[Secret]:
 
 
 @contextlib.contextmanager
-def demo_environment(root: Path | None = None, today: dt.date | None = None) -> Iterator[tuple[Config, Paths, SecretStore, SimulatedAnthropic]]:
+def demo_environment(
+    root: Path | None = None, today: dt.date | None = None
+) -> Iterator[tuple[Config, Paths, SecretStore, SimulatedAnthropic]]:
     """Everything the demo runs on, torn down afterwards."""
     from rotui.config import parse_config
 
@@ -191,9 +262,18 @@ def run_demo(ctx: Context, headless: bool) -> int:
 
     with demo_environment() as (config, paths, store, sim):
         demo_ctx = cli.Context(
-            paths=paths, config=config, store=store, stdout=ctx.stdout, stderr=ctx.stderr, clock=ctx.clock
+            paths=paths,
+            config=config,
+            store=store,
+            stdout=ctx.stdout,
+            stderr=ctx.stderr,
+            clock=ctx.clock,
+            environ={},
+            trust_env=False,
         )
-        ctx.say(f"rotui demo: simulated Anthropic API at {sim.base_url}; temporary files in {paths.config_dir.parent}")
+        ctx.say(
+            f"rotui demo: simulated Anthropic API at {sim.base_url}; temporary files in {paths.config_dir.parent}"
+        )
         ctx.say("rotui demo: before validation")
         cli.cmd_status(argparse.Namespace(json=False), demo_ctx)
         ctx.say("\nrotui demo: validating every key against the simulated API")

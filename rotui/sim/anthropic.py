@@ -109,10 +109,15 @@ class SimKey:
     def to_api(self) -> dict[str, Any]:
         """Render the Admin API key object, which carries only the partial hint."""
         return {
-            "id": self.id, "type": "api_key", "name": self.name, "created_at": self.created_at,
+            "id": self.id,
+            "type": "api_key",
+            "name": self.name,
+            "created_at": self.created_at,
             "created_by": {"id": "user_sim", "type": "user"},
-            "partial_key_hint": partial_key_hint(self.value), "status": self.status,
-            "workspace_id": self.workspace_id, "expires_at": None,
+            "partial_key_hint": partial_key_hint(self.value),
+            "status": self.status,
+            "workspace_id": self.workspace_id,
+            "expires_at": None,
         }
 
 
@@ -195,7 +200,7 @@ def _page(items: list[dict[str, Any]], query: Mapping[str, list[str]]) -> _Respo
         page, has_more = items[start:end], start > 0
     else:
         start = ids.index(after) + 1 if after in ids else (len(ids) if after else 0)
-        page, has_more = items[start:start + limit], start + limit < len(items)
+        page, has_more = items[start : start + limit], start + limit < len(items)
     first, last = (page[0]["id"], page[-1]["id"]) if page else (None, None)
     return _Response(200, {"data": page, "has_more": has_more, "first_id": first, "last_id": last})
 
@@ -217,8 +222,12 @@ class SimulatedAnthropic:
     """An in-process fake of api.anthropic.com with scriptable per-key failures."""
 
     def __init__(
-        self, keys: Iterable[SimKey] = (), admin_keys: Iterable[str] = (), latency: float = 0.0,
-        host: str = "127.0.0.1", port: int = 0,
+        self,
+        keys: Iterable[SimKey] = (),
+        admin_keys: Iterable[str] = (),
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("the simulator binds to 127.0.0.1 only")
@@ -244,8 +253,10 @@ class SimulatedAnthropic:
             self._server.sim = self
             self._base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
             self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                name="sim-anthropic", daemon=True,
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.02},
+                name="sim-anthropic",
+                daemon=True,
             )
             self._thread.start()
         return self._base_url
@@ -318,8 +329,13 @@ class SimulatedAnthropic:
             tally[0] += input_tokens
             tally[1] += output_tokens
 
-    def _handle(self, method: str, target: str, headers: Mapping[str, str], raw: bytes,
-                ) -> _Response:
+    def _handle(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        raw: bytes,
+    ) -> _Response:
         """Turn one HTTP request into a response: record, wait, route, authenticate, answer."""
         url = urlsplit(target)
         query = parse_qs(url.query, keep_blank_values=True)
@@ -332,28 +348,40 @@ class SimulatedAnthropic:
         with self._lock:
             key = next((k for k in self._keys if presented and k.value == presented), None)
             recorded = None if body is _INVALID_BODY else body
-            self._log.append(RecordedRequest(
-                method, url.path, query, key_hint(presented), version, scheme, recorded))
+            self._log.append(
+                RecordedRequest(
+                    method, url.path, query, key_hint(presented), version, scheme, recorded
+                )
+            )
             if presented:
                 self._attempts[presented] += 1
         if self.latency > 0:
             time.sleep(self.latency)
-        response = self._route(method, url.path, _Call(query, body, version or "", key, ""),
-                               version, presented)
+        response = self._route(
+            method, url.path, _Call(query, body, version or "", key, ""), version, presented
+        )
         if key is not None:
             response.headers.update(_key_headers(key, response.status))
         return response
 
     def _route(
-        self, method: str, path: str, call: _Call, version: str | None, presented: str,
+        self,
+        method: str,
+        path: str,
+        call: _Call,
+        version: str | None,
+        presented: str,
     ) -> _Response:
         routes: list[tuple[str, bool, dict[str, _Endpoint]]] = [
             (r"/v1/models", False, {"GET": self._list_models}),
             (r"/v1/models/(?P<id>[^/]+)", False, {"GET": self._get_model}),
             (r"/v1/messages", False, {"POST": self._create_message}),
             (r"/v1/organizations/api_keys", True, {"GET": self._list_keys}),
-            (r"/v1/organizations/api_keys/(?P<id>[^/]+)", True,
-             {"GET": self._get_key, "POST": self._update_key}),
+            (
+                r"/v1/organizations/api_keys/(?P<id>[^/]+)",
+                True,
+                {"GET": self._get_key, "POST": self._update_key},
+            ),
             (r"/v1/organizations/usage_report/messages", True, {"GET": self._usage_report}),
             (r"/v1/organizations/me", True, {"GET": self._organization}),
         ]
@@ -401,8 +429,11 @@ class SimulatedAnthropic:
 
     def _get_model(self, call: _Call) -> _Response:
         model = next((m for m in MODELS if m["id"] == call.path_id), None)
-        return _Response(200, model) if model else _error(404, "not_found_error",
-                                                           f"model: {call.path_id}")
+        return (
+            _Response(200, model)
+            if model
+            else _error(404, "not_found_error", f"model: {call.path_id}")
+        )
 
     def _create_message(self, call: _Call) -> _Response:
         """POST /v1/messages: validate like the API, answer "pong" and bill the tokens."""
@@ -416,13 +447,25 @@ class SimulatedAnthropic:
             tally = self._usage.setdefault((key.id, today), [0, 0])
             tally[0] += 8
             tally[1] += 1
-        usage = {"input_tokens": 8, "output_tokens": 1,
-                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-        return _Response(200, {
-            "id": "msg_01" + secrets.token_hex(11), "type": "message", "role": "assistant",
-            "model": body["model"], "content": [{"type": "text", "text": "pong"}],
-            "stop_reason": "max_tokens", "stop_sequence": None, "usage": usage,
-        })
+        usage = {
+            "input_tokens": 8,
+            "output_tokens": 1,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+        }
+        return _Response(
+            200,
+            {
+                "id": "msg_01" + secrets.token_hex(11),
+                "type": "message",
+                "role": "assistant",
+                "model": body["model"],
+                "content": [{"type": "text", "text": "pong"}],
+                "stop_reason": "max_tokens",
+                "stop_sequence": None,
+                "usage": usage,
+            },
+        )
 
     def _list_keys(self, call: _Call) -> _Response:
         """GET /v1/organizations/api_keys: newest first, filtered by status and workspace."""
@@ -431,8 +474,11 @@ class SimulatedAnthropic:
             return _bad(f"status: {status!r} is not one of {', '.join(KEY_STATUSES)}")
         with self._lock:
             keys = sorted(self._keys, key=lambda k: (k.created_at, k.id), reverse=True)
-            items = [k.to_api() for k in keys if status in (None, k.status)
-                     and workspace in (None, k.workspace_id)]
+            items = [
+                k.to_api()
+                for k in keys
+                if status in (None, k.status) and workspace in (None, k.workspace_id)
+            ]
         return _page(items, call.query)
 
     def _get_key(self, call: _Call) -> _Response:
@@ -488,29 +534,46 @@ class SimulatedAnthropic:
         key_ids = set(_params(query, "api_key_ids"))
         with self._lock:
             workspaces = {k.id: k.workspace_id for k in self._keys}
-            usage = [(kid, day, tally[0], tally[1]) for (kid, day), tally in self._usage.items()
-                     if not key_ids or kid in key_ids]
+            usage = [
+                (kid, day, tally[0], tally[1])
+                for (kid, day), tally in self._usage.items()
+                if not key_ids or kid in key_ids
+            ]
         data = []
         for offset in range(days):
             bucket = start + dt.timedelta(days=offset)
             totals: dict[tuple[str | None, str | None], list[int]] = {}
             for kid, day, tokens_in, tokens_out in usage:
                 if day == bucket.date().isoformat():
-                    group = (kid if "api_key_id" in groups else None,
-                             workspaces.get(kid) if "workspace_id" in groups else None)
+                    group = (
+                        kid if "api_key_id" in groups else None,
+                        workspaces.get(kid) if "workspace_id" in groups else None,
+                    )
                     tally = totals.setdefault(group, [0, 0])
                     tally[0], tally[1] = tally[0] + tokens_in, tally[1] + tokens_out
             order = sorted(totals, key=lambda group: (group[0] or "", group[1] or ""))
             results = [_usage_result(group, totals[group]) for group in order]
-            data.append({"starting_at": _rfc3339(bucket),
-                         "ending_at": _rfc3339(bucket + dt.timedelta(days=1)), "results": results})
+            data.append(
+                {
+                    "starting_at": _rfc3339(bucket),
+                    "ending_at": _rfc3339(bucket + dt.timedelta(days=1)),
+                    "results": results,
+                }
+            )
         more = following < end
-        return _Response(200, {"data": data, "has_more": more,
-                               "next_page": f"page_{following.date()}" if more else None})
+        return _Response(
+            200,
+            {
+                "data": data,
+                "has_more": more,
+                "next_page": f"page_{following.date()}" if more else None,
+            },
+        )
 
     def _organization(self, call: _Call) -> _Response:
-        return _Response(200, {"id": DEFAULT_ORG_ID, "type": "organization",
-                               "name": "Simulated Org"})
+        return _Response(
+            200, {"id": DEFAULT_ORG_ID, "type": "organization", "name": "Simulated Org"}
+        )
 
 
 def _presented_key(headers: Mapping[str, str]) -> tuple[str, str]:
@@ -578,10 +641,14 @@ def _usage_result(group: tuple[str | None, str | None], tally: list[int]) -> dic
     return {
         "uncached_input_tokens": tally[0],
         "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
-        "cache_read_input_tokens": 0, "output_tokens": tally[1],
+        "cache_read_input_tokens": 0,
+        "output_tokens": tally[1],
         "server_tool_use": {"web_search_requests": 0},
-        "api_key_id": group[0], "workspace_id": group[1],
-        "model": None, "service_tier": None, "context_window": None,
+        "api_key_id": group[0],
+        "workspace_id": group[1],
+        "model": None,
+        "service_tier": None,
+        "context_window": None,
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rotui.demo import fake_key
-from rotui.sim.anthropic import Behavior, SimKey, SimulatedAnthropic
+from rotui.sim.anthropic import SimKey, SimulatedAnthropic
 
 GOOD = fake_key("cli-good")
 BAD = fake_key("cli-revoked")
@@ -41,7 +40,9 @@ def assert_clean(done: subprocess.CompletedProcess[str]) -> None:
 @pytest.fixture
 def sim() -> Iterator[SimulatedAnthropic]:
     with SimulatedAnthropic(admin_keys=[ADMIN]) as server:
-        server.add_key(SimKey(GOOD, name="good", created_at="2026-11-01T08:00:00Z", organization_id="org-cli"))
+        server.add_key(
+            SimKey(GOOD, name="good", created_at="2026-11-01T08:00:00Z", organization_id="org-cli")
+        )
         server.add_key(SimKey(BAD, status="inactive", name="old"))
         yield server
 
@@ -97,12 +98,22 @@ def test_status_before_any_validation(config, child_env) -> None:
     assert set(rows) == {"GOOD", "REVOKED"}
     assert rows["GOOD"]["freshness"] in {"overdue", "due_soon", "fresh"}
     assert rows["GOOD"]["consumers"] == 1 and rows["GOOD"]["last_validation"] is None
-    assert set(rows["GOOD"]) >= {"name", "environment", "age_days", "due_in_days", "freshness", "last_validation", "consumers"}
+    assert set(rows["GOOD"]) >= {
+        "name",
+        "environment",
+        "age_days",
+        "due_in_days",
+        "freshness",
+        "last_validation",
+        "consumers",
+    }
     human = rotui(child_env, "status")
     assert human.returncode == 0 and "GOOD" in human.stdout and "never" in human.stdout
 
 
-def test_validate_stores_results_and_exits_1_on_a_failure(config, child_env, isolated_home, sim) -> None:
+def test_validate_stores_results_and_exits_1_on_a_failure(
+    config, child_env, isolated_home, sim
+) -> None:
     store_key(child_env, "REVOKED", BAD)
     done = rotui(child_env, "validate", "--json")
     assert_clean(done)
@@ -121,12 +132,18 @@ def test_validate_stores_results_and_exits_1_on_a_failure(config, child_env, iso
     assert only_good.returncode == 0, only_good.stderr
     assert "valid" in only_good.stdout and "REVOKED" not in only_good.stdout
 
-    leaked = [p for p in rotui_files(isolated_home) if any(v.encode() in p.read_bytes() for v in (GOOD, BAD))]
+    leaked = [
+        p
+        for p in rotui_files(isolated_home)
+        if any(v.encode() in p.read_bytes() for v in (GOOD, BAD))
+    ]
     assert leaked == []
 
 
 def test_validate_with_admin_api_takes_the_age_from_created_at(config, child_env) -> None:
-    text = config.read_text().replace("warn_days = 14", 'warn_days = 14\nadmin_key = "env:ADMIN_KEY"')
+    text = config.read_text().replace(
+        "warn_days = 14", 'warn_days = 14\nadmin_key = "env:ADMIN_KEY"'
+    )
     config.write_text(text)
     child_env["ADMIN_KEY"] = ADMIN
     done = rotui(child_env, "validate", "GOOD", "--json")
@@ -134,7 +151,9 @@ def test_validate_with_admin_api_takes_the_age_from_created_at(config, child_env
     remote = json.loads(done.stdout)["results"][0]["remote"]
     assert remote["name"] == "good" and remote["created_at"].startswith("2026-11-01")
     row = json.loads(rotui(child_env, "status", "--json").stdout)["keys"][0]
-    assert row["created"].startswith("2026-11-01")  # the Admin API's created_at, not the config's June date
+    assert row["created"].startswith(
+        "2026-11-01"
+    )  # the Admin API's created_at, not the config's June date
 
 
 def test_validate_ping_mode(config, child_env, sim) -> None:
@@ -174,7 +193,11 @@ def test_key_set_and_delete(config, child_env, tmp_path) -> None:
     stored = json.loads(Path(child_env["ROTUI_TEST_KEYRING"]).read_text())
     assert stored == {"rotui/REVOKED": BAD}
 
-    for bad_input, reason in ((ADMIN, "Admin API key"), ("sk-ant-api03-abc def", "whitespace"), ("", "no key given")):
+    for bad_input, reason in (
+        (ADMIN, "Admin API key"),
+        ("sk-ant-api03-abc def", "whitespace"),
+        ("", "no key given"),
+    ):
         refused = rotui(child_env, "key", "set", "REVOKED", stdin=bad_input)
         assert_clean(refused)
         assert refused.returncode == 2 and reason in refused.stderr
@@ -236,10 +259,13 @@ def test_no_config_says_where_it_looked_and_what_to_do(child_env, isolated_home)
     ("content", "expected"),
     [
         (b"[settings\n", "line 1"),
-        (b"[settings]\nmax_concurrency = \"eight\"\n", "settings.max_concurrency"),
-        (b"[[keys]]\nname = \"A\"\n[[keys.consumers]]\nname = \"c\"\nkind = \"herokuu\"\n", "keys[0].consumers[0].kind"),
-        (b"[[keys]]\nname = \"A\"\n[[keys]]\nname = \"A\"\n", "duplicate"),
-        (b"[settings]\nvalidation = \"fast\"\n", "settings.validation"),
+        (b'[settings]\nmax_concurrency = "eight"\n', "settings.max_concurrency"),
+        (
+            b'[[keys]]\nname = "A"\n[[keys.consumers]]\nname = "c"\nkind = "herokuu"\n',
+            "keys[0].consumers[0].kind",
+        ),
+        (b'[[keys]]\nname = "A"\n[[keys]]\nname = "A"\n', "duplicate"),
+        (b'[settings]\nvalidation = "fast"\n', "settings.validation"),
         (b"\xff\xfe[settings]\n", "UTF-8"),
         (b"[sttings]\n", "sttings"),
     ],
@@ -261,6 +287,12 @@ def test_config_that_is_a_directory_or_empty(child_env, tmp_path) -> None:
     empty = tmp_path / "empty.toml"
     empty.write_text("")
     done = rotui(child_env, "--config", str(empty), "status")
+    assert (
+        done.returncode == 2 and "empty configuration" in done.stderr and str(empty) in done.stderr
+    )
+    no_keys = tmp_path / "nokeys.toml"
+    no_keys.write_text("[settings]\n")
+    done = rotui(child_env, "--config", str(no_keys), "status")
     assert done.returncode == 0 and "no keys configured" in done.stderr
 
 
@@ -275,7 +307,9 @@ def test_status_imports_neither_textual_nor_httpx(config, child_env) -> None:
         "bad = sorted(m for m in ('textual', 'rich', 'httpx', 'keyring') if m in sys.modules)\n"
         "print('IMPORTED', bad, file=sys.stderr)\nsys.exit(rc)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert "IMPORTED []" in done.stderr
 
@@ -283,7 +317,15 @@ def test_status_imports_neither_textual_nor_httpx(config, child_env) -> None:
 def test_demo_headless_runs_on_its_own(child_env, isolated_home) -> None:
     done = rotui(child_env, "demo", "--headless")
     assert done.returncode == 0, done.stderr
-    for name in ("ANTHROPIC_API_KEY_BATCH", "rate_limited", "no_credit", "invalid", "no_secret", "OVERDUE", "due soon"):
+    for name in (
+        "ANTHROPIC_API_KEY_BATCH",
+        "rate_limited",
+        "no_credit",
+        "invalid",
+        "no_secret",
+        "OVERDUE",
+        "due soon",
+    ):
         assert name in done.stdout
     assert "Traceback" not in done.stderr
     assert rotui_files(isolated_home) == []  # never touched the user's dirs

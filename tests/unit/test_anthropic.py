@@ -11,7 +11,8 @@ import pytest
 
 from rotui.core.anthropic import AnthropicClient, match_remote, parse_retry_after
 from rotui.core.errors import ProviderError
-from rotui.core.model import ValidationMode, ValidationStatus as S
+from rotui.core.model import ValidationMode
+from rotui.core.model import ValidationStatus as S
 from rotui.core.secret import Secret
 from rotui.demo import fake_key
 from rotui.sim.anthropic import Behavior, SimKey, SimulatedAnthropic
@@ -44,7 +45,9 @@ def sleeps() -> Sleeps:
 @pytest.fixture
 async def client(sleeps: Sleeps) -> AsyncIterator[AnthropicClient]:
     async with httpx.AsyncClient() as http:
-        yield AnthropicClient(http, clock=lambda: NOW, sleep=sleeps, jitter=lambda: 1.0, timeout=2.0)
+        yield AnthropicClient(
+            http, clock=lambda: NOW, sleep=sleeps, jitter=lambda: 1.0, timeout=2.0
+        )
 
 
 def add(sim: SimulatedAnthropic, seed: str, behavior: Behavior = Behavior.VALID, **kw) -> Secret:
@@ -101,7 +104,9 @@ async def test_unknown_key_is_invalid_and_never_retried(sim, client, sleeps) -> 
     assert result.status is S.INVALID and result.attempts == 1 and sleeps.waits == []
 
 
-@pytest.mark.parametrize("behavior", [Behavior.INVALID, Behavior.FORBIDDEN, Behavior.BILLING, Behavior.NO_CREDIT])
+@pytest.mark.parametrize(
+    "behavior", [Behavior.INVALID, Behavior.FORBIDDEN, Behavior.BILLING, Behavior.NO_CREDIT]
+)
 async def test_client_errors_are_not_retried(sim, client, sleeps, behavior) -> None:
     secret = add(sim, f"nr-{behavior}", behavior)
     result = await client.validate("K", secret, base_url=sim.base_url)
@@ -152,7 +157,9 @@ async def test_transient_overload_recovers(sim, client, sleeps) -> None:
 
 async def test_ping_mode_sends_a_one_token_message(sim, client) -> None:
     secret = add(sim, "ping")
-    result = await client.validate("K", secret, base_url=sim.base_url, mode=ValidationMode.PING, ping_model="claude-haiku-4-5")
+    result = await client.validate(
+        "K", secret, base_url=sim.base_url, mode=ValidationMode.PING, ping_model="claude-haiku-4-5"
+    )
     assert result.status is S.VALID and result.mode is ValidationMode.PING
     [request] = sim.requests()
     assert (request.method, request.path) == ("POST", "/v1/messages")
@@ -181,7 +188,9 @@ def _closed_port() -> int:
 
 
 async def test_connection_refused_is_a_network_error(client, sleeps) -> None:
-    result = await client.validate("K", Secret(fake_key("x")), base_url=f"http://127.0.0.1:{_closed_port()}")
+    result = await client.validate(
+        "K", Secret(fake_key("x")), base_url=f"http://127.0.0.1:{_closed_port()}"
+    )
     assert result.status is S.NETWORK_ERROR and result.error_type == "connect"
     assert "refused" in result.message and result.attempts == 3
 
@@ -208,7 +217,9 @@ async def test_dns_failure_is_named_and_not_retried(sleeps) -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(fail)) as http:
         client = AnthropicClient(http, sleep=sleeps)
-        result = await client.validate("K", Secret(fake_key("x")), base_url="https://api.anthropic.invalid")
+        result = await client.validate(
+            "K", Secret(fake_key("x")), base_url="https://api.anthropic.invalid"
+        )
     assert result.status is S.NETWORK_ERROR and result.error_type == "dns"
     assert "DNS" in result.message and result.attempts == 1
 
@@ -232,7 +243,9 @@ async def test_concurrency_is_bounded_per_api(sim, sleeps) -> None:
 
     async with httpx.AsyncClient(transport=Counting()) as http:
         client = AnthropicClient(http, max_concurrency=3, sleep=sleeps)
-        results = await asyncio.gather(*(client.validate(f"K{i}", s, base_url=sim.base_url) for i, s in enumerate(secrets)))
+        results = await asyncio.gather(
+            *(client.validate(f"K{i}", s, base_url=sim.base_url) for i, s in enumerate(secrets))
+        )
     assert all(r.status is S.VALID for r in results)
     assert peak == 3
 
@@ -247,7 +260,10 @@ def test_parse_retry_after_forms() -> None:
 
 
 async def test_admin_lists_every_page_and_matches_local_keys(sim, client) -> None:
-    secrets = [add(sim, f"a{i}", name=f"key-{i}", created_at=f"2026-0{i + 1}-01T00:00:00Z") for i in range(5)]
+    secrets = [
+        add(sim, f"a{i}", name=f"key-{i}", created_at=f"2026-0{i + 1}-01T00:00:00Z")
+        for i in range(5)
+    ]
     remote = await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)
     assert len(remote) == 5 and len({r.id for r in remote}) == 5
     record = match_remote(secrets[2], remote)
@@ -278,29 +294,40 @@ async def test_admin_pages_are_followed(sim, client, monkeypatch) -> None:
 async def test_admin_status_update_deactivates_a_key(sim, client) -> None:
     secret = add(sim, "deact")
     [record] = await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)
-    updated = await client.set_api_key_status(Secret(ADMIN), record.id, "inactive", base_url=sim.base_url)
+    updated = await client.set_api_key_status(
+        Secret(ADMIN), record.id, "inactive", base_url=sim.base_url
+    )
     assert updated.status == "inactive"
-    assert (await client.get_api_key(Secret(ADMIN), record.id, base_url=sim.base_url)).status == "inactive"
+    assert (
+        await client.get_api_key(Secret(ADMIN), record.id, base_url=sim.base_url)
+    ).status == "inactive"
     result = await client.validate("K", secret, base_url=sim.base_url)
     assert result.status is S.INVALID
 
 
 async def test_admin_errors_are_clear(sim, client) -> None:
     with pytest.raises(ProviderError, match="Admin API key was refused"):
-        await client.list_api_keys(Secret(fake_key("not-admin", "sk-ant-admin01-")), base_url=sim.base_url)
+        await client.list_api_keys(
+            Secret(fake_key("not-admin", "sk-ant-admin01-")), base_url=sim.base_url
+        )
 
 
 async def test_daily_usage_per_key(sim, client) -> None:
     add(sim, "u1")
     add(sim, "u2")
-    remote = {r.partial_key_hint: r for r in await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)}
+    remote = {
+        r.partial_key_hint: r
+        for r in await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)
+    }
     id1 = remote[Secret(fake_key("u1")).partial_key_hint].id
     id2 = remote[Secret(fake_key("u2")).partial_key_hint].id
     sim.add_usage(id1, "2026-11-24", 100, 20)
     sim.add_usage(id1, "2026-11-25", 1000, 5)
     sim.add_usage(id2, "2026-11-25", 7, 3)
     usage = await client.daily_usage(
-        Secret(ADMIN), dt.datetime(2026, 11, 19, tzinfo=dt.UTC), dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
+        Secret(ADMIN),
+        dt.datetime(2026, 11, 19, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
         base_url=sim.base_url,
     )
     assert usage[id1] == {dt.date(2026, 11, 24): 120, dt.date(2026, 11, 25): 1005}

@@ -56,14 +56,15 @@ def one_key(extra: str = "", name: str = "K") -> str:
 
 
 @pytest.mark.parametrize("text", ["", "   \n\n", "# only a comment\n", "\ufeff"])
-def test_empty_document_is_an_empty_config(text: str) -> None:
-    assert parse_config(text) == Config()
+def test_empty_document_is_an_error(text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "/etc/rotui.toml")
+    assert "/etc/rotui.toml: empty configuration" in str(info.value)
+    assert "rotui init" in str(info.value)
 
 
-def test_load_empty_file_returns_empty_config_with_path(tmp_path: Path) -> None:
-    path = tmp_path / "rotui.toml"
-    path.write_bytes(b"")
-    assert load_config(path) == Config(path=str(path))
+def test_settings_alone_is_a_config_with_no_keys() -> None:
+    assert parse_config("[settings]\n") == Config()
 
 
 def test_only_name_gives_model_defaults() -> None:

@@ -11,9 +11,19 @@ import pytest
 import rotui
 import rotui.core
 
-CORE_MODULES = sorted(
-    f"rotui.core.{m.name}" for m in pkgutil.walk_packages(rotui.core.__path__) if not m.ispkg
-) + ["rotui.config", "rotui.state", "rotui.paths", "rotui.cli", "rotui.demo", "rotui.sim.anthropic"]
+CORE_MODULES = [
+    *sorted(
+        f"rotui.core.{m.name}" for m in pkgutil.walk_packages(rotui.core.__path__) if not m.ispkg
+    ),
+    *(
+        "rotui.config",
+        "rotui.state",
+        "rotui.paths",
+        "rotui.cli",
+        "rotui.demo",
+        "rotui.sim.anthropic",
+    ),
+]
 
 
 def test_the_list_is_not_empty() -> None:

@@ -12,7 +12,15 @@ import traceback
 import pytest
 
 from rotui.core.errors import KeyFormatError, KeyringTimeout, KeyringUnavailable, SecretError
-from rotui.core.secret import MemoryKeyring, Secret, SecretStore, check_admin_key, check_api_key, mask, redact
+from rotui.core.secret import (
+    MemoryKeyring,
+    Secret,
+    SecretStore,
+    check_admin_key,
+    check_api_key,
+    mask,
+    redact,
+)
 from rotui.demo import fake_key
 
 KEY = fake_key("unit")
@@ -21,7 +29,14 @@ ADMIN = fake_key("unit-admin", "sk-ant-admin01-")
 
 def test_every_printable_form_is_masked() -> None:
     secret = Secret(KEY)
-    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", f"{secret:>120}", repr([secret])):
+    for text in (
+        repr(secret),
+        str(secret),
+        f"{secret}",
+        f"{secret!r}",
+        f"{secret:>120}",
+        repr([secret]),
+    ):
         assert KEY not in text
         assert KEY[-4:] in text and KEY[:16] in text
     assert secret.reveal() == KEY
@@ -43,7 +58,9 @@ def test_traceback_with_locals_does_not_show_the_value() -> None:
     try:
         fail(Secret(KEY))
     except RuntimeError as exc:
-        text = "".join(traceback.TracebackException.from_exception(exc, capture_locals=True).format())
+        text = "".join(
+            traceback.TracebackException.from_exception(exc, capture_locals=True).format()
+        )
     assert "Secret(" in text and KEY not in text
 
 
@@ -134,7 +151,7 @@ def test_command_source_failures_are_clear(tmp_path) -> None:
     assert "exited with 3" in str(info.value) and KEY not in str(info.value)
     slow = tmp_path / "slow.py"
     slow.write_text("import time; time.sleep(30)\n")
-    with pytest.raises(SecretError, match="did not finish in 0.5 s"):
+    with pytest.raises(SecretError, match=r"did not finish in 0\.5 s"):
         store.read(f"command:{sys.executable} {slow}", "K")
 
 
@@ -195,8 +212,14 @@ def test_hung_keyring_never_blocks_exit(tmp_path) -> None:
         "asyncio.run(main())\n"
     )
     done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=60,
-        env={"PYTHONPATH": str(__import__("tests.conftest").conftest.REPO), "PATH": "/usr/bin:/bin"},
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PYTHONPATH": str(__import__("tests.conftest").conftest.REPO),
+            "PATH": "/usr/bin:/bin",
+        },
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "KeyringTimeout"

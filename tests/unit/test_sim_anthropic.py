@@ -20,8 +20,11 @@ from rotui.sim.anthropic import CREDIT_MESSAGE, Behavior, SimKey, SimulatedAnthr
 ALPHABET = string.ascii_letters + string.digits + "_-"
 VERSION = "2023-06-01"
 NEW_VERSION = "2026-10-21"
-PING = {"model": "claude-haiku-4-5", "max_tokens": 1,
-        "messages": [{"role": "user", "content": "hi"}]}
+PING = {
+    "model": "claude-haiku-4-5",
+    "max_tokens": 1,
+    "messages": [{"role": "user", "content": "hi"}],
+}
 
 
 def fake_key(seed: int, prefix: str = "sk-ant-api03-") -> str:
@@ -121,7 +124,8 @@ def test_models_paging_and_single_model(client: httpx.Client) -> None:
 
 
 def test_workspace_header_when_the_key_has_a_workspace(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     key = sim.add_key(SimKey(fake_key(3), workspace_id="wrkspc_01Sim"))
     response = client.get("/v1/models", headers=headers(key.value))
@@ -143,7 +147,11 @@ ERRORS = [
 @pytest.mark.parametrize(("behavior", "status", "kind"), ERRORS)
 @pytest.mark.parametrize("path", ["/v1/models", "/v1/messages"])
 def test_scripted_errors_use_the_api_envelope(
-    sim: SimulatedAnthropic, client: httpx.Client, behavior: Behavior, status: int, kind: str,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
+    behavior: Behavior,
+    status: int,
+    kind: str,
     path: str,
 ) -> None:
     sim.set_behavior(KEY, behavior)
@@ -171,7 +179,8 @@ def test_bad_response_is_an_html_502(sim: SimulatedAnthropic, client: httpx.Clie
 
 
 def test_malformed_json_is_a_200_that_does_not_parse(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     sim.set_behavior(KEY, Behavior.MALFORMED_JSON)
     response = client.get("/v1/models", headers=headers())
@@ -182,7 +191,8 @@ def test_malformed_json_is_a_200_that_does_not_parse(
 
 
 def test_reset_breaks_the_connection_mid_body(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     sim.set_behavior(KEY, Behavior.RESET)
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
@@ -192,7 +202,8 @@ def test_reset_breaks_the_connection_mid_body(
 
 
 def test_bearer_and_x_api_key_are_both_accepted(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     bearer = {"authorization": f"Bearer {KEY}", "anthropic-version": NEW_VERSION}
     assert client.get("/v1/models", headers=bearer).status_code == 200
@@ -201,21 +212,27 @@ def test_bearer_and_x_api_key_are_both_accepted(
 
 
 def test_anthropic_version_is_required_and_checked(client: httpx.Client) -> None:
-    missing = assert_error(client.get("/v1/models", headers=headers(version=None)), 400,
-                           "invalid_request_error")
+    missing = assert_error(
+        client.get("/v1/models", headers=headers(version=None)), 400, "invalid_request_error"
+    )
     assert missing["error"]["message"] == "anthropic-version: header is required"
-    unknown = assert_error(client.get("/v1/models", headers=headers(version="2024-01-01")), 400,
-                           "invalid_request_error")
+    unknown = assert_error(
+        client.get("/v1/models", headers=headers(version="2024-01-01")),
+        400,
+        "invalid_request_error",
+    )
     assert "2024-01-01" in unknown["error"]["message"]
     assert client.get("/v1/models", headers=headers(version=NEW_VERSION)).status_code == 200
 
 
 def test_missing_and_unknown_keys_are_401(client: httpx.Client) -> None:
-    missing = assert_error(client.get("/v1/models", headers=headers(key=None)), 401,
-                           "authentication_error")
+    missing = assert_error(
+        client.get("/v1/models", headers=headers(key=None)), 401, "authentication_error"
+    )
     assert missing["error"]["message"] == "x-api-key header is required"
-    unknown = assert_error(client.get("/v1/models", headers=headers(fake_key(99))), 401,
-                           "authentication_error")
+    unknown = assert_error(
+        client.get("/v1/models", headers=headers(fake_key(99))), 401, "authentication_error"
+    )
     assert unknown["error"]["message"] == "invalid x-api-key"
     anonymous = client.get("/v1/models", headers=headers(None))
     assert "anthropic-organization-id" not in anonymous.headers
@@ -227,11 +244,15 @@ def test_admin_endpoints_need_an_admin_key(client: httpx.Client) -> None:
     assert_error(client.get(path, headers=headers(KEY)), 401, "authentication_error")
     assert client.get(path, headers=headers(ADMIN)).status_code == 200
     assert_error(client.get("/v1/models", headers=headers(ADMIN)), 401, "authentication_error")
-    assert_error(client.post("/v1/messages", headers=headers(ADMIN), json=PING), 401,
-                 "authentication_error")
+    assert_error(
+        client.post("/v1/messages", headers=headers(ADMIN), json=PING), 401, "authentication_error"
+    )
     org = client.get("/v1/organizations/me", headers=headers(ADMIN)).json()
-    assert org == {"id": "8f1c2e0a-0000-4000-8000-000000000001", "type": "organization",
-                   "name": "Simulated Org"}
+    assert org == {
+        "id": "8f1c2e0a-0000-4000-8000-000000000001",
+        "type": "organization",
+        "name": "Simulated Org",
+    }
 
 
 def test_unknown_path_is_404_and_wrong_method_is_405(client: httpx.Client) -> None:
@@ -239,8 +260,11 @@ def test_unknown_path_is_404_and_wrong_method_is_405(client: httpx.Client) -> No
     refused = client.delete("/v1/models", headers=headers())
     assert_error(refused, 405, "invalid_request_error")
     assert refused.headers["allow"] == "GET"
-    assert_error(client.post("/v1/organizations/api_keys", headers=headers(ADMIN), json={}), 405,
-                 "invalid_request_error")
+    assert_error(
+        client.post("/v1/organizations/api_keys", headers=headers(ADMIN), json={}),
+        405,
+        "invalid_request_error",
+    )
 
 
 def test_api_key_object_shape(sim: SimulatedAnthropic, client: httpx.Client) -> None:
@@ -248,10 +272,15 @@ def test_api_key_object_shape(sim: SimulatedAnthropic, client: httpx.Client) -> 
     response = client.get(f"/v1/organizations/api_keys/{key.id}", headers=headers(ADMIN))
     body = response.json()
     assert body == {
-        "id": key.id, "type": "api_key", "name": "main", "created_at": "2026-01-01T00:00:00Z",
+        "id": key.id,
+        "type": "api_key",
+        "name": "main",
+        "created_at": "2026-01-01T00:00:00Z",
         "created_by": {"id": "user_sim", "type": "user"},
-        "partial_key_hint": f"sk-ant-api03-{KEY[13:16]}...{KEY[-4:]}", "status": "active",
-        "workspace_id": None, "expires_at": None,
+        "partial_key_hint": f"sk-ant-api03-{KEY[13:16]}...{KEY[-4:]}",
+        "status": "active",
+        "workspace_id": None,
+        "expires_at": None,
     }
     assert key.id.startswith("apikey_01") and key.id == SimKey(KEY).id
     missing = client.get("/v1/organizations/api_keys/apikey_01nope", headers=headers(ADMIN))
@@ -259,7 +288,8 @@ def test_api_key_object_shape(sim: SimulatedAnthropic, client: httpx.Client) -> 
 
 
 def test_api_keys_paginate_newest_first_without_repeats(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     for day in range(2, 6):
         sim.add_key(SimKey(fake_key(10 + day), created_at=f"2026-02-0{day}T00:00:00Z"))
@@ -278,21 +308,26 @@ def test_api_keys_paginate_newest_first_without_repeats(
     assert pages == 3
     assert len(seen) == 5 == len({k["id"] for k in seen})
     assert [k["created_at"] for k in seen] == sorted((k["created_at"] for k in seen), reverse=True)
-    back = client.get("/v1/organizations/api_keys", headers=headers(ADMIN),
-                      params={"limit": 2, "before_id": seen[4]["id"]}).json()
+    back = client.get(
+        "/v1/organizations/api_keys",
+        headers=headers(ADMIN),
+        params={"limit": 2, "before_id": seen[4]["id"]},
+    ).json()
     assert [k["id"] for k in back["data"]] == [seen[2]["id"], seen[3]["id"]]
     assert back["has_more"] is True
 
 
 @pytest.mark.parametrize("limit", ["0", "1001", "many"])
 def test_api_keys_limit_out_of_range_is_400(client: httpx.Client, limit: str) -> None:
-    response = client.get("/v1/organizations/api_keys", params={"limit": limit},
-                          headers=headers(ADMIN))
+    response = client.get(
+        "/v1/organizations/api_keys", params={"limit": limit}, headers=headers(ADMIN)
+    )
     assert_error(response, 400, "invalid_request_error")
 
 
 def test_api_keys_filter_by_status_and_workspace(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     sim.add_key(SimKey(fake_key(4), status="inactive", workspace_id="wrkspc_01A"))
     url = "/v1/organizations/api_keys"
@@ -305,7 +340,8 @@ def test_api_keys_filter_by_status_and_workspace(
 
 
 def test_deactivating_a_key_makes_it_answer_401(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     key_id = SimKey(KEY).id
     url = f"/v1/organizations/api_keys/{key_id}"
@@ -313,8 +349,9 @@ def test_deactivating_a_key_makes_it_answer_401(
     updated = client.post(url, headers=headers(ADMIN), json={"status": "inactive", "name": "old"})
     assert updated.json()["status"] == "inactive" and updated.json()["name"] == "old"
     assert_error(client.get("/v1/models", headers=headers()), 401, "authentication_error")
-    assert_error(client.post("/v1/messages", headers=headers(), json=PING), 401,
-                 "authentication_error")
+    assert_error(
+        client.post("/v1/messages", headers=headers(), json=PING), 401, "authentication_error"
+    )
     assert client.post(url, headers=headers(ADMIN), json={"status": "active"}).status_code == 200
     assert client.get("/v1/models", headers=headers()).status_code == 200
 
@@ -337,23 +374,34 @@ def test_message_success_shape(client: httpx.Client) -> None:
     assert body["model"] == "claude-haiku-4-5"
     assert body["content"] == [{"type": "text", "text": "pong"}]
     assert body["stop_reason"] == "max_tokens" and body["stop_sequence"] is None
-    assert body["usage"] == {"input_tokens": 8, "output_tokens": 1,
-                             "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    assert body["usage"] == {
+        "input_tokens": 8,
+        "output_tokens": 1,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
 
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"model": None}, "model"), ({"max_tokens": None}, "max_tokens"),
-     ({"max_tokens": 0}, "max_tokens"), ({"messages": None}, "messages"),
-     ({"messages": []}, "messages")],
+    [
+        ({"model": None}, "model"),
+        ({"max_tokens": None}, "max_tokens"),
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"messages": None}, "messages"),
+        ({"messages": []}, "messages"),
+    ],
 )
 def test_message_validation_names_the_field(
-    client: httpx.Client, change: dict[str, Any], field: str,
+    client: httpx.Client,
+    change: dict[str, Any],
+    field: str,
 ) -> None:
     body = {**PING, **change}
     body = {k: v for k, v in body.items() if v is not None}
-    error = assert_error(client.post("/v1/messages", headers=headers(), json=body), 400,
-                         "invalid_request_error")
+    error = assert_error(
+        client.post("/v1/messages", headers=headers(), json=body), 400, "invalid_request_error"
+    )
     assert error["error"]["message"].startswith(field)
 
 
@@ -367,7 +415,8 @@ def test_message_unknown_model_and_sampling_on_the_new_version(client: httpx.Cli
 
 
 def test_usage_report_grouped_by_key_shows_message_tokens(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     other = sim.add_key(SimKey(fake_key(5), workspace_id="wrkspc_01B"))
     for _ in range(2):
@@ -383,8 +432,10 @@ def test_usage_report_grouped_by_key_shows_message_tokens(
     by_key = {r["api_key_id"]: r for r in bucket["results"]}
     mine = by_key[SimKey(KEY).id]
     assert (mine["uncached_input_tokens"], mine["output_tokens"]) == (16, 2)
-    assert mine["cache_creation"] == {"ephemeral_1h_input_tokens": 0,
-                                      "ephemeral_5m_input_tokens": 0}
+    assert mine["cache_creation"] == {
+        "ephemeral_1h_input_tokens": 0,
+        "ephemeral_5m_input_tokens": 0,
+    }
     assert mine["server_tool_use"] == {"web_search_requests": 0}
     assert (mine["model"], mine["service_tier"], mine["context_window"]) == (None, None, None)
     assert by_key[other.id]["uncached_input_tokens"] == 100
@@ -392,8 +443,15 @@ def test_usage_report_grouped_by_key_shows_message_tokens(
     [row] = total.json()["data"][0]["results"]
     assert row["api_key_id"] is None
     assert (row["uncached_input_tokens"], row["output_tokens"]) == (116, 12)
-    only = client.get(url, headers=headers(ADMIN), params={
-        "starting_at": today.isoformat(), "group_by": "api_key_id", "api_key_ids[]": other.id})
+    only = client.get(
+        url,
+        headers=headers(ADMIN),
+        params={
+            "starting_at": today.isoformat(),
+            "group_by": "api_key_id",
+            "api_key_ids[]": other.id,
+        },
+    )
     assert [r["api_key_id"] for r in only.json()["data"][0]["results"]] == [other.id]
 
 
@@ -402,17 +460,24 @@ def test_usage_report_pages_by_next_page(sim: SimulatedAnthropic, client: httpx.
     for day in (1, 9):
         sim.add_usage(key_id, f"2026-03-{day:02d}", 5, 1)
     url = "/v1/organizations/usage_report/messages"
-    params = {"starting_at": "2026-03-01T10:00:00Z", "ending_at": "2026-03-11T00:00:00Z",
-              "group_by[]": "api_key_id"}
+    params = {
+        "starting_at": "2026-03-01T10:00:00Z",
+        "ending_at": "2026-03-11T00:00:00Z",
+        "group_by[]": "api_key_id",
+    }
     first = client.get(url, params=params, headers=headers(ADMIN)).json()
     assert len(first["data"]) == 7 and first["has_more"] is True
     assert first["data"][0]["starting_at"] == "2026-03-01T00:00:00Z"
     assert first["data"][0]["results"][0]["uncached_input_tokens"] == 5
     assert first["data"][1]["results"] == []
-    second = client.get(url, params={**params, "page": first["next_page"]},
-                        headers=headers(ADMIN)).json()
-    assert [b["starting_at"][:10] for b in second["data"]] == ["2026-03-08", "2026-03-09",
-                                                               "2026-03-10"]
+    second = client.get(
+        url, params={**params, "page": first["next_page"]}, headers=headers(ADMIN)
+    ).json()
+    assert [b["starting_at"][:10] for b in second["data"]] == [
+        "2026-03-08",
+        "2026-03-09",
+        "2026-03-10",
+    ]
     assert second["has_more"] is False and second["next_page"] is None
     assert second["data"][1]["results"][0]["api_key_id"] == key_id
 
@@ -421,12 +486,14 @@ def test_usage_report_requires_starting_at_and_checks_limit(client: httpx.Client
     url = "/v1/organizations/usage_report/messages"
     assert_error(client.get(url, headers=headers(ADMIN)), 400, "invalid_request_error")
     too_many = {"starting_at": "2026-03-01T00:00:00Z", "limit": "32"}
-    assert_error(client.get(url, params=too_many, headers=headers(ADMIN)), 400,
-                 "invalid_request_error")
+    assert_error(
+        client.get(url, params=too_many, headers=headers(ADMIN)), 400, "invalid_request_error"
+    )
 
 
 def test_fail_times_fails_first_then_succeeds(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     key = sim.add_key(SimKey(fake_key(6), behavior=Behavior.OVERLOADED, fail_times=2))
     codes = [client.get("/v1/models", headers=headers(key.value)).status_code for _ in range(4)]
@@ -435,20 +502,23 @@ def test_fail_times_fails_first_then_succeeds(
 
 
 def test_latency_overlaps_across_concurrent_requests(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     sim.latency = 0.2
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=10) as pool:
-        codes = list(pool.map(lambda _: client.get("/v1/models", headers=headers()).status_code,
-                              range(10)))
+        codes = list(
+            pool.map(lambda _: client.get("/v1/models", headers=headers()).status_code, range(10))
+        )
     elapsed = time.perf_counter() - started
     assert codes == [200] * 10
     assert 0.2 <= elapsed < 1.0
 
 
 def test_request_log_keeps_hints_never_values(
-    sim: SimulatedAnthropic, client: httpx.Client,
+    sim: SimulatedAnthropic,
+    client: httpx.Client,
 ) -> None:
     client.get("/v1/models", params={"limit": "1"}, headers=headers())
     client.post("/v1/messages", headers=headers(), json=PING)
@@ -456,8 +526,11 @@ def test_request_log_keeps_hints_never_values(
     client.get("/v1/models", headers=headers(key=None))
     log = sim.requests()
     assert [(r.method, r.path) for r in log] == [
-        ("GET", "/v1/models"), ("POST", "/v1/messages"), ("GET", "/v1/organizations/api_keys"),
-        ("GET", "/v1/models")]
+        ("GET", "/v1/models"),
+        ("POST", "/v1/messages"),
+        ("GET", "/v1/organizations/api_keys"),
+        ("GET", "/v1/models"),
+    ]
     assert log[0].key_hint == f"{KEY[:16]}…{KEY[-4:]}" and log[0].query == {"limit": ["1"]}
     assert log[0].api_version == VERSION and log[0].json is None
     assert log[1].json == PING
@@ -468,7 +541,8 @@ def test_request_log_keeps_hints_never_values(
 
 
 def test_server_writes_nothing_to_the_console(
-    client: httpx.Client, capfd: pytest.CaptureFixture[str],
+    client: httpx.Client,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     client.get("/v1/models", headers=headers())
     client.get("/v1/nothing", headers=headers(fake_key(7)))
