@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/rotui demo --headless
+	$(BIN)/rotui demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -24,3 +24,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+screenshots: $(STAMP)
+	TEXTUAL_ANIMATIONS=none $(BIN)/python scripts/screenshots.py
+
+snapshot-update: $(STAMP)
+	$(BIN)/python -m pytest tests/snapshots --snapshot-update

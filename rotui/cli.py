@@ -8,25 +8,24 @@ Textual) happen inside the commands that need them, so ``rotui status`` starts f
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from rotui import __version__
 from rotui.core.errors import ConfigError, RotuiError, UsageError
-from rotui.core.model import Config, ManagedKey, key_age
+from rotui.core.model import Config
 from rotui.paths import Paths
 
 if TYPE_CHECKING:
-    from rotui.core.anthropic import AnthropicClient
     from rotui.core.secret import SecretStore
     from rotui.core.validation import ValidationRun
+    from rotui.services import Services
 
 
 @dataclass
@@ -43,6 +42,7 @@ class Context:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     clock: Callable[[], dt.datetime] = field(default_factory=lambda: _utcnow)
     trust_env: bool = True  # honour proxy variables; the demo's loopback API never needs one
+    _services: Services | None = None
 
     def load_config(self) -> Config:
         if self.config is None:
@@ -58,6 +58,20 @@ class Context:
                     "built-in demo with `rotui demo`",
                 ) from None
         return self.config
+
+    def services(self) -> Services:
+        if self._services is None:
+            from rotui.services import Services
+
+            self._services = Services(
+                config=self.load_config(),
+                paths=self.paths,
+                store=self.secret_store(),
+                environ=self.environ,
+                clock=self.clock,
+                trust_env=self.trust_env,
+            )
+        return self._services
 
     def secret_store(self) -> SecretStore:
         if self.store is None:
@@ -87,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         metavar="PATH",
         help="configuration file (default: $ROTUI_CONFIG, then the user config dir)",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="dashboard as an observer: follow another rotui, change nothing",
+    )
+    parser.add_argument(
+        "--theme",
+        metavar="NAME",
+        help="a Textual theme for the dashboard (default: settings.theme)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -154,10 +178,9 @@ def run(
         "init": cmd_init,
         "demo": cmd_demo,
     }
-    if not args.command:
-        (parser or build_parser()).print_help(ctx.stdout)
-        return 0
     try:
+        if not args.command:
+            return cmd_dashboard(args, ctx)
         return commands[args.command](args, ctx)
     except RotuiError as exc:
         ctx.say(f"rotui: {exc}")
@@ -185,36 +208,28 @@ def _internal_error(exc: BaseException, ctx: Context) -> int:
     return 70
 
 
-def _status_rows(config: Config, ctx: Context) -> list[dict[str, Any]]:
-    from rotui.state import StateStore, result_summary
+def _status_rows(ctx: Context) -> list[dict[str, Any]]:
+    from rotui.state import result_summary
 
-    snap = StateStore(ctx.paths.state_dir).load()
+    services = ctx.services()
+    snap = services.snapshot()
     for warning in snap.warnings:
         ctx.say(f"rotui: warning: {warning}")
-    today = ctx.clock().date()
-    rows = []
-    for key in config.keys:
-        remote = snap.remote.get(key.name)
-        age = key_age(key, config.settings, today, remote.created_at if remote else None)
-        rows.append(
-            {
-                "name": key.name,
-                "environment": key.environment,
-                "workspace": key.workspace,
-                "created": (
-                    remote.created_at if remote and remote.created_at else key.created
-                ).isoformat()
-                if (remote and remote.created_at) or key.created
-                else None,
-                "age_days": age.age_days,
-                "due": age.due.isoformat() if age.due else None,
-                "due_in_days": age.due_in_days,
-                "freshness": str(age.freshness),
-                "last_validation": result_summary(snap.results.get(key.name)),
-                "consumers": len(key.consumers),
-            }
-        )
-    return rows
+    return [
+        {
+            "name": row.name,
+            "environment": row.key.environment,
+            "workspace": row.key.workspace,
+            "created": row.created.isoformat() if row.created else None,
+            "age_days": row.age.age_days,
+            "due": row.age.due.isoformat() if row.age.due else None,
+            "due_in_days": row.age.due_in_days,
+            "freshness": str(row.age.freshness),
+            "last_validation": result_summary(row.last),
+            "consumers": len(row.key.consumers),
+        }
+        for row in services.rows(snap)
+    ]
 
 
 def _ago(iso: str, now: dt.datetime) -> str:
@@ -242,8 +257,7 @@ FRESHNESS_WORDS = {
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
-    config = ctx.load_config()
-    rows = _status_rows(config, ctx)
+    rows = _status_rows(ctx)
     if args.json:
         ctx.out(json.dumps({"generated_at": ctx.clock().isoformat(), "keys": rows}, indent=2))
         return 0
@@ -275,85 +289,18 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _selected_keys(config: Config, names: Sequence[str]) -> list[ManagedKey]:
-    if not names:
-        return list(config.keys)
-    known = {k.name for k in config.keys}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise UsageError(
-            f"unknown key {unknown[0]!r}",
-            "configured keys: " + (", ".join(sorted(known)) or "none"),
-        )
-    return [k for k in config.keys if k.name in names]
-
-
-def make_client(config: Config, ctx: Context, transport: Any = None) -> tuple[Any, AnthropicClient]:
-    """One shared httpx client per run, bounded by ``max_concurrency``."""
-    import httpx
-
-    from rotui.core.anthropic import AnthropicClient
-
-    settings = config.settings
-    limits = httpx.Limits(max_connections=max(settings.max_concurrency * 2, 10))
-    http = httpx.AsyncClient(transport=transport, limits=limits, trust_env=ctx.trust_env)
-    client = AnthropicClient(
-        http,
-        api_version=settings.api_version,
-        max_concurrency=settings.max_concurrency,
-        timeout=settings.timeout_seconds,
-        clock=ctx.clock,
-    )
-    return http, client
-
-
-def base_url_for(key: ManagedKey, environ: Mapping[str, str]) -> str:
-    """The key's ``base_url``, else ``$ANTHROPIC_BASE_URL``, else the public API."""
-    from rotui.core.model import DEFAULT_BASE_URL
-
-    if key.base_url:
-        return key.base_url
-    from_env = environ.get("ANTHROPIC_BASE_URL", "").strip()
-    if not from_env:
-        return DEFAULT_BASE_URL
-    if not from_env.startswith(("http://", "https://")):
-        raise UsageError(
-            "ANTHROPIC_BASE_URL is not a URL",
-            "it must start with http:// or https://; unset it to use " + DEFAULT_BASE_URL,
-        )
-    return from_env.rstrip("/")
-
-
-async def validate_and_record(
-    config: Config, keys: Sequence[ManagedKey], ctx: Context, ping: bool
-) -> ValidationRun:
-    from rotui.core.model import ValidationMode
-    from rotui.core.validation import validate_keys
-    from rotui.state import StateStore
-
-    keys = [dataclasses.replace(k, base_url=base_url_for(k, ctx.environ)) for k in keys]
-    http, client = make_client(config, ctx)
-    async with http:
-        run = await validate_keys(
-            keys,
-            config.settings,
-            ctx.secret_store(),
-            client,
-            mode=ValidationMode.PING if ping else None,
-        )
-    StateStore(ctx.paths.state_dir).record(run.results, run.remote)
-    return run
-
-
 def cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
     import asyncio
 
-    config = ctx.load_config()
-    keys = _selected_keys(config, args.names)
-    if not keys:
+    from rotui.core.model import ValidationMode
+
+    services = ctx.services()
+    if not services.config.keys:
         ctx.say("rotui: no keys configured; nothing to validate")
         return 0
-    run = asyncio.run(validate_and_record(config, keys, ctx, args.ping))
+    services.keys(args.names)  # unknown names are a usage error before any network call
+    mode = ValidationMode.PING if args.ping else None
+    run = asyncio.run(services.validate(args.names, mode=mode))
     for warning in run.warnings:
         ctx.say(f"rotui: warning: {warning}")
     _report_keyring_trouble(run, ctx)
@@ -397,8 +344,7 @@ def _report_keyring_trouble(run: ValidationRun, ctx: Context) -> None:
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
-    config = ctx.load_config()
-    rows = _status_rows(config, ctx)
+    rows = _status_rows(ctx)
     problems = []
     for row in rows:
         last = row["last_validation"]
@@ -485,10 +431,19 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:
+    """``rotui``: the full-screen dashboard on the configured inventory."""
+    from rotui.ui.app import make_app
+
+    app = make_app(ctx.services(), read_only=args.read_only, theme=args.theme)
+    app.run()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     from rotui.demo import run_demo
 
-    return run_demo(ctx, headless=args.headless)
+    return run_demo(ctx, headless=args.headless, read_only=args.read_only, theme=args.theme)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,7 @@ results carry only the masked hint.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.parse
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,7 @@ class Snapshot:
 
     results: dict[str, ValidationResult] = field(default_factory=dict)
     remote: dict[str, RemoteKey] = field(default_factory=dict)
+    usage: dict[str, dict[dt.date, int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -55,9 +57,12 @@ class StateStore:
                 snap.results[name] = ValidationResult.from_dict(item)
             for name, item in (data.get("remote") or {}).items():
                 snap.remote[name] = RemoteKey.from_dict(item)
+            for name, days in (data.get("usage") or {}).items():
+                snap.usage[name] = {dt.date.fromisoformat(d): int(n) for d, n in days.items()}
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             snap.results.clear()
             snap.remote.clear()
+            snap.usage.clear()
             snap.warnings.append(
                 f"{self.latest_path} is damaged ({type(exc).__name__}); ignoring it until the next "
                 "validation rewrites it"
@@ -69,6 +74,10 @@ class StateStore:
             "version": STATE_VERSION,
             "results": {name: r.to_dict() for name, r in sorted(snap.results.items())},
             "remote": {name: r.to_dict() for name, r in sorted(snap.remote.items())},
+            "usage": {
+                name: {day.isoformat(): n for day, n in sorted(days.items())}
+                for name, days in sorted(snap.usage.items())
+            },
         }
         atomic_write(self.latest_path, json.dumps(document, indent=1).encode())
 
@@ -87,6 +96,21 @@ class StateStore:
             self._write(snap)
             for result in results:
                 self._append_history(result)
+
+    def record_usage(self, usage: Mapping[str, Mapping[dt.date, int]]) -> None:
+        """Save daily token usage per key (from the Admin usage report)."""
+        with locked(self._lock):
+            snap = self.load()
+            for name, days in usage.items():
+                snap.usage[name] = dict(days)
+            self._write(snap)
+
+    def mtime(self) -> float:
+        """When the state last changed (0 when it never was written), for observers that poll."""
+        try:
+            return self.latest_path.stat().st_mtime_ns / 1e9
+        except OSError:
+            return 0.0
 
     def history(self, name: str) -> list[ValidationResult]:
         """The last results for a key, oldest first."""

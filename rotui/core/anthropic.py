@@ -218,6 +218,7 @@ class AnthropicClient:
         clock: Clock = utcnow,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = lambda: random.uniform(0.75, 1.0),
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._http = http
         self.api_version = api_version
@@ -227,6 +228,7 @@ class AnthropicClient:
         self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
+        self._timer = timer
         self._limits: dict[str, asyncio.Semaphore] = {}
 
     def now(self) -> dt.datetime:
@@ -262,8 +264,8 @@ class AnthropicClient:
         attempt = 0
         while True:
             attempt += 1
-            started = time.perf_counter()
             async with self._limit(base):
+                started = self._timer()  # the exchange itself, not the wait for a slot
                 try:
                     response = await self._http.request(
                         method,
@@ -278,7 +280,7 @@ class AnthropicClient:
                     kind, message = describe_transport_error(exc, self.timeout)
                     outcome = Outcome(ValidationStatus.NETWORK_ERROR, None, kind, message)
                     response = None
-            latency = (time.perf_counter() - started) * 1000
+                latency = (self._timer() - started) * 1000
             wait: float | None = None
             if response is not None:
                 outcome = classify(response, expect)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import tempfile
@@ -25,6 +26,7 @@ from rotui.paths import Paths
 
 if TYPE_CHECKING:
     from rotui.cli import Context
+    from rotui.services import Services
     from rotui.sim.anthropic import SimulatedAnthropic
 
 WORKSPACES = {"default": None, "agents": "wrkspc_01DemoAgents"}
@@ -188,6 +190,16 @@ def demo_config_text(base_url: str, today: dt.date) -> str:
     return tomli_w.dumps(document)
 
 
+def demo_usage(name: str) -> list[int]:
+    """Seven days of plausible daily tokens, newest first; the agents key spikes today."""
+    digest = hashlib.sha256(name.encode()).digest()
+    base = 20_000 + digest[0] * 400
+    days = [base + (digest[i + 1] - 128) * 60 for i in range(7)]
+    if name == "ANTHROPIC_API_KEY_AGENTS":
+        days[0] = base * 5
+    return days
+
+
 def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
     """The simulated API populated with the demo keys and their Admin records."""
     from rotui.sim.anthropic import DEFAULT_ORG_ID, Behavior, SimKey, SimulatedAnthropic
@@ -201,7 +213,7 @@ def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
         created = dt.datetime.combine(
             today - dt.timedelta(days=demo.age_days), dt.time(9, 30), dt.UTC
         )
-        sim.add_key(
+        added = sim.add_key(
             SimKey(
                 value=fake_key(demo.name),
                 behavior=Behavior(demo.behavior),
@@ -213,6 +225,9 @@ def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
                 retry_after="0.2",
             )
         )
+        for back, tokens in enumerate(demo_usage(demo.name)):
+            day = (today - dt.timedelta(days=back)).isoformat()
+            sim.add_usage(added.id, day, tokens * 4 // 5, tokens // 5)
     return sim
 
 
@@ -254,8 +269,48 @@ def demo_environment(
         yield config, paths, store, sim
 
 
-def run_demo(ctx: Context, headless: bool) -> int:
-    """``rotui demo``: status and validation of the demo inventory (the dashboard comes later)."""
+class SteadyTimer:
+    """Each reading advances 12.5 ms, so latencies shown in screenshots are the same every run."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 0.0125
+        return self.now
+
+
+@contextlib.contextmanager
+def frozen_demo(
+    root: Path, when: dt.datetime, *, validated: bool = True
+) -> Iterator[tuple[Services, SimulatedAnthropic]]:
+    """The demo at a fixed moment, validated once, reproducible to the byte (tests, screenshots)."""
+    import asyncio
+
+    from rotui.services import Services
+
+    with demo_environment(root=root, today=when.date()) as (config, paths, store, sim):
+        # One request at a time, so the steady timer's readings never interleave.
+        settings = dataclasses.replace(config.settings, max_concurrency=1)
+        services = Services(
+            config=dataclasses.replace(config, settings=settings),
+            paths=paths,
+            store=store,
+            clock=lambda: when,
+            trust_env=False,
+            timer=SteadyTimer(),
+            actor="operator@demo-host",
+        )
+        if validated:
+            asyncio.run(services.validate())
+            asyncio.run(services.refresh_usage())
+        yield services, sim
+
+
+def run_demo(
+    ctx: Context, headless: bool, read_only: bool = False, theme: str | None = None
+) -> int:
+    """``rotui demo``: the dashboard (or, headless, status and validation) on the demo inventory."""
     import argparse
 
     from rotui import cli
@@ -271,6 +326,11 @@ def run_demo(ctx: Context, headless: bool) -> int:
             environ={},
             trust_env=False,
         )
+        if not headless:
+            from rotui.ui.app import make_app
+
+            make_app(demo_ctx.services(), read_only=read_only, demo=True, theme=theme).run()
+            return 0
         ctx.say(
             f"rotui demo: simulated Anthropic API at {sim.base_url}; temporary files in {paths.config_dir.parent}"
         )

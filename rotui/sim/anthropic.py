@@ -238,6 +238,7 @@ class SimulatedAnthropic:
         self._admin_keys = frozenset(admin_keys)
         self._log: list[RecordedRequest] = []
         self._attempts: Counter[str] = Counter()
+        self._served = 0
         self._failures: Counter[str] = Counter()
         self._usage: dict[tuple[str, str], list[int]] = {}
         self._server: _Server | None = None
@@ -355,6 +356,14 @@ class SimulatedAnthropic:
             )
             if presented:
                 self._attempts[presented] += 1
+            self._served += 1
+            # Derived from what was asked, not from timing, so demo screenshots are reproducible.
+            seed = (
+                f"{presented}|{self._attempts[presented]}|{method} {url.path}"
+                if presented
+                else str(self._served)
+            )
+        request_id = "req_" + hashlib.sha256(seed.encode()).hexdigest()[:24]
         if self.latency > 0:
             time.sleep(self.latency)
         response = self._route(
@@ -362,6 +371,7 @@ class SimulatedAnthropic:
         )
         if key is not None:
             response.headers.update(_key_headers(key, response.status))
+        response.headers["request-id"] = request_id
         return response
 
     def _route(
@@ -687,7 +697,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, response: _Response) -> None:
         """Send the response, or break off mid-body to imitate a connection reset."""
-        request_id = "req_" + secrets.token_hex(12)
+        request_id = response.headers.pop("request-id", None) or "req_" + secrets.token_hex(12)
         if isinstance(response.payload, dict) and response.payload.get("type") == "error":
             response.payload["request_id"] = request_id
         body = response.raw if response.raw is not None else json.dumps(response.payload).encode()

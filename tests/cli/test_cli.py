@@ -339,3 +339,28 @@ def test_anthropic_base_url_from_the_environment(config, child_env, sim) -> None
     child_env["ANTHROPIC_BASE_URL"] = "api.example"
     bad = rotui(child_env, "validate", "GOOD")
     assert bad.returncode == 2 and "ANTHROPIC_BASE_URL" in bad.stderr
+
+
+def test_bare_rotui_without_config_explains_instead_of_crashing(child_env, isolated_home) -> None:
+    done = rotui(child_env)
+    assert_clean(done)
+    assert done.returncode == 2
+    assert (
+        "looked for" in done.stderr and "rotui init" in done.stderr and "rotui demo" in done.stderr
+    )
+
+
+def test_unknown_theme_or_keymap_is_refused_before_the_screen_opens(config, child_env) -> None:
+    done = rotui(child_env, "--theme", "no-such-theme")
+    assert (
+        done.returncode == 2
+        and "unknown theme 'no-such-theme'" in done.stderr
+        and "nord" in done.stderr
+    )
+    config.write_text(config.read_text() + '\n[keymap]\nrotat = "R"\n')
+    done = rotui(child_env)
+    assert (
+        done.returncode == 2
+        and "unknown binding id 'rotat'" in done.stderr
+        and "rotate" in done.stderr
+    )

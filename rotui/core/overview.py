@@ -1,0 +1,134 @@
+"""What the dashboard and ``rotui status`` show for each key, computed once from config and state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rotui.core.model import (
+    Config,
+    Freshness,
+    KeyAge,
+    ManagedKey,
+    RemoteKey,
+    ValidationResult,
+    key_age,
+)
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """One key as of one day: its age, last validation, Admin record and consumers."""
+
+    key: ManagedKey
+    age: KeyAge
+    created: dt.datetime | None
+    last: ValidationResult | None
+    remote: RemoteKey | None = None
+    consumers_synced: int | None = None  # None until a rotation has propagated this key
+    rotation: str | None = None  # the current step of a rotation in progress
+    usage: Mapping[dt.date, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.key.name
+
+    @property
+    def failing(self) -> bool:
+        return self.last is not None and not self.last.status.ok
+
+    def search_text(self) -> str:
+        """Everything visible about the row, for the filter."""
+        last = str(self.last.status) if self.last else "never"
+        parts = [
+            self.key.name,
+            self.key.environment,
+            self.key.workspace,
+            str(self.age.freshness).replace("_", " "),
+            last,
+            *(c.name for c in self.key.consumers),
+            *(str(c.kind) for c in self.key.consumers),
+        ]
+        return " ".join(parts).lower()
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int
+    overdue: int
+    due_soon: int
+    failing: int
+    rotating: int
+
+
+def build_rows(
+    config: Config,
+    results: Mapping[str, ValidationResult],
+    remote: Mapping[str, RemoteKey],
+    today: dt.date,
+    usage: Mapping[str, Mapping[dt.date, int]] | None = None,
+) -> list[KeyRow]:
+    rows = []
+    for key in config.keys:
+        record = remote.get(key.name)
+        created = (record.created_at if record else None) or key.created
+        rows.append(
+            KeyRow(
+                key=key,
+                age=key_age(key, config.settings, today, created),
+                created=created,
+                last=results.get(key.name),
+                remote=record,
+                usage=(usage or {}).get(key.name, {}),
+            )
+        )
+    return rows
+
+
+def summarize(rows: Iterable[KeyRow]) -> Summary:
+    rows = list(rows)
+    return Summary(
+        total=len(rows),
+        overdue=sum(r.age.freshness is Freshness.OVERDUE for r in rows),
+        due_soon=sum(r.age.freshness is Freshness.DUE_SOON for r in rows),
+        failing=sum(r.failing for r in rows),
+        rotating=sum(r.rotation is not None for r in rows),
+    )
+
+
+_FAR = 10**9
+_STATUS_ORDER = {"failing": 0, "never": 1, "valid": 2}
+
+
+def _due_key(row: KeyRow) -> tuple[int, str]:
+    return (row.age.due_in_days if row.age.due_in_days is not None else _FAR, row.name)
+
+
+def _age_key(row: KeyRow) -> tuple[int, str]:
+    return (-(row.age.age_days if row.age.age_days is not None else -1), row.name)
+
+
+def _status_key(row: KeyRow) -> tuple[int, str, str]:
+    if row.last is None:
+        return (_STATUS_ORDER["never"], "", row.name)
+    bucket = "valid" if row.last.status.ok else "failing"
+    return (_STATUS_ORDER[bucket], str(row.last.status), row.name)
+
+
+SORTS: dict[str, tuple[str, Callable[[KeyRow], tuple[object, ...]]]] = {
+    "due": ("due date (soonest first)", _due_key),
+    "age": ("age (oldest first)", _age_key),
+    "status": ("status (failing first)", _status_key),
+    "name": ("name", lambda r: (r.name.lower(),)),
+}
+
+
+def sort_rows(rows: Iterable[KeyRow], by: str) -> list[KeyRow]:
+    return sorted(rows, key=SORTS[by][1])
+
+
+def filter_rows(rows: Iterable[KeyRow], text: str) -> list[KeyRow]:
+    """Rows whose visible text contains every word of the filter."""
+    words = text.lower().split()
+    return [r for r in rows if all(w in r.search_text() for w in words)]

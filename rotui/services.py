@@ -1,0 +1,184 @@
+"""The operations the CLI and the dashboard share, wired to one config, one set of dirs and a clock.
+
+Screens and commands call these and get domain objects back; neither knows about httpx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rotui.core.errors import UsageError
+from rotui.core.model import DEFAULT_BASE_URL, Config, ManagedKey, ValidationMode
+from rotui.core.overview import KeyRow, build_rows
+from rotui.paths import Paths
+from rotui.state import Snapshot, StateStore
+
+if TYPE_CHECKING:
+    from rotui.core.anthropic import AnthropicClient
+    from rotui.core.audit import AuditLog
+    from rotui.core.secret import SecretStore
+    from rotui.core.validation import Progress, ValidationRun
+
+USAGE_DAYS = 7
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def base_url_for(key: ManagedKey, environ: Mapping[str, str]) -> str:
+    """The key's ``base_url``, else ``$ANTHROPIC_BASE_URL``, else the public API."""
+    if key.base_url:
+        return key.base_url
+    from_env = environ.get("ANTHROPIC_BASE_URL", "").strip()
+    if not from_env:
+        return DEFAULT_BASE_URL
+    if not from_env.startswith(("http://", "https://")):
+        raise UsageError(
+            "ANTHROPIC_BASE_URL is not a URL",
+            "it must start with http:// or https://; unset it to use " + DEFAULT_BASE_URL,
+        )
+    return from_env.rstrip("/")
+
+
+@dataclass
+class Services:
+    """One configured rotui: config, dirs, secret store, clock and how to reach the APIs."""
+
+    config: Config
+    paths: Paths
+    store: SecretStore
+    environ: Mapping[str, str] = field(default_factory=dict)
+    clock: Callable[[], dt.datetime] = utcnow
+    trust_env: bool = True
+    timer: Callable[[], float] = time.perf_counter
+    transport: Any = None  # an httpx transport, for tests
+    actor: str | None = None  # who the audit log names; default user@host
+
+    def __post_init__(self) -> None:
+        self.state = StateStore(self.paths.state_dir)
+
+    def audit(self) -> AuditLog:
+        from rotui.core.audit import AuditLog
+
+        return AuditLog(self.paths.data_dir, clock=self.clock, actor=self.actor)
+
+    def keys(self, names: Sequence[str] = ()) -> list[ManagedKey]:
+        """The configured keys (all, or those named), each with its effective base URL."""
+        if names:
+            known = {k.name for k in self.config.keys}
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise UsageError(
+                    f"unknown key {unknown[0]!r}",
+                    "configured keys: " + (", ".join(sorted(known)) or "none"),
+                )
+        chosen = [k for k in self.config.keys if not names or k.name in names]
+        return [dataclasses.replace(k, base_url=base_url_for(k, self.environ)) for k in chosen]
+
+    def snapshot(self) -> Snapshot:
+        return self.state.load()
+
+    def rows(self, snap: Snapshot | None = None) -> list[KeyRow]:
+        snap = snap or self.snapshot()
+        return build_rows(self.config, snap.results, snap.remote, self.clock().date(), snap.usage)
+
+    def client(self) -> tuple[Any, AnthropicClient]:
+        """One shared httpx client per run, bounded by ``max_concurrency``."""
+        import httpx
+
+        from rotui.core.anthropic import AnthropicClient
+
+        settings = self.config.settings
+        limits = httpx.Limits(max_connections=max(settings.max_concurrency * 2, 10))
+        http = httpx.AsyncClient(transport=self.transport, limits=limits, trust_env=self.trust_env)
+        client = AnthropicClient(
+            http,
+            api_version=settings.api_version,
+            max_concurrency=settings.max_concurrency,
+            timeout=settings.timeout_seconds,
+            clock=self.clock,
+            timer=self.timer,
+        )
+        return http, client
+
+    async def validate(
+        self,
+        names: Sequence[str] = (),
+        *,
+        mode: ValidationMode | None = None,
+        progress: Progress | None = None,
+    ) -> ValidationRun:
+        """Validate keys, save the results and audit each one."""
+        from rotui.core.validation import validate_keys
+
+        keys = self.keys(names)
+        http, client = self.client()
+        async with http:
+            run = await validate_keys(
+                keys, self.config.settings, self.store, client, mode=mode, progress=progress
+            )
+        await asyncio.to_thread(self._save_validation, run)
+        return run
+
+    def _save_validation(self, run: ValidationRun) -> None:
+        self.state.record(run.results, run.remote)
+        audit = self.audit()
+        for result in run.results:
+            audit.append(
+                "key.validated",
+                key=result.key,
+                context={
+                    "status": str(result.status),
+                    "http_status": result.http_status,
+                    "mode": str(result.mode),
+                    "hint": result.hint,
+                },
+            )
+
+    async def refresh_usage(self) -> dict[str, dict[dt.date, int]]:
+        """Daily tokens per key for the last 7 days, from the Admin usage report, saved to state."""
+        from rotui.core.validation import read_admin_key
+
+        if not self.config.settings.admin_key:
+            return {}
+        snap = await asyncio.to_thread(self.snapshot)
+        if not snap.remote:
+            return {}
+        admin = await read_admin_key(self.config.settings, self.store)
+        if admin is None:
+            return {}
+        today = self.clock().date()
+        start = dt.datetime.combine(today - dt.timedelta(days=USAGE_DAYS - 1), dt.time(), dt.UTC)
+        by_base: dict[str, list[str]] = {}
+        for key in self.keys():
+            record = snap.remote.get(key.name)
+            if record is not None:
+                by_base.setdefault(key.base_url or DEFAULT_BASE_URL, []).append(key.name)
+        usage: dict[str, dict[dt.date, int]] = {}
+        http, client = self.client()
+        async with http:
+            for base, names in by_base.items():
+                ids = {snap.remote[n].id: n for n in names}
+                per_id = await client.daily_usage(
+                    admin,
+                    start,
+                    start + dt.timedelta(days=USAGE_DAYS),
+                    api_key_ids=list(ids),
+                    base_url=base,
+                )
+                for key_id, name in ids.items():
+                    usage[name] = {
+                        today - dt.timedelta(days=i): per_id.get(key_id, {}).get(
+                            today - dt.timedelta(days=i), 0
+                        )
+                        for i in range(USAGE_DAYS)
+                    }
+        await asyncio.to_thread(self.state.record_usage, usage)
+        return usage

@@ -1,0 +1,1 @@
+"""Everything Textual: the dashboard and its screens. Logic lives in ``rotui.core``."""

@@ -1,0 +1,111 @@
+"""The Textual app: global bindings, theme, keymap, command palette and the dashboard screen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from rotui.core.errors import UsageError
+from rotui.services import Services
+from rotui.ui.commands import RotuiCommands
+from rotui.ui.screens.dashboard import DashboardScreen
+from rotui.ui.screens.help import HelpScreen
+from rotui.ui.widgets.key_table import KeyTable
+
+APP_BINDINGS = [
+    Binding("q", "quit", "Quit", id="quit", tooltip="Quit rotui"),
+    Binding(
+        "question_mark", "help", "Help", id="help", tooltip="Every key binding and what it does"
+    ),
+]
+
+
+def binding_ids() -> set[str]:
+    """Ids a [keymap] table may remap."""
+    bindings = [*APP_BINDINGS, *DashboardScreen.BINDINGS, *KeyTable.BINDINGS]
+    return {b.id for b in bindings if isinstance(b, Binding) and b.id}
+
+
+class RotuiApp(App[None]):
+    CSS_PATH = "rotui.tcss"
+    TITLE = "rotui"
+    COMMANDS = App.COMMANDS | {RotuiCommands}
+    BINDINGS = APP_BINDINGS
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        read_only: bool = False,
+        demo: bool = False,
+        theme: str | None = None,
+        keymap: Mapping[str, str] | None = None,
+        poll_interval: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.read_only = read_only
+        self.demo = demo
+        self.poll_interval = poll_interval
+        self.keymap = dict(keymap or {})
+        if theme:
+            self.theme = theme
+        if self.keymap:
+            self.set_keymap(self.keymap)
+
+    def get_default_screen(self) -> Screen[None]:
+        return DashboardScreen(
+            self.services,
+            read_only=self.read_only,
+            demo=self.demo,
+            poll_interval=self.poll_interval,
+        )
+
+    def key_for(self, binding: Binding) -> str:
+        keys = self.keymap.get(binding.id or "", binding.key)
+        return ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        bindings = [*DashboardScreen.BINDINGS, *KeyTable.BINDINGS, *APP_BINDINGS]
+        rows = [
+            (self.key_for(b), b.description, b.tooltip) for b in bindings if isinstance(b, Binding)
+        ]
+        rows.append(
+            ("ctrl+p", "Commands", "Search every action, and each action for each key by name")
+        )
+        return rows
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows(), self.read_only))
+
+
+def make_app(
+    services: Services,
+    *,
+    read_only: bool = False,
+    demo: bool = False,
+    theme: str | None = None,
+    poll_interval: float = 1.0,
+) -> RotuiApp:
+    """Build the app, refusing an unknown theme or keymap binding id with a clear message."""
+    keymap = dict(services.config.keymap)
+    unknown = sorted(set(keymap) - binding_ids())
+    if unknown:
+        raise UsageError(
+            f"keymap: unknown binding id {unknown[0]!r}",
+            "known ids: " + ", ".join(sorted(binding_ids())),
+        )
+    theme = theme or services.config.settings.theme
+    app = RotuiApp(
+        services, read_only=read_only, demo=demo, keymap=keymap, poll_interval=poll_interval
+    )
+    if theme:
+        if theme not in app.available_themes:
+            raise UsageError(
+                f"unknown theme {theme!r}", "available: " + ", ".join(sorted(app.available_themes))
+            )
+        app.theme = theme
+    return app

@@ -1,0 +1,376 @@
+"""The main screen: the key table, the detail of the selected key, and every action from there."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from rotui.core.errors import RotuiError
+from rotui.core.model import ValidationResult
+from rotui.core.overview import SORTS, KeyRow, filter_rows, sort_rows, summarize
+from rotui.core.secret import redact
+from rotui.services import Services
+from rotui.ui.screens.audit import AuditScreen
+from rotui.ui.screens.coming_soon import ComingSoonScreen
+from rotui.ui.screens.error import ErrorModal
+from rotui.ui.widgets.key_detail import KeyDetail
+from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
+from rotui.ui.widgets.summary_bar import SummaryBar, summary_content
+
+WIDE_AT = 110  # columns from which table and detail sit side by side
+DETAIL_WIDTH = 40  # the detail pane's width when side by side (see rotui.tcss)
+MUTATING = {"validate", "validate_all", "rotate", "revoke"}
+SORT_ORDER = tuple(SORTS)
+USAGE_REFRESH_SECONDS = 600
+REDRAW_SECONDS = 60
+
+
+class DashboardScreen(Screen[None]):
+    """Keys at a glance. Logic lives in :class:`Services`; this screen only shows and dispatches."""
+
+    BINDINGS = [
+        Binding(
+            "v",
+            "validate",
+            "Validate",
+            id="validate",
+            tooltip="Validate the selected key against the API (auth mode spends no tokens)",
+        ),
+        Binding(
+            "V",
+            "validate_all",
+            "Validate all",
+            id="validate_all",
+            tooltip="Validate every key in the background; keep navigating",
+        ),
+        Binding(
+            "r",
+            "rotate",
+            "Rotate",
+            id="rotate",
+            tooltip="Rotate the selected key (the SOP, step by step)",
+        ),
+        Binding(
+            "x", "revoke", "Revoke!", id="revoke", tooltip="Emergency revoke of the selected key"
+        ),
+        Binding(
+            "t",
+            "troubleshoot",
+            "Diagnose",
+            id="troubleshoot",
+            tooltip="Explain why the selected key fails and what to do",
+        ),
+        Binding(
+            "a",
+            "audit",
+            "Audit",
+            id="audit",
+            tooltip="The audit log as a live timeline, newest first",
+        ),
+        Binding(
+            "slash", "filter", "Filter", id="filter", tooltip="Filter the keys by any visible text"
+        ),
+        Binding("s", "sort", "Sort", id="sort", tooltip="Sort by due date, age, status or name"),
+        Binding("j", "cursor_down", "Down", id="down", show=False, tooltip="Next key"),
+        Binding("k", "cursor_up", "Up", id="up", show=False, tooltip="Previous key"),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            id="clear_filter",
+            show=False,
+            tooltip="Clear the filter",
+        ),
+    ]
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        read_only: bool = False,
+        demo: bool = False,
+        poll_interval: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.read_only = read_only
+        self.demo = demo
+        self.poll_interval = poll_interval
+        self.all_rows: list[KeyRow] = []
+        self.shown: list[KeyRow] = []
+        self.sort_by = "due"
+        self.filter_text = ""
+        self.refreshed: dt.datetime | None = None
+        self._seen: tuple[float, float] = (-1.0, -1.0)
+        self._last_redraw = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield SummaryBar(id="summary")
+        yield Static(id="view")
+        with Container(id="body"):
+            yield KeyTable(id="keys")
+            yield KeyDetail(id="detail")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Input(
+            placeholder="filter by any visible text · Enter keeps it · Esc clears", id="filter"
+        )
+        yield Footer()
+
+    @property
+    def table(self) -> KeyTable:
+        return self.query_one(KeyTable)
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.services.clock()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress").display = False
+        self.query_one("#filter").display = False
+        self.set_class(self.app.size.width >= WIDE_AT, "wide")
+        self._load(self.services.snapshot())
+        self.table.focus()
+        self.set_interval(self.poll_interval, self.poll)
+        if self.services.config.settings.admin_key and not self.read_only:
+            self.refresh_usage()
+            self.set_interval(USAGE_REFRESH_SECONDS, self.refresh_usage)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE_AT, "wide")
+        self.redraw()
+
+    def _load(self, snap: object) -> None:
+        from rotui.state import Snapshot
+
+        assert isinstance(snap, Snapshot)
+        for warning in snap.warnings:
+            self.notify(warning, severity="warning")
+        self.all_rows = self.services.rows(snap)
+        self.refreshed = self.now
+        self._seen = self._mtimes()
+        self.redraw()
+
+    def _mtimes(self) -> tuple[float, float]:
+        audit = self.services.audit().path
+        try:
+            audit_mtime = audit.stat().st_mtime_ns / 1e9
+        except OSError:
+            audit_mtime = 0.0
+        return (self.services.state.mtime(), audit_mtime)
+
+    def redraw(self) -> None:
+        """Apply filter and sort, and redraw the table, summary, view line and detail."""
+        self._last_redraw = asyncio.get_running_loop().time()
+        self.shown = sort_rows(filter_rows(self.all_rows, self.filter_text), self.sort_by)
+        width = self.app.size.width - (DETAIL_WIDTH if self.has_class("wide") else 0)
+        self.table.show(self.shown, width >= FULL_WIDTH, self.now)
+        summary = summarize(self.all_rows)
+        self.query_one(SummaryBar).update(
+            summary_content(summary, self.refreshed, self.read_only, self.demo)
+        )
+        filtered = f"filter “{self.filter_text}” · " if self.filter_text else ""
+        self.query_one("#view", Static).update(
+            f"{filtered}{len(self.shown)} of {len(self.all_rows)} keys · sorted by {SORTS[self.sort_by][0]}"
+            + (" · validate, rotate and revoke disabled" if self.read_only else "")
+        )
+        self.show_detail()
+
+    def selected_row(self) -> KeyRow | None:
+        name = self.table.selected_name
+        return next((r for r in self.shown if r.name == name), None)
+
+    def show_detail(self) -> None:
+        row = self.selected_row()
+        history = self.services.state.history(row.name) if row else []
+        self.query_one(KeyDetail).show(
+            row, history, self.now, bool(self.services.config.settings.admin_key)
+        )
+
+    @on(DataTable.RowHighlighted, "#keys")
+    def _highlighted(self) -> None:
+        self.show_detail()
+
+    # Following other processes (pairing): the state and audit files are polled, not watched.
+    @work(exclusive=True, group="poll", exit_on_error=False, description="follow state")
+    async def poll(self) -> None:
+        mtimes = await asyncio.to_thread(self._mtimes)
+        if mtimes != self._seen:
+            self._load(await asyncio.to_thread(self.services.snapshot))
+        elif asyncio.get_running_loop().time() - self._last_redraw > REDRAW_SECONDS:
+            self.redraw()  # keep "5m ago" honest
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.read_only and action in MUTATING:
+            return None  # shown, greyed out: the observer sees what exists but cannot act
+        return True
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def action_validate(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.notify("No key selected", severity="warning")
+            return
+        self.run_validation((row.name,))
+
+    def action_validate_all(self) -> None:
+        self.run_validation(())
+
+    @work(exclusive=True, group="validate", exit_on_error=False, description="validate keys")
+    async def run_validation(self, names: tuple[str, ...]) -> None:
+        progress = self.query_one("#progress", ProgressBar)
+        total = len(names) or len(self.all_rows)
+        progress.update(total=total, progress=0)
+        progress.display = True
+        by_name = {r.name: r for r in self.all_rows}
+
+        def arrived(result: ValidationResult) -> None:
+            progress.advance(1)
+            row = by_name.get(result.key)
+            if row is not None:
+                import dataclasses
+
+                by_name[result.key] = dataclasses.replace(row, last=result)
+                self.all_rows = [by_name[r.name] for r in self.all_rows]
+                self.table.update_row(by_name[result.key])
+
+        try:
+            run = await self.services.validate(names, progress=arrived)
+        finally:
+            progress.display = False
+        for warning in run.warnings:
+            self.notify(warning, severity="warning")
+        failing = sum(not r.status.ok for r in run.results)
+        self.notify(
+            f"Validated {len(run.results)} key(s): {failing} failing"
+            if failing
+            else f"Validated {len(run.results)} key(s): all valid",
+            severity="error" if failing else "information",
+        )
+        self._load(await asyncio.to_thread(self.services.snapshot))
+
+    @work(exclusive=True, group="usage", exit_on_error=False, description="refresh usage")
+    async def refresh_usage(self) -> None:
+        usage = await self.services.refresh_usage()
+        if usage:
+            self._load(await asyncio.to_thread(self.services.snapshot))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where a failed background job becomes a message for the operator."""
+        if (
+            event.state is not WorkerState.ERROR
+            or (event.worker.group == "poll"
+            and not isinstance(event.worker.error, RotuiError))
+        ):
+            if event.state is WorkerState.ERROR:
+                self.log.error("poll failed", redact(repr(event.worker.error)))
+            return
+        error = event.worker.error
+        if isinstance(error, RotuiError):
+            self.app.push_screen(ErrorModal(error.title, error.message))
+        else:
+            self.app.push_screen(
+                ErrorModal(
+                    f"{event.worker.description} failed unexpectedly",
+                    redact(f"{type(error).__name__}: {error}")
+                    + "\nPlease report this; nothing was changed.",
+                )
+            )
+
+    def _flow(self, flow: str) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.notify("No key selected", severity="warning")
+            return
+        self.app.push_screen(ComingSoonScreen(flow, row))
+
+    def action_rotate(self) -> None:
+        self._flow("rotate")
+
+    def action_revoke(self) -> None:
+        self._flow("revoke")
+
+    def action_troubleshoot(self) -> None:
+        self._flow("troubleshoot")
+
+    def action_audit(self, key: str | None = None) -> None:
+        self.app.push_screen(AuditScreen(self.services.audit(), key, self.poll_interval))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.redraw()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        if not self.filter_text:
+            self.query_one("#filter").display = False
+        self.table.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.filter_text = ""
+        self.redraw()
+        self.table.focus()
+
+    def action_sort(self) -> None:
+        self.sort_by = SORT_ORDER[(SORT_ORDER.index(self.sort_by) + 1) % len(SORT_ORDER)]
+        self.redraw()
+
+    def select(self, name: str) -> None:
+        if name not in self.table.rows:
+            self.action_clear_filter()
+        self.table.move_cursor(row=self.table.get_row_index(name), animate=False)
+
+    def palette_commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        """What the command palette offers: every binding, and each action for each key."""
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.show:
+                continue
+            if self.read_only and binding.action in MUTATING:
+                continue
+            yield binding.description, binding.tooltip, getattr(self, f"action_{binding.action}")
+        per_key: list[tuple[str, str, str]] = [
+            ("select", "Show this key", ""),
+            ("validate", "Validate this key", "validate"),
+            ("rotate", "Rotate this key", "rotate"),
+            ("revoke", "Emergency revoke of this key", "revoke"),
+            ("diagnose", "Troubleshoot this key", "troubleshoot"),
+            ("audit", "Audit log of this key", "audit"),
+        ]
+        for row in self.all_rows:
+            for verb, help_text, action in per_key:
+                if self.read_only and action in MUTATING:
+                    continue
+                yield f"{verb}: {row.name}", help_text, self._per_key(row.name, action)
+
+    def _per_key(self, name: str, action: str) -> Callable[[], object]:
+        def run() -> None:
+            if action == "audit":
+                self.action_audit(name)
+                return
+            self.select(name)
+            if action:
+                getattr(self, f"action_{action}")()
+
+        return run

@@ -1,0 +1,237 @@
+"""The detail pane: everything known about the selected key, in sections an operator scans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Sparkline, Static
+
+from rotui.core.model import ValidationResult
+from rotui.core.overview import KeyRow
+from rotui.ui.format import (
+    FRESHNESS,
+    STATUS_EXPLAINED,
+    STATUS_LABELS,
+    ago,
+    status_style,
+    status_symbol,
+)
+
+HISTORY_SHOWN = 8
+RATELIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
+
+
+def _line(markup: str, **values: object) -> Content:
+    """Markup with values substituted safely (a server's message may contain brackets)."""
+    return Content.from_markup(markup, **{k: str(v) for k, v in values.items()})
+
+
+def overview_lines(row: KeyRow, now: dt.datetime) -> list[Content]:
+    key = row.key
+    symbol, word, variable = FRESHNESS[row.age.freshness]
+    lines = [
+        _line("[b]$name[/b]", name=key.name),
+        _line(
+            "$env · workspace $ws · source $source",
+            env=key.environment or "no environment",
+            ws=key.workspace,
+            source=key.source.split(" ")[0] if key.source.startswith("command:") else key.source,
+        ),
+    ]
+    if row.created and row.age.due is not None:
+        due_in = row.age.due_in_days or 0
+        when = f"in {due_in} days" if due_in >= 0 else f"{-due_in} days ago"
+        lines.append(
+            _line(
+                f"created $created ($age days) · due $due ($when) · [${variable}]$symbol $word[/]",
+                created=row.created.date().isoformat(),
+                age=row.age.age_days,
+                due=row.age.due.isoformat(),
+                when=when,
+                symbol=symbol,
+                word=word,
+            )
+        )
+    else:
+        lines.append(
+            _line("[$foreground-muted]? age unknown: set `created` or configure the Admin API[/]")
+        )
+    if row.remote:
+        lines.append(
+            _line(
+                "Admin API: $id · “$name” · $status",
+                id=row.remote.id,
+                name=row.remote.name,
+                status=row.remote.status,
+            )
+        )
+    return lines
+
+
+def validation_lines(result: ValidationResult | None, now: dt.datetime) -> list[Content]:
+    if result is None:
+        return [_line("[b]Last validation[/b]  [$foreground-muted]– never (press v)[/]")]
+    style = status_style(result.status)
+    lines = [
+        _line(
+            f"[b]Last validation[/b]  [${style}]$symbol $label[/] · $ago",
+            symbol=status_symbol(result.status),
+            label=STATUS_LABELS[result.status],
+            ago=ago(result.checked_at, now),
+        ),
+        _line("  $why", why=STATUS_EXPLAINED[result.status]),
+    ]
+    http = f"HTTP {result.http_status}" if result.http_status else "no HTTP answer"
+    latency = f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "—"
+    attempts = f"{result.attempts} attempt" + ("s" if result.attempts != 1 else "")
+    lines.append(
+        _line(
+            "  $http · mode $mode · $latency · $attempts",
+            http=http,
+            mode=result.mode,
+            latency=latency,
+            attempts=attempts,
+        )
+    )
+    if result.error_type or result.message:
+        lines.append(
+            _line(
+                "  [$error]$type[/] $message", type=result.error_type or "", message=result.message
+            )
+        )
+    if result.retry_after is not None:
+        lines.append(_line("  retry-after $s s", s=f"{result.retry_after:g}"))
+    lines.append(
+        _line(
+            "  request $rid · org $org · workspace $ws",
+            rid=result.request_id or "—",
+            org=result.organization_id or "—",
+            ws=result.workspace_id or "default",
+        )
+    )
+    limits = []
+    for kind in RATELIMITS:
+        limit = result.ratelimits.get(f"anthropic-ratelimit-{kind}-limit")
+        if limit:
+            left = result.ratelimits.get(f"anthropic-ratelimit-{kind}-remaining", "?")
+            limits.append(f"{kind} {limit} ({left} left)")
+    if limits:
+        lines.append(_line("  limits: $limits", limits=" · ".join(limits)))
+    if result.hint:
+        lines.append(_line("  key $hint", hint=result.hint))
+    return lines
+
+
+def consumer_lines(row: KeyRow) -> list[Content]:
+    consumers = row.key.consumers
+    lines = [_line("[b]Consumers[/b] ($n)", n=len(consumers))]
+    if not consumers:
+        lines.append(_line("  [$foreground-muted]none configured: add [[keys.consumers]][/]"))
+    for consumer in consumers:
+        lines.append(
+            _line(
+                "  $name [$foreground-muted]($kind)[/] never propagated",
+                name=consumer.name,
+                kind=consumer.kind,
+            )
+        )
+    return lines
+
+
+def rotation_lines(row: KeyRow) -> list[Content]:
+    return [
+        _line("[b]Rotation[/b]"),
+        _line(
+            "  [$foreground-muted]no rotation has run for this key; r opens the rotation screen[/]"
+        ),
+    ]
+
+
+def history_lines(history: Sequence[ValidationResult], now: dt.datetime) -> list[Content]:
+    if not history:
+        return []
+    shown = list(reversed(history))[:HISTORY_SHOWN]
+    lines = [_line("[b]History[/b] (newest first, $n of $total)", n=len(shown), total=len(history))]
+    for item in shown:
+        lines.append(
+            _line(
+                f"  $when  [${status_style(item.status)}]$symbol $label[/] $http",
+                when=item.checked_at.strftime("%m-%d %H:%M"),
+                symbol=status_symbol(item.status),
+                label=STATUS_LABELS[item.status],
+                http=item.http_status or "",
+            )
+        )
+    return lines
+
+
+class KeyDetail(VerticalScroll):
+    """Shows one :class:`KeyRow`; the screen calls :meth:`show` when the selection changes."""
+
+    DEFAULT_CSS = """
+    KeyDetail { padding: 0 1; }
+    KeyDetail > Static { margin-bottom: 1; }
+    KeyDetail #usage-graph { height: 2; margin-bottom: 0; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="overview")
+        yield Static(id="validation")
+        yield Static(id="consumers")
+        yield Static(id="rotation")
+        yield Static(id="usage-title")
+        yield Sparkline([], id="usage-graph")
+        yield Static(id="history")
+
+    def show(
+        self,
+        row: KeyRow | None,
+        history: Sequence[ValidationResult],
+        now: dt.datetime,
+        admin_configured: bool,
+    ) -> None:
+        if row is None:
+            self.query_one("#overview", Static).update(
+                "No key selected: the filter matches nothing."
+            )
+            for part in ("#validation", "#consumers", "#rotation", "#usage-title", "#history"):
+                self.query_one(part, Static).update("")
+            self.query_one("#usage-graph", Sparkline).data = []
+            return
+        self.query_one("#overview", Static).update(Content("\n").join(overview_lines(row, now)))
+        self.query_one("#validation", Static).update(
+            Content("\n").join(validation_lines(row.last, now))
+        )
+        self.query_one("#consumers", Static).update(Content("\n").join(consumer_lines(row)))
+        self.query_one("#rotation", Static).update(Content("\n").join(rotation_lines(row)))
+        self.query_one("#history", Static).update(Content("\n").join(history_lines(history, now)))
+        graph = self.query_one("#usage-graph", Sparkline)
+        title = self.query_one("#usage-title", Static)
+        if not admin_configured:
+            title.update(
+                _line(
+                    "[b]Usage[/b]  [$foreground-muted]needs the Admin API (settings.admin_key)[/]"
+                )
+            )
+            graph.data = []
+            graph.display = False
+            return
+        days = sorted(row.usage.items())
+        graph.display = bool(days)
+        graph.data = [float(n) for _day, n in days]
+        if days:
+            title.update(
+                _line(
+                    "[b]Usage[/b], tokens per day $first → $last · total $total · latest $latest",
+                    first=days[0][0].strftime("%m-%d"),
+                    last=days[-1][0].strftime("%m-%d"),
+                    total=f"{sum(n for _d, n in days):,}",
+                    latest=f"{days[-1][1]:,}",
+                )
+            )
+        else:
+            title.update(_line("[b]Usage[/b]  [$foreground-muted]no usage report yet[/]"))

@@ -1,0 +1,57 @@
+"""Regenerate screenshots/*.svg from the demo (fake keys, frozen clock): `make screenshots`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+
+from rotui.demo import frozen_demo
+from rotui.services import Services
+from rotui.ui.app import make_app
+
+WHEN = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+SHOTS: list[tuple[str, tuple[int, int], tuple[str, ...], bool]] = [
+    ("dashboard-120x36", (120, 36), (), False),
+    ("dashboard-80x24", (80, 24), (), False),
+    ("dashboard-filtered-80x24", (80, 24), ("slash", *"staging", "enter"), False),
+    ("help-80x24", (80, 24), ("question_mark",), False),
+    ("audit-120x36", (120, 36), ("a",), False),
+    ("rotate-coming-120x36", (120, 36), ("j", "r"), False),
+    ("read-only-120x36", (120, 36), (), True),
+]
+
+
+async def capture(
+    services: Services, size: tuple[int, int], keys: tuple[str, ...], read_only: bool, title: str
+) -> str:
+    app = make_app(services, demo=True, read_only=read_only)
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if keys:
+            await pilot.press(*keys)
+            await pilot.pause(0.3)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        return app.export_screenshot(title=title)
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, size, keys, read_only in SHOTS:
+            with frozen_demo(Path(tmp) / name, WHEN) as (services, _sim):
+                svg = asyncio.run(capture(services, size, keys, read_only, f"rotui — {name}"))
+            (OUT / f"{name}.svg").write_text(svg)
+            print(f"wrote screenshots/{name}.svg")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

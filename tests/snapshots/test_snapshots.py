@@ -1,0 +1,43 @@
+"""Snapshots of the dashboard, help and read-only mode at 80×24 and 120×36 (frozen demo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from rotui.demo import frozen_demo
+from rotui.ui.app import make_app
+from tests.ui.helpers import FROZEN
+
+SIZES = [(80, 24), (120, 36)]
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_dashboard(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    with frozen_demo(tmp_path, FROZEN) as (services, _sim):
+        assert snap_compare(make_app(services, demo=True), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def open_help(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    with frozen_demo(tmp_path, FROZEN) as (services, _sim):
+        assert snap_compare(make_app(services, demo=True), terminal_size=size, run_before=open_help)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_read_only(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    with frozen_demo(tmp_path, FROZEN) as (services, _sim):
+        app = make_app(services, demo=True, read_only=True)
+        assert snap_compare(app, terminal_size=size, run_before=settle)

@@ -1,0 +1,272 @@
+"""Pilot tests: the effect of every binding on the dashboard, as an operator would see it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from rotui.core.errors import UsageError
+from rotui.core.model import ValidationStatus
+from rotui.ui.app import make_app
+from rotui.ui.screens.audit import AuditScreen
+from rotui.ui.screens.coming_soon import ComingSoonScreen
+from rotui.ui.screens.dashboard import DashboardScreen
+from rotui.ui.screens.help import HelpScreen
+from rotui.ui.widgets.key_detail import KeyDetail
+from rotui.ui.widgets.key_table import KeyTable
+
+
+def table_names(app) -> list[str]:
+    table = app.screen.query_one(KeyTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+def detail_text(app) -> str:
+    detail = app.screen.query_one(KeyDetail)
+    return "\n".join(str(w.render()) for w in detail.query(Static))
+
+
+def selected(app) -> str | None:
+    return app.screen.query_one(KeyTable).selected_name
+
+
+async def test_main_screen_shows_counts_freshness_and_last_checks(demo) -> None:
+    app = make_app(demo.services, demo=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        summary = str(app.screen.query_one("#summary", Static).render())
+        assert "1 overdue" in summary and "1 due soon" in summary and "4 failing" in summary
+        assert "as of 12:00:00 UTC" in summary
+        assert table_names(app)[0] == "ANTHROPIC_API_KEY_BATCH"  # due date, soonest first
+        table = app.screen.query_one(KeyTable)
+        row = [str(c) for c in table.get_row("ANTHROPIC_API_KEY_STAGING")]
+        assert "41d ✓ fresh" in row[2] and "✗ invalid" in " ".join(row)
+        assert app.screen.has_class("wide")  # side by side at 120 columns
+        assert "raxx-batch (heroku)" in detail_text(app)
+
+
+async def test_j_k_and_arrows_move_and_the_detail_follows(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first, second = table_names(app)[:2]
+        assert selected(app) == first
+        await pilot.press("j")
+        assert selected(app) == second
+        assert second in detail_text(app)
+        await pilot.press("k")
+        assert selected(app) == first
+        await pilot.press("down", "down")
+        assert selected(app) == table_names(app)[2]
+        assert not app.screen.has_class("wide")  # stacked at 80 columns
+
+
+async def test_v_validates_only_the_selected_key(fresh_demo) -> None:
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        target = selected(app)
+        await pilot.press("v")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        results = fresh_demo.services.snapshot().results
+        assert set(results) == {target}
+        row = [str(c) for c in app.screen.query_one(KeyTable).get_row(target)]
+        assert "✓ valid now" in row
+        assert "Last validation  ✓ valid" in detail_text(app)
+
+
+async def test_V_validates_all_in_the_background_while_navigation_continues(fresh_demo) -> None:
+    fresh_demo.sim.latency = 0.4
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("V")
+        await pilot.pause(0.05)
+        progress = app.screen.query_one("#progress")
+        assert progress.display  # progress is shown while it runs
+        worker = next(w for w in app.workers if w.group == "validate")
+        before = selected(app)
+        await pilot.press("j", "j")
+        assert worker.is_running  # navigation happened while validation was still running
+        assert selected(app) != before
+        assert selected(app) in detail_text(app)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not progress.display
+        results = fresh_demo.services.snapshot().results
+        assert set(results) == {k.name for k in fresh_demo.config.keys}
+        assert results["ANTHROPIC_API_KEY_DEV"].status is ValidationStatus.NO_CREDIT
+
+
+async def test_r_x_t_open_their_flow_screen_for_the_selected_key(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        name = selected(app)
+        for key, title in (("r", "Rotate"), ("x", "Emergency revoke"), ("t", "Troubleshoot")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, ComingSoonScreen)
+            text = str(app.screen.query_one("#flow-title", Static).render())
+            assert text.startswith(f"{title} {name}")
+            assert "raxx-batch (heroku)" in str(app.screen.query_one("#flow-now", Static).render())
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_a_opens_the_audit_timeline_newest_first_and_filters_by_key(demo) -> None:
+    demo.services.audit().append("key.stored", key="ANTHROPIC_API_KEY_DEV", context={"hint": "x"})
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, AuditScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == len(demo.config.keys) + 1
+        assert table.get_row_at(0)[1] == "key.stored"  # newest first
+        await pilot.press("slash")
+        await pilot.press(*"staging")
+        await pilot.pause()
+        keys = {table.get_row_at(i)[2] for i in range(table.row_count)}
+        assert keys == {"ANTHROPIC_API_KEY_STAGING"}
+        assert "chain intact" in str(app.screen.query_one("#audit-status", Static).render())
+
+
+async def test_audit_timeline_is_live(demo) -> None:
+    app = make_app(demo.services, poll_interval=0.1)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("a")
+        await pilot.pause(0.3)
+        table = app.screen.query_one(DataTable)
+        before = table.row_count
+        demo.services.audit().append("key.deleted", key="ANTHROPIC_API_KEY")
+        await pilot.pause(0.5)
+        assert table.row_count == before + 1 and table.get_row_at(0)[1] == "key.deleted"
+
+
+async def test_slash_filters_by_any_visible_text_and_escape_clears(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"staging")
+        await pilot.pause()
+        assert sorted(table_names(app)) == ["ANTHROPIC_API_KEY_EVALS", "ANTHROPIC_API_KEY_STAGING"]
+        await pilot.press("enter")  # keep the filter, back to the table
+        assert isinstance(app.focused, KeyTable)
+        assert "filter “staging”" in str(app.screen.query_one("#view", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(table_names(app)) == len(demo.config.keys)
+        await pilot.press("slash", *"rate limited")
+        await pilot.pause()
+        assert table_names(app) == ["ANTHROPIC_API_KEY_EVALS"]
+
+
+async def test_s_cycles_the_sort(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one("#view", Static)
+        assert "sorted by due date" in str(view.render())
+        await pilot.press("s")
+        assert "sorted by age" in str(view.render())
+        assert (
+            table_names(app)[0] == "ANTHROPIC_API_KEY_BATCH"
+            and table_names(app)[-1] == "ANTHROPIC_API_KEY_LEGACY"
+        )
+        await pilot.press("s")
+        assert "sorted by status" in str(view.render())
+        names = table_names(app)
+        assert names.index("ANTHROPIC_API_KEY_STAGING") < names.index("ANTHROPIC_API_KEY")
+        await pilot.press("s")
+        assert table_names(app) == sorted(table_names(app), key=str.lower)
+        await pilot.press("s")
+        assert "sorted by due date" in str(view.render())
+
+
+async def test_question_mark_shows_help_with_the_remapped_keys(fresh_demo) -> None:
+    services = dataclasses.replace(fresh_demo.services)
+    services.config = dataclasses.replace(fresh_demo.config, keymap={"validate": "e"})
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-keys", Static).render())
+        lines = text.splitlines()
+        assert any(line.startswith("e ") and "Validate:" in line for line in lines)
+        assert not any(line.startswith("v ") for line in lines)
+        assert "ctrl+p" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("v")  # no longer bound
+        await app.workers.wait_for_complete()
+        assert services.snapshot().results == {}
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        assert set(services.snapshot().results) == {selected(app)}
+
+
+async def test_unknown_keymap_id_or_theme_is_a_clear_error(demo) -> None:
+    services = dataclasses.replace(demo.services)
+    services.config = dataclasses.replace(demo.config, keymap={"rotat": "R"})
+    with pytest.raises(UsageError, match="unknown binding id 'rotat'"):
+        make_app(services)
+    with pytest.raises(UsageError, match="unknown theme 'no-such-theme'"):
+        make_app(demo.services, theme="no-such-theme")
+    app = make_app(demo.services, theme="nord")
+    assert app.theme == "nord"
+
+
+async def test_q_quits(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
+async def test_command_palette_reaches_per_key_actions(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"diagnose: ANTHROPIC_API_KEY_DEV")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ComingSoonScreen)
+        assert app.screen.row.name == "ANTHROPIC_API_KEY_DEV"
+
+
+async def test_read_only_disables_mutating_actions_visibly(demo) -> None:
+    app = make_app(demo.services, read_only=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert "READ-ONLY" in str(app.screen.query_one("#summary", Static).render())
+        assert "disabled" in str(app.screen.query_one("#view", Static).render())
+        before = demo.services.state.mtime()
+        for key in ("v", "V", "r", "x"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen)
+        await app.workers.wait_for_complete()
+        assert demo.services.state.mtime() == before  # nothing was written
+        shown = {b.binding.action: b.enabled for b in app.screen.active_bindings.values()}
+        assert (
+            shown["validate"] is False
+            and shown["rotate"] is False
+            and shown["troubleshoot"] is True
+        )
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ComingSoonScreen)  # reading is still allowed
