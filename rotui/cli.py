@@ -36,8 +36,8 @@ class Context:
     config_arg: str | None = None
     config: Config | None = None
     store: SecretStore | None = None
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
+    stdin: IO[str] | None = field(default_factory=lambda: sys.stdin, repr=False)
     stdout: IO[str] = field(default_factory=lambda: sys.stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     clock: Callable[[], dt.datetime] = field(default_factory=lambda: _utcnow)
@@ -187,7 +187,7 @@ def run(
         return exc.exit_code
     except KeyboardInterrupt:
         ctx.say("rotui: interrupted")
-        return 130
+        return 130  # the shell's convention for SIGINT
     except Exception as exc:  # last resort: a message and a redacted log, never a traceback
         return _internal_error(exc, ctx)
 
@@ -196,8 +196,8 @@ def _internal_error(exc: BaseException, ctx: Context) -> int:
     from rotui.core.secret import redact
     from rotui.paths import atomic_write
 
-    stamp = ctx.clock().strftime("%Y%m%dT%H%M%SZ")
-    where = ctx.paths.log_dir / f"crash-{stamp}.log"
+    stamp = ctx.clock().strftime("%Y%m%dT%H%M%S.%fZ")
+    where = ctx.paths.log_dir / f"crash-{stamp}-{os.getpid()}.log"
     text = redact("".join(traceback.format_exception(exc)))
     try:
         atomic_write(where, text.encode())
@@ -205,7 +205,7 @@ def _internal_error(exc: BaseException, ctx: Context) -> int:
     except RotuiError:
         detail = "and the crash log could not be written"
     ctx.say(f"rotui: internal error ({type(exc).__name__}); {detail}. Please report it.")
-    return 70
+    return 1
 
 
 def _status_rows(ctx: Context) -> list[dict[str, Any]]:
@@ -334,13 +334,12 @@ def cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
 
 def _report_keyring_trouble(run: ValidationRun, ctx: Context) -> None:
     """Say once, not per key, when the keyring itself is the problem."""
-    messages = {
-        r.message
-        for r in run.results
-        if r.message.startswith(("keyring unavailable", "the keyring did not answer"))
-    }
-    for message in sorted(messages):
-        ctx.say(f"rotui: {message}")
+    seen = set()
+    for result in run.results:
+        for title in ("keyring unavailable", "the keyring did not answer"):
+            if result.message.startswith(title) and title not in seen:
+                seen.add(title)
+                ctx.say(f"rotui: {result.message}")
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
@@ -369,12 +368,21 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _read_secret_input(ctx: Context, prompt: str) -> str:
-    if ctx.stdin.isatty():
-        import getpass
+    """The key from a hidden prompt on a terminal, else from piped stdin."""
+    if ctx.stdin is None or ctx.stdin.closed:
+        raise UsageError("no input", "pipe the key on stdin, or run this in a terminal to paste it")
+    try:
+        if ctx.stdin.isatty():
+            import getpass
 
-        return getpass.getpass(prompt, stream=ctx.stderr)
-    data = ctx.stdin.read(65536)
-    return data
+            return getpass.getpass(prompt, stream=ctx.stderr)
+        return ctx.stdin.read(65536)
+    except EOFError:
+        raise UsageError("no key given", "the input ended before a key was pasted") from None
+    except UnicodeDecodeError:
+        raise UsageError(
+            "not an API key", "the input is not text; paste the key as shown in the Console"
+        ) from None
 
 
 def cmd_key(args: argparse.Namespace, ctx: Context) -> int:

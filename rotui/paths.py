@@ -92,9 +92,14 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def locked(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock on a dedicated lock file (never the data file)."""
+def locked(lock_path: Path, timeout: float = 10.0) -> Iterator[None]:
+    """Hold an exclusive advisory lock on a dedicated lock file (never the data file).
+
+    Short writes hold it for milliseconds; one that cannot get it within ``timeout`` fails with
+    a message instead of waiting forever behind a stuck process.
+    """
     import fcntl
+    import time
 
     private_dir(lock_path.parent)
     try:
@@ -102,7 +107,18 @@ def locked(lock_path: Path) -> Iterator[None]:
     except OSError as exc:
         raise StateError(f"cannot open lock {lock_path}", _os_reason(exc)) from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StateError(
+                        f"{lock_path} is locked",
+                        f"another rotui process has held it for over {timeout:g} s; try again",
+                    ) from None
+                time.sleep(0.02)
         yield
     finally:
         os.close(fd)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rotui.core.errors import UsageError
+from rotui.core.errors import StateError, UsageError
 from rotui.core.model import DEFAULT_BASE_URL, Config, ManagedKey, ValidationMode
 from rotui.core.overview import KeyRow, build_rows
 from rotui.paths import Paths
@@ -54,7 +54,7 @@ class Services:
     config: Config
     paths: Paths
     store: SecretStore
-    environ: Mapping[str, str] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
     clock: Callable[[], dt.datetime] = utcnow
     trust_env: bool = True
     timer: Callable[[], float] = time.perf_counter
@@ -124,11 +124,20 @@ class Services:
             run = await validate_keys(
                 keys, self.config.settings, self.store, client, mode=mode, progress=progress
             )
-        await asyncio.to_thread(self._save_validation, run)
+        try:
+            await asyncio.to_thread(self._save_validation, run)
+        except StateError as exc:  # the results are still shown; saying so beats losing them
+            run.saved = False
+            run.warnings.append(f"results not saved: {exc}")
         return run
 
     def _save_validation(self, run: ValidationRun) -> None:
-        self.state.record(run.results, run.remote)
+        unmatched = (
+            [r.key for r in run.results if r.hint and r.key not in run.remote]
+            if run.admin_checked
+            else []
+        )
+        self.state.record(run.results, run.remote, forget_remote=unmatched)
         audit = self.audit()
         for result in run.results:
             audit.append(

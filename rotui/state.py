@@ -85,13 +85,21 @@ class StateStore:
         self,
         results: Iterable[ValidationResult],
         remote: Mapping[str, RemoteKey] | None = None,
+        *,
+        forget_remote: Iterable[str] = (),
     ) -> None:
-        """Save new results (and Admin API records) and append each result to its key's history."""
+        """Save new results and Admin API records, and append each result to its key's history.
+
+        ``forget_remote`` names keys the Admin API was asked about and did not list: their old
+        record (and its ``created_at``) no longer describes the key.
+        """
         results = list(results)
         with locked(self._lock):
             snap = self.load()
             for result in results:
                 snap.results[result.key] = result
+            for name in forget_remote:
+                snap.remote.pop(name, None)
             snap.remote.update(remote or {})
             self._write(snap)
             for result in results:

@@ -35,6 +35,7 @@ INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 RATELIMIT_PREFIXES = ("anthropic-ratelimit-", "anthropic-priority-")
 CREDIT_MESSAGE = "credit balance is too low"
+NEVER_RETRIED = frozenset({400, 401, 402, 403, 404, 413, 422})
 
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -123,6 +124,10 @@ def classify(response: httpx.Response, expect: Callable[[Any], bool]) -> Outcome
     try:
         body: Any = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
+        if code == 529:
+            return Outcome(ValidationStatus.OVERLOADED, code, None, _describe_non_json(response))
+        if code >= 500:  # a gateway's error page: still the provider's side, and retried
+            return Outcome(ValidationStatus.SERVER_ERROR, code, None, _describe_non_json(response))
         return Outcome(ValidationStatus.BAD_RESPONSE, code, None, _describe_non_json(response))
     envelope = _error_envelope(body)
     if code == 200:
@@ -161,6 +166,9 @@ def describe_transport_error(exc: httpx.TransportError, timeout: float) -> tuple
     import socket
     import ssl
 
+    if isinstance(exc, httpx.LocalProtocolError):
+        # Raised while building the request, and its text can quote a header value: never show it.
+        return "local", "the request could not be built (a header value is malformed)"
     causes = _causes(exc)
     texts = list(dict.fromkeys(str(c) for c in causes if str(c)))
     text = redact("; ".join(texts))
@@ -287,7 +295,7 @@ class AnthropicClient:
                 outcome.headers = response.headers
                 outcome.retry_after = parse_retry_after(response.headers, self._clock())
                 wait = self._retry_wait(response.status_code, response.headers, outcome, attempt)
-            elif outcome.error_type not in ("dns", "tls") and attempt <= self.max_retries:
+            elif outcome.error_type not in ("dns", "tls", "local") and attempt <= self.max_retries:
                 wait = self._backoff(attempt - 1)
             outcome.latency_ms = round(latency, 1)
             outcome.attempts = attempt
@@ -298,7 +306,7 @@ class AnthropicClient:
     def _retry_wait(
         self, code: int, headers: Mapping[str, str], outcome: Outcome, attempt: int
     ) -> float | None:
-        if attempt > self.max_retries:
+        if attempt > self.max_retries or code in NEVER_RETRIED:
             return None
         should = headers.get("x-should-retry")
         if should == "false":
@@ -495,6 +503,8 @@ def _tokens(row: Mapping[str, Any]) -> int:
 
 
 def _rfc3339(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -505,7 +515,7 @@ def _parse_time(value: Any) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def remote_key(item: Mapping[str, Any]) -> RemoteKey:

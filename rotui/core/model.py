@@ -132,7 +132,8 @@ class ValidationResult:
         values = dict(data)
         values["status"] = ValidationStatus(values["status"])
         values["mode"] = ValidationMode(values.get("mode", "auth"))
-        values["checked_at"] = dt.datetime.fromisoformat(values["checked_at"])
+        checked = dt.datetime.fromisoformat(values["checked_at"])
+        values["checked_at"] = checked if checked.tzinfo else checked.replace(tzinfo=dt.UTC)
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in values.items() if k in known})
 
@@ -159,7 +160,10 @@ class RemoteKey:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RemoteKey:
         def when(value: Any) -> dt.datetime | None:
-            return dt.datetime.fromisoformat(value) if value else None
+            if not value:
+                return None
+            parsed = dt.datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
         return cls(
             id=str(data["id"]),

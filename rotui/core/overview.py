@@ -71,19 +71,29 @@ def build_rows(
 ) -> list[KeyRow]:
     rows = []
     for key in config.keys:
+        last = results.get(key.name)
         record = remote.get(key.name)
+        if record is not None and not _same_key(record, last):
+            record = None  # an Admin record of a key that has since been replaced
         created = (record.created_at if record else None) or key.created
         rows.append(
             KeyRow(
                 key=key,
                 age=key_age(key, config.settings, today, created),
                 created=created,
-                last=results.get(key.name),
+                last=last,
                 remote=record,
                 usage=(usage or {}).get(key.name, {}),
             )
         )
     return rows
+
+
+def _same_key(record: RemoteKey, last: ValidationResult | None) -> bool:
+    """Whether an Admin record describes the key last validated (hints ``…`` and ``...`` alike)."""
+    if last is None or not last.hint:
+        return True
+    return record.partial_key_hint.replace("...", "…") == last.hint
 
 
 def summarize(rows: Iterable[KeyRow]) -> Summary:

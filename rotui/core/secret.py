@@ -29,6 +29,7 @@ API_KEY_LENGTH = 108  # from scanners' patterns; not documented by Anthropic, so
 KEY_BODY = re.compile(r"[A-Za-z0-9_-]+")
 SECRET_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9]+-[A-Za-z0-9_-]{8,}")
 KEYRING_TIMEOUT = 5.0
+READ_CONCURRENCY = 8  # keyring threads or password-manager processes at once
 COMMAND_TIMEOUT = 15.0
 
 T = TypeVar("T")
@@ -155,6 +156,30 @@ def check_api_key(raw: str) -> KeyCheck:
     return KeyCheck(Secret(value), tuple(warnings))
 
 
+HEADER_SAFE = re.compile(r"[!#-&(-~]+")  # printable ASCII except space and quotes
+
+
+def check_usable_api_key(secret: Secret, where: str) -> None:
+    """Refuse a stored or sourced value that cannot be an API key, without echoing any of it.
+
+    Lenient on the prefix (a future key format must still validate) but strict on anything that
+    would break an HTTP header or show that the source printed more than a key (a password
+    manager's extra lines, a pasted quote).
+    """
+    value = secret.reveal()
+    if value.startswith(ADMIN_KEY_PREFIX):
+        raise KeyFormatError(
+            f"{where} holds an Admin API key",
+            "an API key belongs here; admin keys go in settings.admin_key",
+        )
+    if not HEADER_SAFE.fullmatch(value):
+        raise KeyFormatError(
+            f"{where} is not a usable API key",
+            f"the value ({len(value)} characters) contains whitespace, quotes, line breaks or "
+            "non-ASCII characters; a source must give the key alone on one line",
+        )
+
+
 def check_admin_key(raw: str) -> Secret:
     """Accept an Admin API key, refusing an ordinary API key with a clear word."""
     value = raw.strip()
@@ -276,8 +301,14 @@ class SecretStore:
         self._environ = environ if environ is not None else os.environ
         self.timeout = timeout
         self.command_timeout = command_timeout
+        self._resolving = threading.Lock()
+        self._reads = threading.BoundedSemaphore(READ_CONCURRENCY)
 
     def _resolve(self) -> KeyringBackend:
+        with self._resolving:  # one backend detection (and at most one unlock prompt), not N
+            return self._resolve_locked()
+
+    def _resolve_locked(self) -> KeyringBackend:
         if self._backend is None:
             candidate = self._backend_or_factory
             if hasattr(candidate, "get_password"):

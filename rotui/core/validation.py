@@ -16,7 +16,7 @@ from rotui.core.model import (
     ValidationResult,
     ValidationStatus,
 )
-from rotui.core.secret import Secret, SecretStore, check_admin_key
+from rotui.core.secret import Secret, SecretStore, check_admin_key, check_usable_api_key
 
 ADMIN_USERNAME = "__admin__"
 Progress = Callable[[ValidationResult], None]
@@ -29,10 +29,12 @@ class ValidationRun:
     results: list[ValidationResult] = field(default_factory=list)
     remote: dict[str, RemoteKey] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    admin_checked: bool = False  # the Admin API was asked, so an unmatched key has no record
+    saved: bool = True
 
     @property
     def all_valid(self) -> bool:
-        return all(r.status is ValidationStatus.VALID for r in self.results)
+        return self.saved and all(r.status is ValidationStatus.VALID for r in self.results)
 
 
 async def read_admin_key(settings: Settings, store: SecretStore) -> Secret | None:
@@ -64,6 +66,8 @@ async def validate_keys(
     async def one(key: ManagedKey) -> ValidationResult:
         try:
             secret = await store.aread(key.source, key.name)
+            if secret is not None:
+                check_usable_api_key(secret, f"{key.name} (source {key.source.split(' ')[0]})")
         except RotuiError as exc:
             result = ValidationResult(
                 key=key.name,
@@ -91,6 +95,7 @@ async def validate_keys(
     if settings.admin_key and keys:
         try:
             run.remote = await _match_admin(keys, settings, store, client, secrets)
+            run.admin_checked = True
         except RotuiError as exc:
             run.warnings.append(f"Admin API skipped: {exc}")
     return run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -13,6 +14,9 @@ import pytest
 from rotui.demo import fake_key
 from rotui.sim.anthropic import SimKey, SimulatedAnthropic
 
+TODAY = dt.datetime.now(dt.UTC).date()
+LONG_AGO = (TODAY - dt.timedelta(days=178)).isoformat()  # overdue at the default 90-day cadence
+RECENT = (TODAY - dt.timedelta(days=6)).isoformat()
 GOOD = fake_key("cli-good")
 BAD = fake_key("cli-revoked")
 ADMIN = fake_key("cli-admin", "sk-ant-admin01-")
@@ -60,7 +64,7 @@ warn_days = 14
 name = "GOOD"
 environment = "prod"
 source = "env:GOOD_KEY"
-created = 2026-06-01
+created = {LONG_AGO}
 base_url = "{sim.base_url}"
 
   [[keys.consumers]]
@@ -72,7 +76,7 @@ base_url = "{sim.base_url}"
 name = "REVOKED"
 environment = "staging"
 source = "keyring"
-created = 2026-11-20
+created = {RECENT}
 base_url = "{sim.base_url}"
 """
     )
@@ -96,7 +100,8 @@ def test_status_before_any_validation(config, child_env) -> None:
     doc = json.loads(done.stdout)
     rows = {row["name"]: row for row in doc["keys"]}
     assert set(rows) == {"GOOD", "REVOKED"}
-    assert rows["GOOD"]["freshness"] in {"overdue", "due_soon", "fresh"}
+    assert rows["GOOD"]["freshness"] == "overdue" and rows["GOOD"]["age_days"] == 178
+    assert rows["REVOKED"]["freshness"] == "fresh" and rows["REVOKED"]["due_in_days"] == 84
     assert rows["GOOD"]["consumers"] == 1 and rows["GOOD"]["last_validation"] is None
     assert set(rows["GOOD"]) >= {
         "name",
@@ -153,7 +158,7 @@ def test_validate_with_admin_api_takes_the_age_from_created_at(config, child_env
     row = json.loads(rotui(child_env, "status", "--json").stdout)["keys"][0]
     assert row["created"].startswith(
         "2026-11-01"
-    )  # the Admin API's created_at, not the config's June date
+    )  # the Admin API's created_at, not the configured date
 
 
 def test_validate_ping_mode(config, child_env, sim) -> None:
@@ -170,12 +175,12 @@ def test_validate_unknown_name_is_a_usage_error(config, child_env) -> None:
 
 def test_check_for_cron(config, child_env, tmp_path) -> None:
     fresh = tmp_path / "fresh.toml"
-    fresh.write_text(config.read_text().replace("created = 2026-06-01", "created = 2026-11-10"))
+    fresh.write_text(config.read_text().replace(f"created = {LONG_AGO}", f"created = {RECENT}"))
     ok = rotui({**child_env, "ROTUI_CONFIG": str(fresh)}, "check", "--json")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert json.loads(ok.stdout)["ok"] is True
 
-    overdue = rotui(child_env, "check", "--json")  # GOOD was created in June: overdue
+    overdue = rotui(child_env, "check", "--json")  # GOOD was created 178 days ago: overdue
     assert overdue.returncode == 1
     problems = json.loads(overdue.stdout)["problems"]
     assert {"name": "GOOD", "problem": "overdue"}.items() <= problems[0].items()
@@ -364,3 +369,96 @@ def test_unknown_theme_or_keymap_is_refused_before_the_screen_opens(config, chil
         and "unknown binding id 'rotat'" in done.stderr
         and "rotate" in done.stderr
     )
+
+
+def test_a_source_that_prints_more_than_a_key_is_refused_without_echo(
+    config, child_env, isolated_home, tmp_path
+) -> None:
+    script = tmp_path / "pw.py"
+    script.write_text(f"print('{GOOD}')\nprint('otp-seed: JBSWY3DPEHPK3PXP')\n")
+    text = config.read_text().replace(
+        'source = "env:GOOD_KEY"', f'source = "command:{sys.executable} {script}"'
+    )
+    config.write_text(text.replace('source = "keyring"', 'source = "env:NL_KEY"'))
+    child_env["NL_KEY"] = "hunter2-totally-secret\nsecond-line"
+    done = rotui(child_env, "validate", "--json")
+    assert done.returncode == 1
+    results = {r["key"]: r for r in json.loads(done.stdout)["results"]}
+    assert (
+        results["GOOD"]["status"] == "no_secret"
+        and "not a usable API key" in results["GOOD"]["message"]
+    )
+    assert results["REVOKED"]["status"] == "no_secret"
+    everything = (
+        done.stdout
+        + done.stderr
+        + "".join(p.read_text(errors="replace") for p in rotui_files(isolated_home))
+    )
+    for fragment in ("JBSWY3DPEHPK3PXP", "hunter2", "second-line", GOOD):
+        assert fragment not in everything
+
+
+def test_results_are_printed_even_when_state_cannot_be_saved(config, child_env, tmp_path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    child_env["XDG_STATE_HOME"] = str(blocker)
+    done = rotui(child_env, "validate", "GOOD", "--json")
+    assert_clean(done)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["results"][0]["status"] == "valid"
+    assert "results not saved" in done.stderr
+
+
+def test_a_hand_edited_state_with_naive_times_still_reads(config, child_env, isolated_home) -> None:
+    state = isolated_home / ".local" / "state" / "rotui"
+    state.mkdir(parents=True)
+    (state / "validation.json").write_text(
+        json.dumps(
+            {
+                "results": {
+                    "GOOD": {"key": "GOOD", "status": "valid", "checked_at": "2026-11-25T10:00:00"}
+                }
+            }
+        )
+    )
+    done = rotui(child_env, "status")
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout
+
+
+def test_key_set_with_closed_stdin_or_binary_input(config, child_env) -> None:
+    closed = subprocess.run(
+        [sys.executable, "-m", "rotui", "key", "set", "REVOKED"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=child_env,
+        timeout=60,
+    )
+    assert closed.returncode == 2 and "no key given" in closed.stderr
+    binary = subprocess.run(
+        [sys.executable, "-m", "rotui", "key", "set", "REVOKED"],
+        input=b"\xff\xfe\x00garbage",
+        capture_output=True,
+        env=child_env,
+        timeout=60,
+    )
+    assert binary.returncode == 2 and b"Traceback" not in binary.stderr
+
+
+def test_a_replaced_key_forgets_the_old_admin_record(config, child_env) -> None:
+    text = config.read_text().replace(
+        "warn_days = 14", 'warn_days = 14\nadmin_key = "env:ADMIN_KEY"'
+    )
+    config.write_text(text)
+    child_env["ADMIN_KEY"] = ADMIN
+    assert rotui(child_env, "validate", "GOOD").returncode == 0
+    assert json.loads(rotui(child_env, "status", "--json").stdout)["keys"][0]["created"].startswith(
+        "2026-11-01"
+    )
+    child_env["GOOD_KEY"] = fake_key(
+        "cli-unlisted"
+    )  # rotated by hand; the Admin API does not list it
+    rotui(child_env, "validate", "GOOD")
+    row = json.loads(rotui(child_env, "status", "--json").stdout)["keys"][0]
+    assert row["created"].startswith(LONG_AGO)  # back to the configured date, not the old key's

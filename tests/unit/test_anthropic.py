@@ -80,7 +80,7 @@ async def test_valid_key_carries_the_response_details(sim, client) -> None:
         (Behavior.SPEND_CAP, S.RATE_LIMITED, 429, "rate_limit_error"),
         (Behavior.OVERLOADED, S.OVERLOADED, 529, "overloaded_error"),
         (Behavior.SERVER_ERROR, S.SERVER_ERROR, 500, "api_error"),
-        (Behavior.BAD_RESPONSE, S.BAD_RESPONSE, 502, None),
+        (Behavior.BAD_RESPONSE, S.SERVER_ERROR, 502, None),
         (Behavior.MALFORMED_JSON, S.BAD_RESPONSE, 200, None),
     ],
 )
@@ -332,3 +332,82 @@ async def test_daily_usage_per_key(sim, client) -> None:
     )
     assert usage[id1] == {dt.date(2026, 11, 24): 120, dt.date(2026, 11, 25): 1005}
     assert usage[id2] == {dt.date(2026, 11, 25): 10}
+
+
+def _mock(handler) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.MockTransport(handler))
+
+
+def _error(status: int, kind: str, **headers: str) -> httpx.Response:
+    body = {"type": "error", "error": {"type": kind, "message": "m"}}
+    return httpx.Response(status, json=body, headers=headers)
+
+
+async def test_x_should_retry_never_overrides_a_client_error(sleeps) -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return _error(401, "authentication_error", **{"x-should-retry": "true"})
+
+    async with _mock(handler) as http:
+        result = await AnthropicClient(http, sleep=sleeps).validate(
+            "K", Secret(fake_key("x")), base_url="http://sim"
+        )
+    assert result.status is S.INVALID and len(calls) == 1 and sleeps.waits == []
+
+
+async def test_x_should_retry_false_stops_a_5xx_retry(sleeps) -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return _error(500, "api_error", **{"x-should-retry": "false"})
+
+    async with _mock(handler) as http:
+        result = await AnthropicClient(http, sleep=sleeps).validate(
+            "K", Secret(fake_key("x")), base_url="http://sim"
+        )
+    assert result.status is S.SERVER_ERROR and len(calls) == 1
+
+
+async def test_retry_after_ms_and_http_date_are_honoured(sleeps) -> None:
+    answers = [
+        _error(429, "rate_limit_error", **{"retry-after-ms": "1500", "retry-after": "9"}),
+        _error(529, "overloaded_error", **{"retry-after": "Thu, 26 Nov 2026 12:00:04 GMT"}),
+        httpx.Response(200, json={"data": [], "has_more": False}),
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)
+
+    async with _mock(handler) as http:
+        client = AnthropicClient(http, sleep=sleeps, clock=lambda: NOW)
+        result = await client.validate("K", Secret(fake_key("x")), base_url="http://sim")
+    assert result.status is S.VALID and result.attempts == 3
+    assert sleeps.waits == [1.5, 4.0]
+
+
+async def test_a_header_breaking_value_is_never_echoed(sim, sleeps) -> None:
+    async with httpx.AsyncClient() as http:
+        client = AnthropicClient(http, sleep=sleeps)
+        result = await client.validate(
+            "K", Secret("sk-ant-api03-abc\nTOTP-SEED-123"), base_url=sim.base_url
+        )
+    assert result.status is S.NETWORK_ERROR and result.error_type == "local"
+    assert "TOTP" not in result.message and result.attempts == 1
+
+
+async def test_usage_report_pages_are_followed(sim, client) -> None:
+    add(sim, "long")
+    [record] = await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)
+    sim.add_usage(record.id, "2026-09-20", 10, 1)
+    sim.add_usage(record.id, "2026-11-01", 20, 2)
+    usage = await client.daily_usage(
+        Secret(ADMIN),
+        dt.datetime(2026, 9, 15, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
+        base_url=sim.base_url,
+    )
+    assert usage[record.id] == {dt.date(2026, 9, 20): 11, dt.date(2026, 11, 1): 22}
+    assert sum(1 for r in sim.requests() if r.path.endswith("usage_report/messages")) >= 3

@@ -270,10 +270,8 @@ class DashboardScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where a failed background job becomes a message for the operator."""
-        if (
-            event.state is not WorkerState.ERROR
-            or (event.worker.group == "poll"
-            and not isinstance(event.worker.error, RotuiError))
+        if event.state is not WorkerState.ERROR or (
+            event.worker.group == "poll" and not isinstance(event.worker.error, RotuiError)
         ):
             if event.state is WorkerState.ERROR:
                 self.log.error("poll failed", redact(repr(event.worker.error)))
