@@ -148,6 +148,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("init", help="write a commented starter configuration (mode 0600)")
 
+    p = sub.add_parser("rotate", help="rotate a key: the SOP as a resumable wizard (or --headless)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--headless", action="store_true", help="no screen: the new key on stdin, a line per step"
+    )
+    p.add_argument(
+        "--confirm-manual", action="store_true", help="confirm manual steps (each one is audited)"
+    )
+    p.add_argument(
+        "--revoke",
+        action="store_true",
+        help="allow the revoke step (the typed confirmation, headless)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check every credential and tool and print the plan; change nothing",
+    )
+    p.add_argument(
+        "--rollback",
+        action="store_true",
+        help="put the current key back on every consumer and discard PENDING",
+    )
+
+    p = sub.add_parser("audit", help="print the audit log and check its hash chain")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--verify", action="store_true", help="only check the chain (exit 1 when broken)"
+    )
+    p.add_argument("--key", metavar="NAME", help="only this key's entries")
+
     p = sub.add_parser(
         "demo", help="run on the built-in demo inventory and a simulated API on loopback"
     )
@@ -177,6 +208,8 @@ def run(
         "key": cmd_key,
         "init": cmd_init,
         "demo": cmd_demo,
+        "rotate": cmd_rotate,
+        "audit": cmd_audit,
     }
     try:
         if not args.command:
@@ -437,6 +470,101 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
         f"rotui: wrote {path} (mode 0600); edit it, then `rotui key set NAME` and `rotui validate`"
     )
     return 0
+
+
+def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
+    services = ctx.services()
+    services.keys([args.name])  # an unknown name is a usage error before anything else
+    if args.dry_run:
+        return asyncio.run(_dry_run(services, args.name, ctx))
+    if args.rollback:
+        return asyncio.run(_rollback(services, args.name, ctx))
+    if not args.headless:
+        from rotui.ui.app import make_app
+
+        make_app(services, rotate=args.name, theme=args.theme).run()
+        return 0
+    from rotui.core.headless import HeadlessOptions, drive
+
+    def read_key() -> str:
+        return _read_secret_input(ctx, f"Paste the new key for {args.name} (input hidden): ")
+
+    async def go() -> int:
+        async with services.rotation(args.name) as rotation:
+            options = HeadlessOptions(confirm_manual=args.confirm_manual, revoke=args.revoke)
+            return await drive(rotation, read_key, options, ctx.out)
+
+    return asyncio.run(go())
+
+
+async def _dry_run(services: Services, name: str, ctx: Context) -> int:
+    from rotui.core.runs import STEP_TITLES
+
+    async with services.rotation(name) as rotation:
+        checks = await rotation.preflight()
+        steps = rotation.steps_for_kind()
+        active = services.runs().active(name)
+    ctx.out(f"plan for {name}" + (f" (resuming run {active.run_id})" if active else ""))
+    for number, step in enumerate(steps, start=1):
+        ctx.out(f"  {number}. {STEP_TITLES[step]}")
+    ready = True
+    ctx.out("checks:")
+    for what, problems in checks:
+        ready = ready and not problems
+        ctx.out(
+            f"  {'✓' if not problems else '✗'} {what}" + "".join(f"\n      {p}" for p in problems)
+        )
+    ctx.out("nothing was changed" + ("" if ready else "; fix the ✗ items before rotating"))
+    return 0 if ready else 1
+
+
+async def _rollback(services: Services, name: str, ctx: Context) -> int:
+    if services.runs().active(name) is None:
+        raise UsageError(f"no rotation of {name} in progress", "nothing to roll back")
+    async with services.rotation(name) as rotation:
+        rotation.open()
+        manual = await rotation.rollback()
+    ctx.out("rolled back: the current key is back on every consumer rotui wrote; PENDING discarded")
+    for line in manual:
+        ctx.out(f"  restore by hand: {line}")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, ctx: Context) -> int:
+    from rotui.core.audit import AuditLog
+
+    log = AuditLog(ctx.paths.data_dir)
+    report = log.verify()
+    if args.verify and not args.json:
+        if report.ok:
+            ctx.out(f"audit chain intact: {report.entries} entries")
+            return 0
+        ctx.out(f"audit chain BROKEN at line {report.line}: {report.problem}")
+        return 1
+    entries = [e for e in log.entries() if not args.key or e.key == args.key]
+    if args.json:
+        document = {
+            "chain": {
+                "ok": report.ok,
+                "entries": report.entries,
+                "line": report.line,
+                "problem": report.problem,
+            },
+            "entries": [{**e.body(), "hash": e.hash} for e in entries],
+        }
+        ctx.out(json.dumps(document, indent=2))
+    else:
+        for entry in entries:
+            context = " ".join(f"{k}={v}" for k, v in entry.context.items())
+            ctx.out(
+                f"{entry.ts:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {entry.key or '-'} {context}".rstrip()
+            )
+        ctx.say(
+            f"rotui: chain {'intact' if report.ok else f'BROKEN at line {report.line}: {report.problem}'}"
+        )
+    return 0 if report.ok else 1
 
 
 def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:

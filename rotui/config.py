@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+from rotui.core.consumers.fields import consumer_spec
 from rotui.core.errors import ConfigError
 from rotui.core.model import (
     API_VERSIONS,
@@ -120,11 +121,12 @@ source = "keyring"
 # API endpoint for this key (http:// or https://).
 # base_url = "https://api.anthropic.com"
 
-# Where copies of this key live. kind: heroku, github, infisical, env-file, command, manual.
-# Other fields depend on the kind.
+# Where copies of this key live. kind: heroku, github, infisical, env-file, command, manual;
+# the README lists each kind's fields (heroku needs app; the key goes to var, default: its name).
 # [[keys.consumers]]
 # name = "raxx-api-prod"
 # kind = "heroku"
+# app = "raxx-api-prod"
 """
 
 
@@ -424,11 +426,13 @@ class _Checker:
         if "base_url" in table:
             values["base_url"] = self.base_url(table["base_url"], f"{where}.base_url")
         if "consumers" in table:
-            values["consumers"] = self.consumers(table["consumers"], f"{where}.consumers")
+            values["consumers"] = self.consumers(
+                table["consumers"], f"{where}.consumers", values["name"]
+            )
         return ManagedKey(**values)
 
-    def consumers(self, value: Any, where: str) -> tuple[Consumer, ...]:
-        """Check [[keys.consumers]]; kind-specific fields are kept for the consumer's own checks."""
+    def consumers(self, value: Any, where: str, key_name: str) -> tuple[Consumer, ...]:
+        """Check [[keys.consumers]], including each kind's own fields (consumers/fields.py)."""
         if not isinstance(value, list):
             self.fail(
                 where,
@@ -459,7 +463,12 @@ class _Checker:
             seen[name] = index
             kind = self.choice(table["kind"], f"{here}.kind", kinds, "kind")
             fields = {k: v for k, v in table.items() if k not in ("name", "kind")}
-            consumers.append(Consumer(name=name, kind=ConsumerKind(kind), fields=fields))
+            consumer = Consumer(name=name, kind=ConsumerKind(kind), fields=fields)
+            try:
+                consumer_spec(consumer, key_name, here, self.path)
+            except ConfigError as exc:
+                self.fail("", exc.message)
+            consumers.append(consumer)
         return tuple(consumers)
 
     def string(self, value: Any, where: str, expected: str = "") -> str:

@@ -6,10 +6,11 @@ Screens and commands call these and get domain objects back; neither knows about
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,8 @@ from rotui.state import Snapshot, StateStore
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
     from rotui.core.audit import AuditLog
+    from rotui.core.rotation import Rotation
+    from rotui.core.runs import Run, RunStore
     from rotui.core.secret import SecretStore
     from rotui.core.validation import Progress, ValidationRun
 
@@ -60,6 +63,7 @@ class Services:
     timer: Callable[[], float] = time.perf_counter
     transport: Any = None  # an httpx transport, for tests
     actor: str | None = None  # who the audit log names; default user@host
+    revoke_poll_seconds: float = 3.0  # between checks that a revoked key answers 401
 
     def __post_init__(self) -> None:
         self.state = StateStore(self.paths.state_dir)
@@ -87,7 +91,10 @@ class Services:
 
     def rows(self, snap: Snapshot | None = None) -> list[KeyRow]:
         snap = snap or self.snapshot()
-        return build_rows(self.config, snap.results, snap.remote, self.clock().date(), snap.usage)
+        runs = self.runs().latest()
+        return build_rows(
+            self.config, snap.results, snap.remote, self.clock().date(), snap.usage, runs
+        )
 
     def client(self) -> tuple[Any, AnthropicClient]:
         """One shared httpx client per run, bounded by ``max_concurrency``."""
@@ -191,3 +198,52 @@ class Services:
                     }
         await asyncio.to_thread(self.state.record_usage, usage)
         return usage
+
+    def runs(self) -> RunStore:
+        from rotui.core.runs import RunStore
+
+        return RunStore(self.paths.state_dir)
+
+    @contextlib.asynccontextmanager
+    async def rotation(
+        self,
+        name: str,
+        *,
+        kind: str = "rotation",
+        on_change: Callable[[Run], None] | None = None,
+    ) -> AsyncIterator[Rotation]:
+        """A rotation of one key, holding its lock and one HTTP client for the whole run."""
+        from rotui.core.consumers.base import ConsumerContext
+        from rotui.core.rotation import Rotation, RotationDeps
+        from rotui.core.runs import KeyLock
+        from rotui.core.validation import read_admin_key
+
+        [key] = self.keys([name])
+        audit = self.audit()
+        lock = KeyLock(self.paths.state_dir, name)
+        lock.acquire(audit.actor, self.clock())
+        try:
+            http, client = self.client()
+            async with http:
+                admin = await read_admin_key(self.config.settings, self.store)
+                deps = RotationDeps(
+                    settings=self.config.settings,
+                    store=self.store,
+                    client=client,
+                    consumer_ctx=ConsumerContext(
+                        http=http,
+                        store=self.store,
+                        fingerprint=audit.fingerprint,
+                        environ=self.environ,
+                        timeout=self.config.settings.timeout_seconds,
+                    ),
+                    runs=self.runs(),
+                    audit=audit,
+                    clock=self.clock,
+                    admin=admin,
+                    revoke_poll_seconds=self.revoke_poll_seconds,
+                    on_change=on_change,
+                )
+                yield Rotation(deps, key, kind=kind)
+        finally:
+            lock.release()

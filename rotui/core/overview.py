@@ -15,6 +15,7 @@ from rotui.core.model import (
     ValidationResult,
     key_age,
 )
+from rotui.core.runs import ConsumerState, Run, RunStatus
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class KeyRow:
     consumers_synced: int | None = None  # None until a rotation has propagated this key
     rotation: str | None = None  # the current step of a rotation in progress
     usage: Mapping[dt.date, int] = field(default_factory=dict)
+    run: Run | None = None  # the key's current or last rotation
 
     @property
     def name(self) -> str:
@@ -68,14 +70,20 @@ def build_rows(
     remote: Mapping[str, RemoteKey],
     today: dt.date,
     usage: Mapping[str, Mapping[dt.date, int]] | None = None,
+    runs: Mapping[str, Run] | None = None,
 ) -> list[KeyRow]:
     rows = []
     for key in config.keys:
         last = results.get(key.name)
+        run = (runs or {}).get(key.name)
+        rotated = _completed_at(run)
+        current_hint = last.hint if last else None
+        if rotated and (last is None or last.checked_at < rotated):
+            current_hint = str(run.facts.get("pending_hint") or "") if run else None
         record = remote.get(key.name)
-        if record is not None and not _same_key(record, last):
+        if record is not None and not _same_key(record, current_hint):
             record = None  # an Admin record of a key that has since been replaced
-        created = (record.created_at if record else None) or key.created
+        created = (record.created_at if record else None) or _newest(key.created, rotated)
         rows.append(
             KeyRow(
                 key=key,
@@ -84,16 +92,47 @@ def build_rows(
                 last=last,
                 remote=record,
                 usage=(usage or {}).get(key.name, {}),
+                run=run,
+                rotation=_rotation_label(run),
+                consumers_synced=_synced(run),
             )
         )
     return rows
 
 
-def _same_key(record: RemoteKey, last: ValidationResult | None) -> bool:
-    """Whether an Admin record describes the key last validated (hints ``…`` and ``...`` alike)."""
-    if last is None or not last.hint:
+def _same_key(record: RemoteKey, hint: str | None) -> bool:
+    """Whether an Admin record describes the key with this hint (``…`` and ``...`` alike)."""
+    if not hint:
         return True
-    return record.partial_key_hint.replace("...", "…") == last.hint
+    return record.partial_key_hint.replace("...", "…") == hint
+
+
+def _completed_at(run: Run | None) -> dt.datetime | None:
+    if run is None or run.status is not RunStatus.COMPLETED:
+        return None
+    done = run.facts.get("completed_at")
+    return dt.datetime.fromisoformat(done) if done else None
+
+
+def _newest(*times: dt.datetime | None) -> dt.datetime | None:
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _rotation_label(run: Run | None) -> str | None:
+    """The step an active run is at, for the table's ⟳ marker."""
+    if run is None or run.status is not RunStatus.ACTIVE:
+        return None
+    step = run.current_step()
+    return step.replace("_", " ") if step else "finishing"
+
+
+def _synced(run: Run | None) -> int | None:
+    """Consumers holding the key rotui last propagated (None before any rotation)."""
+    if run is None or not run.consumers:
+        return None
+    good = (ConsumerState.WRITTEN, ConsumerState.VERIFIED)
+    return sum(1 for record in run.consumers.values() if record.state in good)
 
 
 def summarize(rows: Iterable[KeyRow]) -> Summary:

@@ -102,8 +102,8 @@ def test_full_document_round_trips_through_tomli_w() -> None:
                 "cadence_days": 3650,
                 "base_url": "https://proxy.example.com/anthropic/",
                 "consumers": [
-                    {"name": "raxx-api-prod", "kind": "heroku", "app": "raxx", "n": [1, 2]},
-                    {"name": "gh", "kind": "github", "repo": {"owner": "o", "name": "r"}},
+                    {"name": "raxx-api-prod", "kind": "heroku", "app": "raxx", "order": 1},
+                    {"name": "gh", "kind": "github", "repo": "o/r", "verify_command": ["true"]},
                 ],
             },
             {"name": "other", "source": "command:pass show anthropic/prod"},
@@ -126,8 +126,8 @@ def test_full_document_round_trips_through_tomli_w() -> None:
     assert first.created == dt.datetime(2026, 8, 20, tzinfo=dt.UTC)
     assert first.base_url == "https://proxy.example.com/anthropic"
     assert first.consumers == (
-        Consumer("raxx-api-prod", ConsumerKind.HEROKU, {"app": "raxx", "n": [1, 2]}),
-        Consumer("gh", ConsumerKind.GITHUB, {"repo": {"owner": "o", "name": "r"}}),
+        Consumer("raxx-api-prod", ConsumerKind.HEROKU, {"app": "raxx", "order": 1}),
+        Consumer("gh", ConsumerKind.GITHUB, {"repo": "o/r", "verify_command": ["true"]}),
     )
     assert second.source == "command:pass show anthropic/prod"
     assert config.key("other") is second
@@ -320,8 +320,8 @@ def test_key_names_differing_only_by_case_are_duplicates() -> None:
 
 def test_duplicate_consumer_names_within_a_key() -> None:
     text = one_key(
-        '[[keys.consumers]]\nname = "c"\nkind = "manual"\n'
-        '[[keys.consumers]]\nname = "c"\nkind = "github"\n'
+        '[[keys.consumers]]\nname = "c"\nkind = "manual"\ninstructions = "x"\n'
+        '[[keys.consumers]]\nname = "c"\nkind = "github"\nrepo = "o/r"\n'
     )
     message = error_for(text)
     assert "keys[0].consumers[1].name: duplicate consumer name 'c'" in message
@@ -329,7 +329,7 @@ def test_duplicate_consumer_names_within_a_key() -> None:
 
 
 def test_same_consumer_name_under_different_keys_is_fine() -> None:
-    consumer = '[[keys.consumers]]\nname = "c"\nkind = "manual"\n'
+    consumer = '[[keys.consumers]]\nname = "c"\nkind = "manual"\ninstructions = "x"\n'
     config = parse_config(one_key(consumer, "A") + one_key(consumer, "B"))
     assert [k.consumers[0].name for k in config.keys] == ["c", "c"]
 
@@ -716,10 +716,53 @@ def test_deep_nesting_is_a_clean_error() -> None:
     assert "nested too deeply" in error_for("a = " + "[" * 5000 + "]" * 5000)
 
 
-def test_deeply_nested_consumer_fields_are_kept() -> None:
+def test_deeply_nested_consumer_fields_are_a_clear_error() -> None:
     nested = "{ a = " * 50 + "1" + " }" * 50
-    config = parse_config(one_key(f'[[keys.consumers]]\nname = "c"\nkind = "manual"\nx = {nested}'))
-    assert "x" in config.keys[0].consumers[0].fields
+    message = error_for(one_key(f'[[keys.consumers]]\nname = "c"\nkind = "manual"\nx = {nested}'))
+    assert "keys[0].consumers[0].x: unknown field for kind manual" in message
+
+
+@pytest.mark.parametrize(
+    ("consumer", "fragments"),
+    [
+        ('kind = "heroku"', ["keys[0].consumers[0].app: missing", "heroku"]),
+        (
+            'kind = "heroku"\napp = "a"\napp_name = "b"',
+            ["consumers[0].app_name: unknown field", "allowed: api_url, app"],
+        ),
+        ('kind = "github"\nrepo = "just-a-name"', ["consumers[0].repo", "OWNER/REPO"]),
+        ('kind = "command"\nrun = "agentctl set"', ["consumers[0].run", "array of strings"]),
+        (
+            'kind = "env-file"\npath = "/x"\nvar = "MY VAR"',
+            ["consumers[0].var", "not a variable name"],
+        ),
+        ('kind = "heroku"\napp = "a"\ntoken = "hunter2"', ["consumers[0].token", "env:VAR"]),
+        (
+            'kind = "manual"\ninstructions = "x"\nverify_json = "a.ok"',
+            ["consumers[0].verify_json", "needs verify_url"],
+        ),
+        ('kind = "manual"\ninstructions = "x"\norder = "1"', ["consumers[0].order", "integer"]),
+        ('kind = "infisical"\nproject_id = "p"', ["consumers[0].environment: missing"]),
+    ],
+)
+def test_kind_specific_consumer_fields_are_checked(consumer: str, fragments: list[str]) -> None:
+    message = error_for(one_key(f'[[keys.consumers]]\nname = "c"\n{consumer}'))
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_kind_specific_defaults() -> None:
+    from rotui.core.consumers.fields import consumer_spec
+
+    config = parse_config(
+        one_key('[[keys.consumers]]\nname = "c"\nkind = "heroku"\napp = "a"', "KEY")
+    )
+    spec = consumer_spec(config.keys[0].consumers[0], "KEY", "keys[0].consumers[0]", "<config>")
+    assert spec.var == "KEY" and spec.order == 0 and not spec.verifiable
+    assert (
+        spec.fields["token"] == "env:HEROKU_API_KEY"
+        and spec.fields["api_url"] == "https://api.heroku.com"
+    )
 
 
 def test_import_is_light() -> None:

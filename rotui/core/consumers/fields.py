@@ -1,0 +1,165 @@
+"""What each consumer kind accepts in the config: checked at load time, so a typo exits 2.
+
+Pure data and checks (no httpx), because every CLI start loads the config.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rotui.core.errors import ConfigError
+from rotui.core.model import Consumer, ConsumerKind
+
+_SOURCE = re.compile(r"^(keyring|env:[A-Za-z_][A-Za-z0-9_]*|command:.+)$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str  # "str" | "int" | "argv" | "url" | "source" | "repo" | "var" | "scalar"
+    required: bool = False
+    default: Any = None
+
+
+COMMON = {
+    "name": Field("str", required=True),
+    "kind": Field("str", required=True),
+    "order": Field("int", default=0),
+    "verify_url": Field("url"),
+    "verify_json": Field("str"),
+    "verify_equals": Field("scalar"),
+    "verify_command": Field("argv"),
+}
+
+KIND_FIELDS: dict[ConsumerKind, dict[str, Field]] = {
+    ConsumerKind.HEROKU: {
+        "app": Field("str", required=True),
+        "var": Field("var"),
+        "token": Field("source", default="env:HEROKU_API_KEY"),
+        "api_url": Field("url", default="https://api.heroku.com"),
+    },
+    ConsumerKind.GITHUB: {
+        "repo": Field("repo", required=True),
+        "var": Field("var"),
+        "env": Field("str"),
+        "gh": Field("str", default="gh"),
+    },
+    ConsumerKind.INFISICAL: {
+        "project_id": Field("str", required=True),
+        "environment": Field("str", required=True),
+        "path": Field("str", default="/"),
+        "secret": Field("var"),
+        "token": Field("source", default="env:INFISICAL_TOKEN"),
+        "api_url": Field("url", default="https://app.infisical.com"),
+    },
+    ConsumerKind.ENV_FILE: {
+        "path": Field("str", required=True),
+        "var": Field("var"),
+    },
+    ConsumerKind.COMMAND: {
+        "run": Field("argv", required=True),
+        "env_var": Field("var"),
+    },
+    ConsumerKind.MANUAL: {
+        "instructions": Field("str", required=True),
+    },
+}
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A consumer with its kind-specific fields checked and defaults applied."""
+
+    name: str
+    kind: ConsumerKind
+    order: int
+    var: str  # the variable or secret name the key is written to
+    fields: Mapping[str, Any]
+    verify_url: str | None = None
+    verify_json: str | None = None
+    verify_equals: str | None = None
+    verify_command: tuple[str, ...] | None = None
+
+    @property
+    def verifiable(self) -> bool:
+        """Whether rotui can check this consumer by itself (else the operator confirms)."""
+        return bool(self.verify_url or self.verify_command)
+
+
+def _fail(path: str, where: str, message: str) -> ConfigError:
+    return ConfigError(f"{path}: invalid configuration", f"{where}: {message}")
+
+
+def _check(value: Any, spec: Field, path: str, where: str) -> Any:
+    if spec.kind in ("str", "var", "repo", "url", "source"):
+        if not isinstance(value, str) or not value.strip():
+            raise _fail(path, where, "expected a non-empty string")
+        if spec.kind == "var" and not _VAR.match(value):
+            raise _fail(path, where, f"{value!r} is not a variable name (letters, digits, _)")
+        if spec.kind == "repo" and not _REPO.match(value):
+            raise _fail(path, where, f"{value!r} is not OWNER/REPO")
+        if spec.kind == "url" and not value.startswith(("http://", "https://")):
+            raise _fail(path, where, "expected an http:// or https:// URL")
+        if spec.kind == "source" and not _SOURCE.match(value):
+            raise _fail(path, where, 'expected "keyring", "env:VAR" or "command:PROGRAM ARGS..."')
+        return value
+    if spec.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or not -1000 <= value <= 1000:
+            raise _fail(path, where, "expected an integer from -1000 to 1000")
+        return value
+    if spec.kind == "argv":
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(part, str) and part for part in value)
+        ):
+            raise _fail(path, where, 'expected a non-empty array of strings, e.g. ["prog", "arg"]')
+        return tuple(value)
+    if spec.kind == "scalar":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str | int | float):
+            return str(value)
+        raise _fail(path, where, "expected a string, number or boolean")
+    raise AssertionError(spec.kind)  # pragma: no cover
+
+
+def consumer_spec(consumer: Consumer, key_name: str, where: str, path: str) -> ConsumerSpec:
+    """Check one consumer's fields; ``where`` is its dotted path, e.g. ``keys[0].consumers[1]``."""
+    allowed = {**COMMON, **KIND_FIELDS[consumer.kind]}
+    values = dict(consumer.fields)
+    for name in values:
+        if name not in allowed and name not in ("name", "kind"):
+            raise _fail(
+                path,
+                f"{where}.{name}",
+                f"unknown field for kind {consumer.kind}; allowed: {', '.join(sorted(allowed))}",
+            )
+    checked: dict[str, Any] = {}
+    for name, spec in allowed.items():
+        if name in ("name", "kind"):
+            continue
+        if name in values:
+            checked[name] = _check(values[name], spec, path, f"{where}.{name}")
+        elif spec.required:
+            raise _fail(path, f"{where}.{name}", f"missing; kind {consumer.kind} needs it")
+        elif spec.default is not None:
+            checked[name] = spec.default
+    if ("verify_json" in checked or "verify_equals" in checked) and "verify_url" not in checked:
+        raise _fail(path, f"{where}.verify_json", "needs verify_url")
+    var = checked.get("var") or checked.get("secret") or checked.get("env_var") or key_name
+    return ConsumerSpec(
+        name=consumer.name,
+        kind=consumer.kind,
+        order=checked.pop("order", 0),
+        var=var,
+        fields=checked,
+        verify_url=checked.get("verify_url"),
+        verify_json=checked.get("verify_json"),
+        verify_equals=checked.get("verify_equals"),
+        verify_command=checked.get("verify_command"),
+    )

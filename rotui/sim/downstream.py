@@ -1,0 +1,187 @@
+"""Loopback JSON servers for tests and the demo: a base shared by the Heroku and Infisical fakes,
+and a downstream app whose health endpoint answers whatever a test decides at request time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self, cast
+from urllib.parse import parse_qs, urlsplit
+
+Answer = tuple[int, Any]
+
+
+class LoopbackJsonSim:
+    """Serve JSON on 127.0.0.1 from daemon threads; subclasses decide in :meth:`_answer`.
+
+    The request log keeps only the method and the path, never a query, header or body, so a test
+    can hand it around without holding a token or a key value.
+    """
+
+    thread_name = "sim-loopback"
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self._lock = threading.Lock()
+        self._log: list[tuple[str, str]] = []
+        self._failures: list[int] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._base_url = ""
+
+    def start(self) -> str:
+        """Serve in a daemon thread and return the base URL clients should use."""
+        if self._server is None:
+            self._server = _Server(("127.0.0.1", 0), _Handler)
+            self._server.sim = self
+            self._base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.02},
+                name=self.thread_name,
+                daemon=True,
+            )
+            self._thread.start()
+        return self._base_url
+
+    def stop(self) -> None:
+        """Stop serving and free the port; safe to call twice."""
+        server, thread, self._server, self._thread = self._server, self._thread, None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """The http://127.0.0.1:PORT address, known once started."""
+        if not self._base_url:
+            raise RuntimeError("the simulator has not been started")
+        return self._base_url
+
+    def requests(self) -> list[tuple[str, str]]:
+        """(method, path) of every request received, in order."""
+        with self._lock:
+            return list(self._log)
+
+    def fail_next(self, n: int, status: int = 503) -> None:
+        """Answer the next ``n`` requests with ``status``, whatever they ask."""
+        with self._lock:
+            self._failures.extend([status] * n)
+
+    def _handle(self, method: str, target: str, headers: Mapping[str, str], raw: bytes) -> Answer:
+        """Log, apply scripted failures and latency, then let the subclass answer."""
+        url = urlsplit(target)
+        with self._lock:
+            self._log.append((method, url.path))
+            failure = self._failures.pop(0) if self._failures else None
+        if self.latency > 0:
+            time.sleep(self.latency)
+        if failure is not None:
+            return failure, {"id": "unavailable", "message": f"scripted failure {failure}"}
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            return 400, {"id": "bad_request", "message": "request body is not valid JSON"}
+        query = {name: values[-1] for name, values in parse_qs(url.query).items()}
+        return self._answer(method, url.path, query, headers, body)
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: Any,
+    ) -> Answer:
+        raise NotImplementedError
+
+
+class DownstreamSim(LoopbackJsonSim):
+    """A downstream app: every path answers the status and JSON ``answer()`` returns right now."""
+
+    thread_name = "sim-downstream"
+
+    def __init__(self, answer: Callable[[], Answer], latency: float = 0.0) -> None:
+        super().__init__(latency)
+        self.answer = answer
+
+    @property
+    def url(self) -> str:
+        """The health-check URL, as a consumer's ``verify_url`` would name it."""
+        return f"{self.base_url}/health"
+
+    def hits(self) -> int:
+        with self._lock:
+            return len(self._log)
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: Any,
+    ) -> Answer:
+        return self.answer()
+
+
+def bearer(headers: Mapping[str, str]) -> str:
+    """The token of an ``Authorization: Bearer`` header, or "" when there is none."""
+    scheme, _, token = (headers.get("authorization") or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class _Server(ThreadingHTTPServer):
+    """One daemon thread per request, so latency overlaps and a stuck client never blocks exit."""
+
+    daemon_threads = True
+    request_queue_size = 64
+    sim: LoopbackJsonSim
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore clients that hang up; report real faults as usual."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Thin HTTP layer: read the request, let the simulator decide, write JSON back."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "sim-loopback"
+    sys_version = ""
+    timeout = 30
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay silent: request lines and headers must never reach a log."""
+
+    def do_GET(self) -> None:
+        length = self.headers.get("content-length") or "0"
+        raw = self.rfile.read(int(length)) if length.isdigit() else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        status, payload = cast(_Server, self.server).sim._handle(
+            self.command, self.path, headers, raw
+        )
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET

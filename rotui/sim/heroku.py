@@ -1,0 +1,93 @@
+"""A simulated Heroku Platform API (apps and config vars) on loopback, for tests and the demo."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rotui.sim.downstream import Answer, LoopbackJsonSim, bearer
+
+ACCEPT = "application/vnd.heroku+json; version=3"
+_APP = re.compile(r"/apps/(?P<app>[^/]+)(?P<rest>/config-vars)?")
+
+
+class HerokuSim(LoopbackJsonSim):
+    """``GET /apps/{app}``, ``GET`` and ``PATCH /apps/{app}/config-vars``, with Heroku's errors."""
+
+    thread_name = "sim-heroku"
+
+    def __init__(
+        self,
+        tokens: Iterable[str] = ("tok",),
+        apps: Mapping[str, Mapping[str, str]] | None = None,
+        latency: float = 0.0,
+    ) -> None:
+        super().__init__(latency)
+        self._tokens = frozenset(tokens)
+        source = {"raxx-api-prod": {"OTHER": "x"}} if apps is None else apps
+        self._apps: dict[str, dict[str, str]] = {name: dict(v) for name, v in source.items()}
+        self._writes: Counter[str] = Counter()
+
+    def config_vars(self, app: str) -> dict[str, str]:
+        """A copy of an app's config vars (KeyError for an unknown app)."""
+        with self._lock:
+            return dict(self._apps[app])
+
+    def writes(self, app: str) -> int:
+        """How many PATCHes the app accepted, whether or not they changed a value."""
+        with self._lock:
+            return self._writes[app]
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: Any,
+    ) -> Answer:
+        if headers.get("accept", "").replace(" ", "") != ACCEPT.replace(" ", ""):
+            return 400, {"id": "bad_request", "message": f"Accept: {ACCEPT} is required"}
+        if bearer(headers) not in self._tokens:
+            return 401, {"id": "unauthorized", "message": "Invalid credentials provided."}
+        match = _APP.fullmatch(path)
+        with self._lock:
+            if match is None or match["app"] not in self._apps:
+                return 404, {"id": "not_found", "message": "Couldn't find that app."}
+            app = match["app"]
+            if not match["rest"]:
+                return (200, _app_info(app)) if method == "GET" else _not_allowed()
+            if method == "GET":
+                return 200, dict(self._apps[app])
+            if method != "PATCH":
+                return _not_allowed()
+            if not isinstance(body, dict) or not all(
+                isinstance(v, str | None) for v in body.values()
+            ):
+                return 422, {"id": "invalid_params", "message": "Config vars must be strings."}
+            for name, value in body.items():
+                if value is None:
+                    self._apps[app].pop(name, None)
+                else:
+                    self._apps[app][name] = value
+            self._writes[app] += 1
+            return 200, dict(self._apps[app])
+
+
+def _app_info(app: str) -> dict[str, Any]:
+    """The part of Heroku's app object a client might look at."""
+    app_id = hashlib.sha256(app.encode()).hexdigest()
+    return {
+        "id": f"{app_id[:8]}-{app_id[8:12]}-{app_id[12:16]}-{app_id[16:20]}-{app_id[20:32]}",
+        "name": app,
+        "region": {"name": "us"},
+        "stack": {"name": "heroku-24"},
+        "web_url": f"https://{app}.herokuapp.com/",
+    }
+
+
+def _not_allowed() -> Answer:
+    return 405, {"id": "method_not_allowed", "message": "Method not allowed."}

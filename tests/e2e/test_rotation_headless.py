@@ -1,0 +1,183 @@
+"""The whole SOP headless, over loopback simulations of every service, as an operator runs it."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from rotui.sim.fake_gh import recorded_calls
+from tests.e2e.world import KEY, NEW, OLD, SECRETS, World, sha
+
+
+def assert_no_leak(world: World, *outputs: str) -> None:
+    """No key value (or its base64) in any file rotui wrote, its output, or gh's argv."""
+    forms = [v for s in SECRETS for v in (s, base64.b64encode(s.encode()).decode())]
+    home = world.root / "home"
+    for path in home.rglob("*"):
+        if path.is_file():
+            data = path.read_text(errors="replace")
+            assert not any(f in data for f in forms), f"{path} holds a secret"
+    for text in outputs:
+        assert not any(f in text for f in forms)
+    for call in recorded_calls(world.gh_state):
+        assert not any(f in " ".join(call["argv"]) for f in forms)
+
+
+def test_full_rotation_headless(world: World) -> None:
+    done = world.rotui(
+        "rotate", KEY, "--headless", "--confirm-manual", "--revoke", stdin=NEW + "\n"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("starting run ")
+    for title in (
+        "Pre-check",
+        "New key",
+        "Validate PENDING",
+        "Propagate",
+        "Verify downstream",
+        "Revoke",
+        "Finish",
+    ):
+        assert any(line.startswith("✓ " + title) for line in lines), title
+    state = world.final_state()
+    assert state == {
+        "heroku": sha(NEW),
+        "heroku_other": "kept",
+        "infisical": sha(NEW),
+        "github": sha(NEW),
+        "dotenv": f"# app settings\nDEBUG=0\nexport {KEY}=<NEW>\nOTHER=1\n",
+        "command": sha(NEW),
+        "old_status": "inactive",
+        "current": sha(NEW),
+        "pending": False,
+        "previous": False,
+    }
+    assert world.dotenv.stat().st_mode & 0o777 == 0o640
+    assert_no_leak(world, done.stdout, done.stderr)
+
+    audit = json.loads(world.rotui("audit", "--json").stdout)
+    assert audit["chain"]["ok"] is True
+    actions = [e["action"] for e in audit["entries"]]
+    assert actions[0] == "secret.rotate.started" and actions[-1] == "secret.rotate.completed"
+    completed = audit["entries"][-1]
+    assert completed["context"] == {
+        "secret_name": KEY,
+        "method": "admin-api",
+        "workspace": "default",
+        "hint": completed["context"]["hint"],
+    }
+    assert "secret.rotate.consumer.confirmed" in actions  # the manual laptop step, audited
+    fingerprints = [
+        e["context"]["fingerprint"] for e in audit["entries"] if "fingerprint" in e["context"]
+    ]
+    assert fingerprints and all(
+        f.startswith("hmac-sha256:") and sha(NEW) not in f for f in fingerprints
+    )
+
+    status = json.loads(world.rotui("status", "--json").stdout)["keys"][0]
+    assert status["age_days"] == 0 and status["freshness"] == "fresh"  # the age restarted
+
+
+def test_without_flags_it_waits_and_names_the_step(world: World) -> None:
+    first = world.rotui("rotate", KEY, "--headless", stdin=NEW)
+    assert first.returncode == 1
+    assert (
+        "waiting — manual consumer laptop" in first.stdout
+        and "stopped at “Propagate" in first.stdout
+    )
+    second = world.rotui(
+        "rotate", KEY, "--headless", "--confirm-manual"
+    )  # resumes: no key needed now
+    assert second.returncode == 1
+    assert "resuming run" in second.stdout and "✓ New key" in second.stdout
+    assert "the revoke runs only with --revoke" in second.stdout
+    assert (
+        world.anthropic.key_by_id(world.old_id).status == "active"
+    )  # never revoked without --revoke
+    third = world.rotui("rotate", KEY, "--headless", "--revoke")
+    assert third.returncode == 0, third.stdout
+    assert world.final_state()["old_status"] == "inactive"
+
+
+def test_revoke_is_refused_until_downstream_is_verified(world: World) -> None:
+    world.healthy[0] = False  # the API's health check says Anthropic fails: not verified
+    done = world.rotui("rotate", KEY, "--headless", "--confirm-manual", "--revoke", stdin=NEW)
+    assert done.returncode == 1
+    assert "✗ Verify downstream" in done.stdout and "anthropic.ok is false" in done.stdout
+    assert world.anthropic.key_by_id(world.old_id).status == "active"
+    world.healthy[0] = True
+    again = world.rotui("rotate", KEY, "--headless", "--confirm-manual", "--revoke")
+    assert again.returncode == 0, again.stdout
+
+
+def test_second_driver_is_refused_with_who_and_since(world: World) -> None:
+    import fcntl
+    import os
+
+    lock = world.root / "home" / ".local" / "state" / "rotui" / "locks" / f"{KEY}.lock"
+    lock.parent.mkdir(parents=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(
+        fd,
+        json.dumps(
+            {
+                "actor": "alice@bastion",
+                "pid": 4242,
+                "host": "bastion",
+                "since": "2026-11-26T02:00:00+00:00",
+            }
+        ).encode(),
+    )
+    try:
+        done = world.rotui("rotate", KEY, "--headless", stdin=NEW)
+    finally:
+        os.close(fd)
+    assert done.returncode == 1
+    assert (
+        "alice@bastion (pid 4242 on bastion) holds it since 2026-11-26T02:00:00+00:00"
+        in done.stderr
+    )
+
+
+def test_rollback_puts_the_current_key_back(world: World) -> None:
+    world.rotui(
+        "rotate", KEY, "--headless", stdin=NEW
+    )  # stops at the manual consumer, after writing the rest
+    assert world.final_state()["heroku"] == sha(NEW)
+    done = world.rotui("rotate", KEY, "--rollback")
+    assert done.returncode == 0, done.stdout + done.stderr
+    state = world.final_state()
+    assert state["heroku"] == state["infisical"] == state["github"] == state["command"] == sha(OLD)
+    assert state["pending"] is False and state["old_status"] == "active"
+    audit = json.loads(world.rotui("audit", "--json").stdout)
+    assert audit["entries"][-1]["action"] == "secret.rotate.rolled_back"
+    fresh = world.rotui("rotate", KEY, "--headless", stdin=NEW)
+    assert "starting run" in fresh.stdout  # a new run, not the rolled-back one
+
+
+def test_wrong_new_keys_are_refused(world: World) -> None:
+    same = world.rotui("rotate", KEY, "--headless", stdin=OLD)
+    assert same.returncode == 1 and "this is the current key" in same.stdout
+    admin = world.rotui("rotate", KEY, "--headless", stdin="sk-ant-admin01-" + "a" * 93 + "AA")
+    assert admin.returncode == 1 and "Admin API key" in admin.stdout
+    assert_no_leak(world, same.stdout, same.stderr, admin.stdout, admin.stderr)
+
+
+def test_dry_run_changes_nothing(world: World) -> None:
+    before = (world.heroku.writes("raxx-api-prod"), world.infisical.writes(), world.keyring())
+    done = world.rotui("rotate", KEY, "--dry-run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "nothing was changed" in done.stdout and "✓ api: Heroku app raxx-api-prod" in done.stdout
+    assert (
+        world.heroku.writes("raxx-api-prod"),
+        world.infisical.writes(),
+        world.keyring(),
+    ) == before
+    assert not (world.root / "home" / ".local" / "state" / "rotui" / "runs").exists()
+    (world.gh_state / "logged_out").write_text("")
+    world.env["HEROKU_API_KEY"] = "wrong-token"
+    bad = world.rotui("rotate", KEY, "--dry-run")
+    assert bad.returncode == 1
+    assert "✗ api" in bad.stdout and "✗ ci" in bad.stdout

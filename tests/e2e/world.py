@@ -1,0 +1,212 @@
+"""A whole rotation world on loopback: Anthropic, Heroku, Infisical, a downstream health check,
+a fake gh, a dotenv file, a command consumer and a manual one; rotui runs as a child process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rotui.demo import fake_key
+from rotui.sim.anthropic import SimKey, SimulatedAnthropic
+from rotui.sim.downstream import DownstreamSim
+from rotui.sim.fake_gh import install_fake_gh, stored_fingerprints
+from rotui.sim.heroku import HerokuSim
+from rotui.sim.infisical import InfisicalSim
+
+KEY = "ANTHROPIC_API_KEY"
+OLD = fake_key("world-old")
+NEW = fake_key("world-new")
+ADMIN = fake_key("world-admin", "sk-ant-admin01-")
+SECRETS = (OLD, NEW, ADMIN, "tok-heroku-world", "tok-infisical-world")
+
+
+def sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass
+class World:
+    root: Path
+    env: dict[str, str]
+    config: Path
+    anthropic: SimulatedAnthropic
+    heroku: HerokuSim
+    infisical: InfisicalSim
+    downstream: DownstreamSim
+    gh_state: Path
+    dotenv: Path
+    command_log: Path
+    old_id: str
+    keyring_file: Path
+    healthy: list[bool] = field(default_factory=lambda: [True])
+
+    def rotui(
+        self, *args: str, stdin: str = "", env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "rotui", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env or self.env,
+            timeout=120,
+        )
+
+    def keyring(self) -> dict[str, str]:
+        try:
+            return json.loads(self.keyring_file.read_text())
+        except FileNotFoundError:
+            return {}
+
+    def final_state(self) -> dict[str, object]:
+        """What an operator would check after the run, as fingerprints (never values)."""
+        ring = self.keyring()
+        return {
+            "heroku": sha(self.heroku.config_vars("raxx-api-prod").get(KEY, "")),
+            "heroku_other": self.heroku.config_vars("raxx-api-prod").get("OTHER"),
+            "infisical": sha(self.infisical.value("proj_1", "prod", "/", KEY) or ""),
+            "github": stored_fingerprints(self.gh_state).get(f"raxx/agents/{KEY}"),
+            "dotenv": self.dotenv.read_text().replace(NEW, "<NEW>").replace(OLD, "<OLD>"),
+            "command": self.command_log.read_text().splitlines()[-1]
+            if self.command_log.exists()
+            else None,
+            "old_status": self.anthropic.key_by_id(self.old_id).status,
+            "current": sha(ring.get(f"rotui/{KEY}", "")),
+            "pending": f"rotui/{KEY}#pending" in ring,
+            "previous": f"rotui/{KEY}#previous" in ring,
+        }
+
+
+@contextmanager
+def build_world(
+    tmp_path: Path, child_env: dict[str, str], *, admin: bool = True
+) -> Iterator[World]:
+    with ExitStack() as stack:
+        today = dt.datetime.now(dt.UTC)
+        anthropic = stack.enter_context(SimulatedAnthropic(admin_keys=[ADMIN]))
+        old = anthropic.add_key(
+            SimKey(
+                OLD,
+                name="prod-2026",
+                created_at=(today - dt.timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
+        )
+        anthropic.add_key(
+            SimKey(NEW, name="prod-rotation", created_at=today.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        )
+        heroku = stack.enter_context(
+            HerokuSim(
+                tokens=["tok-heroku-world"], apps={"raxx-api-prod": {KEY: OLD, "OTHER": "kept"}}
+            )
+        )
+        infisical = stack.enter_context(InfisicalSim(tokens=["tok-infisical-world"]))
+        infisical.put("proj_1", "prod", "/", KEY, OLD)
+        world_healthy = [True]
+        downstream = stack.enter_context(
+            DownstreamSim(lambda: (200, {"anthropic": {"ok": world_healthy[0]}}))
+        )
+        gh_state = tmp_path / "gh-state"
+        gh = install_fake_gh(tmp_path / "bin", gh_state)
+        dotenv = tmp_path / "app" / ".env"
+        dotenv.parent.mkdir()
+        dotenv.write_text(f"# app settings\nDEBUG=0\nexport {KEY}={OLD}\nOTHER=1\n")
+        dotenv.chmod(0o640)
+        command_log = tmp_path / "runtime.log"
+        recorder = tmp_path / "record.py"
+        recorder.write_text(
+            "import hashlib, sys\n"
+            f"value = sys.stdin.read()\nopen({str(command_log)!r}, 'a').write(hashlib.sha256(value.encode()).hexdigest() + '\\n')\n"
+        )
+        config = tmp_path / "rotui.toml"
+        config.write_text(
+            f"""[settings]
+{'admin_key = "env:ROTUI_ADMIN"' if admin else ""}
+
+[[keys]]
+name = "{KEY}"
+environment = "prod"
+workspace = "default"
+source = "keyring"
+created = {(today - dt.timedelta(days=100)).date().isoformat()}
+base_url = "{anthropic.base_url}"
+
+  [[keys.consumers]]
+  name = "secrets"
+  kind = "infisical"
+  project_id = "proj_1"
+  environment = "prod"
+  token = "env:INFISICAL_TOKEN"
+  api_url = "{infisical.base_url}"
+  order = 0
+  verify_command = ["true"]
+
+  [[keys.consumers]]
+  name = "api"
+  kind = "heroku"
+  app = "raxx-api-prod"
+  api_url = "{heroku.base_url}"
+  order = 1
+  verify_url = "{downstream.url}"
+  verify_json = "anthropic.ok"
+  verify_equals = true
+
+  [[keys.consumers]]
+  name = "ci"
+  kind = "github"
+  repo = "raxx/agents"
+  gh = "{gh}"
+  order = 1
+
+  [[keys.consumers]]
+  name = "dotenv"
+  kind = "env-file"
+  path = "{dotenv}"
+  order = 1
+  verify_command = ["grep", "-q", "^export {KEY}=", "{dotenv}"]
+
+  [[keys.consumers]]
+  name = "runtime"
+  kind = "command"
+  run = ["{sys.executable}", "{recorder}"]
+  order = 1
+  verify_command = ["true"]
+
+  [[keys.consumers]]
+  name = "laptop"
+  kind = "manual"
+  instructions = "Update ANTHROPIC_API_KEY in ~/.zshrc"
+"""
+        )
+        env = {
+            **child_env,
+            "ROTUI_CONFIG": str(config),
+            "HEROKU_API_KEY": "tok-heroku-world",
+            "INFISICAL_TOKEN": "tok-infisical-world",
+            "ROTUI_ADMIN": ADMIN,
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+        keyring_file = Path(env["ROTUI_TEST_KEYRING"])
+        keyring_file.write_text(json.dumps({f"rotui/{KEY}": OLD}))
+        world = World(
+            tmp_path,
+            env,
+            config,
+            anthropic,
+            heroku,
+            infisical,
+            downstream,
+            gh_state,
+            dotenv,
+            command_log,
+            old.id,
+            keyring_file,
+            world_healthy,
+        )
+        yield world
