@@ -756,9 +756,8 @@ class Rotation:
                 await asyncio.to_thread(store.delete_keyring, name)
             except RotuiError as exc:
                 self.run.warnings.append(f"could not delete {name}: {exc.title}")
-        self.run.status = RunStatus.COMPLETED
         self.run.facts["completed_at"] = self._now()
-        self._mark("finish", StepState.DONE, f"CURRENT is now {self.run.facts.get('pending_hint')}")
+        # The SOP's entry goes first: a crash before the run is marked complete repeats it, never loses it.
         self._audit(
             f"secret.{self._verb}.completed",
             {
@@ -768,6 +767,8 @@ class Rotation:
                 "hint": self.run.facts.get("pending_hint"),
             },
         )
+        self.run.status = RunStatus.COMPLETED
+        self._mark("finish", StepState.DONE, f"CURRENT is now {self.run.facts.get('pending_hint')}")
 
     # Rollback --------------------------------------------------------------------------------
 

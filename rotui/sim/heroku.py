@@ -30,6 +30,7 @@ class HerokuSim(LoopbackJsonSim):
         source = {"raxx-api-prod": {"OTHER": "x"}} if apps is None else apps
         self._apps: dict[str, dict[str, str]] = {name: dict(v) for name, v in source.items()}
         self._writes: Counter[str] = Counter()
+        self._history: list[tuple[str, str, str | None]] = []
 
     def config_vars(self, app: str) -> dict[str, str]:
         """A copy of an app's config vars (KeyError for an unknown app)."""
@@ -40,6 +41,11 @@ class HerokuSim(LoopbackJsonSim):
         """How many PATCHes the app accepted, whether or not they changed a value."""
         with self._lock:
             return self._writes[app]
+
+    def history(self, app: str, var: str) -> list[str | None]:
+        """SHA-256 of every value PATCHed to one var, in order (for "never written twice differently")."""
+        with self._lock:
+            return [fp for a, n, fp in self._history if a == app and n == var]
 
     def _answer(
         self,
@@ -73,6 +79,7 @@ class HerokuSim(LoopbackJsonSim):
                     self._apps[app].pop(name, None)
                 else:
                     self._apps[app][name] = value
+                self._history.append((app, name, None if value is None else _sha(value)))
             self._writes[app] += 1
             return 200, dict(self._apps[app])
 
@@ -91,3 +98,7 @@ def _app_info(app: str) -> dict[str, Any]:
 
 def _not_allowed() -> Answer:
     return 405, {"id": "method_not_allowed", "message": "Method not allowed."}
+
+
+def _sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -122,7 +122,9 @@ def build_world(
         recorder = tmp_path / "record.py"
         recorder.write_text(
             "import hashlib, sys\n"
-            f"value = sys.stdin.read()\nopen({str(command_log)!r}, 'a').write(hashlib.sha256(value.encode()).hexdigest() + '\\n')\n"
+            "value = sys.stdin.read()\n"
+            "if not value: sys.exit('no key on stdin')  # as any sane consumer command would\n"
+            f"open({str(command_log)!r}, 'a').write(hashlib.sha256(value.encode()).hexdigest() + '\\n')\n"
         )
         config = tmp_path / "rotui.toml"
         config.write_text(

@@ -1,0 +1,91 @@
+"""Guards an operator relies on under stress, driven in-process on the same loopback world."""
+
+from __future__ import annotations
+
+import pytest
+
+from rotui.config import load_config
+from rotui.core.errors import UsageError
+from rotui.core.secret import MemoryKeyring, SecretStore
+from rotui.paths import Paths
+from rotui.services import Services
+from tests.e2e.world import KEY, NEW, OLD, World
+
+
+def services(world: World) -> Services:
+    keyring = MemoryKeyring()
+    keyring.set_password("rotui", KEY, OLD)
+    store = SecretStore(keyring, environ=world.env)
+    return Services(
+        config=load_config(world.config),
+        paths=Paths.under(world.root / "in-process"),
+        store=store,
+        environ=world.env,
+        trust_env=False,
+    )
+
+
+async def test_revoke_refused_before_verification_and_with_a_wrong_name(world: World) -> None:
+    svc = services(world)
+    async with svc.rotation(KEY) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(NEW)
+        await rotation.validate_new()
+        with pytest.raises(UsageError, match="cannot be revoked yet") as refused:
+            await rotation.revoke(KEY)
+        assert "consumer api is pending" in refused.value.message
+        await rotation.propagate()
+        rotation.confirm_consumer("laptop")
+        waiting = await rotation.verify()
+        assert waiting == ["ci"]  # GitHub secrets cannot be read back and ci has no verify_* field
+        with pytest.raises(UsageError, match="cannot be revoked yet"):
+            await rotation.revoke(KEY)
+        with pytest.raises(UsageError, match="reason is required"):
+            rotation.skip_consumer("ci", "  ")
+        rotation.skip_consumer("ci", "CI jobs paused during the incident")
+        assert rotation.revoke_blockers() == []
+        with pytest.raises(UsageError, match="confirmation does not match"):
+            await rotation.revoke("ANTHROPIC_API_KEY_TYPO")
+        assert world.anthropic.key_by_id(world.old_id).status == "active"
+        await rotation.revoke(KEY)
+        assert world.anthropic.key_by_id(world.old_id).status == "inactive"
+        with pytest.raises(UsageError, match="too late to roll back"):
+            await rotation.rollback()
+        await rotation.finish()
+    entries = svc.audit().entries()
+    skipped = [e for e in entries if e.action == "secret.rotate.consumer.skipped"]
+    assert skipped and skipped[0].context["reason"] == "CI jobs paused during the incident"
+
+
+async def test_a_new_key_from_another_organization_stops_the_run(world: World) -> None:
+    from rotui.demo import fake_key
+    from rotui.sim.anthropic import SimKey
+
+    stranger = fake_key("other-org")
+    world.anthropic.add_key(
+        SimKey(stranger, organization_id="00000000-0000-4000-8000-00000000dead")
+    )
+    svc = services(world)
+    async with svc.rotation(KEY) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(stranger)
+        with pytest.raises(Exception, match="another organization"):
+            await rotation.validate_new()
+        assert rotation.run.step["validate_new"].state == "failed"
+
+
+async def test_a_new_key_in_the_wrong_workspace_stops_the_run(world: World) -> None:
+    from rotui.demo import fake_key
+    from rotui.sim.anthropic import SimKey
+
+    elsewhere = fake_key("other-ws")
+    world.anthropic.add_key(SimKey(elsewhere, workspace_id="wrkspc_01Elsewhere"))
+    svc = services(world)
+    async with svc.rotation(KEY) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(elsewhere)
+        with pytest.raises(Exception, match="workspace"):
+            await rotation.validate_new()
