@@ -64,6 +64,7 @@ class Services:
     transport: Any = None  # an httpx transport, for tests
     actor: str | None = None  # who the audit log names; default user@host
     revoke_poll_seconds: float = 3.0  # between checks that a revoked key answers 401
+    console: Callable[[str], str] | None = None  # the demo's simulated Console: key name -> new key
 
     def __post_init__(self) -> None:
         self.state = StateStore(self.paths.state_dir)

@@ -8,11 +8,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rotui.core import rotation
 from rotui.demo import frozen_demo
 from rotui.services import Services
 from rotui.ui.app import make_app
 
 WHEN = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+# Run ids carry random letters; a fixed one keeps regenerated pictures byte-identical.
+rotation.new_run_id = lambda key, now: f"{now:%Y%m%dT%H%M%SZ}-demo01"
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 
 
@@ -22,9 +26,23 @@ SHOTS: list[tuple[str, tuple[int, int], tuple[str, ...], bool]] = [
     ("dashboard-filtered-80x24", (80, 24), ("slash", *"staging", "enter"), False),
     ("help-80x24", (80, 24), ("question_mark",), False),
     ("audit-120x36", (120, 36), ("a",), False),
-    ("rotate-coming-120x36", (120, 36), ("j", "r"), False),
+    ("revoke-coming-120x36", (120, 36), ("j", "x"), False),
     ("read-only-120x36", (120, 36), (), True),
 ]
+
+
+async def capture_wizard(services: Services) -> str:
+    """The wizard mid-run: the new key pasted from the demo's Console, propagated, verifying."""
+    app = make_app(services, demo=True, rotate="ANTHROPIC_API_KEY")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        await pilot.click("#demo-console")
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return app.export_screenshot(title="rotui — rotate-wizard-120x36")
 
 
 async def capture(
@@ -50,6 +68,9 @@ def main() -> int:
                 svg = asyncio.run(capture(services, size, keys, read_only, f"rotui — {name}"))
             (OUT / f"{name}.svg").write_text(svg)
             print(f"wrote screenshots/{name}.svg")
+        with frozen_demo(Path(tmp) / "wizard", WHEN) as (services, _sim):
+            (OUT / "rotate-wizard-120x36.svg").write_text(asyncio.run(capture_wizard(services)))
+            print("wrote screenshots/rotate-wizard-120x36.svg")
     return 0
 
 

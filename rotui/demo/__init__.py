@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,7 +161,36 @@ DEMO_KEYS = (
 )
 
 
-def demo_config_text(base_url: str, today: dt.date) -> str:
+@dataclass(frozen=True)
+class DemoWiring:
+    """Where the demo's consumers really go: simulated services and files under the demo's root."""
+
+    heroku_url: str
+    infisical_url: str
+    health_url: str
+    gh: str
+    files: Path
+    agentctl: tuple[str, ...]
+
+    def wire(self, consumer: dict[str, Any]) -> dict[str, Any]:
+        wired = dict(consumer)
+        kind = consumer["kind"]
+        if kind == "heroku":
+            wired["api_url"] = self.heroku_url
+        elif kind == "infisical":
+            wired["api_url"] = self.infisical_url
+        elif kind == "github":
+            wired["gh"] = self.gh
+        elif kind == "env-file":
+            wired["path"] = str(self.files / (consumer["name"] + ".env"))
+        elif kind == "command":
+            wired["run"] = list(self.agentctl)
+        if "verify_url" in consumer:
+            wired["verify_url"] = self.health_url
+        return wired
+
+
+def demo_config_text(base_url: str, today: dt.date, wiring: DemoWiring | None = None) -> str:
     """The demo inventory as TOML, with ages relative to ``today`` (parsed like any user config)."""
     keys = []
     for demo in DEMO_KEYS:
@@ -175,7 +204,7 @@ def demo_config_text(base_url: str, today: dt.date) -> str:
         if demo.age_days is not None:
             entry["created"] = today - dt.timedelta(days=demo.age_days)
         if demo.consumers:
-            entry["consumers"] = demo.consumers
+            entry["consumers"] = [wiring.wire(c) if wiring else c for c in demo.consumers]
         keys.append(entry)
     document = {
         "settings": {
@@ -260,13 +289,98 @@ def demo_environment(
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rotui-demo-")))
         paths = Paths.under(root)
         sim = stack.enter_context(demo_sim(today))
+        wiring = stack.enter_context(demo_consumers(root))
         config_path = paths.config_dir / "rotui.toml"
         from rotui.paths import atomic_write
 
-        atomic_write(config_path, demo_config_text(sim.base_url, today).encode())
+        atomic_write(config_path, demo_config_text(sim.base_url, today, wiring).encode())
         config = parse_config(config_path.read_text(), str(config_path))
-        store = SecretStore(demo_keyring(), environ={})
+        store = SecretStore(demo_keyring(), environ=DEMO_TOKENS)
         yield config, paths, store, sim
+
+
+DEMO_TOKENS = {"HEROKU_API_KEY": "demo-heroku-token", "INFISICAL_TOKEN": "demo-infisical-token"}
+
+
+def demo_environ() -> dict[str, str]:
+    """PATH and the like for consumer commands, the demo's fake tokens, and no Anthropic overrides."""
+    import os
+
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ANTHROPIC_", "HEROKU_", "INFISICAL_"))
+    }
+    return {**keep, **DEMO_TOKENS}
+
+
+@contextlib.contextmanager
+def demo_consumers(root: Path) -> Iterator[DemoWiring]:
+    """Simulated Heroku and Infisical, a health endpoint, a fake gh, dotenv files and a command."""
+    import sys
+
+    from rotui.sim.downstream import DownstreamSim
+    from rotui.sim.fake_gh import install_fake_gh
+    from rotui.sim.heroku import HerokuSim
+    from rotui.sim.infisical import InfisicalSim
+
+    files = root / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    apps: dict[str, dict[str, str]] = {}
+    with contextlib.ExitStack() as stack:
+        for demo in DEMO_KEYS:
+            for consumer in demo.consumers:
+                if consumer["kind"] == "heroku":
+                    apps.setdefault(consumer["app"], {"LOG_LEVEL": "info"})[demo.name] = fake_key(
+                        demo.name
+                    )
+                elif consumer["kind"] == "env-file":
+                    path = files / (consumer["name"] + ".env")
+                    path.write_text(
+                        f"# {consumer['name']}\nDEBUG=0\n{demo.name}={fake_key(demo.name)}\n"
+                    )
+                    path.chmod(0o600)
+        heroku = stack.enter_context(HerokuSim(tokens=[DEMO_TOKENS["HEROKU_API_KEY"]], apps=apps))
+        infisical = stack.enter_context(InfisicalSim(tokens=[DEMO_TOKENS["INFISICAL_TOKEN"]]))
+        infisical.put("proj_demo", "prod", "/", "ANTHROPIC_API_KEY", fake_key("ANTHROPIC_API_KEY"))
+        health = stack.enter_context(DownstreamSim(lambda: (200, {"anthropic": {"ok": True}})))
+        gh = install_fake_gh(root / "bin", root / "gh")
+        agentctl = root / "bin" / "agentctl.py"
+        agentctl.write_text(
+            "import sys\nsys.exit(0 if sys.stdin.read().strip() else 'no key on stdin')\n"
+        )
+        yield DemoWiring(
+            heroku.base_url,
+            infisical.base_url,
+            health.url,
+            str(gh),
+            files,
+            (sys.executable, str(agentctl)),
+        )
+
+
+def demo_console(sim: SimulatedAnthropic, today: dt.date) -> Callable[[str], str]:
+    """The demo's stand-in for "+ Create Key" in the Console: a new key in the same workspace."""
+    from rotui.sim.anthropic import SimKey
+
+    made: dict[str, int] = {}
+
+    def create(name: str) -> str:
+        made[name] = made.get(name, 0) + 1
+        value = fake_key(f"{name}-rotated-{made[name]}")
+        demo = next((d for d in DEMO_KEYS if d.name == name), None)
+        workspace = WORKSPACES.get(demo.workspace) if demo else None
+        sim.add_key(
+            SimKey(
+                value=value,
+                name=f"{name.lower().replace('_', '-')}-rotation-{today.isoformat()}",
+                workspace_id=workspace,
+                created_at=f"{today.isoformat()}T09:00:00Z",
+            )
+        )
+        return value
+
+    return create
 
 
 class SteadyTimer:
@@ -296,10 +410,12 @@ def frozen_demo(
             config=dataclasses.replace(config, settings=settings),
             paths=paths,
             store=store,
+            environ=demo_environ(),
             clock=lambda: when,
             trust_env=False,
             timer=SteadyTimer(),
             actor="operator@demo-host",
+            console=demo_console(sim, when.date()),
         )
         if validated:
             asyncio.run(services.validate())
@@ -323,9 +439,10 @@ def run_demo(
             stdout=ctx.stdout,
             stderr=ctx.stderr,
             clock=ctx.clock,
-            environ={},
+            environ=demo_environ(),
             trust_env=False,
         )
+        demo_ctx.services().console = demo_console(sim, ctx.clock().date())
         if not headless:
             from rotui.ui.app import make_app
 

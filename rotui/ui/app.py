@@ -44,8 +44,10 @@ class RotuiApp(App[None]):
         theme: str | None = None,
         keymap: Mapping[str, str] | None = None,
         poll_interval: float = 1.0,
+        rotate: str | None = None,
     ) -> None:
         super().__init__()
+        self.rotate_on_start = rotate
         self.services = services
         self.read_only = read_only
         self.demo = demo
@@ -55,6 +57,12 @@ class RotuiApp(App[None]):
             self.theme = theme
         if self.keymap:
             self.set_keymap(self.keymap)
+
+    def on_mount(self) -> None:
+        if self.rotate_on_start:
+            from rotui.ui.screens.rotation import RotationWizardScreen
+
+            self.push_screen(RotationWizardScreen(self.services, self.rotate_on_start))
 
     def get_default_screen(self) -> Screen[None]:
         return DashboardScreen(
@@ -89,6 +97,7 @@ def make_app(
     demo: bool = False,
     theme: str | None = None,
     poll_interval: float = 1.0,
+    rotate: str | None = None,
 ) -> RotuiApp:
     """Build the app, refusing an unknown theme or keymap binding id with a clear message."""
     keymap = dict(services.config.keymap)
@@ -99,8 +108,15 @@ def make_app(
             "known ids: " + ", ".join(sorted(binding_ids())),
         )
     theme = theme or services.config.settings.theme
+    if rotate is not None:
+        services.keys([rotate])  # an unknown key is a usage error before the screen opens
     app = RotuiApp(
-        services, read_only=read_only, demo=demo, keymap=keymap, poll_interval=poll_interval
+        services,
+        read_only=read_only,
+        demo=demo,
+        keymap=keymap,
+        poll_interval=poll_interval,
+        rotate=rotate,
     )
     if theme:
         if theme not in app.available_themes:

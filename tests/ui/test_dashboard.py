@@ -101,12 +101,12 @@ async def test_V_validates_all_in_the_background_while_navigation_continues(fres
         assert results["ANTHROPIC_API_KEY_DEV"].status is ValidationStatus.NO_CREDIT
 
 
-async def test_r_x_t_open_their_flow_screen_for_the_selected_key(demo) -> None:
+async def test_x_t_open_their_flow_screen_for_the_selected_key(demo) -> None:
     app = make_app(demo.services)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         name = selected(app)
-        for key, title in (("r", "Rotate"), ("x", "Emergency revoke"), ("t", "Troubleshoot")):
+        for key, title in (("x", "Emergency revoke"), ("t", "Troubleshoot")):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, ComingSoonScreen)
@@ -116,6 +116,22 @@ async def test_r_x_t_open_their_flow_screen_for_the_selected_key(demo) -> None:
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_r_opens_the_rotation_wizard_for_the_selected_key(demo) -> None:
+    from rotui.ui.screens.rotation import RotationWizardScreen
+
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        name = selected(app)
+        await pilot.press("r")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, RotationWizardScreen) and app.screen.key == name
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "◐ 1. Pre-check" in detail_text(app) or "✓ 1. Pre-check" in detail_text(app)
 
 
 async def test_a_opens_the_audit_timeline_newest_first_and_filters_by_key(demo) -> None:

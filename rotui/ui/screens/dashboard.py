@@ -110,7 +110,7 @@ class DashboardScreen(Screen[None]):
         self.sort_by = "due"
         self.filter_text = ""
         self.refreshed: dt.datetime | None = None
-        self._seen: tuple[float, float] = (-1.0, -1.0)
+        self._seen: tuple[float, float, float] = (-1.0, -1.0, -1.0)
         self._last_redraw = 0.0
 
     def compose(self) -> ComposeResult:
@@ -159,13 +159,13 @@ class DashboardScreen(Screen[None]):
         self._seen = self._mtimes()
         self.redraw()
 
-    def _mtimes(self) -> tuple[float, float]:
+    def _mtimes(self) -> tuple[float, float, float]:
         audit = self.services.audit().path
         try:
             audit_mtime = audit.stat().st_mtime_ns / 1e9
         except OSError:
             audit_mtime = 0.0
-        return (self.services.state.mtime(), audit_mtime)
+        return (self.services.state.mtime(), audit_mtime, self.services.runs().mtime())
 
     def redraw(self) -> None:
         """Apply filter and sort, and redraw the table, summary, view line and detail."""
@@ -296,7 +296,13 @@ class DashboardScreen(Screen[None]):
         self.app.push_screen(ComingSoonScreen(flow, row))
 
     def action_rotate(self) -> None:
-        self._flow("rotate")
+        row = self.selected_row()
+        if row is None:
+            self.notify("No key selected", severity="warning")
+            return
+        from rotui.ui.screens.rotation import RotationWizardScreen
+
+        self.app.push_screen(RotationWizardScreen(self.services, row.name))
 
     def action_revoke(self) -> None:
         self._flow("revoke")

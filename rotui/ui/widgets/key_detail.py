@@ -12,6 +12,7 @@ from textual.widgets import Sparkline, Static
 
 from rotui.core.model import ValidationResult
 from rotui.core.overview import KeyRow
+from rotui.core.runs import STEP_TITLES
 from rotui.ui.format import (
     FRESHNESS,
     STATUS_EXPLAINED,
@@ -131,24 +132,58 @@ def consumer_lines(row: KeyRow) -> list[Content]:
     lines = [_line("[b]Consumers[/b] ($n)", n=len(consumers))]
     if not consumers:
         lines.append(_line("  [$foreground-muted]none configured: add [[keys.consumers]][/]"))
+    records = row.run.consumers if row.run else {}
     for consumer in consumers:
+        record = records.get(consumer.name)
+        state = (
+            f"{record.state} {record.at[5:16].replace('T', ' ') if record.at else ''}".strip()
+            if record
+            else "never propagated"
+        )
+        style = {
+            "verified": "success",
+            "written": "success",
+            "failed": "error",
+            "skipped": "warning",
+        }.get(str(record.state) if record else "", "foreground-muted")
         lines.append(
             _line(
-                "  $name [$foreground-muted]($kind)[/] never propagated",
+                f"  $name [$foreground-muted]($kind)[/] [${style}]$state[/]",
                 name=consumer.name,
                 kind=consumer.kind,
+                state=state,
             )
         )
     return lines
 
 
 def rotation_lines(row: KeyRow) -> list[Content]:
-    return [
-        _line("[b]Rotation[/b]"),
+    run = row.run
+    if run is None:
+        return [
+            _line("[b]Rotation[/b]"),
+            _line("  [$foreground-muted]no rotation has run for this key; r starts one[/]"),
+        ]
+    from rotui.ui.screens.rotation import SYMBOLS
+
+    lines = [
         _line(
-            "  [$foreground-muted]no rotation has run for this key; r opens the rotation screen[/]"
-        ),
+            "[b]Rotation[/b] $id · $status", id=run.run_id, status=str(run.status).replace("_", " ")
+        )
     ]
+    for number, step in enumerate(run.steps, start=1):
+        record = run.step[step]
+        when = record.at[11:16] if record.at else ""
+        lines.append(
+            _line(
+                "  $symbol $n. $title $when",
+                symbol=SYMBOLS[record.state],
+                n=number,
+                title=STEP_TITLES[step],
+                when=when,
+            )
+        )
+    return lines
 
 
 def history_lines(history: Sequence[ValidationResult], now: dt.datetime) -> list[Content]:

@@ -1,0 +1,83 @@
+"""Confirmations for destructive or audited steps: Cancel has the focus; some need a typed word."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+
+class TypedConfirmModal(ModalScreen[str | None]):
+    """Returns what was typed when it equals ``expected`` and OK is pressed; None on cancel."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Do nothing")]
+    DEFAULT_CSS = """
+    TypedConfirmModal { align: center middle; }
+    TypedConfirmModal > Vertical { width: 76; max-width: 100%; height: auto; border: thick $error; background: $surface; padding: 1 2; }
+    TypedConfirmModal #confirm-title { text-style: bold; color: $error; }
+    TypedConfirmModal Horizontal { height: auto; margin-top: 1; }
+    TypedConfirmModal Button { margin-right: 2; }
+    """
+
+    def __init__(self, title: str, body: str, expected: str, action: str) -> None:
+        super().__init__()
+        self.confirm_title, self.body, self.expected, self.action = title, body, expected, action
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.confirm_title, id="confirm-title", markup=False)
+            yield Static(self.body, id="confirm-body", markup=False)
+            yield Input(placeholder=f"type {self.expected} to confirm", id="confirm-typed")
+            with Horizontal():
+                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button(self.action, id="ok", variant="error", disabled=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()  # destructive: the safe choice has the focus
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#ok", Button).disabled = event.value.strip() != self.expected
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.expected:
+            self.dismiss(event.value.strip())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(
+            self.query_one("#confirm-typed", Input).value.strip()
+            if event.button.id == "ok"
+            else None
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReasonModal(ModalScreen[str | None]):
+    """Asks why (the answer is audited); returns the reason, or None on cancel."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel", tooltip="Do nothing")]
+    DEFAULT_CSS = """
+    ReasonModal { align: center middle; }
+    ReasonModal > Vertical { width: 70; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.reason_title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.reason_title, markup=False)
+            yield Input(
+                placeholder="reason (audited); Enter to confirm, Esc to cancel", id="reason"
+            )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,114 @@
+"""The rotation wizard driven with Pilot over the same loopback world."""
+
+from __future__ import annotations
+
+import os
+
+from textual.widgets import DataTable, Static
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+from rotui.ui.app import make_app
+from rotui.ui.modals.confirm import TypedConfirmModal
+from rotui.ui.screens.dashboard import DashboardScreen
+from rotui.ui.screens.rotation import RotationWizardScreen
+from rotui.ui.widgets.secret_input import SecretInput
+from tests.e2e.test_rotation_guards import services
+from tests.e2e.world import KEY, NEW, World
+
+
+async def settle(pilot, app) -> None:
+    for _ in range(50):
+        await pilot.pause(0.05)
+        if not any(w.is_running for w in app.workers if w.group == "rotation"):
+            break
+    await pilot.pause()
+
+
+def select_consumer(app, name: str) -> None:
+    table = app.screen.query_one("#consumers", DataTable)
+    table.move_cursor(row=table.get_row_index(name))
+
+
+async def test_wizard_runs_the_whole_sop(world: World) -> None:
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        assert isinstance(wizard, RotationWizardScreen)
+        checklist = str(wizard.query_one("#checklist-text", Static).render())
+        assert "✓ 1. Pre-check" in checklist
+        help_text = str(wizard.query_one("#step-help", Static).render())
+        assert (
+            "https://platform.claude.com/settings/keys" in help_text
+            and "anthropic-api-key-rotation-" in help_text
+        )
+        box = wizard.query_one("#new-key", SecretInput)
+        assert box.display and box.password
+        box.value = NEW
+        box.action_copy()
+        box.action_cut()
+        assert app.clipboard == "" and box.value == NEW  # copy and cut never expose the key
+        assert NEW not in str(box.render())
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert "Manual: laptop" in str(wizard.query_one("#step-help", Static).render())
+        select_consumer(app, "laptop")
+        await pilot.press("c")
+        await settle(pilot, app)
+        assert "Not verifiable by rotui: ci" in str(wizard.query_one("#step-help", Static).render())
+        await pilot.press("X")  # not yet: ci is neither verified nor skipped
+        await pilot.pause()
+        assert not isinstance(app.screen, TypedConfirmModal)
+        select_consumer(app, "ci")
+        await pilot.press("c")
+        await settle(pilot, app)
+        assert "X revokes the old key" in str(wizard.query_one("#step-help", Static).render())
+        await pilot.press("X")
+        await settle(pilot, app)
+        modal = app.screen
+        assert isinstance(modal, TypedConfirmModal)
+        assert app.focused.id == "cancel"  # the safe choice has the focus
+        assert "no tokens since propagation" in str(
+            modal.query_one("#confirm-body", Static).render()
+        )
+        modal.query_one("#confirm-typed").value = "WRONG"
+        await pilot.pause()
+        assert modal.query_one("#ok").disabled
+        modal.query_one("#confirm-typed").value = KEY
+        await pilot.pause()
+        await pilot.click("#ok")
+        await settle(pilot, app)
+        assert app.screen is wizard
+        assert "Rotation complete" in str(wizard.query_one("#step-help", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+    assert world.anthropic.key_by_id(world.old_id).status == "inactive"
+    assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW
+    assert svc.runs().latest()[KEY].status == "completed"
+
+
+async def test_dashboard_shows_the_checklist_and_consumer_states(world: World) -> None:
+    svc = services(world)
+    async with svc.rotation(KEY) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(NEW)
+        await rotation.validate_new()
+        await rotation.propagate()
+    observer = make_app(svc, read_only=True, poll_interval=0.1)
+    async with observer.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        detail = "\n".join(str(w.render()) for w in observer.screen.query("KeyDetail Static"))
+        assert "✓ 4. Propagate" not in detail and "◐ 4. Propagate" in detail
+        assert "api (heroku) written" in detail and "laptop (manual) pending" in detail
+        table = observer.screen.query_one("KeyTable")
+        assert str(table.get_row(KEY)[0]).startswith("⟳ ") and str(table.get_row(KEY)[4]) == "5/6"
+        async with svc.rotation(KEY) as rotation:  # the driver confirms the manual step meanwhile
+            rotation.open()
+            rotation.confirm_consumer("laptop")
+        await pilot.pause(0.5)
+        detail = "\n".join(str(w.render()) for w in observer.screen.query("KeyDetail Static"))
+        assert "laptop (manual) verified" in detail and "✓ 4. Propagate" in detail

@@ -1,0 +1,40 @@
+"""`python -m benchmarks --quick` runs every figure once at tiny sizes, so the benchmarks cannot rot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+RESULTS = REPO / "benchmarks" / "results.md"
+FIGURES = (
+    "1 status --json",
+    "2a validate-all",
+    "2b validate-all",
+    "3a dashboard start to painted table",
+    "3b dashboard start to painted table",
+    "4 longest event-loop stall during validate-all",
+    "5 propagation of one rotation",
+    "6 rotui validate --json",
+)
+
+
+def test_every_benchmark_runs_once_at_tiny_sizes() -> None:
+    before = RESULTS.stat().st_mtime_ns if RESULTS.exists() else None
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for figure in FIGURES:
+        assert figure in done.stdout, f"no row for {figure!r}:\n{done.stdout}"
+    assert "ERROR" not in done.stdout
+    assert "not yet measured: propagation lands with the rotation work" in done.stdout
+    after = RESULTS.stat().st_mtime_ns if RESULTS.exists() else None
+    assert after == before, "--quick must not rewrite benchmarks/results.md"
