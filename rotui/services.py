@@ -146,18 +146,13 @@ class Services:
             else []
         )
         self.state.record(run.results, run.remote, forget_remote=unmatched)
-        audit = self.audit()
-        for result in run.results:
-            audit.append(
-                "key.validated",
-                key=result.key,
-                context={
-                    "status": str(result.status),
-                    "http_status": result.http_status,
-                    "mode": str(result.mode),
-                    "hint": result.hint,
-                },
-            )
+        context = lambda r: {  # noqa: E731
+            "status": str(r.status),
+            "http_status": r.http_status,
+            "mode": str(r.mode),
+            "hint": r.hint,
+        }
+        self.audit().append_many([("key.validated", r.key, None, context(r)) for r in run.results])
 
     async def refresh_usage(self) -> dict[str, dict[dt.date, int]]:
         """Daily tokens per key for the last 7 days, from the Admin usage report, saved to state."""

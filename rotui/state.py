@@ -13,7 +13,6 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rotui.core.model import RemoteKey, ValidationResult
 from rotui.paths import atomic_write, locked
@@ -121,7 +120,7 @@ class StateStore:
             return 0.0
 
     def history(self, name: str) -> list[ValidationResult]:
-        """The last results for a key, oldest first."""
+        """The last results for a key (at most 50), oldest first."""
         path = self._history_path(name)
         try:
             lines = path.read_text().splitlines()
@@ -133,16 +132,34 @@ class StateStore:
                 out.append(ValidationResult.from_dict(json.loads(line)))
             except (ValueError, TypeError, KeyError):
                 continue
-        return out
+        return out[-HISTORY_LIMIT:]
 
     def _history_path(self, name: str) -> Path:
         return self.history_dir / f"{urllib.parse.quote(name, safe='')}.jsonl"
 
     def _append_history(self, result: ValidationResult) -> None:
-        kept = [r.to_dict() for r in self.history(result.key)][-(HISTORY_LIMIT - 1) :]
-        kept.append(result.to_dict())
-        data = "".join(json.dumps(item, separators=(",", ":")) + "\n" for item in kept)
-        atomic_write(self._history_path(result.key), data.encode())
+        """Append one line; rewrite the file (atomically) only when it holds twice the limit."""
+        import os
+
+        from rotui.paths import private_dir
+
+        path = self._history_path(result.key)
+        private_dir(path.parent)
+        line = json.dumps(result.to_dict(), separators=(",", ":")) + "\n"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
+            if path.stat().st_size > 2 * HISTORY_LIMIT * len(line):
+                kept = [r.to_dict() for r in self.history(result.key)]
+                data = "".join(json.dumps(i, separators=(",", ":")) + "\n" for i in kept)
+                atomic_write(path, data.encode())
+        except OSError as exc:
+            from rotui.core.errors import StateError
+
+            raise StateError(f"cannot write {path}", exc.strerror or str(exc)) from None
 
 
 def result_summary(result: ValidationResult | None) -> dict[str, Any] | None:

@@ -134,26 +134,37 @@ class AuditLog:
         context: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
         """Write one entry durably, or raise StateError so the caller does not go on."""
+        return self.append_many([(action, key, run_id, context)])[0]
+
+    def append_many(
+        self, items: list[tuple[str, str | None, str | None, Mapping[str, Any] | None]]
+    ) -> list[AuditEntry]:
+        """Write several entries under one lock and one fsync (a validate-all of many keys)."""
         from rotui.paths import locked, private_dir
 
         private_dir(self.path.parent)
-        safe_context = json.loads(redact(json.dumps(dict(context or {}), default=str)))
+        entries: list[AuditEntry] = []
         with locked(self._lock):
-            entry = AuditEntry(
-                ts=self._clock(),
-                action=action,
-                actor=self.actor,
-                key=key,
-                run_id=run_id,
-                context=safe_context,
-                prev=self._last_hash(),
-            )
-            body = entry.body()
-            line = json.dumps({**body, "hash": entry_hash(body)}, ensure_ascii=False) + "\n"
+            prev = self._last_hash()
+            lines = []
+            for action, key, run_id, context in items:
+                safe_context = json.loads(redact(json.dumps(dict(context or {}), default=str)))
+                body = AuditEntry(
+                    ts=self._clock(),
+                    action=action,
+                    actor=self.actor,
+                    key=key,
+                    run_id=run_id,
+                    context=safe_context,
+                    prev=prev,
+                ).body()
+                prev = entry_hash(body)
+                lines.append(json.dumps({**body, "hash": prev}, ensure_ascii=False) + "\n")
+                entries.append(AuditEntry.from_dict({**body, "hash": prev}))
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
                 try:
-                    os.write(fd, line.encode())
+                    os.write(fd, "".join(lines).encode())
                     os.fsync(fd)
                 finally:
                     os.close(fd)
@@ -162,7 +173,7 @@ class AuditLog:
                     f"cannot write the audit log {self.path}",
                     f"{exc.strerror or exc}; the action was not carried out",
                 ) from None
-        return AuditEntry.from_dict({**body, "hash": entry_hash(body)})
+        return entries
 
     def _last_hash(self) -> str:
         try:

@@ -302,7 +302,8 @@ class SecretStore:
         self.timeout = timeout
         self.command_timeout = command_timeout
         self._resolving = threading.Lock()
-        self._reads = threading.BoundedSemaphore(READ_CONCURRENCY)
+        self._limit: asyncio.Semaphore | None = None
+        self._limit_loop: asyncio.AbstractEventLoop | None = None
 
     def _resolve(self) -> KeyringBackend:
         with self._resolving:  # one backend detection (and at most one unlock prompt), not N
@@ -331,6 +332,8 @@ class SecretStore:
                     f"keyring error while {what}", redact(f"{type(exc).__name__}: {exc}")
                 ) from None
 
+        if getattr(_OFF_LOOP, "active", False):
+            return run()  # already in aread's daemon thread, which carries the time limit
         return _in_daemon_thread(run, self.timeout, what)
 
     def keyring_backend_name(self) -> str:
@@ -409,13 +412,31 @@ class SecretStore:
         return Secret(value) if value else None
 
     async def aread(self, source: str, username: str) -> Secret | None:
-        """:meth:`read` off the event loop (the thread is a daemon, so it never blocks exit)."""
-        return await _off_loop(
-            lambda: self.read(source, username), self.timeout + self.command_timeout
-        )
+        """:meth:`read` off the event loop in one daemon thread, at most 8 at once.
+
+        One thread per read (not two), and no more than ``READ_CONCURRENCY`` started together,
+        so validating hundreds of keys never stalls the event loop starting threads.
+        """
+        loop = asyncio.get_running_loop()
+        if self._limit is None or self._limit_loop is not loop:
+            self._limit, self._limit_loop = asyncio.Semaphore(READ_CONCURRENCY), loop
+
+        def direct() -> Secret | None:
+            _OFF_LOOP.active = True
+            try:
+                return self.read(source, username)
+            finally:
+                _OFF_LOOP.active = False
+
+        budget = self.timeout if source == "keyring" else self.command_timeout + 1
+        async with self._limit:
+            return await _off_loop(direct, budget)
 
     async def aset_keyring(self, username: str, secret: Secret) -> None:
         await _off_loop(lambda: self.set_keyring(username, secret), self.timeout + 1)
+
+
+_OFF_LOOP = threading.local()
 
 
 async def _off_loop(fn: Callable[[], T], timeout: float) -> T:
@@ -449,5 +470,7 @@ async def _off_loop(fn: Callable[[], T], timeout: float) -> T:
         return await asyncio.wait_for(future, timeout)
     except TimeoutError:
         raise KeyringTimeout(
-            f"the keyring did not answer in {timeout:g} s", "reading secrets took too long"
+            f"the keyring did not answer in {timeout:g} s",
+            "a locked Secret Service may be asking for a password on a desktop you cannot see; "
+            "unlock it, or use an env: or command: source",
         ) from None
