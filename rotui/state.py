@@ -13,6 +13,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rotui.core.model import RemoteKey, ValidationResult
 from rotui.paths import atomic_write, locked
