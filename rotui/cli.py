@@ -172,6 +172,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="put the current key back on every consumer and discard PENDING",
     )
 
+    p = sub.add_parser(
+        "revoke", help="emergency revoke: revoke now or overlap (the screen, or --headless)"
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--headless", action="store_true", help="no screen: the new key on stdin, a line per step"
+    )
+    p.add_argument(
+        "--mode",
+        choices=("now", "overlap"),
+        help="now: deactivate first, accept downtime; overlap: fast rotation",
+    )
+    p.add_argument(
+        "--confirm",
+        default="",
+        metavar="NAME",
+        help="the key's name, typed: the headless confirmation",
+    )
+    p.add_argument(
+        "--confirm-manual",
+        action="store_true",
+        help="confirm manual steps, incl. a Console revoke (audited)",
+    )
+    p.add_argument(
+        "--exposed-at",
+        metavar="TIME",
+        help="when the key may have leaked (ISO 8601), to flag usage after it",
+    )
+
+    p = sub.add_parser("report", help="an incident report of a run, in Markdown")
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (mode 0600) instead of stdout"
+    )
+
     p = sub.add_parser("audit", help="print the audit log and check its hash chain")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument(
@@ -209,6 +244,8 @@ def run(
         "init": cmd_init,
         "demo": cmd_demo,
         "rotate": cmd_rotate,
+        "revoke": cmd_revoke,
+        "report": cmd_report,
         "audit": cmd_audit,
     }
     try:
@@ -529,6 +566,105 @@ async def _rollback(services: Services, name: str, ctx: Context) -> int:
     ctx.out("rolled back: the current key is back on every consumer rotui wrote; PENDING discarded")
     for line in manual:
         ctx.out(f"  restore by hand: {line}")
+    return 0
+
+
+def _exposed(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            "--exposed-at is not a time", "use ISO 8601, e.g. 2026-11-26T01:30:00Z"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
+    services = ctx.services()
+    services.keys([args.name])
+    exposed = _exposed(args.exposed_at)
+    active = services.runs().active(args.name)
+    if not args.headless:
+        from rotui.ui.app import make_app
+
+        make_app(services, emergency=args.name, theme=args.theme).run()
+        return 0
+    if active is None and not args.mode:
+        raise UsageError(
+            "choose --mode now or --mode overlap",
+            "now: revoke first, accept downtime; overlap: new key, propagate, verify, then revoke",
+        )
+    if active is not None and active.kind != "emergency":
+        raise UsageError(
+            f"{args.name} has a rotation in progress",
+            f"finish or roll back run {active.run_id} first (rotui rotate {args.name})",
+        )
+    mode = str(active.facts.get("mode")) if active is not None else args.mode
+    from rotui.core.headless import HeadlessOptions, drive
+
+    def read_key() -> str:
+        return _read_secret_input(ctx, f"Paste the new key for {args.name} (input hidden): ")
+
+    async def go() -> int:
+        async with services.rotation(
+            args.name, kind="emergency", mode=mode, exposed_at=exposed
+        ) as rotation:
+            rotation.open()
+            usage = await _usage_lines(rotation, exposed)
+            for line in usage:
+                ctx.out(line)
+            options = HeadlessOptions(confirm_manual=args.confirm_manual, confirm=args.confirm)
+            return await drive(rotation, read_key, options, ctx.out)
+
+    return asyncio.run(go())
+
+
+async def _usage_lines(rotation: Any, exposed: dt.datetime | None) -> list[str]:
+    """The old key's last 7 days of tokens, with days after the suspected exposure flagged."""
+    from rotui.core.errors import RotuiError
+
+    try:
+        days = await rotation.old_key_usage_by_day()
+    except RotuiError as exc:
+        return [f"! usage not available: {exc}"]
+    if days is None:
+        return ["  usage: needs the Admin API (settings.admin_key)"]
+    today = max(days)
+    last_day = days[today] + days.get(today - dt.timedelta(days=1), 0)
+    lines = [
+        f"  old key usage: today and yesterday {last_day:,} tokens; 7 days {sum(days.values()):,} tokens"
+    ]
+    for day in sorted(days):
+        flag = (
+            " ← after the suspected exposure"
+            if exposed and day >= exposed.date() and days[day]
+            else ""
+        )
+        lines.append(f"    {day.isoformat()}  {days[day]:>12,}{flag}")
+    return lines
+
+
+def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
+    from rotui.core.audit import AuditLog
+    from rotui.core.report import incident_report
+    from rotui.core.runs import RunStore
+
+    run = RunStore(ctx.paths.state_dir).load(args.run_id)
+    text = incident_report(run, AuditLog(ctx.paths.data_dir).entries())
+    if args.output:
+        try:  # 0600 from the first byte; the directory is the operator's and left as it is
+            fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}", exc.strerror or str(exc)) from None
+        ctx.say(f"rotui: wrote {args.output}")
+    else:
+        ctx.out(text)
     return 0
 
 

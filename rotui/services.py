@@ -206,6 +206,8 @@ class Services:
         name: str,
         *,
         kind: str = "rotation",
+        mode: str = "overlap",
+        exposed_at: dt.datetime | None = None,
         on_change: Callable[[Run], None] | None = None,
     ) -> AsyncIterator[Rotation]:
         """A rotation of one key, holding its lock and one HTTP client for the whole run."""
@@ -240,6 +242,6 @@ class Services:
                     revoke_poll_seconds=self.revoke_poll_seconds,
                     on_change=on_change,
                 )
-                yield Rotation(deps, key, kind=kind)
+                yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
         finally:
             lock.release()

@@ -21,6 +21,7 @@ Say = Callable[[str], None]
 class HeadlessOptions:
     confirm_manual: bool = False
     revoke: bool = False
+    confirm: str = ""  # the key's name, typed: the emergency's headless confirmation
 
 
 class Waiting(Exception):
@@ -63,6 +64,10 @@ async def _step(
     run = rotation.run
     if step == "precheck":
         await rotation.precheck()
+    elif step == "deactivate":
+        if options.confirm != rotation.key.name:
+            raise Waiting(f"revoking now needs --confirm {rotation.key.name}")
+        await rotation.deactivate(options.confirm, console_confirmed=options.confirm_manual)
     elif step == "new_key":
         url, name = rotation.console_guidance()
         say(f"  create the new key at {url} (suggested name: {name}); reading it from stdin")
@@ -107,7 +112,10 @@ async def _step(
         blockers = rotation.revoke_blockers()
         if blockers:
             raise RotuiError("the old key cannot be revoked yet", "; ".join(blockers))
-        if not options.revoke:
+        allowed = options.revoke or (
+            rotation.kind == "emergency" and options.confirm == rotation.key.name
+        )
+        if not allowed:
             raise Waiting("the revoke runs only with --revoke")
         usage = await rotation.old_key_usage()
         if usage:

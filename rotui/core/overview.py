@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +38,31 @@ class KeyRow:
         return self.key.name
 
     @property
+    def usage_alert(self) -> str | None:
+        """Unexpected usage: today over 3× the 7-day median, or any use of a key being retired."""
+        if not self.usage:
+            return None
+        days = sorted(self.usage)
+        latest = self.usage[days[-1]]
+        median = statistics.median(self.usage[d] for d in days)
+        retiring = (
+            self.remote is not None and self.remote.status in ("inactive", "archived", "expired")
+        ) or (
+            self.run is not None
+            and self.run.kind == "emergency"
+            and self.run.status is RunStatus.ACTIVE
+        )
+        if retiring and latest > 0:
+            return (
+                f"{latest:,} tokens on {days[-1]:%m-%d} on a key that is inactive or being revoked"
+            )
+        if latest > 3 * median and latest > 0:
+            return (
+                f"{latest:,} tokens on {days[-1]:%m-%d}: over 3× the 7-day median ({median:,.0f})"
+            )
+        return None
+
+    @property
     def failing(self) -> bool:
         return self.last is not None and not self.last.status.ok
 
@@ -62,6 +88,7 @@ class Summary:
     due_soon: int
     failing: int
     rotating: int
+    usage_alerts: int = 0
 
 
 def build_rows(
@@ -143,6 +170,7 @@ def summarize(rows: Iterable[KeyRow]) -> Summary:
         due_soon=sum(r.age.freshness is Freshness.DUE_SOON for r in rows),
         failing=sum(r.failing for r in rows),
         rotating=sum(r.rotation is not None for r in rows),
+        usage_alerts=sum(r.usage_alert is not None for r in rows),
     )
 
 

@@ -41,6 +41,8 @@ from rotui.core.runs import (
 from rotui.core.secret import Secret, SecretStore, check_api_key
 
 ROTATION_STEPS = ["precheck", "new_key", "validate_new", "propagate", "verify", "revoke", "finish"]
+REVOKE_NOW_STEPS = ["deactivate", "new_key", "validate_new", "propagate", "verify", "finish"]
+EMERGENCY_MODES = ("now", "overlap")
 READ_ONLY_SOURCE_STEP = "source_update"
 REVOKE_POLL_ATTEMPTS = 10
 REVOKE_POLL_SECONDS = 3.0
@@ -77,10 +79,22 @@ class RotationDeps:
 class Rotation:
     """Drives one key's run step by step; each public method is safe to call again after a crash."""
 
-    def __init__(self, deps: RotationDeps, key: ManagedKey, *, kind: str = "rotation") -> None:
+    def __init__(
+        self,
+        deps: RotationDeps,
+        key: ManagedKey,
+        *,
+        kind: str = "rotation",
+        mode: str = "overlap",
+        exposed_at: dt.datetime | None = None,
+    ) -> None:
+        if kind not in ("rotation", "emergency") or mode not in EMERGENCY_MODES:
+            raise UsageError("unknown run kind or mode", f"{kind}/{mode}")
         self.deps = deps
         self.key = key
         self.kind = kind
+        self.mode = mode if kind == "emergency" else "overlap"
+        self.exposed_at = exposed_at
         self.specs = [
             consumer_spec(c, key.name, f"consumers[{i}]", "<config>")
             for i, c in enumerate(key.consumers)
@@ -136,9 +150,12 @@ class Rotation:
     # Journal ---------------------------------------------------------------------------------
 
     def steps_for_kind(self) -> list[str]:
-        steps = list(ROTATION_STEPS)
+        """The SOP's order; an emergency "revoke now" deactivates first and repairs after."""
+        steps = list(REVOKE_NOW_STEPS if self.mode == "now" else ROTATION_STEPS)
         if self.key.source != "keyring":
-            steps.insert(steps.index("revoke"), READ_ONLY_SOURCE_STEP)
+            steps.insert(
+                steps.index("finish" if self.mode == "now" else "revoke"), READ_ONLY_SOURCE_STEP
+            )
         return steps
 
     def _start(self) -> Run:
@@ -153,9 +170,14 @@ class Rotation:
         )
         run.step = {name: StepRecord() for name in run.steps}
         run.consumers = {spec.name: ConsumerRecord() for spec in self.specs}
+        run.facts["mode"] = self.mode
+        if self.exposed_at:
+            run.facts["exposed_at"] = self.exposed_at.isoformat()
         self.run = run
         self._save(run)
-        self._audit(f"secret.{self._verb}.started", {"consumers": len(self.specs)})
+        self._audit(
+            f"secret.{self._verb}.started", {"consumers": len(self.specs), "mode": self.mode}
+        )
         return run
 
     @property
@@ -252,7 +274,10 @@ class Rotation:
             current_workspace_id=result.workspace_id,
             current_limits=dict(result.ratelimits),
         )
-        if result.status is not ValidationStatus.VALID:
+        if result.status is not ValidationStatus.VALID and self.kind == "emergency":
+            # A leaked key may already be dead (auto-revoked): the emergency goes on regardless.
+            self.run.warnings.append(f"the current key already answers {result.status}")
+        elif result.status is not ValidationStatus.VALID:
             raise self._fail(
                 "precheck",
                 f"the current key answers {result.status}",
@@ -656,7 +681,11 @@ class Rotation:
         return self.run.step["revoke"].detail
 
     async def _revoke_old(
-        self, old: Secret | None, console_confirmed: bool, step: str = "revoke"
+        self,
+        old: Secret | None,
+        console_confirmed: bool,
+        step: str = "revoke",
+        keep_previous: bool = True,
     ) -> None:
         admin = self.deps.admin
         old_id = self.run.facts.get("current_remote_id")
@@ -682,7 +711,7 @@ class Rotation:
                 "revoke the old key in the Console",
                 f"{CONSOLE_KEYS_URL}: revoke {self.run.facts.get('current_hint')}, then confirm here",
             )
-        if old is not None:
+        if old is not None and keep_previous:
             await self.deps.store.aset_keyring(previous_name(self.key.name), old)
         # A destructive step does not run unless its audit entry is written first.
         self._audit(
@@ -734,6 +763,57 @@ class Rotation:
                 await self.deps.sleep(self.deps.revoke_poll_seconds)
         return False
 
+    # Emergency: revoke now ---------------------------------------------------------------------
+
+    async def deactivate(self, typed_name: str, *, console_confirmed: bool = False) -> str:
+        """Revoke now, accepting downtime: note the old key, deactivate it, confirm it answers 401."""
+        self._active()
+        if typed_name.strip() != self.key.name:
+            raise UsageError(
+                "confirmation does not match",
+                f"type the key's name, {self.key.name}, to revoke it now",
+            )
+        old = await self.current_secret()
+        if "current_fp" not in self.run.facts:
+            result = await self._validate(old)
+            self.run.facts.update(
+                current_hint=old.hint,
+                current_fp=self._fp(old),
+                current_org=result.organization_id,
+                current_workspace_id=result.workspace_id,
+                current_limits=dict(result.ratelimits),
+            )
+        await self._revoke_old(old, console_confirmed, step="deactivate", keep_previous=False)
+        return self.run.step["deactivate"].detail
+
+    async def old_key_usage_by_day(self) -> dict[dt.date, int] | None:
+        """The old key's tokens per UTC day over the last 7 days (None without the Admin API)."""
+        admin = self.deps.admin
+        if admin is None:
+            return None
+        old_id = self.run.facts.get("current_remote_id")
+        if not old_id:
+            remote = await self.deps.client.list_api_keys(admin, base_url=self.key.base_url)
+            current = await self.current_secret()
+            record = match_remote(current, remote)
+            if record is None:
+                return None
+            old_id = self.run.facts["current_remote_id"] = record.id
+        today = self.deps.clock().date()
+        start = dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), dt.UTC)
+        usage = await self.deps.client.daily_usage(
+            admin,
+            start,
+            start + dt.timedelta(days=7),
+            api_key_ids=[old_id],
+            base_url=self.key.base_url,
+        )
+        days = usage.get(old_id, {})
+        return {
+            today - dt.timedelta(days=i): days.get(today - dt.timedelta(days=i), 0)
+            for i in range(7)
+        }
+
     # Step 7 ----------------------------------------------------------------------------------
 
     async def finish(self) -> None:
@@ -775,7 +855,8 @@ class Rotation:
     async def rollback(self) -> list[str]:
         """Until the revoke: put CURRENT back where PENDING went, discard PENDING; returns manual steps."""
         self._active()
-        if self.run.step.get("revoke", StepRecord()).state is StepState.DONE:
+        revoked = [self.run.step.get(s, StepRecord()).state for s in ("revoke", "deactivate")]
+        if StepState.DONE in revoked or "revoked_at" in self.run.facts:
             raise UsageError(
                 "too late to roll back", "the old key is revoked; rotate again with a new key"
             )

@@ -45,9 +45,11 @@ class RotuiApp(App[None]):
         keymap: Mapping[str, str] | None = None,
         poll_interval: float = 1.0,
         rotate: str | None = None,
+        emergency: str | None = None,
     ) -> None:
         super().__init__()
         self.rotate_on_start = rotate
+        self.emergency_on_start = emergency
         self.services = services
         self.read_only = read_only
         self.demo = demo
@@ -59,7 +61,11 @@ class RotuiApp(App[None]):
             self.set_keymap(self.keymap)
 
     def on_mount(self) -> None:
-        if self.rotate_on_start:
+        if self.emergency_on_start:
+            from rotui.ui.screens.emergency import EmergencyScreen
+
+            self.push_screen(EmergencyScreen(self.services, self.emergency_on_start))
+        elif self.rotate_on_start:
             from rotui.ui.screens.rotation import RotationWizardScreen
 
             self.push_screen(RotationWizardScreen(self.services, self.rotate_on_start))
@@ -98,6 +104,7 @@ def make_app(
     theme: str | None = None,
     poll_interval: float = 1.0,
     rotate: str | None = None,
+    emergency: str | None = None,
 ) -> RotuiApp:
     """Build the app, refusing an unknown theme or keymap binding id with a clear message."""
     keymap = dict(services.config.keymap)
@@ -108,8 +115,9 @@ def make_app(
             "known ids: " + ", ".join(sorted(binding_ids())),
         )
     theme = theme or services.config.settings.theme
-    if rotate is not None:
-        services.keys([rotate])  # an unknown key is a usage error before the screen opens
+    for name in (rotate, emergency):
+        if name is not None:
+            services.keys([name])  # an unknown key is a usage error before the screen opens
     app = RotuiApp(
         services,
         read_only=read_only,
@@ -117,6 +125,7 @@ def make_app(
         keymap=keymap,
         poll_interval=poll_interval,
         rotate=rotate,
+        emergency=emergency,
     )
     if theme:
         if theme not in app.available_themes:

@@ -105,7 +105,10 @@ async def test_dashboard_shows_the_checklist_and_consumer_states(world: World) -
         assert "✓ 4. Propagate" not in detail and "◐ 4. Propagate" in detail
         assert "api (heroku) written" in detail and "laptop (manual) pending" in detail
         table = observer.screen.query_one("KeyTable")
-        assert str(table.get_row(KEY)[0]).startswith("⟳ ") and str(table.get_row(KEY)[4]) == "5/6"
+        assert (
+            str(table.get_row(KEY)[0]).strip().startswith("⟳ ")
+            and str(table.get_row(KEY)[4]).strip() == "5/6"
+        )
         async with svc.rotation(KEY) as rotation:  # the driver confirms the manual step meanwhile
             rotation.open()
             rotation.confirm_consumer("laptop")

@@ -20,7 +20,7 @@ from rotui.ui.widgets.key_table import KeyTable
 
 def table_names(app) -> list[str]:
     table = app.screen.query_one(KeyTable)
-    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+    return [str(key.value) for key in table.rows]
 
 
 def detail_text(app) -> str:
@@ -73,7 +73,7 @@ async def test_v_validates_only_the_selected_key(fresh_demo) -> None:
         await pilot.pause()
         results = fresh_demo.services.snapshot().results
         assert set(results) == {target}
-        row = [str(c) for c in app.screen.query_one(KeyTable).get_row(target)]
+        row = [str(c).strip() for c in app.screen.query_one(KeyTable).get_row(target)]
         assert "✓ valid now" in row
         assert "Last validation  ✓ valid" in detail_text(app)
 
@@ -106,7 +106,7 @@ async def test_x_t_open_their_flow_screen_for_the_selected_key(demo) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         name = selected(app)
-        for key, title in (("x", "Emergency revoke"), ("t", "Troubleshoot")):
+        for key, title in (("t", "Troubleshoot"),):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, ComingSoonScreen)
@@ -116,6 +116,36 @@ async def test_x_t_open_their_flow_screen_for_the_selected_key(demo) -> None:
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_x_opens_the_emergency_screen_for_the_selected_key(demo) -> None:
+    from rotui.ui.screens.emergency import EmergencyScreen
+
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        name = selected(app)
+        await pilot.press("x")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, EmergencyScreen) and app.screen.key == name
+        text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "Incident open for" in text and "raxx-batch (heroku)" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert demo.services.runs().active(name) is None  # looking is not acting
+
+
+async def test_usage_alerts_are_flagged(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        summary = str(app.screen.query_one("#summary", Static).render())
+        assert (
+            "⚡ 2 unusual usage" in summary
+        )  # the agents key spikes; the revoked staging key is used
+        table = app.screen.query_one(KeyTable)
+        assert str(table.get_row("ANTHROPIC_API_KEY_AGENTS")[0]).endswith(" ⚡")
 
 
 async def test_r_opens_the_rotation_wizard_for_the_selected_key(demo) -> None:

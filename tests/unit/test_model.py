@@ -73,3 +73,30 @@ def test_naive_times_in_saved_results_are_utc() -> None:
         {"key": "K", "status": "valid", "checked_at": "2026-11-25T10:00:00"}
     )
     assert result.checked_at.tzinfo is not None
+
+
+def _row_with_usage(days: list[int], status: str = "active"):
+    from rotui.core.overview import KeyRow
+
+    usage = {TODAY - dt.timedelta(days=i): n for i, n in enumerate(days)}
+    remote = RemoteKey("apikey_1", "k", status, "h", None)
+    return KeyRow(
+        ManagedKey("K"),
+        key_age(ManagedKey("K"), SETTINGS, TODAY),
+        None,
+        None,
+        remote=remote,
+        usage=usage,
+    )
+
+
+def test_usage_spike_over_three_times_the_median_is_flagged() -> None:
+    assert _row_with_usage([100, 100, 90, 110, 100, 95, 105]).usage_alert is None
+    alert = _row_with_usage([400, 100, 90, 110, 100, 95, 105]).usage_alert
+    assert alert and "over 3× the 7-day median (100)" in alert
+    assert _row_with_usage([0, 0, 0, 0, 0, 0, 0]).usage_alert is None
+
+
+def test_any_usage_on_an_inactive_key_is_flagged() -> None:
+    alert = _row_with_usage([5, 100, 100, 100, 100, 100, 100], status="inactive").usage_alert
+    assert alert and "inactive or being revoked" in alert

@@ -328,7 +328,22 @@ class DashboardScreen(Screen[None]):
         self.app.push_screen(RotationWizardScreen(self.services, row.name))
 
     def action_revoke(self) -> None:
-        self._flow("revoke")
+        row = self.selected_row()
+        if row is None:
+            self.notify("No key selected", severity="warning")
+            return
+        from rotui.ui.screens.emergency import EmergencyScreen
+
+        active = self.services.runs().active(row.name)
+        if active is not None and active.kind == "emergency":
+            from rotui.ui.screens.rotation import RotationWizardScreen
+
+            mode = str(active.facts.get("mode", "overlap"))
+            self.app.push_screen(
+                RotationWizardScreen(self.services, row.name, kind="emergency", mode=mode)
+            )
+        else:
+            self.app.push_screen(EmergencyScreen(self.services, row.name))
 
     def action_troubleshoot(self) -> None:
         self._flow("troubleshoot")

@@ -110,17 +110,24 @@ class RotationWizardScreen(Screen[None]):
     RotationWizardScreen SecretInput, RotationWizardScreen Button { margin-bottom: 1; }
     """
 
-    def __init__(self, services: Services, key: str) -> None:
+    def __init__(
+        self, services: Services, key: str, *, kind: str = "rotation", mode: str = "overlap"
+    ) -> None:
         super().__init__()
         self.services = services
         self.key = key
+        self.kind = kind
+        self.mode = mode
         self.rotation: Rotation | None = None
         self._stack = contextlib.AsyncExitStack()
         self._keyring_ok: bool | None = None
         self._accept_without_keyring = False
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Rotate {self.key}", id="wizard-title")
+        yield Static(
+            f"{'EMERGENCY revoke' if self.kind == 'emergency' else 'Rotate'} {self.key}",
+            id="wizard-title",
+        )
         with Horizontal(id="wizard-body"):
             yield VerticalScroll(Static("opening the run…", id="checklist-text"), id="checklist")
             with Vertical(id="panel"):
@@ -148,7 +155,9 @@ class RotationWizardScreen(Screen[None]):
     @work(group="rotation", exit_on_error=False, description="open the rotation run")
     async def open_run(self) -> None:
         self.rotation = await self._stack.enter_async_context(
-            self.services.rotation(self.key, on_change=lambda run: self.redraw())
+            self.services.rotation(
+                self.key, kind=self.kind, mode=self.mode, on_change=lambda run: self.redraw()
+            )
         )
         self.rotation.open()
         self.redraw()
@@ -164,8 +173,9 @@ class RotationWizardScreen(Screen[None]):
             return
         run = self.rotation.run
         step = run.current_step()
+        verb = "EMERGENCY revoke" if run.kind == "emergency" else "Rotate"
         self.query_one("#wizard-title", Static).update(
-            f"Rotate {self.key} · run {run.run_id} · {run.status}"
+            f"{verb} {self.key} · run {run.run_id} · {run.status}"
             + (" (resumed)" if self.rotation.resumed else "")
         )
         text = checklist_text(run) + (
@@ -173,11 +183,7 @@ class RotationWizardScreen(Screen[None]):
         )
         self.query_one("#checklist-text", Static).update(text)
         self.query_one("#step-help", Static).update(self._help(run, step))
-        awaiting_key = (
-            step == "new_key"
-            and run.status is RunStatus.ACTIVE
-            and run.step["precheck"].state is StepState.DONE
-        )
+        awaiting_key = step == "new_key" and run.status is RunStatus.ACTIVE
         box = self.query_one("#new-key", SecretInput)
         box.display = awaiting_key and (
             self._keyring_ok is not False or self._accept_without_keyring
@@ -240,6 +246,8 @@ class RotationWizardScreen(Screen[None]):
                 return f"Not verifiable by rotui: {', '.join(waiting)}. Check each, then c to confirm or s to skip with a reason."
         if step == READ_ONLY_SOURCE_STEP:
             return f"Update {self.rotation.key.source.split(' ')[0]} to the new key {run.facts.get('pending_hint')}, then press u."
+        if step == "deactivate":
+            return "Revoke now: X deactivates the old key (typed confirmation), then the new key repairs every consumer."
         if step == "revoke":
             blockers = self.rotation.revoke_blockers()
             if blockers:
@@ -260,7 +268,7 @@ class RotationWizardScreen(Screen[None]):
         if action == "source_updated":
             return True if active and step == READ_ONLY_SOURCE_STEP else None
         if action == "revoke":
-            return True if active and step == "revoke" else None
+            return True if active and step in ("revoke", "deactivate") else None
         if action == "rollback":
             return (
                 True
@@ -325,6 +333,8 @@ class RotationWizardScreen(Screen[None]):
             pass
         elif what == "source":
             await rotation.confirm_source_updated()
+        elif what == "deactivate":
+            await rotation.deactivate(argument, console_confirmed=rotation.deps.admin is None)
         elif what == "revoke":
             await rotation.revoke(
                 argument,
@@ -391,6 +401,20 @@ class RotationWizardScreen(Screen[None]):
 
     def action_revoke(self) -> None:
         if self.rotation is None:
+            return
+        if self.rotation.run.current_step() == "deactivate":
+
+            def typed_now(value: str | None) -> None:
+                if value:
+                    self.step("deactivate", value)
+
+            body = f"The old key {self.rotation.run.facts.get('current_hint', '')} is deactivated now; consumers break until repaired."
+            self.app.push_screen(
+                TypedConfirmModal(
+                    f"Revoke {self.key} now", body + f"\nType {self.key}.", self.key, "Revoke now"
+                ),
+                typed_now,
+            )
             return
         blockers = self.rotation.revoke_blockers()
         if blockers:

@@ -258,7 +258,9 @@ class KeyDetail(VerticalScroll):
         days = sorted(row.usage.items())
         graph.display = bool(days)
         graph.data = [float(n) for _day, n in days]
-        if days:
+        if row.usage_alert:
+            title.update(_line("[b]Usage[/b]  [$error]⚡ $alert[/]", alert=row.usage_alert))
+        elif days:
             title.update(
                 _line(
                     "[b]Usage[/b], tokens per day $first → $last · total $total · latest $latest",

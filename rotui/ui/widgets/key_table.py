@@ -44,7 +44,7 @@ class KeyTable(DataTable[Text]):
     ]
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)  # type: ignore[arg-type]
         self.wide = True
         self.now = dt.datetime.now(dt.UTC)
 
@@ -58,7 +58,9 @@ class KeyTable(DataTable[Text]):
         last_text, last_var = last_check(row.last, self.now)
         synced = "—" if row.consumers_synced is None else str(row.consumers_synced)
         cells = {
-            "key": Text(f"⟳ {row.name}" if row.rotation else row.name),
+            "key": Text(
+                ("⟳ " if row.rotation else "") + row.name + (" ⚡" if row.usage_alert else "")
+            ),
             "where": Text(
                 f"{row.key.environment or '-'}/{row.key.workspace}"
                 if self.wide
@@ -70,7 +72,8 @@ class KeyTable(DataTable[Text]):
             "consumers": Text(f"{synced}/{len(row.key.consumers)}"),
         }
         columns = WIDE_COLUMNS if self.wide else NARROW_COLUMNS
-        return [cells[key] for key, _label in columns]
+        # One space of padding on the left only (cell_padding=0): at 80 columns every cell counts.
+        return [Text(" ").append_text(cells[key]) for key, _label in columns]
 
     def show(self, rows: Sequence[KeyRow], wide: bool, now: dt.datetime) -> None:
         """Redraw every row, keeping the cursor on the same key when it is still shown."""
@@ -80,7 +83,7 @@ class KeyTable(DataTable[Text]):
             self.wide = wide
             self.clear(columns=True)
             for key, label in WIDE_COLUMNS if wide else NARROW_COLUMNS:
-                self.add_column(label, key=key)
+                self.add_column(" " + label, key=key)
         else:
             self.clear()
         for row in rows:

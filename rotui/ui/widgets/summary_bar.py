@@ -36,6 +36,10 @@ def summary_content(
             "[$error]✗ $n failing[/]" if summary.failing else "✓ $n failing", n=str(summary.failing)
         )
     )
+    if summary.usage_alerts:
+        parts.append(
+            Content.from_markup("[$error]⚡ $n unusual usage[/]", n=str(summary.usage_alerts))
+        )
     if summary.rotating:
         parts.append(Content.from_markup("[$accent]⟳ $n rotating[/]", n=str(summary.rotating)))
     when = refreshed.strftime("%H:%M:%S UTC") if refreshed else "never"

@@ -1,0 +1,163 @@
+"""Emergency revoke, headless and on screen, on the loopback world; and the incident report."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+from textual.widgets import Static
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+from rotui.ui.app import make_app
+from rotui.ui.modals.confirm import TypedConfirmModal
+from rotui.ui.screens.emergency import EmergencyScreen
+from rotui.ui.screens.rotation import RotationWizardScreen
+from rotui.ui.widgets.secret_input import SecretInput
+from tests.e2e.test_rotation_guards import services
+from tests.e2e.test_rotation_headless import assert_no_leak
+from tests.e2e.world import KEY, NEW, OLD, World, build_world, sha
+
+NOW = ("revoke", KEY, "--headless", "--mode", "now", "--confirm", KEY, "--confirm-manual")
+
+
+def test_revoke_now_deactivates_first_then_repairs(world: World) -> None:
+    world.anthropic.add_usage(
+        world.old_id, __import__("datetime").date.today().isoformat(), 5000, 100
+    )
+    done = world.rotui(*NOW, "--exposed-at", "2026-01-01T00:00:00Z", stdin=NEW)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert (
+        "old key usage: today and yesterday 5,100 tokens" in out
+        and "← after the suspected exposure" in out
+    )
+    assert (
+        out.index("✓ Deactivate the old key now")
+        < out.index("✓ New key")
+        < out.index("✓ Propagate")
+    )
+    state = world.final_state()
+    assert state["old_status"] == "inactive" and state["heroku"] == state["github"] == sha(NEW)
+    assert state["current"] == sha(NEW) and state["pending"] is False
+    audit = json.loads(world.rotui("audit", "--json").stdout)
+    actions = [e["action"] for e in audit["entries"]]
+    assert (
+        actions[0] == "secret.revoke.emergency.started"
+        and actions[-1] == "secret.revoke.emergency.completed"
+    )
+    assert "secret.revoke.emergency.revoked" in actions and audit["chain"]["ok"]
+    run_id = audit["entries"][0]["run_id"]
+    report_file = world.root / "incident.md"
+    report = world.rotui("report", run_id, "-o", str(report_file))
+    assert report.returncode == 0, report.stderr
+    text = report_file.read_text()
+    assert text.startswith(f"# Emergency revoke of {KEY} — run {run_id}")
+    assert "(mode: now)" in text and "| Timeline" not in text and "## Timeline" in text
+    assert "secret.revoke.emergency.revoked" in text and "api | verified" in text
+    assert "2026-01-01 00:00:00 UTC" in text and report_file.stat().st_mode & 0o777 == 0o600
+    assert_no_leak(world, done.stdout, done.stderr, text)
+
+
+def test_revoke_now_needs_the_typed_name(world: World) -> None:
+    no_mode = world.rotui("revoke", KEY, "--headless", stdin=NEW)
+    assert no_mode.returncode == 2 and "--mode now or --mode overlap" in no_mode.stderr
+    wrong = world.rotui(
+        "revoke", KEY, "--headless", "--mode", "now", "--confirm", "WRONG", stdin=NEW
+    )
+    assert wrong.returncode == 1 and f"revoking now needs --confirm {KEY}" in wrong.stdout
+    assert world.anthropic.key_by_id(world.old_id).status == "active"
+    resumed = world.rotui(
+        "revoke", KEY, "--headless", "--confirm", KEY, "--confirm-manual", stdin=NEW
+    )
+    assert resumed.returncode == 0 and "resuming run" in resumed.stdout  # the mode is the run's
+
+
+def test_overlap_is_the_rotation_fast_tracked(world: World) -> None:
+    done = world.rotui(
+        "revoke",
+        KEY,
+        "--headless",
+        "--mode",
+        "overlap",
+        "--confirm",
+        KEY,
+        "--confirm-manual",
+        stdin=NEW,
+    )
+    assert done.returncode == 0, done.stdout
+    out = done.stdout
+    assert out.index("✓ Verify downstream") < out.index("✓ Revoke the old key")
+    assert world.final_state()["old_status"] == "inactive"
+
+
+def test_kill_9_at_every_step_of_revoke_now_then_resume(
+    tmp_path: Path, child_env: dict[str, str]
+) -> None:
+    points = 0
+    for point in range(
+        1, 400, 3
+    ):  # every third journal point keeps the suite short; all steps are hit
+        root = tmp_path / f"p{point}"
+        home = root / "home"
+        home.mkdir(parents=True)
+        env = {
+            **child_env,
+            "HOME": str(home),
+            "XDG_STATE_HOME": str(home / "s"),
+            "XDG_DATA_HOME": str(home / "d"),
+            "XDG_CONFIG_HOME": str(home / "c"),
+            "XDG_CACHE_HOME": str(home / "k"),
+            "ROTUI_TEST_KEYRING": str(root / "kr.json"),
+        }
+        with build_world(root, env) as world:
+            crashed = world.rotui(
+                *NOW, stdin=NEW, env={**world.env, "ROTUI_TEST_CRASH_AT": str(point)}
+            )
+            if crashed.returncode == 0:
+                break
+            assert crashed.returncode == -signal.SIGKILL, crashed.stdout
+            if world.keyring().get(f"rotui/{KEY}") != NEW:
+                resumed = world.rotui(*NOW, stdin=NEW)
+                assert resumed.returncode == 0, f"point {point}: {resumed.stdout}"
+            state = world.final_state()
+            assert state["old_status"] == "inactive" and state["current"] == sha(NEW), point
+            assert state["heroku"] == state["infisical"] == state["github"] == sha(NEW), point
+            assert set(world.heroku.history("raxx-api-prod", KEY)) <= {sha(NEW)}, point
+            points += 1
+    assert points > 15
+
+
+async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
+    svc = services(world)
+    app = make_app(svc, emergency=KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.5)
+        screen = app.screen
+        assert isinstance(screen, EmergencyScreen)
+        text = " ".join(str(w.render()) for w in screen.query(Static))
+        assert "Incident open for" in text and "api (heroku)" in text and "Revoke now" in text
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, TypedConfirmModal) and app.focused.id == "cancel"
+        app.screen.query_one("#confirm-typed").value = KEY
+        await pilot.pause()
+        await pilot.click("#ok")
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, RotationWizardScreen):
+                break
+        wizard = app.screen
+        assert isinstance(wizard, RotationWizardScreen)
+        assert world.anthropic.key_by_id(world.old_id).status == "inactive"  # revoked first
+        await pilot.pause(0.5)
+        box = wizard.query_one("#new-key", SecretInput)
+        assert box.display
+        box.value = NEW
+        await pilot.press("enter")
+        await pilot.pause(1)
+        assert "EMERGENCY revoke" in str(wizard.query_one("#wizard-title", Static).render())
+        assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW
+    assert OLD != NEW
