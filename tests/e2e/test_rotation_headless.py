@@ -181,3 +181,16 @@ def test_dry_run_changes_nothing(world: World) -> None:
     bad = world.rotui("rotate", KEY, "--dry-run")
     assert bad.returncode == 1
     assert "✗ api" in bad.stdout and "✗ ci" in bad.stdout
+
+
+def test_every_file_rotui_writes_is_private(world: World) -> None:
+    import stat
+
+    done = world.rotui("rotate", KEY, "--headless", "--confirm-manual", "--revoke", stdin=NEW)
+    assert done.returncode == 0, done.stdout
+    assert world.rotui("validate").returncode == 0
+    written = [p for p in (world.root / "home").rglob("*") if "rotui" in p.parts]
+    assert any(p.name == "audit.jsonl" for p in written) and any(p.suffix == ".json" for p in written)
+    for path in written:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), f"{path} is {oct(mode)}"
