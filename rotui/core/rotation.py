@@ -498,11 +498,23 @@ class Rotation:
                 and self.run.consumers[s.name].state
                 in (ConsumerState.PENDING, ConsumerState.WRITING, ConsumerState.FAILED)
             ]
-            results = await asyncio.gather(*(self._write_one(s, secret, version) for s in group))
+            results = await asyncio.gather(
+                *(self._bounded_write(s, secret, version) for s in group)
+            )
             failures.update({name: err for name, err in results if err})
             if failures:
                 break  # higher orders read from lower ones (e.g. apps from Infisical): stop here
         return failures
+
+    async def _bounded_write(
+        self, spec: ConsumerSpec, secret: Secret, version: str
+    ) -> tuple[str, str | None]:
+        if self._writes is None:
+            self._writes = asyncio.Semaphore(self.deps.settings.max_concurrency)
+        async with self._writes:  # at most max_concurrency consumers written at once
+            return await self._write_one(spec, secret, version)
+
+    _writes: asyncio.Semaphore | None = None
 
     async def _write_one(
         self, spec: ConsumerSpec, secret: Secret, version: str
