@@ -284,6 +284,15 @@ class Rotation:
                 (result.message or "")
                 + " — if it leaked or died, use the emergency revoke instead",
             )
+        if self.key.source != "keyring":
+            # The source will change to the new key before the revoke; keep the old value to
+            # confirm it answers 401 afterwards (deleted at finish).
+            try:
+                await self.deps.store.aset_keyring(previous_name(self.key.name), current)
+            except RotuiError as exc:
+                self.run.warnings.append(
+                    f"old value not kept ({exc.title}): its 401 cannot be confirmed"
+                )
         self._mark(
             "precheck", StepState.DONE, f"current {current.hint} valid (HTTP {result.http_status})"
         )

@@ -190,7 +190,35 @@ def test_every_file_rotui_writes_is_private(world: World) -> None:
     assert done.returncode == 0, done.stdout
     assert world.rotui("validate").returncode == 0
     written = [p for p in (world.root / "home").rglob("*") if "rotui" in p.parts]
-    assert any(p.name == "audit.jsonl" for p in written) and any(p.suffix == ".json" for p in written)
+    assert any(p.name == "audit.jsonl" for p in written) and any(
+        p.suffix == ".json" for p in written
+    )
     for path in written:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), f"{path} is {oct(mode)}"
+
+
+def test_a_key_read_from_the_environment_waits_for_its_source_to_be_updated(world: World) -> None:
+    world.config.write_text(
+        world.config.read_text().replace('source = "keyring"', 'source = "env:APP_ANTHROPIC_KEY"')
+    )
+    env = {**world.env, "APP_ANTHROPIC_KEY": OLD}
+    first = world.rotui(
+        "rotate", KEY, "--headless", "--confirm-manual", "--revoke", stdin=NEW, env=env
+    )
+    assert first.returncode == 1
+    assert (
+        "✗ Update the key's own source" in first.stdout
+        and "env:APP_ANTHROPIC_KEY still gives" in first.stdout
+    )
+    assert world.anthropic.key_by_id(world.old_id).status == "active"
+    assert world.keyring()[f"rotui/{KEY}#pending"] == NEW  # PENDING kept in the keyring meanwhile
+    env["APP_ANTHROPIC_KEY"] = NEW  # the operator updates the deployment's environment
+    second = world.rotui("rotate", KEY, "--headless", "--confirm-manual", "--revoke", env=env)
+    assert second.returncode == 0, second.stdout
+    assert "old key sk-ant-api03-" in second.stdout and "answers 401" in second.stdout
+    ring = world.keyring()
+    assert f"rotui/{KEY}#pending" not in ring and f"rotui/{KEY}#previous" not in ring
+    assert (
+        f"rotui/{KEY}" not in ring or ring[f"rotui/{KEY}"] == OLD
+    )  # the keyring entry is not the source
