@@ -30,7 +30,7 @@ def _when(value: str | None) -> str:
 
 
 def _cell(text: object) -> str:
-    return redact(str(text)).replace("|", "\\\\|").replace("\\n", " ")
+    return redact(str(text)).replace("|", "\\|").replace("\n", " ")
 
 
 def incident_report(run: Run, entries: Iterable[AuditEntry]) -> str:

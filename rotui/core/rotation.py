@@ -115,7 +115,18 @@ class Rotation:
             )
         self.resumed = active is not None
         self.run = active if active is not None else self._start()
+        self._reconcile()
         return self.run
+
+    def _reconcile(self) -> None:
+        """The config may have changed since the run began: new consumers join, removed ones leave."""
+        configured = {spec.name for spec in self.specs}
+        for name in configured - set(self.run.consumers):
+            self.run.consumers[name] = ConsumerRecord()
+            self.run.warnings.append(f"consumer {name} was added to the config during the run")
+        for name in set(self.run.consumers) - configured:
+            del self.run.consumers[name]
+            self.run.warnings.append(f"consumer {name} was removed from the config during the run")
 
     async def preflight(self) -> list[tuple[str, list[str]]]:
         """Every credential and tool the run will need, checked without changing anything."""
@@ -478,7 +489,9 @@ class Rotation:
             self._mark(
                 "propagate",
                 StepState.FAILED,
-                "failed: " + ", ".join(sorted(failures)) + " — retry redoes only these",
+                "failed: "
+                + "; ".join(f"{n} ({e})" for n, e in sorted(failures.items()))
+                + " — retry redoes only these",
             )
         elif unwritten:
             what = (
@@ -504,8 +517,11 @@ class Rotation:
                 if s.order == order
                 and (wanted is None or s.name in wanted)
                 and not self.adapters[s.name].needs_operator
-                and self.run.consumers[s.name].state
-                in (ConsumerState.PENDING, ConsumerState.WRITING, ConsumerState.FAILED)
+                and (
+                    self.run.consumers[s.name].state
+                    in (ConsumerState.PENDING, ConsumerState.WRITING, ConsumerState.FAILED)
+                    or (version == "pending" and self.run.consumers[s.name].value == "current")
+                )
             ]
             results = await asyncio.gather(
                 *(self._bounded_write(s, secret, version) for s in group)
@@ -567,8 +583,13 @@ class Rotation:
         record = self.run.consumers[name]
         if self.adapters[name].needs_operator and record.state is ConsumerState.PENDING:
             self._consumer(name, ConsumerState.VERIFIED, note, value="pending")
-        elif record.state is ConsumerState.WRITTEN:
+        elif record.state is ConsumerState.WRITTEN and not self.adapters[name].spec.verifiable:
             self._consumer(name, ConsumerState.VERIFIED, note)
+        elif record.state is ConsumerState.WRITTEN:
+            raise UsageError(
+                f"{name} is verified by rotui, not by hand",
+                "fix what its verify_url or verify_command reports and retry, or skip it with a reason",
+            )
         else:
             raise UsageError(
                 f"{name} cannot be confirmed now", f"it is {record.state}; write it first"
@@ -667,6 +688,8 @@ class Rotation:
         for name, record in self.run.consumers.items():
             if record.state not in SETTLED:
                 blockers.append(f"consumer {name} is {record.state}, not verified or skipped")
+            elif record.state is ConsumerState.VERIFIED and record.value != "pending":
+                blockers.append(f"consumer {name} holds the old key again; propagate once more")
         if (
             READ_ONLY_SOURCE_STEP in self.run.step
             and self.run.step[READ_ONLY_SOURCE_STEP].state is not StepState.DONE
@@ -734,6 +757,8 @@ class Rotation:
             )
         if old is not None and keep_previous:
             await self.deps.store.aset_keyring(previous_name(self.key.name), old)
+        self.run.facts["revoke_started"] = self._now()
+        self._save()
         # A destructive step does not run unless its audit entry is written first.
         self._audit(
             f"secret.{self._verb}.revoke.started",
@@ -762,7 +787,13 @@ class Rotation:
         self._mark(
             step,
             StepState.DONE,
-            f"old key {self.run.facts.get('current_hint')} answers 401 ({self.run.facts['revoke_method']})",
+            f"old key {self.run.facts.get('current_hint')} "
+            + (
+                "deactivated; its 401 NOT confirmed"
+                if self.run.facts.get("revoke_unconfirmed")
+                else "answers 401"
+            )
+            + f" ({self.run.facts['revoke_method']})",
         )
         self._audit(f"secret.{self._verb}.revoked", {"method": self.run.facts["revoke_method"]})
 
@@ -774,7 +805,8 @@ class Rotation:
 
     async def _poll_401(self, old: Secret | None) -> bool:
         if old is None:
-            self.run.warnings.append("the old value is not at hand, so its 401 was not confirmed")
+            self.run.warnings.append("the old value is not at hand, so its 401 was NOT confirmed")
+            self.run.facts["revoke_unconfirmed"] = True
             return True
         for attempt in range(self.deps.revoke_poll_attempts):
             result = await self.deps.client.validate(self.key.name, old, base_url=self.key.base_url)
@@ -812,14 +844,15 @@ class Rotation:
         admin = self.deps.admin
         if admin is None:
             return None
-        old_id = self.run.facts.get("current_remote_id")
+        facts = self.run.facts if hasattr(self, "run") else {}
+        old_id = facts.get("current_remote_id")
         if not old_id:
             remote = await self.deps.client.list_api_keys(admin, base_url=self.key.base_url)
             current = await self.current_secret()
             record = match_remote(current, remote)
             if record is None:
                 return None
-            old_id = self.run.facts["current_remote_id"] = record.id
+            old_id = facts["current_remote_id"] = record.id
         today = self.deps.clock().date()
         start = dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), dt.UTC)
         usage = await self.deps.client.daily_usage(
@@ -840,7 +873,7 @@ class Rotation:
     async def finish(self) -> None:
         """PENDING becomes CURRENT, PREVIOUS is deleted, the age restarts, and the SOP's audit entry."""
         self._active()
-        self._require("revoke")
+        self._require(*[step for step in self.run.steps if step != "finish"])
         self._mark("finish", StepState.RUNNING)
         store = self.deps.store
         try:
@@ -873,15 +906,38 @@ class Rotation:
 
     # Rollback --------------------------------------------------------------------------------
 
+    async def _old_value(self) -> Secret:
+        """The key the run replaces: PREVIOUS when kept, else the source while it still gives it."""
+        want = self.run.facts.get("current_fp")
+        for source, name in (
+            ("keyring", previous_name(self.key.name)),
+            (self.key.source, self.key.name),
+        ):
+            try:
+                value = await self.deps.store.aread(source, name)
+            except RotuiError:
+                continue
+            if value is not None and (want is None or self._fp(value) == want):
+                return value
+        raise RotuiError(
+            "the old key is not at hand to put back",
+            f"its source {self.key.source.split(' ')[0]} now gives another value: revert the source first",
+        )
+
     async def rollback(self) -> list[str]:
         """Until the revoke: put CURRENT back where PENDING went, discard PENDING; returns manual steps."""
         self._active()
         revoked = [self.run.step.get(s, StepRecord()).state for s in ("revoke", "deactivate")]
-        if StepState.DONE in revoked or "revoked_at" in self.run.facts:
+        if (
+            StepState.DONE in revoked
+            or "revoked_at" in self.run.facts
+            or "revoke_started" in self.run.facts
+        ):
             raise UsageError(
-                "too late to roll back", "the old key is revoked; rotate again with a new key"
+                "too late to roll back",
+                "the old key's deactivation has started; finish the run with the new key instead",
             )
-        current = await self.current_secret()
+        current = await self._old_value()
         touched = [
             s
             for s in self.specs

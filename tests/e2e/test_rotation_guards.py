@@ -89,3 +89,72 @@ async def test_a_new_key_in_the_wrong_workspace_stops_the_run(world: World) -> N
         await rotation.accept_new_key(elsewhere)
         with pytest.raises(Exception, match="workspace"):
             await rotation.validate_new()
+
+
+async def test_no_rollback_once_the_deactivation_started(world: World) -> None:
+    svc = services(world)
+    svc.revoke_poll_seconds = 0.0
+    world.anthropic.set_behavior(
+        OLD, __import__("rotui.sim.anthropic", fromlist=["Behavior"]).Behavior.VALID
+    )
+    async with svc.rotation(KEY) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(NEW)
+        await rotation.validate_new()
+        await rotation.propagate()
+        rotation.confirm_consumer("laptop")
+        await rotation.verify()
+        rotation.skip_consumer("ci", "paused")
+        rotation.deps.revoke_poll_attempts = 1
+        rotation.deps.client.validate = _always_valid(
+            rotation.deps.client.validate
+        )  # the 401 never comes
+        with pytest.raises(Exception, match="still works"):
+            await rotation.revoke(KEY)
+        with pytest.raises(UsageError, match="too late to roll back"):
+            await rotation.rollback()
+    assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW  # nothing put the dead key back
+
+
+def _always_valid(validate):
+    async def wrapped(name, secret, **kwargs):
+        result = await validate(name, secret, **kwargs)
+        from dataclasses import replace
+
+        from rotui.core.model import ValidationStatus
+
+        return replace(result, status=ValidationStatus.VALID)
+
+    return wrapped
+
+
+async def test_a_failing_verification_cannot_be_confirmed_by_hand(world: World) -> None:
+    world.healthy[0] = False
+    svc = services(world)
+    async with svc.rotation(KEY) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(NEW)
+        await rotation.validate_new()
+        await rotation.propagate()
+        rotation.confirm_consumer("laptop")
+        await rotation.verify()
+        with pytest.raises(UsageError, match="verified by rotui, not by hand"):
+            rotation.confirm_consumer("api")
+
+
+async def test_revoke_now_cannot_finish_before_the_consumers_are_repaired(world: World) -> None:
+    svc = services(world)
+    async with svc.rotation(KEY, kind="emergency", mode="now") as rotation:
+        rotation.open()
+        await rotation.deactivate(KEY)
+        await rotation.accept_new_key(NEW)
+        with pytest.raises(UsageError, match="not done yet"):
+            await rotation.finish()
+
+
+def test_report_cells_never_break_the_table() -> None:
+    from rotui.core.report import _cell
+
+    assert _cell("a|b\nc") == "a\\|b c"

@@ -115,3 +115,22 @@ async def test_dashboard_shows_the_checklist_and_consumer_states(world: World) -
         await pilot.pause(0.5)
         detail = "\n".join(str(w.render()) for w in observer.screen.query("KeyDetail Static"))
         assert "laptop (manual) verified" in detail and "✓ 4. Propagate" in detail
+
+
+async def test_R_retries_a_failed_propagation_in_the_wizard(world: World) -> None:
+    world.env["HEROKU_API_KEY"] = "wrong-token"
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        wizard.query_one("#new-key", SecretInput).value = NEW
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert wizard.rotation.run.step["propagate"].state == "failed"
+        assert "Heroku token refused" in str(wizard.query_one("#step-help", Static).render())
+        world.env["HEROKU_API_KEY"] = "tok-heroku-world"  # the operator fixes the token
+        await pilot.press("R")
+        await settle(pilot, app)
+        assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW
+        assert wizard.rotation.run.consumers["api"].state in ("written", "verified")

@@ -121,6 +121,7 @@ class RotationWizardScreen(Screen[None]):
         self.rotation: Rotation | None = None
         self._stack = contextlib.AsyncExitStack()
         self._keyring_ok: bool | None = None
+        self._busy = asyncio.Lock()
         self._accept_without_keyring = False
 
     def compose(self) -> ComposeResult:
@@ -270,13 +271,10 @@ class RotationWizardScreen(Screen[None]):
         if action == "revoke":
             return True if active and step in ("revoke", "deactivate") else None
         if action == "rollback":
-            return (
-                True
-                if active
-                and run.step.get("revoke")
-                and run.step["revoke"].state is not StepState.DONE
-                else None
+            started = run is not None and (
+                "revoke_started" in run.facts or "revoked_at" in run.facts
             )
+            return True if active and not started else None
         return True
 
     # Driving -----------------------------------------------------------------------------------
@@ -309,6 +307,24 @@ class RotationWizardScreen(Screen[None]):
                 break  # waiting for the operator (manual consumers, confirmations)
         self.redraw()
 
+    async def _retry_failed(self) -> None:
+        """Run the failed step once more (propagation redoes only the consumers that failed)."""
+        assert self.rotation is not None
+        rotation = self.rotation
+        step = rotation.run.current_step()
+        if step is None or rotation.run.step[step].state is not StepState.FAILED:
+            return
+        retry = {
+            "precheck": rotation.precheck,
+            "validate_new": rotation.validate_new,
+            "propagate": rotation.propagate,
+            "verify": rotation.verify,
+            "finish": rotation.finish,
+            READ_ONLY_SOURCE_STEP: rotation.confirm_source_updated,
+        }.get(step)
+        if retry is not None:
+            await retry()
+
     async def _check_keyring(self) -> None:
         if self._keyring_ok is None:
             try:
@@ -324,13 +340,18 @@ class RotationWizardScreen(Screen[None]):
     async def step(self, what: str, argument: str = "") -> None:
         """Every operator action, one at a time; failures end in an error modal, never a crash."""
         assert self.rotation is not None
+        async with self._busy:  # a double Enter or R never runs two steps on one run at once
+            await self._step(what, argument)
+
+    async def _step(self, what: str, argument: str) -> None:
+        assert self.rotation is not None
         rotation = self.rotation
         if what == "new_key":
             for warning in await rotation.accept_new_key(argument):
                 self.notify(warning, severity="warning")
             self.query_one("#new-key", SecretInput).value = ""
         elif what == "retry":
-            pass
+            await self._retry_failed()
         elif what == "source":
             await rotation.confirm_source_updated()
         elif what == "deactivate":
@@ -379,7 +400,7 @@ class RotationWizardScreen(Screen[None]):
         except RotuiError as exc:
             self.app.push_screen(ErrorModal(exc.title, exc.message))
             return
-        self.step("retry")
+        self.step("continue")
 
     def action_skip_consumer(self) -> None:
         name = self._selected_consumer()
@@ -388,8 +409,12 @@ class RotationWizardScreen(Screen[None]):
 
         def skipped(reason: str | None) -> None:
             if reason and self.rotation is not None:
-                self.rotation.skip_consumer(name, reason)
-                self.step("retry")
+                try:
+                    self.rotation.skip_consumer(name, reason)
+                except RotuiError as exc:
+                    self.app.push_screen(ErrorModal(exc.title, exc.message))
+                    return
+                self.step("continue")
 
         self.app.push_screen(ReasonModal(f"Skip {name}? Say why (audited)."), skipped)
 
