@@ -244,6 +244,7 @@ def run(
         "init": cmd_init,
         "demo": cmd_demo,
         "rotate": cmd_rotate,
+        "doctor": cmd_doctor,
         "revoke": cmd_revoke,
         "report": cmd_report,
         "audit": cmd_audit,
@@ -507,6 +508,12 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
         f"rotui: wrote {path} (mode 0600); edit it, then `rotui key set NAME` and `rotui validate`"
     )
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
+    from rotui.core.troubleshoot import doctor_command
+
+    return doctor_command(args, ctx)
 
 
 def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:

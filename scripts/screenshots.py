@@ -26,7 +26,8 @@ SHOTS: list[tuple[str, tuple[int, int], tuple[str, ...], bool]] = [
     ("dashboard-filtered-80x24", (80, 24), ("slash", *"staging", "enter"), False),
     ("help-80x24", (80, 24), ("question_mark",), False),
     ("audit-120x36", (120, 36), ("a",), False),
-    ("revoke-coming-120x36", (120, 36), ("j", "x"), False),
+    ("emergency-120x36", (120, 36), ("j", "x"), False),
+    ("troubleshoot-120x36", (120, 36), ("j", "t", "enter"), False),
     ("read-only-120x36", (120, 36), (), True),
 ]
 

@@ -25,7 +25,14 @@ APP_BINDINGS = [
 
 def binding_ids() -> set[str]:
     """Ids a [keymap] table may remap."""
-    bindings = [*APP_BINDINGS, *DashboardScreen.BINDINGS, *KeyTable.BINDINGS]
+    from rotui.ui.screens.troubleshoot import TroubleshootScreen
+
+    bindings = [
+        *APP_BINDINGS,
+        *DashboardScreen.BINDINGS,
+        *KeyTable.BINDINGS,
+        *TroubleshootScreen.BINDINGS,
+    ]
     return {b.id for b in bindings if isinstance(b, Binding) and b.id}
 
 

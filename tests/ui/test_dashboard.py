@@ -11,9 +11,9 @@ from rotui.core.errors import UsageError
 from rotui.core.model import ValidationStatus
 from rotui.ui.app import make_app
 from rotui.ui.screens.audit import AuditScreen
-from rotui.ui.screens.coming_soon import ComingSoonScreen
 from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.help import HelpScreen
+from rotui.ui.screens.troubleshoot import TroubleshootScreen
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_table import KeyTable
 
@@ -106,13 +106,12 @@ async def test_x_t_open_their_flow_screen_for_the_selected_key(demo) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         name = selected(app)
-        for key, title in (("t", "Troubleshoot"),):
+        for key, title in (("t", "TROUBLESHOOT"),):
             await pilot.press(key)
             await pilot.pause()
-            assert isinstance(app.screen, ComingSoonScreen)
-            text = str(app.screen.query_one("#flow-title", Static).render())
-            assert text.startswith(f"{title} {name}")
-            assert "raxx-batch (heroku)" in str(app.screen.query_one("#flow-now", Static).render())
+            assert isinstance(app.screen, TroubleshootScreen)
+            text = str(app.screen.query_one("#troubleshoot-title", Static).render())
+            assert text == f"{title} · {name}"
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, DashboardScreen)
@@ -290,8 +289,8 @@ async def test_command_palette_reaches_per_key_actions(demo) -> None:
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, ComingSoonScreen)
-        assert app.screen.row.name == "ANTHROPIC_API_KEY_DEV"
+        assert isinstance(app.screen, TroubleshootScreen)
+        assert app.screen.key_name == "ANTHROPIC_API_KEY_DEV"
 
 
 async def test_read_only_disables_mutating_actions_visibly(demo) -> None:
@@ -315,4 +314,4 @@ async def test_read_only_disables_mutating_actions_visibly(demo) -> None:
         )
         await pilot.press("t")
         await pilot.pause()
-        assert isinstance(app.screen, ComingSoonScreen)  # reading is still allowed
+        assert isinstance(app.screen, TroubleshootScreen)  # reading is still allowed

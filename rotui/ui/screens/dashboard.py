@@ -21,7 +21,6 @@ from rotui.core.overview import SORTS, KeyRow, filter_rows, sort_rows, summarize
 from rotui.core.secret import redact
 from rotui.services import Services
 from rotui.ui.screens.audit import AuditScreen
-from rotui.ui.screens.coming_soon import ComingSoonScreen
 from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
@@ -311,13 +310,6 @@ class DashboardScreen(Screen[None]):
                 )
             )
 
-    def _flow(self, flow: str) -> None:
-        row = self.selected_row()
-        if row is None:
-            self.notify("No key selected", severity="warning")
-            return
-        self.app.push_screen(ComingSoonScreen(flow, row))
-
     def action_rotate(self) -> None:
         row = self.selected_row()
         if row is None:
@@ -346,7 +338,10 @@ class DashboardScreen(Screen[None]):
             self.app.push_screen(EmergencyScreen(self.services, row.name))
 
     def action_troubleshoot(self) -> None:
-        self._flow("troubleshoot")
+        from rotui.ui.screens.troubleshoot import TroubleshootScreen
+
+        row = self.selected_row()
+        self.app.push_screen(TroubleshootScreen(self.services, row.name if row else None))
 
     def action_audit(self, key: str | None = None) -> None:
         self.app.push_screen(AuditScreen(self.services.audit(), key, self.poll_interval))

@@ -1,0 +1,171 @@
+"""Troubleshooting: pick what is wrong, rotui checks it live and explains what it found."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from rotui.core.errors import RotuiError
+from rotui.core.secret import redact
+from rotui.core.troubleshoot import FLOWS, Diagnosis, run_flow
+from rotui.services import Services
+from rotui.ui.screens.error import ErrorModal
+
+SEVERITY_STYLE = {"ok": "success", "warning": "warning", "problem": "error"}
+
+
+def diagnosis_text(diagnosis: Diagnosis) -> Text:
+    """A diagnosis as the operator reads it: the severity in words and symbols, then the answer."""
+    text = Text()
+    text.append(f"{diagnosis.label} · {diagnosis.title}\n", style="bold")
+    text.append("Checked: ", style="bold")
+    text.append(diagnosis.checked + "\n")
+    if diagnosis.evidence:
+        text.append("Evidence:\n", style="bold")
+        for line in diagnosis.evidence:
+            text.append(f"  • {line}\n")
+    text.append("Likely cause: ", style="bold")
+    text.append(diagnosis.cause)
+    if diagnosis.next_steps:
+        text.append("\nNext steps:", style="bold")
+        for number, step in enumerate(diagnosis.next_steps, start=1):
+            text.append(f"\n  {number}. {step}")
+    return text
+
+
+class DiagnosisView(Static):
+    """One diagnosis; its border colour repeats what the words already say."""
+
+    def __init__(self, diagnosis: Diagnosis) -> None:
+        super().__init__(
+            diagnosis_text(diagnosis), classes=f"diagnosis -{diagnosis.severity}", markup=False
+        )
+        self.diagnosis = diagnosis
+
+
+class TroubleshootScreen(Screen[None]):
+    """Guided diagnoses for one key (or the whole setup); every check runs live and writes nothing."""
+
+    BINDINGS = [
+        Binding(
+            "escape",
+            "close",
+            "Back",
+            id="troubleshoot.close",
+            tooltip="Back to the dashboard; the checks changed nothing",
+        ),
+        Binding(
+            "r",
+            "rerun",
+            "Check again",
+            id="troubleshoot.rerun",
+            tooltip="Run the chosen check again, live",
+        ),
+    ]
+    DEFAULT_CSS = """
+    TroubleshootScreen #troubleshoot-title { height: 1; padding: 0 1; background: $primary; color: $text; text-style: bold; }
+    TroubleshootScreen #troubleshoot-body { height: 1fr; }
+    TroubleshootScreen #flows { width: 44; height: 1fr; }
+    TroubleshootScreen #diagnoses { width: 1fr; height: 1fr; padding: 0 1; }
+    TroubleshootScreen #troubleshoot-status { margin-bottom: 1; }
+    TroubleshootScreen .diagnosis { margin-bottom: 1; padding: 0 1; border-left: thick $primary; }
+    TroubleshootScreen .diagnosis.-ok { border-left: thick $success; }
+    TroubleshootScreen .diagnosis.-warning { border-left: thick $warning; }
+    TroubleshootScreen .diagnosis.-problem { border-left: thick $error; }
+    """
+
+    def __init__(self, services: Services, key_name: str | None) -> None:
+        super().__init__()
+        self.services = services
+        self.key_name = key_name
+        self.flow_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        title = (
+            f"TROUBLESHOOT · {self.key_name}" if self.key_name else "TROUBLESHOOT · no key selected"
+        )
+        yield Static(title, id="troubleshoot-title", markup=False)
+        with Horizontal(id="troubleshoot-body"):
+            yield OptionList(
+                *(
+                    Option(flow.title, id=flow.id, disabled=flow.needs_key and not self.key_name)
+                    for flow in FLOWS.values()
+                ),
+                id="flows",
+            )
+            with VerticalScroll(id="diagnoses"):
+                yield Static(self._intro(), id="troubleshoot-status", markup=False)
+        yield Footer()
+
+    def _intro(self) -> str:
+        lines = ["Choose what is wrong (↑↓, Enter). Each check runs live and changes nothing.", ""]
+        lines += [f"{flow.title}: {flow.description}" for flow in FLOWS.values()]
+        if not self.key_name:
+            lines += ["", "Checks about one key need a key: select it on the dashboard first."]
+        return "\n".join(lines)
+
+    def on_mount(self) -> None:
+        self.query_one("#flows", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#flows")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.choose(event.option.id)
+
+    def choose(self, flow_id: str) -> None:
+        """Start one flow; a newer choice cancels a check still running (they only read)."""
+        self.flow_id = flow_id
+        self.query(DiagnosisView).remove()
+        self._status(f"Checking: {FLOWS[flow_id].title}…")
+        self.diagnose(flow_id)
+
+    def action_rerun(self) -> None:
+        if self.flow_id is not None:
+            self.choose(self.flow_id)
+
+    def action_close(self) -> None:
+        self.workers.cancel_group(self, "diagnose")
+        self.dismiss(None)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#troubleshoot-status", Static).update(text)
+
+    @work(
+        exclusive=True, group="diagnose", exit_on_error=False, description="troubleshooting check"
+    )
+    async def diagnose(self, flow_id: str) -> list[Diagnosis]:
+        found = await run_flow(self.services, flow_id, self.key_name)
+        counts = {s: sum(d.severity == s for d in found) for s in ("problem", "warning", "ok")}
+        self._status(
+            f"{FLOWS[flow_id].title}: {counts['problem']} problem(s), {counts['warning']} "
+            f"warning(s), {counts['ok']} ok · r checks again"
+        )
+        await self.query(DiagnosisView).remove()
+        await self.query_one("#diagnoses", VerticalScroll).mount_all(
+            DiagnosisView(d) for d in found
+        )
+        return found
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A check that could not run becomes a message, never a traceback."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self._status("The check could not run; see the message.")
+        if isinstance(error, RotuiError):
+            self.app.push_screen(ErrorModal(error.title, error.message))
+        else:
+            self.app.push_screen(
+                ErrorModal(
+                    f"{event.worker.description} failed unexpectedly",
+                    redact(f"{type(error).__name__}: {error}")
+                    + "\nPlease report this; nothing was changed.",
+                )
+            )

@@ -1,0 +1,662 @@
+"""Each troubleshooting flow against the simulated API on loopback: the diagnosis an operator reads."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import socket
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rotui.core import anthropic
+from rotui.core.errors import UsageError
+from rotui.core.model import Config, Consumer, ConsumerKind, ManagedKey, Settings
+from rotui.core.runs import Run, RunStatus, RunStore, StepRecord, StepState
+from rotui.core.secret import MemoryKeyring, Secret, SecretStore
+from rotui.core.troubleshoot import (
+    FLOWS,
+    Diagnosis,
+    add_doctor_parser,
+    check_environment,
+    diagnose_consumers,
+    diagnose_key,
+    diagnose_old_key_still_works,
+    diagnose_usage,
+    diagnose_workspace,
+    doctor_command,
+    forgot_new_key,
+    run_doctor,
+    usage_spike,
+)
+from rotui.demo import fake_key
+from rotui.paths import Paths
+from rotui.services import Services
+from rotui.sim.anthropic import Behavior, SimKey, SimulatedAnthropic
+
+NAME = "ANTHROPIC_API_KEY"
+VALUE = fake_key("doctor-current")
+OLD = fake_key("doctor-old")
+NEW = fake_key("doctor-new")
+ADMIN = fake_key("doctor-admin", "sk-ant-admin01-")
+SECRETS = (VALUE, OLD, NEW, ADMIN)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries of 5xx, resets and refused connections still happen, without seconds of backoff."""
+    monkeypatch.setattr(anthropic, "INITIAL_BACKOFF", 0.001)
+
+
+@pytest.fixture
+def sim() -> Iterator[SimulatedAnthropic]:
+    with SimulatedAnthropic(admin_keys=[ADMIN]) as running:
+        yield running
+
+
+def build(
+    root: Path,
+    base_url: str,
+    *,
+    keys: Sequence[ManagedKey] | None = None,
+    values: Mapping[str, str] | None = None,
+    admin: bool = True,
+    environ: Mapping[str, str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+    timeout: float = 5.0,
+    config_path: str | None = None,
+    paths: Paths | None = None,
+    store: SecretStore | None = None,
+) -> Services:
+    """Services in-process, like the e2e guards: a memory keyring and loopback (or mock) HTTP."""
+    ring = MemoryKeyring()
+    for name, value in (values if values is not None else {NAME: VALUE}).items():
+        ring.set_password("rotui", name, value)
+    env = {"ROTUI_ADMIN": ADMIN, "PATH": os.environ.get("PATH", ""), **(environ or {})}
+    settings = Settings(admin_key="env:ROTUI_ADMIN" if admin else None, timeout_seconds=timeout)
+    config = Config(
+        settings=settings,
+        keys=tuple(keys or (ManagedKey(NAME, environment="prod", base_url=base_url),)),
+        path=config_path,
+    )
+    return Services(
+        config=config,
+        paths=paths or Paths.under(root / "rotui"),
+        store=store or SecretStore(ring, environ=env),
+        environ=env,
+        clock=clock,
+        trust_env=False,
+        transport=transport,
+    )
+
+
+def text(diagnosis: Diagnosis) -> str:
+    """Everything the operator reads, checked for leaks on the way."""
+    shown = json.dumps(diagnosis.to_dict(), ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret not in shown
+    return shown
+
+
+# My key stopped working -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("behavior", "severity", "says"),
+    [
+        (Behavior.INVALID, "problem", ["HTTP 401", "revoked", "wrong header", "rotui rotate"]),
+        (Behavior.BILLING, "problem", ["HTTP 402", "Billing, not the key", "settings/billing"]),
+        (Behavior.NO_CREDIT, "problem", ["HTTP 400", "credit balance", "Billing, not the key"]),
+        (Behavior.FORBIDDEN, "problem", ["HTTP 403", "lacks permission", "--flow workspace"]),
+        (Behavior.RATE_LIMITED, "warning", ["retry-after: 0.01 s", "Rate limited", "clears"]),
+        (Behavior.SPEND_CAP, "problem", ["no retry-after header", "spend cap", "settings/limits"]),
+        (Behavior.OVERLOADED, "warning", ["HTTP 529", "overloaded for everyone", "status."]),
+        (Behavior.SERVER_ERROR, "warning", ["HTTP 500", "provider's side", "3 attempts"]),
+        (Behavior.BAD_RESPONSE, "warning", ["HTTP 502", "text/html", "proxy or gateway"]),
+        (Behavior.MALFORMED_JSON, "problem", ["HTTP 200", "not the JSON", "captive portal"]),
+    ],
+)
+async def test_each_status_class_gets_its_cause(
+    sim: SimulatedAnthropic, tmp_path: Path, behavior: Behavior, severity: str, says: list[str]
+) -> None:
+    sim.add_key(SimKey(VALUE, behavior=behavior, retry_after="0.01"))
+    diagnosis = await diagnose_key(build(tmp_path, sim.base_url, admin=False), NAME)
+    shown = text(diagnosis)
+    assert diagnosis.severity == severity, shown
+    for phrase in says:
+        assert phrase in shown, phrase
+    assert diagnosis.flow == "key" and diagnosis.key == NAME
+    assert diagnosis.checked and diagnosis.cause and diagnosis.next_steps
+
+
+@pytest.mark.parametrize(
+    ("status", "cause"),
+    [
+        ("inactive", "deactivated"),
+        ("archived", "deleted in the Console"),
+        ("expired", "expired"),
+    ],
+)
+async def test_a_401_names_the_admin_status_of_the_key(
+    sim: SimulatedAnthropic, tmp_path: Path, status: str, cause: str
+) -> None:
+    key = sim.add_key(SimKey(VALUE, name="prod-2026", status=status))
+    diagnosis = await diagnose_key(build(tmp_path, sim.base_url), NAME)
+    shown = text(diagnosis)
+    assert diagnosis.severity == "problem"
+    assert f"Admin API: {key.id} “prod-2026” is {status}" in shown
+    assert cause in diagnosis.cause
+
+
+async def test_an_unknown_key_says_the_admin_api_does_not_list_it(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    diagnosis = await diagnose_key(build(tmp_path, sim.base_url), NAME)  # never added to the sim
+    assert "the Admin API lists no key with hint sk-ant-api03-" in text(diagnosis)
+    assert diagnosis.severity == "problem"
+
+
+async def test_a_valid_key_is_ok_and_names_the_bearer_header_case(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    sim.add_key(SimKey(VALUE))
+    diagnosis = await diagnose_key(build(tmp_path, sim.base_url), NAME)
+    assert diagnosis.severity == "ok"
+    assert "Authorization: Bearer" in " ".join(diagnosis.next_steps)
+    assert "--ping" in " ".join(diagnosis.next_steps)  # an auth check does not prove credit
+
+
+async def test_a_gateway_that_reads_only_x_api_key_is_named(tmp_path: Path) -> None:
+    def gateway(request: httpx.Request) -> httpx.Response:
+        if request.headers.get("x-api-key") == VALUE:
+            return httpx.Response(200, json={"data": [], "has_more": False})
+        body = {"type": "error", "error": {"type": "authentication_error", "message": "no key"}}
+        return httpx.Response(401, json=body)
+
+    services = build(
+        tmp_path,
+        "https://llm-gateway.internal",
+        admin=False,
+        transport=httpx.MockTransport(gateway),
+    )
+    diagnosis = await diagnose_key(services, NAME)
+    shown = text(diagnosis)
+    assert "X-Api-Key → valid; Authorization: Bearer → invalid" in shown
+    assert "refuses it as Authorization: Bearer" in diagnosis.cause
+    assert "2026-10-21" in diagnosis.cause
+    assert diagnosis.severity == "warning"
+
+
+async def test_no_secret_names_the_source(sim: SimulatedAnthropic, tmp_path: Path) -> None:
+    keys = [
+        ManagedKey(NAME, base_url=sim.base_url),
+        ManagedKey("FROM_ENV", base_url=sim.base_url, source="env:APP_ANTHROPIC_KEY"),
+    ]
+    services = build(tmp_path, sim.base_url, keys=keys, values={})
+    from_keyring = await diagnose_key(services, NAME)
+    assert "the keyring entry rotui/ANTHROPIC_API_KEY" in text(from_keyring)
+    assert "rotui key set ANTHROPIC_API_KEY" in from_keyring.next_steps[0]
+    from_env = await diagnose_key(services, "FROM_ENV")
+    assert "APP_ANTHROPIC_KEY (unset or empty for rotui)" in text(from_env)
+    assert from_keyring.severity == from_env.severity == "problem"
+    assert sim.requests() == []  # nothing to send, nothing sent
+
+
+async def test_a_value_pasted_with_whitespace_is_named(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    services = build(tmp_path, sim.base_url, values={NAME: VALUE + "\n"})
+    diagnosis = await diagnose_key(services, NAME)
+    assert "pasted with whitespace" in diagnosis.cause
+    text(diagnosis)
+
+
+# Network failures -------------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_connection_refused_names_host_and_port(tmp_path: Path) -> None:
+    port = closed_port()
+    diagnosis = await diagnose_key(build(tmp_path, f"http://127.0.0.1:{port}", admin=False), NAME)
+    shown = text(diagnosis)
+    assert f"127.0.0.1:{port} (refused)" in diagnosis.cause
+    assert "connection refused" in shown
+    assert "no proxy variables set" in shown
+    assert diagnosis.severity == "problem"
+
+
+async def test_dns_failure_shows_the_proxy_environment_without_credentials(tmp_path: Path) -> None:
+    def no_dns(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known")
+
+    environ = {
+        "HTTPS_PROXY": "http://alice:hunter2@proxy.corp.example:3128",
+        "no_proxy": "localhost,.internal",
+    }
+    services = build(
+        tmp_path,
+        "https://api.anthropic.example",
+        admin=False,
+        environ=environ,
+        transport=httpx.MockTransport(no_dns),
+    )
+    diagnosis = await diagnose_key(services, NAME)
+    shown = text(diagnosis)
+    assert "api.anthropic.example did not resolve (DNS)" in diagnosis.cause
+    assert "HTTPS_PROXY=http://proxy.corp.example:3128" in shown
+    assert "no_proxy=localhost,.internal" in shown
+    assert "hunter2" not in shown and "alice" not in shown
+
+
+async def test_a_timeout_is_explained(tmp_path: Path) -> None:
+    with SimulatedAnthropic(keys=[SimKey(VALUE)], latency=0.4) as slow:
+        services = build(tmp_path, slow.base_url, admin=False, timeout=0.1)
+        diagnosis = await diagnose_key(services, NAME)
+    assert "No answer within 0.1 s" in diagnosis.cause
+    assert "timeout_seconds" in " ".join(diagnosis.next_steps)
+    text(diagnosis)
+
+
+async def test_a_reset_connection_is_explained(sim: SimulatedAnthropic, tmp_path: Path) -> None:
+    sim.add_key(SimKey(VALUE, behavior=Behavior.RESET))
+    diagnosis = await diagnose_key(build(tmp_path, sim.base_url, admin=False), NAME)
+    assert "closed in the middle of the answer" in diagnosis.cause
+    assert "closed mid-response" in text(diagnosis)
+
+
+async def test_an_html_page_from_a_proxy_is_a_bad_response(tmp_path: Path) -> None:
+    def portal(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            text="<html>Sign in to the guest Wi-Fi</html>",
+            headers={"content-type": "text/html"},
+        )
+
+    services = build(
+        tmp_path,
+        "https://api.anthropic.com",
+        admin=False,
+        transport=httpx.MockTransport(portal),
+        environ={"HTTP_PROXY": "proxy.local:8080"},
+    )
+    diagnosis = await diagnose_key(services, NAME)
+    shown = text(diagnosis)
+    assert "text/html body: probably a proxy" in shown
+    assert "Something other than the Anthropic API answered" in diagnosis.cause
+    assert "HTTP_PROXY=http://proxy.local:8080" in shown
+
+
+# My old key still works after revocation -------------------------------------------------------
+
+
+def journal(services: Services, **facts: object) -> Run:
+    steps = ["precheck", "new_key", "validate_new", "propagate", "verify", "revoke", "finish"]
+    run = Run(
+        run_id="20261126T100000Z-abc123",
+        key=NAME,
+        kind="rotation",
+        steps=steps,
+        started_at=services.clock().isoformat(),
+        actor="test",
+        status=RunStatus.COMPLETED,
+        facts=dict(facts),
+    )
+    run.step = {s: StepRecord(StepState.DONE) for s in steps}
+    RunStore(services.paths.state_dir).save(run)
+    return run
+
+
+async def test_an_old_key_that_still_works_is_a_problem(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    old = sim.add_key(SimKey(OLD, name="prod-old"))  # the revoke missed it: still active
+    sim.add_key(SimKey(VALUE))
+    services = build(tmp_path, sim.base_url, values={NAME: VALUE, f"{NAME}#previous": OLD})
+    revoked = (services.clock() - dt.timedelta(minutes=30)).isoformat()
+    journal(
+        services,
+        current_hint=Secret(OLD).hint,
+        current_remote_id=old.id,
+        pending_hint=Secret(VALUE).hint,
+        revoked_at=revoked,
+    )
+    diagnosis = await diagnose_old_key_still_works(services, NAME)
+    shown = text(diagnosis)
+    assert diagnosis.severity == "problem"
+    assert f"old key {Secret(OLD).hint} answers valid" in shown
+    assert "revoked 30 min ago" in shown
+    assert "as active: it was never deactivated" in diagnosis.cause
+    assert any("Revoke it again" in s for s in diagnosis.next_steps)
+    assert any("Wait a few minutes" in s for s in diagnosis.next_steps)
+
+
+async def test_an_old_key_that_answers_401_is_ok(sim: SimulatedAnthropic, tmp_path: Path) -> None:
+    old = sim.add_key(SimKey(OLD, status="inactive"))
+    services = build(tmp_path, sim.base_url, values={NAME: VALUE, f"{NAME}#previous": OLD})
+    journal(services, current_hint=Secret(OLD).hint, current_remote_id=old.id)
+    diagnosis = await diagnose_old_key_still_works(services, NAME)
+    assert diagnosis.severity == "ok"
+    assert "is revoked (it answers 401)" in diagnosis.cause
+    assert "is inactive" in text(diagnosis)
+
+
+async def test_without_a_run_or_admin_the_old_key_cannot_be_checked(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    diagnosis = await diagnose_old_key_still_works(build(tmp_path, sim.base_url, admin=False), NAME)
+    assert diagnosis.severity == "warning"
+    assert "no completed or active rotation" in text(diagnosis)
+    assert any("contact Anthropic support" in s for s in diagnosis.next_steps)
+
+
+# I forgot to copy my new key ------------------------------------------------------------------
+
+
+async def test_forgot_new_key_without_and_with_an_active_run(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    sim.add_key(SimKey(VALUE))
+    sim.add_key(SimKey(NEW))
+    services = build(tmp_path, sim.base_url, admin=False)
+    idle = await forgot_new_key(services, NAME)
+    assert "no rotation of ANTHROPIC_API_KEY is in progress" in text(idle)
+    assert any("platform.claude.com/settings/keys" in s for s in idle.next_steps)
+    assert any("cannot be retrieved" in s for s in idle.next_steps)
+    async with services.rotation(NAME) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        waiting = await forgot_new_key(services, NAME)
+        assert "waiting at the new-key step" in waiting.cause
+        assert any("`rotui rotate ANTHROPIC_API_KEY`" in s for s in waiting.next_steps)
+        await rotation.accept_new_key(NEW)
+    stored = await forgot_new_key(services, NAME)
+    assert stored.severity == "ok"
+    assert f"already stored the new key as PENDING ({Secret(NEW).hint})" in stored.cause
+    text(stored)
+
+
+# Unexpected usage or charges -----------------------------------------------------------------
+
+
+def test_the_spike_rule_is_the_dashboards() -> None:
+    today = dt.date(2026, 11, 26)
+    steady = {today - dt.timedelta(days=i): 1000 for i in range(7)}
+    assert usage_spike(steady) is None
+    assert "over 3× the 7-day median (1,000)" in str(usage_spike({**steady, today: 3001}))
+    assert usage_spike({**steady, today: 3000}) is None
+
+
+async def test_a_usage_spike_is_flagged_with_the_emergency_revoke(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    key = sim.add_key(SimKey(VALUE))
+    calm = sim.add_key(SimKey(OLD))
+    today = utcnow().date()
+    for back in range(7):
+        day = (today - dt.timedelta(days=back)).isoformat()
+        sim.add_usage(key.id, day, 800, 200)
+        sim.add_usage(calm.id, day, 800, 200)
+    sim.add_usage(key.id, today.isoformat(), 40_000, 10_000)
+    keys = [
+        ManagedKey(NAME, base_url=sim.base_url),
+        ManagedKey("ANTHROPIC_API_KEY_CALM", base_url=sim.base_url),
+    ]
+    services = build(
+        tmp_path, sim.base_url, keys=keys, values={NAME: VALUE, "ANTHROPIC_API_KEY_CALM": OLD}
+    )
+    everything = await diagnose_usage(services)
+    shown = text(everything)
+    assert everything.severity == "problem"
+    assert f"⚠ {NAME}: 51,000 tokens on" in shown
+    assert "⚠ ANTHROPIC_API_KEY_CALM" not in shown
+    assert f"`rotui revoke {NAME}`" in everything.next_steps[0]
+    calm_only = await diagnose_usage(services, "ANTHROPIC_API_KEY_CALM")
+    assert calm_only.severity == "ok"
+    assert any("rotui revoke ANTHROPIC_API_KEY_CALM" in s for s in calm_only.next_steps)
+
+
+async def test_usage_without_the_admin_api_says_what_it_needs(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    diagnosis = await diagnose_usage(build(tmp_path, sim.base_url, admin=False), NAME)
+    assert diagnosis.severity == "warning"
+    assert "settings.admin_key" in diagnosis.next_steps[0]
+
+
+# Consumers fail after rotation --------------------------------------------------------------
+
+
+async def test_consumers_failing_after_rotation_are_named(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    sim.add_key(SimKey(VALUE))
+    sim.add_key(SimKey(NEW))
+    dotenv = tmp_path / "app.env"
+    dotenv.write_text(f"{NAME}={VALUE}\n")
+    failing = [sys.executable, "-c", "import sys; sys.exit('upstream answered 401')"]
+    consumers = (
+        Consumer(
+            "dotenv",
+            ConsumerKind.ENV_FILE,
+            {"name": "dotenv", "kind": "env-file", "path": str(dotenv), "verify_command": failing},
+        ),
+        Consumer(
+            "runtime",
+            ConsumerKind.COMMAND,
+            {"name": "runtime", "kind": "command", "run": ["true"], "verify_command": ["true"]},
+        ),
+        Consumer("laptop", ConsumerKind.MANUAL, {"instructions": "Update ~/.zshrc"}),
+    )
+    key = ManagedKey(NAME, environment="prod", base_url=sim.base_url, consumers=consumers)
+    services = build(tmp_path, sim.base_url, keys=[key], admin=False)
+    async with services.rotation(NAME) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(NEW)
+        await rotation.validate_new()
+        await rotation.propagate()
+        rotation.confirm_consumer("laptop")
+        await rotation.verify()
+    before = dotenv.read_text()
+    diagnosis = await diagnose_consumers(services, NAME)
+    shown = text(diagnosis)
+    assert diagnosis.severity == "problem"
+    assert "✗ dotenv" in shown and "FAILS" in shown and "upstream answered 401" in shown
+    assert "dotenv holds" in shown and "the NEW key" in shown
+    assert "✓ runtime" in shown
+    assert "? laptop: manual" in shown
+    assert diagnosis.cause.startswith("dotenv fails its check")
+    assert any("resumes the run at its verify step" in s for s in diagnosis.next_steps)
+    assert dotenv.read_text() == before  # a diagnosis writes nothing
+
+
+# Wrong workspace or different rate limits ------------------------------------------------------
+
+
+async def test_a_key_in_another_workspace_with_lower_limits(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    sim.add_key(SimKey(VALUE, workspace_id="wrkspc_01Elsewhere", requests_limit=50))
+    sim.add_key(SimKey(OLD))
+    keys = [
+        ManagedKey(NAME, environment="prod", workspace="default", base_url=sim.base_url),
+        ManagedKey("ANTHROPIC_API_KEY_BATCH", environment="prod", base_url=sim.base_url),
+        ManagedKey("ANTHROPIC_API_KEY_DEV", environment="dev", base_url=sim.base_url),
+    ]
+    values = {NAME: VALUE, "ANTHROPIC_API_KEY_BATCH": OLD}
+    services = build(tmp_path, sim.base_url, keys=keys, values=values)
+    diagnosis = await diagnose_workspace(services, NAME)
+    shown = text(diagnosis)
+    assert diagnosis.severity == "problem"
+    assert (
+        "is in workspace wrkspc_01Elsewhere, configured as the default workspace" in diagnosis.cause
+    )
+    assert "lower limits than ANTHROPIC_API_KEY_BATCH: requests 50 < 4,000" in shown
+    assert "ANTHROPIC_API_KEY_DEV" not in shown  # another environment is not compared
+    peer = await diagnose_workspace(services, "ANTHROPIC_API_KEY_BATCH")
+    assert peer.severity == "ok", text(peer)  # the mismatch is the other key's, not this one's
+
+
+# The environment -------------------------------------------------------------------------------
+
+
+def by_title(found: list[Diagnosis]) -> dict[str, Diagnosis]:
+    return {d.title: d for d in found}
+
+
+async def test_a_healthy_environment(sim: SimulatedAnthropic, tmp_path: Path) -> None:
+    config = tmp_path / "rotui.toml"
+    config.write_text("")
+    config.chmod(0o600)
+    found = by_title(
+        await check_environment(build(tmp_path, sim.base_url, config_path=str(config)))
+    )
+    assert set(found) == {
+        "Keyring backend",
+        "Configuration file",
+        "State directory writable",
+        f"Reachability of {sim.base_url}",
+        "Clock",
+    }
+    assert all(d.severity == "ok" for d in found.values()), [d.to_dict() for d in found.values()]
+    assert "MemoryKeyring" in found["Keyring backend"].evidence[0]
+    assert not (tmp_path / "rotui").exists()  # checking the state dir created nothing
+
+
+async def test_a_world_readable_config_and_an_unwritable_state_dir(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    config = tmp_path / "rotui.toml"
+    config.write_text("")
+    config.chmod(0o644)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    paths = Paths.under(tmp_path / "ok")
+    paths = Paths(
+        paths.config_dir, blocker / "state", paths.data_dir, paths.cache_dir, paths.log_dir
+    )
+    services = build(tmp_path, sim.base_url, config_path=str(config), paths=paths)
+    found = by_title(await check_environment(services))
+    assert found["Configuration file"].severity == "warning"
+    assert "mode 0644" in found["Configuration file"].evidence[0]
+    assert "readable by group and everyone" in found["Configuration file"].cause
+    assert found["Configuration file"].next_steps == [f"chmod 600 {config}"]
+    assert found["State directory writable"].severity == "problem"
+    assert "not-a-dir is not a writable directory" in " ".join(
+        found["State directory writable"].evidence
+    )
+
+
+async def test_clock_skew_against_the_api_date_header(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    late = build(tmp_path, sim.base_url, clock=lambda: utcnow() - dt.timedelta(minutes=10))
+    clock = by_title(await check_environment(late))["Clock"]
+    assert clock.severity == "warning"
+    assert "behind" in clock.cause and "NTP" in clock.next_steps[0]
+
+
+async def test_no_keyring_is_a_problem_when_a_key_needs_it(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    # conftest selects keyring's fail backend: the same as a headless host with no keyring.
+    services = build(tmp_path, sim.base_url, store=SecretStore(environ={"ROTUI_ADMIN": ADMIN}))
+    keyring = by_title(await check_environment(services))["Keyring backend"]
+    assert keyring.severity == "problem"
+    assert "env:VAR" in keyring.cause
+
+
+async def test_an_unreachable_api_is_a_problem(tmp_path: Path) -> None:
+    base = f"http://127.0.0.1:{closed_port()}"
+    found = by_title(await check_environment(build(tmp_path, base)))
+    assert found[f"Reachability of {base}"].severity == "problem"
+    assert found["Clock"].severity == "warning"  # nothing answered, so no Date header
+
+
+# rotui doctor -----------------------------------------------------------------------------------
+
+
+async def test_doctor_exit_codes_and_json_shape(sim: SimulatedAnthropic, tmp_path: Path) -> None:
+    key = sim.add_key(SimKey(VALUE))
+    services = build(tmp_path, sim.base_url)
+    code, out = await run_doctor(services, NAME, True, None)
+    document = json.loads(out)
+    assert code == 0 and document["ok"] is True and document["exit_code"] == 0
+    assert set(document) == {"ok", "exit_code", "key", "flow", "checked_at", "summary", "diagnoses"}
+    assert document["key"] == NAME and document["flow"] is None
+    assert document["summary"] == {"ok": 6, "warning": 0, "problem": 0}
+    assert {d["flow"] for d in document["diagnoses"]} == {"environment", "key"}
+    for diagnosis in document["diagnoses"]:
+        assert set(diagnosis) == {
+            "title",
+            "checked",
+            "evidence",
+            "cause",
+            "next_steps",
+            "severity",
+            "flow",
+            "key",
+        }
+    sim.set_behavior(key.id, Behavior.INVALID)
+    code, out = await run_doctor(services, NAME, False, None)
+    assert code == 1
+    assert "✗ PROBLEM · My key stopped working · ANTHROPIC_API_KEY" in out
+    assert "Likely cause:" in out and "Next steps:" in out and "1 problem(s)" in out
+    assert VALUE not in out
+    code, out = await run_doctor(services, None, True, "usage")
+    assert code == 0 and json.loads(out)["flow"] == "usage"
+
+
+async def test_doctor_usage_errors(sim: SimulatedAnthropic, tmp_path: Path) -> None:
+    keys = [ManagedKey(NAME, base_url=sim.base_url), ManagedKey("OTHER", base_url=sim.base_url)]
+    services = build(tmp_path, sim.base_url, keys=keys)
+    with pytest.raises(UsageError, match="unknown flow"):
+        await run_doctor(services, NAME, False, "nope")
+    with pytest.raises(UsageError, match="unknown key"):
+        await run_doctor(services, "MISSING", False, None)
+    with pytest.raises(UsageError, match="needs a key"):
+        await run_doctor(services, None, False, "consumers")
+
+
+def test_the_cli_glue_parses_and_prints(sim: SimulatedAnthropic, tmp_path: Path) -> None:
+    sim.add_key(SimKey(VALUE))
+    parser = argparse.ArgumentParser(prog="rotui")
+    add_doctor_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["doctor", NAME, "--json", "--flow", "key"])
+    printed: list[str] = []
+
+    class Ctx:
+        def services(self) -> Services:
+            return build(tmp_path, sim.base_url)
+
+        def out(self, line: str) -> None:
+            printed.append(line)
+
+    assert doctor_command(args, Ctx()) == 0
+    assert json.loads(printed[0])["diagnoses"][0]["severity"] == "ok"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["doctor", "--flow", "nope"])
+    assert set(FLOWS) == {
+        "key",
+        "old-key",
+        "forgot-new-key",
+        "usage",
+        "consumers",
+        "workspace",
+        "environment",
+    }
