@@ -582,3 +582,15 @@ async def test_verify_command(ctx: ConsumerContext) -> None:
     assert passed is not None and passed.ok
     assert failed is not None and not failed.ok and "exited 1" in failed.detail
     assert "app still down" in failed.detail
+
+
+async def test_env_file_write_removes_a_temp_file_left_by_a_crash(tmp_path) -> None:
+    from rotui.core.consumers.env_file import _write_atomic
+
+    target = tmp_path / ".env"
+    target.write_text("A=1\n")
+    leftover = tmp_path / "..env.abc123.rotui-tmp"  # mkstemp(prefix=".{name}.")
+    leftover.write_text("A=sk-ant-api03-left-by-a-kill-9\n")
+    _write_atomic(target, b"A=2\n", target.stat())
+    assert target.read_text() == "A=2\n" and not leftover.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]

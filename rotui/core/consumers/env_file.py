@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
 import os
 import re
 import stat
@@ -108,6 +109,10 @@ def read_value(content: bytes, var: str) -> Secret | None:
 
 def _write_atomic(target: Path, data: bytes, old: os.stat_result | None) -> None:
     """Temp file in the same directory with the old mode (0600 when new), fsync, rename."""
+    # A kill -9 between mkstemp and rename leaves a temp file holding a key: remove such leftovers.
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.rotui-tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".rotui-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
