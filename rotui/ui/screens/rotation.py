@@ -184,7 +184,13 @@ class RotationWizardScreen(Screen[None]):
         )
         self.query_one("#checklist-text", Static).update(text)
         self.query_one("#step-help", Static).update(self._help(run, step))
-        awaiting_key = step == "new_key" and run.status is RunStatus.ACTIVE
+        lost = (  # accepted without a keyring, and this process never saw it: paste it again
+            run.status is RunStatus.ACTIVE
+            and run.facts.get("pending_stored") is False
+            and self.rotation._pending_in_memory is None
+            and step not in (None, "new_key", "finish")
+        )
+        awaiting_key = (step == "new_key" and run.status is RunStatus.ACTIVE) or lost
         box = self.query_one("#new-key", SecretInput)
         box.display = awaiting_key and (
             self._keyring_ok is not False or self._accept_without_keyring
@@ -214,6 +220,12 @@ class RotationWizardScreen(Screen[None]):
         if step is None:
             return ""
         record = run.step[step]
+        if (
+            run.facts.get("pending_stored") is False
+            and self.rotation._pending_in_memory is None
+            and step not in ("new_key", "finish")
+        ):
+            return f"No keyring held PENDING across the restart: paste the same new key ({run.facts.get('pending_hint')}) again."
         if record.state is StepState.FAILED:
             return f"✗ {record.detail}\nFix the cause, then R retries (only what failed); b rolls back."
         if step == "new_key":
@@ -346,7 +358,10 @@ class RotationWizardScreen(Screen[None]):
     async def _step(self, what: str, argument: str) -> None:
         assert self.rotation is not None
         rotation = self.rotation
-        if what == "new_key":
+        if what == "new_key" and rotation.run.step["new_key"].state is StepState.DONE:
+            await rotation.recover_pending(argument)  # the same key again, checked by fingerprint
+            self.query_one("#new-key", SecretInput).value = ""
+        elif what == "new_key":
             for warning in await rotation.accept_new_key(argument):
                 self.notify(warning, severity="warning")
             self.query_one("#new-key", SecretInput).value = ""
