@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -44,7 +43,7 @@ class KeyRow:
             return None
         days = sorted(self.usage)
         latest = self.usage[days[-1]]
-        median = statistics.median(self.usage[d] for d in days)
+        median = _median([self.usage[d] for d in days])
         retiring = (
             self.remote is not None and self.remote.status in ("inactive", "archived", "expired")
         ) or (
@@ -125,6 +124,15 @@ def build_rows(
             )
         )
     return rows
+
+
+def _median(values: list[int]) -> float:
+    """The median, without importing statistics (and decimal) on every start."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return (
+        float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    )
 
 
 def _same_key(record: RemoteKey, hint: str | None) -> bool:

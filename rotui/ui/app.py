@@ -115,7 +115,7 @@ def make_app(
 ) -> RotuiApp:
     """Build the app, refusing an unknown theme or keymap binding id with a clear message."""
     keymap = dict(services.config.keymap)
-    unknown = sorted(set(keymap) - binding_ids())
+    unknown = sorted(set(keymap) - binding_ids()) if keymap else []
     if unknown:
         raise UsageError(
             f"keymap: unknown binding id {unknown[0]!r}",

@@ -6,7 +6,7 @@ import base64
 import json
 
 from rotui.sim.fake_gh import recorded_calls
-from tests.e2e.world import KEY, NEW, OLD, SECRETS, World, sha
+from tests.e2e.world import COMPLETED_STATE, KEY, NEW, OLD, SECRETS, World, sha
 
 
 def assert_no_leak(world: World, *outputs: str) -> None:
@@ -41,18 +41,7 @@ def test_full_rotation_headless(world: World) -> None:
     ):
         assert any(line.startswith("✓ " + title) for line in lines), title
     state = world.final_state()
-    assert state == {
-        "heroku": sha(NEW),
-        "heroku_other": "kept",
-        "infisical": sha(NEW),
-        "github": sha(NEW),
-        "dotenv": f"# app settings\nDEBUG=0\nexport {KEY}=<NEW>\nOTHER=1\n",
-        "command": sha(NEW),
-        "old_status": "inactive",
-        "current": sha(NEW),
-        "pending": False,
-        "previous": False,
-    }
+    assert state == COMPLETED_STATE
     assert world.dotenv.stat().st_mode & 0o777 == 0o640
     assert_no_leak(world, done.stdout, done.stderr)
 

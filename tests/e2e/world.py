@@ -31,6 +31,21 @@ def sha(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+# What World.final_state() shows after a completed rotation to NEW.
+COMPLETED_STATE = {
+    "heroku": sha(NEW),
+    "heroku_other": "kept",
+    "infisical": sha(NEW),
+    "github": sha(NEW),
+    "dotenv": f"# app settings\nDEBUG=0\nexport {KEY}=<NEW>\nOTHER=1\n",
+    "command": sha(NEW),
+    "old_status": "inactive",
+    "current": sha(NEW),
+    "pending": False,
+    "previous": False,
+}
+
+
 @dataclass
 class World:
     root: Path
