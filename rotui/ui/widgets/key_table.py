@@ -46,11 +46,15 @@ class KeyTable(DataTable[Text]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)  # type: ignore[arg-type]
         self.wide = True
+        self._styles: dict[tuple[str, str], Style] = {}
         self.now = dt.datetime.now(dt.UTC)
 
     def _style(self, variable: str) -> Style:
-        """A Rich style from the current theme's variable (never a hard-coded colour)."""
-        return theme_style(self.app.theme_variables, variable)
+        """A Rich style from the current theme's variable (never a hard-coded colour), cached per theme."""
+        key = (self.app.theme, variable)
+        if key not in self._styles:
+            self._styles[key] = theme_style(self.app.theme_variables, variable)
+        return self._styles[key]
 
     def _cells(self, row: KeyRow) -> list[Text]:
         symbol, word, variable = FRESHNESS[row.age.freshness]
