@@ -12,6 +12,22 @@ from rotui.services import Services
 from tests.e2e.world import KEY, NEW, OLD, World
 
 
+async def through_propagation(rotation) -> None:
+    """Open a run and take it up to written consumers (the manual laptop still pending)."""
+    rotation.open()
+    await rotation.precheck()
+    await rotation.accept_new_key(NEW)
+    await rotation.validate_new()
+    await rotation.propagate()
+
+
+async def through_verify(rotation) -> None:
+    """Up to verification: the manual laptop confirmed, ci left for the operator."""
+    await through_propagation(rotation)
+    rotation.confirm_consumer("laptop")
+    await rotation.verify()
+
+
 def services(world: World) -> Services:
     keyring = MemoryKeyring()
     keyring.set_password("rotui", KEY, OLD)
@@ -98,13 +114,7 @@ async def test_no_rollback_once_the_deactivation_started(world: World) -> None:
         OLD, __import__("rotui.sim.anthropic", fromlist=["Behavior"]).Behavior.VALID
     )
     async with svc.rotation(KEY) as rotation:
-        rotation.open()
-        await rotation.precheck()
-        await rotation.accept_new_key(NEW)
-        await rotation.validate_new()
-        await rotation.propagate()
-        rotation.confirm_consumer("laptop")
-        await rotation.verify()
+        await through_verify(rotation)
         rotation.skip_consumer("ci", "paused")
         rotation.deps.revoke_poll_attempts = 1
         rotation.deps.client.validate = _always_valid(
@@ -133,13 +143,7 @@ async def test_a_failing_verification_cannot_be_confirmed_by_hand(world: World) 
     world.healthy[0] = False
     svc = services(world)
     async with svc.rotation(KEY) as rotation:
-        rotation.open()
-        await rotation.precheck()
-        await rotation.accept_new_key(NEW)
-        await rotation.validate_new()
-        await rotation.propagate()
-        rotation.confirm_consumer("laptop")
-        await rotation.verify()
+        await through_verify(rotation)
         with pytest.raises(UsageError, match="verified by rotui, not by hand"):
             rotation.confirm_consumer("api")
 

@@ -13,7 +13,7 @@ from rotui.ui.modals.confirm import TypedConfirmModal
 from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.rotation import RotationWizardScreen
 from rotui.ui.widgets.secret_input import SecretInput
-from tests.e2e.test_rotation_guards import services
+from tests.e2e.test_rotation_guards import services, through_propagation
 from tests.e2e.world import KEY, NEW, World
 
 
@@ -93,11 +93,7 @@ async def test_wizard_runs_the_whole_sop(world: World) -> None:
 async def test_dashboard_shows_the_checklist_and_consumer_states(world: World) -> None:
     svc = services(world)
     async with svc.rotation(KEY) as rotation:
-        rotation.open()
-        await rotation.precheck()
-        await rotation.accept_new_key(NEW)
-        await rotation.validate_new()
-        await rotation.propagate()
+        await through_propagation(rotation)
     observer = make_app(svc, read_only=True, poll_interval=0.1)
     async with observer.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
