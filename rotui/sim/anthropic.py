@@ -9,15 +9,15 @@ import json
 import re
 import secrets
 import socket
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
+
+from rotui.sim._http import LoopbackServer, QuietHandler
 
 API_VERSIONS = ("2023-06-01", "2026-10-21")
 NO_SAMPLING_VERSION = "2026-10-21"
@@ -662,36 +662,18 @@ def _usage_result(group: tuple[str | None, str | None], tally: list[int]) -> dic
     }
 
 
-class _Server(ThreadingHTTPServer):
-    """One daemon thread per request, so latency overlaps and a stuck client never blocks exit."""
-
-    daemon_threads = True
-    request_queue_size = 64
+class _Server(LoopbackServer):
     sim: SimulatedAnthropic
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Ignore clients that hang up; report real faults as usual."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """Thin HTTP layer: read the request, let the simulator decide, write the answer."""
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
     server_version = "sim-anthropic"
-    sys_version = ""
-    timeout = 30
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay silent: request lines and headers must never reach a log."""
 
     def do_GET(self) -> None:
-        length = self.headers.get("content-length") or "0"
-        raw = self.rfile.read(int(length)) if length.isdigit() else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        self._write(cast(_Server, self.server).sim._handle(self.command, self.path, headers, raw))
+        method, target, headers, raw = self.read_request()
+        self._write(cast(_Server, self.server).sim._handle(method, target, headers, raw))
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 

@@ -5,13 +5,13 @@ and a downstream app whose health endpoint answers whatever a test decides at re
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, cast
 from urllib.parse import parse_qs, urlsplit
+
+from rotui.sim._http import LoopbackServer, QuietHandler
 
 Answer = tuple[int, Any]
 
@@ -145,38 +145,18 @@ def bearer(headers: Mapping[str, str]) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-class _Server(ThreadingHTTPServer):
-    """One daemon thread per request, so latency overlaps and a stuck client never blocks exit."""
-
-    daemon_threads = True
-    request_queue_size = 64
+class _Server(LoopbackServer):
     sim: LoopbackJsonSim
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Ignore clients that hang up; report real faults as usual."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """Thin HTTP layer: read the request, let the simulator decide, write JSON back."""
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
     server_version = "sim-loopback"
-    sys_version = ""
-    timeout = 30
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay silent: request lines and headers must never reach a log."""
 
     def do_GET(self) -> None:
-        length = self.headers.get("content-length") or "0"
-        raw = self.rfile.read(int(length)) if length.isdigit() else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        status, payload = cast(_Server, self.server).sim._handle(
-            self.command, self.path, headers, raw
-        )
+        method, target, headers, raw = self.read_request()
+        status, payload = cast(_Server, self.server).sim._handle(method, target, headers, raw)
         body = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
