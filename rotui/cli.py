@@ -222,6 +222,45 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print status and validation instead of the dashboard",
     )
+
+    from rotui.serve import DEFAULT_HOST, DEFAULT_PORT, port_number
+
+    p = sub.add_parser(
+        "serve",
+        help="the dashboard in a browser (textual-serve; loopback only, use an SSH tunnel)",
+        description="Serve the dashboard as a web page with textual-serve (pip install "
+        "'rotui[serve]'). The page has NO authentication, so it binds 127.0.0.1 and refuses "
+        "other addresses unless --allow-remote is given; reach it from another machine with "
+        f"`ssh -L {DEFAULT_PORT}:127.0.0.1:{DEFAULT_PORT} HOST`.",
+    )
+    p.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})"
+    )
+    p.add_argument(
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help=f"port to listen on, 1-65535 (default: {DEFAULT_PORT})",
+    )
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host: anyone who reaches it can drive rotui",
+    )
+    p.add_argument("--demo", action="store_true", help="serve `rotui demo` instead")
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL the browser uses, when it differs from http://HOST:PORT",
+    )
+    # the global options, also accepted after `serve`; SUPPRESS keeps a value given before it
+    p.add_argument(
+        "--config", metavar="PATH", default=argparse.SUPPRESS, help="the global --config"
+    )
+    p.add_argument(
+        "--read-only", action="store_true", default=argparse.SUPPRESS, help="the global --read-only"
+    )
+    p.add_argument("--theme", metavar="NAME", default=argparse.SUPPRESS, help="the global --theme")
     return parser
 
 
@@ -248,6 +287,7 @@ def run(
         "revoke": cmd_revoke,
         "report": cmd_report,
         "audit": cmd_audit,
+        "serve": cmd_serve,
     }
     try:
         if not args.command:
@@ -723,6 +763,13 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     from rotui.demo import run_demo
 
     return run_demo(ctx, headless=args.headless, read_only=args.read_only, theme=args.theme)
+
+
+def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
+    """``rotui serve``: the dashboard (or the demo) in a browser, on loopback unless allowed."""
+    from rotui.serve import serve
+
+    return serve(args, ctx)
 
 
 if __name__ == "__main__":  # pragma: no cover
