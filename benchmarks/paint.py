@@ -58,8 +58,10 @@ def rotui_app(config_path: Path, root: Path) -> App[Any]:
     from rotui.services import Services
     from rotui.ui.app import make_app
 
+    # As `rotui` does: the parsed config is cached in the user's cache dir (here the run's
+    # isolated XDG_CACHE_HOME, filled by the warm-up), while state starts empty under ROOT.
     services = Services(
-        config=load_config(config_path),
+        config=load_config(config_path, cache_dir=Paths.default().cache_dir),
         paths=Paths.under(root),
         store=SecretStore(MemoryKeyring(), environ={}),
         environ={},

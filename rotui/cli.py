@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -50,7 +49,7 @@ class Context:
 
             path, origin = resolve_config_path(self.config_arg, self.environ)
             try:
-                self.config = load_config(path)
+                self.config = load_config(path, cache_dir=self.paths.cache_dir)
             except ConfigFileNotFound:
                 raise ConfigError(
                     "no configuration found",
@@ -304,6 +303,8 @@ def run(
 
 
 def _internal_error(exc: BaseException, ctx: Context) -> int:
+    import traceback
+
     from rotui.core.secret import redact
     from rotui.paths import atomic_write
 

@@ -159,8 +159,11 @@ def resolve_config_path(
     return default_config_path(), "default"
 
 
-def load_config(path: Path) -> Config:
-    """Read the file as UTF-8 bytes and parse it, turning every OS failure into a ConfigError."""
+def load_config(path: Path, cache_dir: Path | None = None) -> Config:
+    """Read the file as UTF-8 bytes and parse it, turning every OS failure into a ConfigError.
+
+    With ``cache_dir``, the parsed TOML document is cached there (see :mod:`rotui.config_cache`).
+    """
     shown = _one_line(str(path))
     try:
         with open(path, "rb") as handle:
@@ -193,16 +196,18 @@ def load_config(path: Path) -> Config:
             f"line {line}, byte offset {exc.start}: byte 0x{raw[exc.start]:02x} is not valid"
             " UTF-8; save the file as UTF-8",
         ) from None
-    return dataclasses.replace(parse_config(text, str(path)), path=str(path))
+    return dataclasses.replace(parse_config(text, str(path), cache_dir), path=str(path))
 
 
-def parse_config(text: str, path: str = "<config>") -> Config:
+def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = None) -> Config:
     """Parse TOML text into a Config; an empty document is an error (likely a truncated file)."""
+    from rotui.config_cache import cached_parse
+
     shown = _one_line(path)
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        data = tomllib.loads(text)
+        data = cached_parse(text, path, cache_dir, tomllib.loads)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown}: invalid TOML", _toml_message(str(exc))) from None
     except RecursionError:

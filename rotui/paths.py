@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +70,8 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     Temp file in the same directory, fsync, ``os.replace``, then fsync the directory.
     """
+    import tempfile
+
     private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

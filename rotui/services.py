@@ -5,7 +5,6 @@ Screens and commands call these and get domain objects back; neither knows about
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
@@ -133,7 +132,7 @@ class Services:
                 keys, self.config.settings, self.store, client, mode=mode, progress=progress
             )
         try:
-            await asyncio.to_thread(self._save_validation, run)
+            await _to_thread(self._save_validation, run)
         except StateError as exc:  # the results are still shown; saying so beats losing them
             run.saved = False
             run.warnings.append(f"results not saved: {exc}")
@@ -160,7 +159,7 @@ class Services:
 
         if not self.config.settings.admin_key:
             return {}
-        snap = await asyncio.to_thread(self.snapshot)
+        snap = await _to_thread(self.snapshot)
         if not snap.remote:
             return {}
         admin = await read_admin_key(self.config.settings, self.store)
@@ -192,7 +191,7 @@ class Services:
                         )
                         for i in range(USAGE_DAYS)
                     }
-        await asyncio.to_thread(self.state.record_usage, usage)
+        await _to_thread(self.state.record_usage, usage)
         return usage
 
     def runs(self) -> RunStore:
@@ -245,3 +244,10 @@ class Services:
                 yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
         finally:
             lock.release()
+
+
+async def _to_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """``asyncio.to_thread``, imported only when a command runs the event loop."""
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args)

@@ -11,11 +11,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
-import fcntl
 import json
 import os
-import secrets
-import socket
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -156,6 +153,8 @@ class Run:
 
 
 def new_run_id(key: str, now: dt.datetime) -> str:
+    import secrets
+
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
@@ -242,6 +241,9 @@ class KeyLock:
             return None
 
     def acquire(self, actor: str, now: dt.datetime) -> None:
+        import fcntl
+        import socket
+
         from rotui.paths import private_dir
 
         private_dir(self.path.parent)

@@ -7,21 +7,21 @@ traceback, a log line or a worker description never shows the value.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import hmac
 import os
 import re
-import shlex
-import subprocess
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rotui.core.errors import KeyFormatError, KeyringTimeout, KeyringUnavailable, SecretError
 from rotui.core.model import CONSOLE_KEYS_URL, KEYRING_SERVICE
+
+if TYPE_CHECKING:
+    import asyncio
 
 API_KEY_PREFIX = "sk-ant-api03-"
 ADMIN_KEY_PREFIX = "sk-ant-admin01-"
@@ -381,6 +381,9 @@ class SecretStore:
         )
 
     def _run_command(self, command: str, username: str) -> Secret | None:
+        import shlex
+        import subprocess
+
         argv = shlex.split(command)
         try:
             done = subprocess.run(
@@ -417,6 +420,8 @@ class SecretStore:
         One thread per read (not two), and no more than ``READ_CONCURRENCY`` started together,
         so validating hundreds of keys never stalls the event loop starting threads.
         """
+        import asyncio
+
         loop = asyncio.get_running_loop()
         if self._limit is None or self._limit_loop is not loop:
             self._limit, self._limit_loop = asyncio.Semaphore(READ_CONCURRENCY), loop
@@ -445,6 +450,8 @@ async def _off_loop(fn: Callable[[], T], timeout: float) -> T:
     ``asyncio.run`` waits for the default executor at shutdown with no time limit on 3.11, so a
     hung call there would freeze quitting; a daemon thread is simply abandoned.
     """
+    import asyncio
+
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
