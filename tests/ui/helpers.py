@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from rotui.core.model import Config
 from rotui.demo import frozen_demo
@@ -27,3 +28,17 @@ class Demo:
 def demo_services(root: Path, *, validated: bool = True) -> Iterator[Demo]:
     with frozen_demo(root, FROZEN, validated=validated) as (services, sim):
         yield Demo(services, sim, services.config)
+
+
+async def wait_until(
+    pilot: Any, condition: Callable[[], bool], what: str, limit: float = 10.0
+) -> None:
+    """Let the app run until ``condition()`` holds; fail naming ``what`` after ``limit`` seconds.
+
+    A bound on waiting, not a timing assertion: on a slow machine it simply waits longer.
+    """
+    for _ in range(int(limit / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never happened: {what}")

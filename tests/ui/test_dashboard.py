@@ -16,6 +16,7 @@ from rotui.ui.screens.help import HelpScreen
 from rotui.ui.screens.troubleshoot import TroubleshootScreen
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_table import KeyTable
+from tests.ui.helpers import wait_until
 
 
 def table_names(app) -> list[str]:
@@ -155,12 +156,18 @@ async def test_r_opens_the_rotation_wizard_for_the_selected_key(demo) -> None:
         await pilot.pause()
         name = selected(app)
         await pilot.press("r")
-        await pilot.pause(0.5)
+        await wait_until(
+            pilot, lambda: demo.services.runs().active(name) is not None, "the rotation run started"
+        )
         assert isinstance(app.screen, RotationWizardScreen) and app.screen.key == name
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert "◐ 1. Pre-check" in detail_text(app) or "✓ 1. Pre-check" in detail_text(app)
+        await wait_until(  # the dashboard follows the run journal at its next poll
+            pilot,
+            lambda: "◐ 1. Pre-check" in detail_text(app) or "✓ 1. Pre-check" in detail_text(app),
+            "the detail pane shows the run's checklist",
+        )
 
 
 async def test_a_opens_the_audit_timeline_newest_first_and_filters_by_key(demo) -> None:
@@ -315,3 +322,22 @@ async def test_read_only_disables_mutating_actions_visibly(demo) -> None:
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, TroubleshootScreen)  # reading is still allowed
+
+
+async def test_the_footer_rebuilds_only_when_its_keys_change(demo) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from rotui.ui.widgets.key_footer import KeyFooter
+
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(KeyFooter)
+        before = list(footer.query(FooterKey))
+        assert {k.key for k in before} >= {"v", "r", "x", "t", "question_mark", "q"}
+        await footer.recompose()  # what every focus move asks for
+        assert list(footer.query(FooterKey)) == before  # the same widgets: nothing rebuilt
+        await pilot.press("slash")  # the filter box takes focus: the keys it shows change
+        await pilot.pause()
+        await footer.recompose()
+        assert list(footer.query(FooterKey)) != before

@@ -10,9 +10,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from rotui.core.audit import AuditEntry, AuditLog, ChainReport
+from rotui.ui.widgets.key_footer import KeyFooter
 
 
 def describe(entry: AuditEntry) -> str:
@@ -58,7 +59,7 @@ class AuditScreen(Screen[None]):
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True, id="audit-table")
         yield table
         yield Input(self.initial_key, placeholder="filter by key name", id="audit-filter")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

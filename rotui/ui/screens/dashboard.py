@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
+from textual.widgets import DataTable, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError
@@ -23,6 +23,7 @@ from rotui.services import Services
 from rotui.ui.screens.audit import AuditScreen
 from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_detail import KeyDetail
+from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
 from rotui.ui.widgets.summary_bar import SummaryBar, summary_content
 
@@ -32,6 +33,7 @@ MUTATING = {"validate", "validate_all", "rotate", "revoke"}
 SORT_ORDER = tuple(SORTS)
 USAGE_REFRESH_SECONDS = 600
 REDRAW_SECONDS = 60
+SETTLE_HEAP_AFTER = 0.5  # seconds after mount: gc.freeze() once the first paint is out
 
 
 class DashboardScreen(Screen[None]):
@@ -114,6 +116,8 @@ class DashboardScreen(Screen[None]):
         self._last_redraw = 0.0
 
     def compose(self) -> ComposeResult:
+        # Before the children exist: set on mount, the class would restyle the whole screen.
+        self.set_class(self.app.size.width >= WIDE_AT, "wide")
         yield SummaryBar(id="summary")
         yield Static(id="view")
         with Container(id="body"):
@@ -123,7 +127,7 @@ class DashboardScreen(Screen[None]):
         yield Input(
             placeholder="filter by any visible text · Enter keeps it · Esc clears", id="filter"
         )
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> KeyTable:
@@ -136,10 +140,9 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#progress").display = False
         self.query_one("#filter").display = False
-        self.set_class(self.app.size.width >= WIDE_AT, "wide")
         self._load(self.services.snapshot())
         self.table.focus()
-        self.call_after_refresh(self._settle_heap)
+        self.set_timer(SETTLE_HEAP_AFTER, self._settle_heap)  # after the first paint, not before
         self.set_interval(self.poll_interval, self.poll)
         if self.services.config.settings.admin_key and not self.read_only:
             self.refresh_usage()

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError
@@ -18,6 +18,7 @@ from rotui.core.secret import redact
 from rotui.services import Services
 from rotui.ui.modals.confirm import TypedConfirmModal
 from rotui.ui.screens.error import ErrorModal
+from rotui.ui.widgets.key_footer import KeyFooter
 
 NOW_TEXT = (
     "Revoke now: the old key is deactivated first, so whoever holds it is cut off at once — and so "
@@ -80,7 +81,7 @@ class EmergencyScreen(Screen[None]):
             with Horizontal():
                 yield Button("Overlap (o)", id="overlap", variant="warning")
                 yield Button("Revoke now (n)", id="now", variant="error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         [key] = self.services.keys([self.key])

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError
@@ -20,6 +20,7 @@ from rotui.core.secret import redact
 from rotui.services import Services
 from rotui.ui.modals.confirm import ReasonModal, TypedConfirmModal
 from rotui.ui.screens.error import ErrorModal
+from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
 
 AUTOMATIC = {"precheck", "validate_new", "propagate", "verify", "finish"}
@@ -138,7 +139,7 @@ class RotationWizardScreen(Screen[None]):
                 yield Button("Demo: create a key in the simulated Console", id="demo-console")
                 table: DataTable[str] = DataTable(cursor_type="row", id="consumers")
                 yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for widget in ("#new-key", "#no-keyring", "#demo-console"):

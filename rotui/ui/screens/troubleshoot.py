@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -17,6 +17,7 @@ from rotui.core.secret import redact
 from rotui.core.troubleshoot import FLOWS, Diagnosis, run_flow
 from rotui.services import Services
 from rotui.ui.screens.error import ErrorModal
+from rotui.ui.widgets.key_footer import KeyFooter
 
 SEVERITY_STYLE = {"ok": "success", "warning": "warning", "problem": "error"}
 
@@ -102,7 +103,7 @@ class TroubleshootScreen(Screen[None]):
             )
             with VerticalScroll(id="diagnoses"):
                 yield Static(self._intro(), id="troubleshoot-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def _intro(self) -> str:
         lines = ["Choose what is wrong (↑↓, Enter). Each check runs live and changes nothing.", ""]
