@@ -213,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--key", metavar="NAME", help="only this key's entries")
 
+    from rotui.core.troubleshoot import add_doctor_parser
+
+    add_doctor_parser(sub)
+
     p = sub.add_parser(
         "demo", help="run on the built-in demo inventory and a simulated API on loopback"
     )

@@ -462,3 +462,17 @@ def test_a_replaced_key_forgets_the_old_admin_record(config, child_env) -> None:
     rotui(child_env, "validate", "GOOD")
     row = json.loads(rotui(child_env, "status", "--json").stdout)["keys"][0]
     assert row["created"].startswith(LONG_AGO)  # back to the configured date, not the old key's
+
+
+def test_doctor_from_the_command_line(config, child_env) -> None:
+    """`rotui doctor` through the real parser: a healthy key exits 0, a revoked one 1."""
+    good = rotui(child_env, "doctor", "GOOD", "--flow", "key", "--json")
+    assert_clean(good)
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["diagnoses"][0]["severity"] == "ok"
+    store_key(child_env, "REVOKED", BAD)
+    bad = rotui(child_env, "doctor", "REVOKED", "--flow", "key")
+    assert_clean(bad)
+    assert bad.returncode == 1 and "401" in bad.stdout
+    usage = rotui(child_env, "doctor", "--flow", "nope")
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr
