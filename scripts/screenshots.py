@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import sys
@@ -61,17 +62,30 @@ async def capture(
         return app.export_screenshot(title=title)
 
 
-def main() -> int:
-    OUT.mkdir(exist_ok=True)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=OUT,
+        help="where to write the SVGs (default: the committed screenshots/)",
+    )
+    out: Path = parser.parse_args(argv).out
+
+    def wrote(name: str) -> str:
+        return f"wrote screenshots/{name}.svg" if out == OUT else f"wrote {out / name}.svg"
+
+    out.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, size, keys, read_only in SHOTS:
             with frozen_demo(Path(tmp) / name, WHEN) as (services, _sim):
                 svg = asyncio.run(capture(services, size, keys, read_only, f"rotui — {name}"))
-            (OUT / f"{name}.svg").write_text(svg)
-            print(f"wrote screenshots/{name}.svg")
+            (out / f"{name}.svg").write_text(svg)
+            print(wrote(name))
         with frozen_demo(Path(tmp) / "wizard", WHEN) as (services, _sim):
-            (OUT / "rotate-wizard-120x36.svg").write_text(asyncio.run(capture_wizard(services)))
-            print("wrote screenshots/rotate-wizard-120x36.svg")
+            (out / "rotate-wizard-120x36.svg").write_text(asyncio.run(capture_wizard(services)))
+            print(wrote("rotate-wizard-120x36"))
     return 0
 
 

@@ -346,8 +346,9 @@ def demo_consumers(root: Path) -> Iterator[DemoWiring]:
         health = stack.enter_context(DownstreamSim(lambda: (200, {"anthropic": {"ok": True}})))
         gh = install_fake_gh(root / "bin", root / "gh")
         agentctl = root / "bin" / "agentctl.py"
-        agentctl.write_text(
-            "import sys\nsys.exit(0 if sys.stdin.read().strip() else 'no key on stdin')\n"
+        agentctl.write_text(  # wired with env_var = "AGENT_KEY": the key comes in $AGENT_KEY
+            "import os, sys\n"
+            "sys.exit(0 if os.environ.get('AGENT_KEY', '').strip() else 'no key in $AGENT_KEY')\n"
         )
         yield DemoWiring(
             heroku.base_url,
