@@ -421,17 +421,7 @@ def cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
         ctx.say(f"rotui: warning: {warning}")
     _report_keyring_trouble(run, ctx)
     if args.json:
-        document = {
-            "all_valid": run.all_valid,
-            "results": [
-                {
-                    **r.to_dict(),
-                    "remote": run.remote[r.key].to_dict() if r.key in run.remote else None,
-                }
-                for r in run.results
-            ],
-        }
-        ctx.out(json.dumps(document, indent=2))
+        _print_json_results(ctx, run)
     else:
         rows = [
             [
@@ -446,6 +436,20 @@ def cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
         ]
         ctx.out(_table(["NAME", "STATUS", "HTTP", "LATENCY", "KEY", "DETAIL"], rows))
     return 0 if run.all_valid else 1
+
+
+def _print_json_results(ctx: Context, run: ValidationRun) -> None:
+    """``{"all_valid": ..., "results": [...]}`` written result by result, never built whole."""
+    write = ctx.stdout.write
+    write(f'{{\n  "all_valid": {json.dumps(run.all_valid)},\n  "results": [')
+    for index, r in enumerate(run.results):
+        item = {
+            **r.to_dict(),
+            "remote": run.remote[r.key].to_dict() if r.key in run.remote else None,
+        }
+        body = json.dumps(item, indent=2).replace("\n", "\n    ")
+        write(("\n    " if index == 0 else ",\n    ") + body)
+    write("\n  ]\n}\n" if run.results else "]\n}\n")
 
 
 def _report_keyring_trouble(run: ValidationRun, ctx: Context) -> None:

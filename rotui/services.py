@@ -151,7 +151,7 @@ class Services:
             "mode": str(r.mode),
             "hint": r.hint,
         }
-        self.audit().append_many([("key.validated", r.key, None, context(r)) for r in run.results])
+        self.audit().append_many(("key.validated", r.key, None, context(r)) for r in run.results)
 
     async def refresh_usage(self) -> dict[str, dict[dt.date, int]]:
         """Daily tokens per key for the last 7 days, from the Admin usage report, saved to state."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,16 +70,7 @@ class StateStore:
         return snap
 
     def _write(self, snap: Snapshot) -> None:
-        document = {
-            "version": STATE_VERSION,
-            "results": {name: r.to_dict() for name, r in sorted(snap.results.items())},
-            "remote": {name: r.to_dict() for name, r in sorted(snap.remote.items())},
-            "usage": {
-                name: {day.isoformat(): n for day, n in sorted(days.items())}
-                for name, days in sorted(snap.usage.items())
-            },
-        }
-        atomic_write(self.latest_path, json.dumps(document, indent=1).encode())
+        atomic_write(self.latest_path, (chunk.encode() for chunk in _state_document(snap)))
 
     def record(
         self,
@@ -142,7 +133,7 @@ class StateStore:
         """Append one line; rewrite the file (atomically) only when it holds twice the limit."""
         import os
 
-        from rotui.paths import private_dir
+        from rotui.paths import append_whole, private_dir
 
         path = self._history_path(result.key)
         private_dir(path.parent)
@@ -150,7 +141,7 @@ class StateStore:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             try:
-                os.write(fd, line.encode())
+                append_whole(fd, line.encode(), os.fstat(fd).st_size)
             finally:
                 os.close(fd)
             if path.stat().st_size > 2 * HISTORY_LIMIT * len(line):
@@ -173,3 +164,25 @@ def result_summary(result: ValidationResult | None) -> dict[str, Any] | None:
         "http_status": result.http_status,
         "message": result.message,
     }
+
+
+def _state_document(snap: Snapshot) -> Iterator[str]:
+    """validation.json as chunks, one key per line: thousands of keys are never one string."""
+    sections: tuple[tuple[str, Iterable[tuple[str, Any]]], ...] = (
+        ("results", ((name, r.to_dict()) for name, r in sorted(snap.results.items()))),
+        ("remote", ((name, r.to_dict()) for name, r in sorted(snap.remote.items()))),
+        (
+            "usage",
+            (
+                (name, {day.isoformat(): n for day, n in sorted(days.items())})
+                for name, days in sorted(snap.usage.items())
+            ),
+        ),
+    )
+    yield f'{{"version": {STATE_VERSION}'
+    for section, entries in sections:
+        yield f',\n"{section}": {{'
+        for index, (name, body) in enumerate(entries):
+            yield ("\n" if index == 0 else ",\n") + json.dumps(name) + ": " + json.dumps(body)
+        yield "}"
+    yield "}\n"

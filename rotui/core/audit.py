@@ -14,7 +14,7 @@ import json
 import os
 import secrets
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from rotui.core.secret import Secret, redact
 
 GENESIS = "0" * 64
 TAIL_BYTES = 65536
+WRITE_BATCH = 256  # entries encoded and written at a time by append_many
 
 
 def default_actor() -> str:
@@ -134,37 +135,70 @@ class AuditLog:
         context: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
         """Write one entry durably, or raise StateError so the caller does not go on."""
-        return self.append_many([(action, key, run_id, context)])[0]
+        last = self._write_entries([(action, key, run_id, context)])
+        assert last is not None
+        return last
 
     def append_many(
-        self, items: list[tuple[str, str | None, str | None, Mapping[str, Any] | None]]
-    ) -> list[AuditEntry]:
-        """Write several entries under one lock and one fsync (a validate-all of many keys)."""
-        from rotui.paths import locked, private_dir
+        self, items: Iterable[tuple[str, str | None, str | None, Mapping[str, Any] | None]]
+    ) -> int:
+        """Write several entries under one lock and one fsync (a validate-all of many keys).
+
+        Entries are encoded and written in batches, so thousands of them never sit in memory
+        at once; returns how many were written.
+        """
+        count = 0
+
+        def counted() -> Iterator[tuple[str, str | None, str | None, Mapping[str, Any] | None]]:
+            nonlocal count
+            for item in items:
+                count += 1
+                yield item
+
+        self._write_entries(counted())
+        return count
+
+    def _write_entries(
+        self, items: Iterable[tuple[str, str | None, str | None, Mapping[str, Any] | None]]
+    ) -> AuditEntry | None:
+        """Append entries under the lock, chained to the log's last hash; fsync once at the end.
+
+        A crash between batches leaves a shorter log whose chain still verifies: each batch is
+        whole lines. Returns the last entry written.
+        """
+        from rotui.paths import append_whole, locked, private_dir
 
         private_dir(self.path.parent)
-        entries: list[AuditEntry] = []
+        last_record: dict[str, Any] | None = None
         with locked(self._lock):
             prev = self._last_hash()
-            lines = []
-            for action, key, run_id, context in items:
-                safe_context = json.loads(redact(json.dumps(dict(context or {}), default=str)))
-                body = AuditEntry(
-                    ts=self._clock(),
-                    action=action,
-                    actor=self.actor,
-                    key=key,
-                    run_id=run_id,
-                    context=safe_context,
-                    prev=prev,
-                ).body()
-                prev = entry_hash(body)
-                lines.append(json.dumps({**body, "hash": prev}, ensure_ascii=False) + "\n")
-                entries.append(AuditEntry.from_dict({**body, "hash": prev}))
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
                 try:
-                    os.write(fd, "".join(lines).encode())
+                    start = os.fstat(fd).st_size  # a failed append is cut back to this
+                    lines: list[str] = []
+                    for action, key, run_id, context in items:
+                        safe_context = json.loads(
+                            redact(json.dumps(dict(context or {}), default=str))
+                        )
+                        body = AuditEntry(
+                            ts=self._clock(),
+                            action=action,
+                            actor=self.actor,
+                            key=key,
+                            run_id=run_id,
+                            context=safe_context,
+                            prev=prev,
+                        ).body()
+                        prev = entry_hash(body)
+                        record = {**body, "hash": prev}
+                        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                        if len(lines) >= WRITE_BATCH:
+                            append_whole(fd, "".join(lines).encode(), start)
+                            lines.clear()
+                        last_record = record
+                    if lines:
+                        append_whole(fd, "".join(lines).encode(), start)
                     os.fsync(fd)
                 finally:
                     os.close(fd)
@@ -173,7 +207,7 @@ class AuditLog:
                     f"cannot write the audit log {self.path}",
                     f"{exc.strerror or exc}; the action was not carried out",
                 ) from None
-        return entries
+        return AuditEntry.from_dict(last_record) if last_record else None
 
     def _last_hash(self) -> str:
         try:

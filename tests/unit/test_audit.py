@@ -82,3 +82,16 @@ def test_an_unwritable_log_stops_the_caller(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(os, "write", full)
     with pytest.raises(StateError, match="not carried out"):
         log.append("secret.rotate.revoke.started")
+
+
+def test_many_entries_are_written_in_batches_and_chain(tmp_path) -> None:
+    from rotui.core.audit import WRITE_BATCH
+
+    log = make(tmp_path)
+    log.append("first", key="K")
+    count = 2 * WRITE_BATCH + 3  # three batches, the last one partial
+    written = log.append_many(("key.validated", f"K{i}", None, {"n": i}) for i in range(count))
+    assert written == count
+    report = log.verify()
+    assert report.ok and report.entries == count + 1
+    assert [e.context["n"] for e in log.entries()[1:]] == list(range(count))

@@ -80,3 +80,16 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch) -> 
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in target.parent.iterdir()] == ["f.json"]
+
+
+def test_the_state_file_is_json_whatever_the_key_names(tmp_path) -> None:
+    import json
+
+    names = ['A "quoted" key', "ключ", "back\\slash", "tab\there"]
+    store = StateStore(tmp_path / "state")
+    store.record([result(name, i) for i, name in enumerate(names)])
+    document = json.loads(store.latest_path.read_text())
+    assert sorted(document["results"]) == sorted(names)
+    assert StateStore(tmp_path / "state").load().results == {
+        name: result(name, i) for i, name in enumerate(names)
+    }
