@@ -517,6 +517,16 @@ def _no_secret(key: ManagedKey, why: str, checked: str) -> Diagnosis:
     if "keyring unavailable" in why:
         cause = "There is no usable keyring on this host, so the key cannot be read from it."
         steps.append('Or use source = "env:VAR" or "command:..." for this key')
+    elif "did not answer" in why:
+        cause = (
+            "The keyring did not answer in time, so the key could not be read; it may well be "
+            "stored. A locked Secret Service can wait for a password on a desktop you cannot see."
+        )
+        steps = [
+            "Unlock the keyring (on a desktop session, or `gnome-keyring-daemon --unlock`), or "
+            "check it with `python -m keyring diagnose`",
+            f'Or give {key.name} a source that needs no keyring: "env:VAR" or "command:..."',
+        ]
     elif "whitespace" in why:
         cause = "The stored value is not a usable key: it was pasted with whitespace, quotes or a line break."
         steps = [f"Store it again as one unbroken line: `rotui key set {key.name}`"]

@@ -94,14 +94,22 @@ def _fail(path: str, where: str, message: str) -> ConfigError:
     return ConfigError(f"{path}: invalid configuration", f"{where}: {message}")
 
 
+def _shown(value: str, limit: int = 60) -> str:
+    """A value for a one-line message: never a key (a key pasted here is redacted), never long."""
+    from rotui.core.secret import redact
+
+    text = repr(redact(value))
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
 def _check(value: Any, spec: Field, path: str, where: str) -> Any:
     if spec.kind in ("str", "var", "repo", "url", "source"):
         if not isinstance(value, str) or not value.strip():
             raise _fail(path, where, "expected a non-empty string")
         if spec.kind == "var" and not _VAR.match(value):
-            raise _fail(path, where, f"{value!r} is not a variable name (letters, digits, _)")
+            raise _fail(path, where, f"{_shown(value)} is not a variable name (letters, digits, _)")
         if spec.kind == "repo" and not _REPO.match(value):
-            raise _fail(path, where, f"{value!r} is not OWNER/REPO")
+            raise _fail(path, where, f"{_shown(value)} is not OWNER/REPO")
         if spec.kind == "url" and not value.startswith(("http://", "https://")):
             raise _fail(path, where, "expected an http:// or https:// URL")
         if spec.kind == "source" and not _SOURCE.match(value):
