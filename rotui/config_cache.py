@@ -67,8 +67,9 @@ def cached_parse(
         pass
     document = parse(text)  # parse errors propagate; only a valid document is cached
     try:
-        from rotui.paths import atomic_write
+        from rotui.paths import atomic_write, private_dir
 
+        private_dir(cache_dir)  # rotui's cache dir itself is 0700, not only the config/ below
         atomic_write(where, pickle.dumps((digest, document), protocol=pickle.HIGHEST_PROTOCOL))
     except Exception:  # a read-only or full cache dir costs speed, nothing else
         pass

@@ -122,3 +122,4 @@ def test_the_cache_file_is_private(tmp_path: Path) -> None:
     where = cache_file(tmp_path / "cache", "/etc/rotui.toml")
     assert stat.S_IMODE(where.stat().st_mode) == 0o600
     assert stat.S_IMODE(where.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "cache").stat().st_mode) == 0o700

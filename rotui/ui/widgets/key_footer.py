@@ -26,6 +26,8 @@ class KeyFooter(Footer):
         return (self.compact, self.show_command_palette, bindings)
 
     async def recompose(self) -> None:
+        if not self.is_attached:  # its screen is gone: nothing to show, nothing to rebuild
+            return
         signature = self._signature()
         if signature == self._shown:
             return
