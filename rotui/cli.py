@@ -197,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--exposed-at",
         metavar="TIME",
-        help="when the key may have leaked (ISO 8601), to flag usage after it",
+        help="when the key may have leaked, in UTC ('2026-11-26 14:30', ISO 8601) or relative "
+        "('2h ago'), to flag usage after it",
     )
 
     p = sub.add_parser("report", help="an incident report of a run, in Markdown")
@@ -625,16 +626,12 @@ async def _rollback(services: Services, name: str, ctx: Context) -> int:
     return 0
 
 
-def _exposed(value: str | None) -> dt.datetime | None:
-    if not value:
+def _exposed(value: str | None, now: dt.datetime) -> dt.datetime | None:
+    if value is None:
         return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            "--exposed-at is not a time", "use ISO 8601, e.g. 2026-11-26T01:30:00Z"
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    from rotui.core.timeparse import parse_exposure
+
+    return parse_exposure(value, now, what="--exposed-at")
 
 
 def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
@@ -642,7 +639,7 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
 
     services = ctx.services()
     services.keys([args.name])
-    exposed = _exposed(args.exposed_at)
+    exposed = _exposed(args.exposed_at, services.clock())
     active = services.runs().active(args.name)
     if not args.headless:
         from rotui.ui.app import make_app
@@ -680,27 +677,31 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def _usage_lines(rotation: Any, exposed: dt.datetime | None) -> list[str]:
-    """The old key's last 7 days of tokens, with days after the suspected exposure flagged."""
+    """The old key's tokens over the last 24 h and 7 days, hour by hour, flagged after exposure."""
     from rotui.core.errors import RotuiError
+    from rotui.core.usage import SHOWN_HOURS
 
     try:
-        days = await rotation.old_key_usage_by_day()
+        summary = await rotation.old_key_usage_window(exposed)
     except RotuiError as exc:
         return [f"! usage not available: {exc}"]
-    if days is None:
+    if summary is None:
         return ["  usage: needs the Admin API (settings.admin_key)"]
-    today = max(days)
-    last_day = days[today] + days.get(today - dt.timedelta(days=1), 0)
-    lines = [
-        f"  old key usage: today and yesterday {last_day:,} tokens; 7 days {sum(days.values()):,} tokens"
-    ]
+    lines = [f"  old key usage: {summary.headline()}"]
+    days = summary.by_day()
     for day in sorted(days):
-        flag = (
-            " ← after the suspected exposure"
-            if exposed and day >= exposed.date() and days[day]
-            else ""
+        lines.append(f"    {day.isoformat()}  {days[day]:>12,}")
+    flagged = summary.flagged
+    if summary.exposed_at is not None:
+        lines.append(f"  {summary.exposure_line()}")
+    hours = sorted(flagged)
+    for hour in hours[:SHOWN_HOURS]:
+        lines.append(
+            f"    {hour:%Y-%m-%d %H:00}  {flagged[hour]:>12,} ← after the suspected exposure"
         )
-        lines.append(f"    {day.isoformat()}  {days[day]:>12,}{flag}")
+    if len(hours) > SHOWN_HOURS:
+        rest = sum(flagged[h] for h in hours[SHOWN_HOURS:])
+        lines.append(f"    … {len(hours) - SHOWN_HOURS} more hour(s)  {rest:>12,}")
     return lines
 
 

@@ -37,6 +37,8 @@ MAX_BACKOFF = 8.0
 RATELIMIT_PREFIXES = ("anthropic-ratelimit-", "anthropic-priority-")
 CREDIT_MESSAGE = "credit balance is too low"
 NEVER_RETRIED = frozenset({400, 401, 402, 403, 404, 413, 422})
+# bucket_width → the most buckets one page of the usage report may hold (the documented maxima)
+USAGE_BUCKET_LIMITS = {"1m": 1440, "1h": 168, "1d": 31}
 
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -453,6 +455,72 @@ class AnthropicClient:
         )
         return remote_key(body)
 
+    async def usage_report(
+        self,
+        admin: Secret,
+        starting_at: dt.datetime,
+        ending_at: dt.datetime | None = None,
+        *,
+        bucket_width: str = "1d",
+        api_key_ids: list[str] | None = None,
+        base_url: str | None = None,
+    ) -> dict[str, dict[dt.datetime, int]]:
+        """Tokens per API key id per bucket (keyed by the bucket's UTC start), grouped by key.
+
+        ``bucket_width`` is ``1m``, ``1h`` or ``1d``; the API snaps ``starting_at`` to the bucket
+        and treats ``ending_at`` as exclusive. Each page asks for the documented maximum number of
+        buckets (1440, 168 or 31) and ``next_page`` is followed to the end. Buckets without usage
+        are absent from the result.
+        """
+        if bucket_width not in USAGE_BUCKET_LIMITS:
+            raise ValueError(f"bucket_width must be one of {', '.join(USAGE_BUCKET_LIMITS)}")
+        params: dict[str, Any] = {
+            "starting_at": _rfc3339(starting_at),
+            "bucket_width": bucket_width,
+            "group_by[]": "api_key_id",
+            "limit": USAGE_BUCKET_LIMITS[bucket_width],
+        }
+        if ending_at:
+            params["ending_at"] = _rfc3339(ending_at)
+        if api_key_ids:
+            params["api_key_ids[]"] = api_key_ids
+        usage: dict[str, dict[dt.datetime, int]] = {}
+        for _ in range(1000):
+            page = await self._admin(
+                "GET", base_url, "/v1/organizations/usage_report/messages", admin, params=params
+            )
+            for bucket in page.get("data") or []:
+                begins = _parse_time(bucket.get("starting_at"))
+                for row in bucket.get("results") or []:
+                    key_id = row.get("api_key_id")
+                    if not key_id or begins is None:
+                        continue
+                    per_bucket = usage.setdefault(key_id, {})
+                    per_bucket[begins] = per_bucket.get(begins, 0) + _tokens(row)
+            if not page.get("has_more") or not page.get("next_page"):
+                return usage
+            params = {**params, "page": page["next_page"]}
+        return usage
+
+    async def hourly_usage(
+        self,
+        admin: Secret,
+        starting_at: dt.datetime,
+        ending_at: dt.datetime | None = None,
+        *,
+        api_key_ids: list[str] | None = None,
+        base_url: str | None = None,
+    ) -> dict[str, dict[dt.datetime, int]]:
+        """Tokens per API key id per UTC hour (keyed by the hour's start)."""
+        return await self.usage_report(
+            admin,
+            starting_at,
+            ending_at,
+            bucket_width="1h",
+            api_key_ids=api_key_ids,
+            base_url=base_url,
+        )
+
     async def daily_usage(
         self,
         admin: Secret,
@@ -463,32 +531,19 @@ class AnthropicClient:
         base_url: str | None = None,
     ) -> dict[str, dict[dt.date, int]]:
         """Tokens per API key id per UTC day, from the messages usage report grouped by key."""
-        params: dict[str, Any] = {
-            "starting_at": _rfc3339(starting_at),
-            "bucket_width": "1d",
-            "group_by[]": "api_key_id",
-            "limit": 31,
-        }
-        if ending_at:
-            params["ending_at"] = _rfc3339(ending_at)
-        if api_key_ids:
-            params["api_key_ids[]"] = api_key_ids
+        report = await self.usage_report(
+            admin,
+            starting_at,
+            ending_at,
+            bucket_width="1d",
+            api_key_ids=api_key_ids,
+            base_url=base_url,
+        )
         usage: dict[str, dict[dt.date, int]] = {}
-        for _ in range(1000):
-            page = await self._admin(
-                "GET", base_url, "/v1/organizations/usage_report/messages", admin, params=params
-            )
-            for bucket in page.get("data") or []:
-                day = _parse_time(bucket.get("starting_at"))
-                for row in bucket.get("results") or []:
-                    key_id = row.get("api_key_id")
-                    if not key_id or day is None:
-                        continue
-                    per_day = usage.setdefault(key_id, {})
-                    per_day[day.date()] = per_day.get(day.date(), 0) + _tokens(row)
-            if not page.get("has_more") or not page.get("next_page"):
-                return usage
-            params = {**params, "page": page["next_page"]}
+        for key_id, buckets in report.items():
+            per_day = usage.setdefault(key_id, {})
+            for begins, tokens in buckets.items():
+                per_day[begins.date()] = per_day.get(begins.date(), 0) + tokens
         return usage
 
 

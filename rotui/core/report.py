@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from rotui.core.audit import AuditEntry
 from rotui.core.runs import STEP_TITLES, Run
 from rotui.core.secret import redact
+from rotui.core.usage import SHOWN_HOURS
 
 SHOWN_CONTEXT = (
     "status",
@@ -31,6 +32,50 @@ def _when(value: str | None) -> str:
 
 def _cell(text: object) -> str:
     return redact(str(text)).replace("|", "\\|").replace("\n", " ")
+
+
+def _usage_section(run: Run) -> list[str]:
+    """The old key's usage as rotui last read it during the run (hourly buckets, UTC)."""
+    usage = run.facts.get("old_key_usage")
+    if not isinstance(usage, dict):
+        return []
+    lines = [
+        "",
+        "## Old key usage",
+        "",
+        f"Read from the Admin usage report (hourly buckets, UTC) at {_when(usage.get('checked_at'))}:",
+        "",
+        f"- Last 24 h: {_tokens(usage.get('last_24h'))}",
+        f"- Last 7 days: {_tokens(usage.get('last_7d'))}",
+    ]
+    exposed = usage.get("exposed_at")
+    if not exposed:
+        return [*lines, "- After the suspected exposure: no exposure time was given"]
+    flagged = usage.get("flagged_hours") or {}
+    since = usage.get("since")
+    partial = (
+        f" (checked from {_when(since)} only)"
+        if since and dt.datetime.fromisoformat(since) > dt.datetime.fromisoformat(exposed)
+        else ""
+    )
+    lines.append(
+        f"- After the suspected exposure ({_when(exposed)}): "
+        f"{_tokens(usage.get('since_exposure'))} in {len(flagged)} hour(s){partial}"
+    )
+    if flagged:
+        lines += ["", "| Hour (UTC) | Tokens | Flag |", "|---|---:|---|"]
+        hours = sorted(flagged.items())
+        for hour, tokens in hours[:SHOWN_HOURS]:
+            start = dt.datetime.fromisoformat(hour).astimezone(dt.UTC)
+            lines.append(f"| {start:%Y-%m-%d %H:00} | {int(tokens):,} | ⚠ after the exposure |")
+        if len(hours) > SHOWN_HOURS:
+            rest = sum(int(n) for _, n in hours[SHOWN_HOURS:])
+            lines.append(f"| … {len(hours) - SHOWN_HOURS} more hour(s) | {rest:,} | |")
+    return lines
+
+
+def _tokens(value: object) -> str:
+    return f"{value:,} tokens" if isinstance(value, int) else "—"
 
 
 def incident_report(run: Run, entries: Iterable[AuditEntry]) -> str:
@@ -77,6 +122,7 @@ def incident_report(run: Run, entries: Iterable[AuditEntry]) -> str:
         lines.append(
             f"| {_cell(name)} | {record.state} | {_when(record.at)} | {_cell(record.detail)} |"
         )
+    lines += _usage_section(run)
     if run.warnings:
         lines += ["", "## Warnings", ""] + [f"- {_cell(w)}" for w in run.warnings]
     lines += [

@@ -39,6 +39,8 @@ from rotui.core.runs import (
     new_run_id,
 )
 from rotui.core.secret import Secret, SecretStore, check_api_key
+from rotui.core.timeparse import floor_hour
+from rotui.core.usage import OldKeyUsage, fetch_window
 
 ROTATION_STEPS = ["precheck", "new_key", "validate_new", "propagate", "verify", "revoke", "finish"]
 REVOKE_NOW_STEPS = ["deactivate", "new_key", "validate_new", "propagate", "verify", "finish"]
@@ -698,17 +700,25 @@ class Rotation:
         return blockers
 
     async def old_key_usage(self) -> int | None:
-        """Tokens the old key used since propagation finished (None without the Admin API)."""
+        """Tokens the old key used since propagation finished, from the hour it finished in.
+
+        Hourly buckets: usage earlier in that hour counts too (the report has no finer grain
+        than that here), usage earlier that day does not. None without the Admin API.
+        """
         admin = self.deps.admin
         old_id = self.run.facts.get("current_remote_id")
         since = self.run.facts.get("propagated_at")
         if admin is None or not old_id or not since:
             return None
-        start = dt.datetime.fromisoformat(since).replace(hour=0, minute=0, second=0, microsecond=0)
-        usage = await self.deps.client.daily_usage(
-            admin, start, api_key_ids=[old_id], base_url=self.key.base_url
+        start = floor_hour(dt.datetime.fromisoformat(since))
+        usage = await self.deps.client.hourly_usage(
+            admin,
+            start,
+            floor_hour(self.deps.clock()) + dt.timedelta(hours=1),
+            api_key_ids=[old_id],
+            base_url=self.key.base_url,
         )
-        return sum(usage.get(old_id, {}).values())
+        return sum(n for hour, n in usage.get(old_id, {}).items() if hour >= start)
 
     async def revoke(self, typed_name: str, *, console_confirmed: bool = False) -> str:
         """Deactivate the old key (Admin API) or take the operator's word, then poll for 401."""
@@ -839,11 +849,8 @@ class Rotation:
         await self._revoke_old(old, console_confirmed, step="deactivate", keep_previous=False)
         return self.run.step["deactivate"].detail
 
-    async def old_key_usage_by_day(self) -> dict[dt.date, int] | None:
-        """The old key's tokens per UTC day over the last 7 days (None without the Admin API)."""
-        admin = self.deps.admin
-        if admin is None:
-            return None
+    async def _old_key_id(self, admin: Secret) -> str | None:
+        """The Admin API id of the key being replaced: the run's, or matched by its hint."""
         facts = self.run.facts if hasattr(self, "run") else {}
         old_id = facts.get("current_remote_id")
         if not old_id:
@@ -853,20 +860,52 @@ class Rotation:
             if record is None:
                 return None
             old_id = facts["current_remote_id"] = record.id
-        today = self.deps.clock().date()
-        start = dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), dt.UTC)
-        usage = await self.deps.client.daily_usage(
-            admin,
-            start,
-            start + dt.timedelta(days=7),
-            api_key_ids=[old_id],
-            base_url=self.key.base_url,
+        return str(old_id)
+
+    async def old_key_usage_window(
+        self, exposed_at: dt.datetime | None = None, *, record: bool = True
+    ) -> OldKeyUsage | None:
+        """The old key's tokens per UTC hour over the last 7 days, flagged after the exposure.
+
+        The exposure is the one given, else the rotation's, else the run's. An exposure earlier
+        than 7 days ago widens the window back to it (at most 31 days). With an open run and
+        ``record``, the summary (and a newly given exposure) is kept in the run's facts for the
+        incident report. None without the Admin API or when the key is not found in it.
+        """
+        admin = self.deps.admin
+        if admin is None:
+            return None
+        facts = self.run.facts if hasattr(self, "run") else {}
+        exposed = exposed_at or self.exposed_at
+        if exposed is None and facts.get("exposed_at"):
+            exposed = dt.datetime.fromisoformat(str(facts["exposed_at"]))
+        old_id = await self._old_key_id(admin)
+        if old_id is None:
+            return None
+        now = self.deps.clock()
+        start, end = fetch_window(now, exposed)
+        usage = await self.deps.client.hourly_usage(
+            admin, start, end, api_key_ids=[old_id], base_url=self.key.base_url
         )
-        days = usage.get(old_id, {})
-        return {
-            today - dt.timedelta(days=i): days.get(today - dt.timedelta(days=i), 0)
-            for i in range(7)
-        }
+        summary = OldKeyUsage.build(now, usage.get(old_id, {}), exposed, since=start)
+        if record:
+            self.note_usage(summary)
+        return summary
+
+    def note_usage(self, summary: OldKeyUsage) -> None:
+        """Keep a usage summary (and its exposure time) in the open run, for the report."""
+        run = getattr(self, "run", None)
+        if run is None or run.status is not RunStatus.ACTIVE:
+            return
+        if summary.exposed_at is not None:
+            run.facts["exposed_at"] = summary.exposed_at.isoformat()
+        run.facts["old_key_usage"] = summary.to_fact()
+        self._save()
+
+    async def old_key_usage_by_day(self) -> dict[dt.date, int] | None:
+        """The old key's tokens per UTC day over the last 7 days (None without the Admin API)."""
+        summary = await self.old_key_usage_window(record=False)
+        return None if summary is None else summary.by_day()
 
     # Step 7 ----------------------------------------------------------------------------------
 

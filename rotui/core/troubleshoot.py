@@ -842,11 +842,36 @@ async def _daily(
     return usage
 
 
+async def _last_24h(
+    services: Services,
+    client: AnthropicClient,
+    admin: Secret,
+    records: Mapping[str, tuple[str | None, str]],
+) -> dict[str, int]:
+    """Tokens per key name over the rolling last 24 h, from hourly buckets (those overlapping it)."""
+    from rotui.core.timeparse import floor_hour
+
+    now = services.clock()
+    start, end = floor_hour(now - dt.timedelta(days=1)), floor_hour(now) + dt.timedelta(hours=1)
+    by_base: dict[str | None, dict[str, str]] = {}
+    for name, (base, key_id) in records.items():
+        by_base.setdefault(base, {})[key_id] = name
+    totals: dict[str, int] = {}
+    for base, ids in by_base.items():
+        report = await client.hourly_usage(admin, start, end, api_key_ids=list(ids), base_url=base)
+        for key_id, name in ids.items():
+            totals[name] = sum(report.get(key_id, {}).values())
+    return totals
+
+
 async def diagnose_usage(services: Services, name: str | None = None) -> Diagnosis:
     """Daily tokens per key from the Admin usage report, spikes flagged, and the way out."""
     keys = services.keys([name] if name else [])
     title = "Unexpected usage or charges" + (f" · {name}" if name else "")
-    checked = f"the Admin usage report: tokens per key per UTC day, last {USAGE_DAYS} days"
+    checked = (
+        f"the Admin usage report: tokens per key per UTC day, last {USAGE_DAYS} days, "
+        "and per hour over the last 24 h"
+    )
     revoke = [f"If you suspect a leak: `rotui revoke {name}` (x on the dashboard)"] if name else []
     admin, why = await _admin_secret(services)
     if admin is None:
@@ -863,6 +888,7 @@ async def diagnose_usage(services: Services, name: str | None = None) -> Diagnos
         records = await _records(services, client, admin, keys)
         ids = {k.name: (k.base_url, records[k.name].id) for k in keys if k.name in records}
         usage = await _daily(services, client, admin, ids)
+        recent = await _last_24h(services, client, admin, ids)
     evidence, flagged = [], []
     for key in keys:
         days = usage.get(key.name)
@@ -871,11 +897,13 @@ async def diagnose_usage(services: Services, name: str | None = None) -> Diagnos
             continue
         record = records[key.name]
         series = " · ".join(f"{days[d]:,}" for d in sorted(days))
-        evidence.append(f"{key.name} ({record.id}): {series} (oldest → today)")
+        last_24h = recent.get(key.name, 0)
+        evidence.append(
+            f"{key.name} ({record.id}): {series} (oldest → today); last 24 h {last_24h:,}"
+        )
         spike = usage_spike(days)
-        latest = days[max(days)]
-        if record.status in ("inactive", "archived", "expired") and latest > 0:
-            spike = f"{latest:,} tokens today on a key that is {record.status}"
+        if record.status in ("inactive", "archived", "expired") and last_24h > 0:
+            spike = f"{last_24h:,} tokens in the last 24 h on a key that is {record.status}"
         if spike:
             evidence.append(f"⚠ {key.name}: {spike}")
             flagged.append(key.name)

@@ -35,6 +35,12 @@ MODELS: tuple[dict[str, str], ...] = tuple(
         ("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"),
     )
 )
+# bucket_width → (bucket length, default limit, max limit), as the usage report documents them
+BUCKET_WIDTHS: dict[str, tuple[dt.timedelta, int, int]] = {
+    "1m": (dt.timedelta(minutes=1), 60, 1440),
+    "1h": (dt.timedelta(hours=1), 24, 168),
+    "1d": (dt.timedelta(days=1), 7, 31),
+}
 _BAD_GATEWAY_HTML = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 _INVALID_BODY = object()
 
@@ -214,8 +220,28 @@ def _parse_time(raw: str) -> dt.datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
-def _midnight(moment: dt.datetime) -> dt.datetime:
-    return dt.datetime.combine(moment.date(), dt.time(), dt.UTC)
+def _snap(moment: dt.datetime, width: dt.timedelta) -> dt.datetime:
+    """The start of the UTC minute, hour or day that holds ``moment``."""
+    moment = moment.astimezone(dt.UTC)
+    if width >= dt.timedelta(days=1):
+        return dt.datetime.combine(moment.date(), dt.time(), dt.UTC)
+    if width >= dt.timedelta(hours=1):
+        return moment.replace(minute=0, second=0, microsecond=0)
+    return moment.replace(second=0, microsecond=0)
+
+
+def _usage_minute(when: str | dt.date | dt.datetime) -> dt.datetime:
+    """The UTC minute usage is filed under: a day means its midnight, a naive moment is UTC."""
+    if isinstance(when, str):
+        parsed = _parse_time(when)
+        if parsed is None:
+            raise ValueError(f"not a date or an RFC 3339 time: {when!r}")
+        when = parsed
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime.combine(when, dt.time(), dt.UTC)
+    elif when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return _snap(when, dt.timedelta(minutes=1))
 
 
 class SimulatedAnthropic:
@@ -240,7 +266,7 @@ class SimulatedAnthropic:
         self._attempts: Counter[str] = Counter()
         self._served = 0
         self._failures: Counter[str] = Counter()
-        self._usage: dict[tuple[str, str], list[int]] = {}
+        self._usage: dict[tuple[str, dt.datetime], list[int]] = {}  # (key id, UTC minute)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._base_url = ""
@@ -321,14 +347,29 @@ class SimulatedAnthropic:
         with self._lock:
             return self._attempts[key_value]
 
-    def add_usage(self, key_id: str, day: str, input_tokens: int, output_tokens: int) -> None:
-        """Add token usage for a key on a UTC day, as the usage report will show it."""
+    def add_usage(
+        self,
+        key_id: str,
+        when: str | dt.date | dt.datetime,
+        input_tokens: int,
+        output_tokens: int,
+    ) -> None:
+        """Add token usage for a key, as the usage report will show it.
+
+        ``when`` is a UTC day (a ``date`` or ``"YYYY-MM-DD"``: the usage lands at midnight, in that
+        day's first hour) or a moment (a ``datetime`` or an RFC 3339 string: the usage lands in
+        that minute, so in that hour's and that day's buckets too). A naive datetime is UTC.
+        """
         self.key_by_id(key_id)
-        dt.date.fromisoformat(day)
+        minute = _usage_minute(when)
         with self._lock:
-            tally = self._usage.setdefault((key_id, day), [0, 0])
-            tally[0] += input_tokens
-            tally[1] += output_tokens
+            self._tally(key_id, minute, input_tokens, output_tokens)
+
+    def _tally(self, key_id: str, minute: dt.datetime, tokens_in: int, tokens_out: int) -> None:
+        """Add to a key's usage in one minute; the caller holds the lock."""
+        tally = self._usage.setdefault((key_id, minute), [0, 0])
+        tally[0] += tokens_in
+        tally[1] += tokens_out
 
     def _handle(
         self,
@@ -452,11 +493,8 @@ class SimulatedAnthropic:
         if problem is not None:
             return problem
         assert key is not None
-        today = dt.datetime.now(dt.UTC).date().isoformat()
         with self._lock:
-            tally = self._usage.setdefault((key.id, today), [0, 0])
-            tally[0] += 8
-            tally[1] += 1
+            self._tally(key.id, _usage_minute(dt.datetime.now(dt.UTC)), 8, 1)
         usage = {
             "input_tokens": 8,
             "output_tokens": 1,
@@ -517,14 +555,17 @@ class SimulatedAnthropic:
             return _Response(200, key.to_api())
 
     def _usage_report(self, call: _Call) -> _Response:
-        """GET /v1/organizations/usage_report/messages: daily buckets, paged by next_page."""
+        """GET /v1/organizations/usage_report/messages: 1m, 1h or 1d buckets, paged by next_page."""
         query = call.query
         raw_start, raw_end = _first(query, "starting_at"), _first(query, "ending_at")
         if not raw_start:
             return _bad("starting_at: Field required")
-        if (_first(query, "bucket_width") or "1d") != "1d":
-            return _bad("bucket_width: the simulator supports only 1d")
-        limit = _limit(query, 7, 31)
+        width_name = _first(query, "bucket_width")
+        width_name = "1d" if width_name is None else width_name
+        if width_name not in BUCKET_WIDTHS:
+            return _bad("bucket_width: Input should be '1m', '1h' or '1d'")
+        width, default_limit, max_limit = BUCKET_WIDTHS[width_name]
+        limit = _limit(query, default_limit, max_limit)
         if isinstance(limit, _Response):
             return limit
         groups = set(_params(query, "group_by"))
@@ -537,24 +578,24 @@ class SimulatedAnthropic:
             start_at = _parse_time(page.removeprefix("page_")) if page.startswith("page_") else None
         if start_at is None or end_at is None:
             return _bad("starting_at, ending_at or page: invalid value")
-        start, end = _midnight(start_at), _midnight(end_at)
-        end += dt.timedelta(days=1) if end_at > end else dt.timedelta()
-        days = min(limit, max(0, (end - start).days))
-        following = start + dt.timedelta(days=days)
+        start, end = _snap(start_at, width), _snap(end_at, width)
+        end += width if end_at > end else dt.timedelta()
+        count = min(limit, max(0, -(-(end - start) // width)))
+        following = start + count * width
         key_ids = set(_params(query, "api_key_ids"))
         with self._lock:
             workspaces = {k.id: k.workspace_id for k in self._keys}
             usage = [
-                (kid, day, tally[0], tally[1])
-                for (kid, day), tally in self._usage.items()
-                if not key_ids or kid in key_ids
+                (kid, minute, tally[0], tally[1])
+                for (kid, minute), tally in self._usage.items()
+                if (not key_ids or kid in key_ids) and start <= minute < following
             ]
         data = []
-        for offset in range(days):
-            bucket = start + dt.timedelta(days=offset)
+        for offset in range(count):
+            bucket = start + offset * width
             totals: dict[tuple[str | None, str | None], list[int]] = {}
-            for kid, day, tokens_in, tokens_out in usage:
-                if day == bucket.date().isoformat():
+            for kid, minute, tokens_in, tokens_out in usage:
+                if bucket <= minute < bucket + width:
                     group = (
                         kid if "api_key_id" in groups else None,
                         workspaces.get(kid) if "workspace_id" in groups else None,
@@ -566,7 +607,7 @@ class SimulatedAnthropic:
             data.append(
                 {
                     "starting_at": _rfc3339(bucket),
-                    "ending_at": _rfc3339(bucket + dt.timedelta(days=1)),
+                    "ending_at": _rfc3339(bucket + width),
                     "results": results,
                 }
             )
@@ -576,7 +617,7 @@ class SimulatedAnthropic:
             {
                 "data": data,
                 "has_more": more,
-                "next_page": f"page_{following.date()}" if more else None,
+                "next_page": f"page_{_rfc3339(following)}" if more else None,
             },
         )
 

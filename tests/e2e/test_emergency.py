@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
 from pathlib import Path
 
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
@@ -24,16 +25,15 @@ NOW = ("revoke", KEY, "--headless", "--mode", "now", "--confirm", KEY, "--confir
 
 
 def test_revoke_now_deactivates_first_then_repairs(world: World) -> None:
-    world.anthropic.add_usage(
-        world.old_id, __import__("datetime").date.today().isoformat(), 5000, 100
-    )
+    now = dt.datetime.now(dt.UTC)
+    world.anthropic.add_usage(world.old_id, now - dt.timedelta(hours=2), 5000, 100)
+    world.anthropic.add_usage(world.old_id, now - dt.timedelta(days=3), 900, 0)
     done = world.rotui(*NOW, "--exposed-at", "2026-01-01T00:00:00Z", stdin=NEW)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    assert (
-        "old key usage: today and yesterday 5,100 tokens" in out
-        and "← after the suspected exposure" in out
-    )
+    assert "old key usage: last 24 h 5,100 tokens · last 7 days 6,000 tokens" in out
+    assert "⚠ 6,000 tokens in 2 hour(s) after the suspected exposure" in out
+    assert out.count("← after the suspected exposure") == 2
     assert (
         out.index("✓ Deactivate the old key now")
         < out.index("✓ New key")
@@ -58,6 +58,12 @@ def test_revoke_now_deactivates_first_then_repairs(world: World) -> None:
     assert "(mode: now)" in text and "| Timeline" not in text and "## Timeline" in text
     assert "secret.revoke.emergency.revoked" in text and "api | verified" in text
     assert "2026-01-01 00:00:00 UTC" in text and report_file.stat().st_mode & 0o777 == 0o600
+    assert "## Old key usage" in text and "- Last 24 h: 5,100 tokens" in text
+    assert (
+        "- After the suspected exposure (2026-01-01 00:00:00 UTC): 6,000 tokens in 2 hour(s)"
+        in text
+    )
+    assert text.count("⚠ after the exposure") == 2
     assert_no_leak(world, done.stdout, done.stderr, text)
 
 
@@ -76,6 +82,9 @@ def test_revoke_now_needs_the_typed_name(world: World) -> None:
 
 
 def test_overlap_is_the_rotation_fast_tracked(world: World) -> None:
+    now = dt.datetime.now(dt.UTC)
+    world.anthropic.add_usage(world.old_id, now - dt.timedelta(hours=5), 300, 0)  # before
+    world.anthropic.add_usage(world.old_id, now - dt.timedelta(hours=1), 40, 2)  # after
     done = world.rotui(
         "revoke",
         KEY,
@@ -85,12 +94,31 @@ def test_overlap_is_the_rotation_fast_tracked(world: World) -> None:
         "--confirm",
         KEY,
         "--confirm-manual",
+        "--exposed-at",
+        "3h ago",
         stdin=NEW,
     )
     assert done.returncode == 0, done.stdout
     out = done.stdout
+    assert "last 24 h 342 tokens" in out
+    assert "⚠ 42 tokens in 1 hour(s) after the suspected exposure" in out
+    flagged = [line for line in out.splitlines() if "← after the suspected exposure" in line]
+    assert len(flagged) == 1 and "42" in flagged[0]
     assert out.index("✓ Verify downstream") < out.index("✓ Revoke the old key")
     assert world.final_state()["old_status"] == "inactive"
+
+
+def test_exposed_at_that_is_not_a_time_is_a_usage_error(world: World) -> None:
+    for value, reason in (
+        ("2026-13-01 10:00", "month must be in 1..12"),
+        ("5 fortnights ago", "unknown unit 'fortnights'"),
+        ("2999-01-01", "is in the future"),
+    ):
+        done = world.rotui(*NOW, "--exposed-at", value, stdin=NEW)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "--exposed-at" in done.stderr and reason in done.stderr
+        assert "Traceback" not in done.stderr
+    assert world.anthropic.key_by_id(world.old_id).status == "active"  # nothing was done
 
 
 def test_kill_9_at_every_step_of_revoke_now_then_resume(
@@ -161,3 +189,74 @@ async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
         assert "EMERGENCY revoke" in str(wizard.query_one("#wizard-title", Static).render())
         assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW
     assert OLD != NEW
+
+
+async def test_emergency_screen_takes_the_suspected_exposure(world: World) -> None:
+    now = dt.datetime.now(dt.UTC)
+    world.anthropic.add_usage(world.old_id, now - dt.timedelta(hours=5), 300, 0)
+    world.anthropic.add_usage(world.old_id, now - dt.timedelta(hours=1), 40, 2)
+    world.anthropic.add_usage(world.old_id, now - dt.timedelta(hours=30), 7000, 0)
+    world.anthropic.add_usage(world.old_id, now - dt.timedelta(days=9), 500, 0)  # beyond 7 days
+    svc = services(world)
+    app = make_app(svc, emergency=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, EmergencyScreen)
+        usage = screen.query_one("#usage", Static)
+        note = screen.query_one("#exposure-note", Static)
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "last 24 h" in str(usage.render()):
+                break
+        assert "last 24 h 342 tokens · last 7 days 7,342 tokens" in str(usage.render())
+        assert "⚠" not in str(usage.render()) and not usage.has_class("-flagged")
+
+        box = screen.query_one("#exposed-at", Input)
+        box.focus()
+        await pilot.press(*"2026-13-01 10:00", "enter")
+        await pilot.pause()
+        assert note.has_class("-invalid")
+        assert "month must be in 1..12" in str(note.render())
+        screen.action_overlap()  # refused while the exposure is not understood
+        await pilot.pause()
+        assert app.screen is screen and app.focused is box
+
+        box.value = ""
+        await pilot.press(*"3h ago", "enter")
+        await pilot.pause()
+        assert not note.has_class("-invalid") and "Suspected exposure: " in str(note.render())
+        shown = str(usage.render())
+        assert "⚠ 42 tokens in 1 hour(s) after the suspected exposure" in shown
+        assert usage.has_class("-flagged")
+        assert box.region.bottom <= 23 and usage.region.height >= 2  # fits 80×24 above the footer
+        assert screen.query_one("#now").region.bottom <= 23  # the actions too
+
+        box.value = ""
+        await pilot.press(*"10d ago", "enter")  # before the week at hand: asked again, back to it
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "in 4 hour(s)" in str(usage.render()):
+                break
+        assert "⚠ 7,842 tokens in 4 hour(s) after the suspected exposure" in str(usage.render())
+        assert "last 7 days 7,342 tokens" in str(usage.render())
+
+        box.value = ""
+        await pilot.press(*"3h ago", "enter")
+        await pilot.pause()
+
+        screen.action_overlap()
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, RotationWizardScreen):
+                break
+        assert isinstance(app.screen, RotationWizardScreen)
+    run = svc.runs().active(KEY)
+    assert run is not None and run.kind == "emergency"
+    exposed = dt.datetime.fromisoformat(run.facts["exposed_at"])
+    assert abs(exposed - (now - dt.timedelta(hours=3))) < dt.timedelta(minutes=5)
+    assert run.facts["old_key_usage"]["since_exposure"] == 42
+    from rotui.core.report import incident_report
+
+    report = incident_report(run, svc.audit().entries())
+    assert "- Suspected exposure: " in report and "not given" not in report
+    assert "42 tokens in 1 hour(s)" in report and "⚠ after the exposure" in report

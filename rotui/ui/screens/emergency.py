@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
-from rotui.core.errors import RotuiError
+from rotui.core.errors import RotuiError, UsageError
 from rotui.core.model import CONSOLE_KEYS_URL
 from rotui.core.secret import redact
+from rotui.core.timeparse import parse_exposure
+from rotui.core.usage import RECENT, OldKeyUsage
 from rotui.services import Services
 from rotui.ui.modals.confirm import TypedConfirmModal
 from rotui.ui.screens.error import ErrorModal
@@ -28,6 +31,8 @@ OVERLAP_TEXT = (
     "Overlap: new key, propagate, verify, then revoke — the rotation, fast-tracked. No downtime, "
     "but the leaked key keeps working for those minutes."
 )
+EXPOSURE_PLACEHOLDER = "UTC, e.g. 2026-11-26 14:30 or '2h ago' — Enter to apply"
+USAGE_WORKER = "old key usage"
 
 
 class EmergencyScreen(Screen[None]):
@@ -58,10 +63,15 @@ class EmergencyScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     EmergencyScreen #emergency-title { height: 1; padding: 0 1; background: $error; color: $text; text-style: bold; }
-    EmergencyScreen #emergency-body { padding: 1 2; height: 1fr; }
+    EmergencyScreen #emergency-body { padding: 1 2 0 2; height: 1fr; }
     EmergencyScreen Static { margin-bottom: 1; }
     EmergencyScreen Horizontal { height: auto; }
     EmergencyScreen Button { margin-right: 2; }
+    EmergencyScreen #emergency-actions { padding: 0 2; }
+    EmergencyScreen #exposed-at { width: 1fr; max-width: 72; }
+    EmergencyScreen #exposure-note { color: $foreground-muted; }
+    EmergencyScreen #exposure-note.-invalid { color: $error; text-style: bold; }
+    EmergencyScreen #usage.-flagged { color: $error; text-style: bold; }
     """
 
     def __init__(self, services: Services, key: str) -> None:
@@ -69,18 +79,31 @@ class EmergencyScreen(Screen[None]):
         self.services = services
         self.key = key
         self.opened = services.clock()
+        self.exposed: dt.datetime | None = None  # the suspected exposure, once typed and valid
+        self.applied = ""  # the input text self.exposed was read from
+        self.usage: OldKeyUsage | None = None
+        self._usage_worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(f"EMERGENCY · {self.key}", id="emergency-title")
-        with Vertical(id="emergency-body"):
+        with VerticalScroll(id="emergency-body"):
             yield Static(id="clock")
+            # usage and the exposure first: at 80×24 the flag shows without scrolling
+            yield Static("usage: asking the Admin API…", id="usage", markup=False)
+            exposed = Input(placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at")
+            exposed.border_title = "Suspected exposure (UTC, optional)"
+            yield exposed
+            yield Static(
+                "Usage after it will be flagged; it goes into the incident report.",
+                id="exposure-note",
+                markup=False,
+            )
             yield Static(NOW_TEXT, markup=False)
             yield Static(OVERLAP_TEXT, markup=False)
             yield Static(id="breaks", markup=False)
-            yield Static("usage: asking the Admin API…", id="usage", markup=False)
-            with Horizontal():
-                yield Button("Overlap (o)", id="overlap", variant="warning")
-                yield Button("Revoke now (n)", id="now", variant="error")
+        with Horizontal(id="emergency-actions"):  # outside the scroll: always on screen
+            yield Button("Overlap (o)", id="overlap", variant="warning")
+            yield Button("Revoke now (n)", id="now", variant="error")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -94,10 +117,16 @@ class EmergencyScreen(Screen[None]):
         active = self.services.runs().active(self.key)
         if active is not None and active.kind == "emergency":
             self.opened = dt.datetime.fromisoformat(active.started_at)
+            if active.facts.get("exposed_at"):
+                recorded = dt.datetime.fromisoformat(str(active.facts["exposed_at"]))
+                self.exposed = recorded.astimezone(dt.UTC)
+                self.applied = f"{self.exposed:%Y-%m-%d %H:%M}"
+                self.query_one("#exposed-at", Input).value = self.applied
+                self._note(f"Recorded in run {active.run_id}: {self.exposed:%Y-%m-%d %H:%M} UTC")
         self.tick()
         self.set_interval(1.0, self.tick)
         self.query_one("#overlap", Button).focus()
-        self.load_usage()
+        self.refresh_usage()
 
     def tick(self) -> None:
         elapsed = max(int((self.services.clock() - self.opened).total_seconds()), 0)
@@ -105,21 +134,86 @@ class EmergencyScreen(Screen[None]):
             f"Incident open for {elapsed // 60:02d}:{elapsed % 60:02d} (since {self.opened:%H:%M:%S} UTC)"
         )
 
-    @work(group="emergency", exit_on_error=False, description="old key usage")
-    async def load_usage(self) -> None:
-        async with self.services.rotation(self.key, kind="emergency") as rotation:
-            days = await rotation.old_key_usage_by_day()
-        usage = self.query_one("#usage", Static)
-        if days is None:
-            usage.update("Old key usage: needs the Admin API (settings.admin_key).")
+    # The suspected exposure ------------------------------------------------------------------
+
+    def _note(self, text: str, *, invalid: bool = False) -> None:
+        note = self.query_one("#exposure-note", Static)
+        note.update(text)
+        note.set_class(invalid, "-invalid")
+
+    def read_exposure(self) -> bool:
+        """Read the exposure input into ``self.exposed``; False (with the reason shown) if invalid."""
+        text = self.query_one("#exposed-at", Input).value.strip()
+        if text == self.applied:
+            return True
+        if not text:
+            self.exposed, self.applied = None, ""
+            self._note("No exposure time: usage is not flagged.")
+            self.show_usage()
+            return True
+        try:
+            when = parse_exposure(text, self.services.clock())
+        except UsageError as exc:
+            self.exposed, self.applied = None, ""
+            self._note(f"✗ {exc}", invalid=True)
+            self.show_usage()
+            return False
+        self.exposed, self.applied = when, text
+        self._note(f"Suspected exposure: {when:%Y-%m-%d %H:%M} UTC; usage after it is flagged.")
+        return True
+
+    @on(Input.Submitted, "#exposed-at")
+    def _exposure_submitted(self) -> None:
+        if not self.read_exposure():
             return
-        today = max(days)
-        recent = days[today] + days.get(today - dt.timedelta(days=1), 0)
-        usage.update(
-            f"Old key usage: today and yesterday {recent:,} tokens · last 7 days {sum(days.values()):,} tokens"
-        )
+        exposed = self.exposed
+        if exposed is None:
+            wider = False
+        elif self.usage is not None:
+            wider = not self.usage.covers(exposed)
+        else:  # still asking, for the last 7 days only
+            wider = exposed < self.services.clock() - RECENT
+        if wider:
+            self.refresh_usage()  # earlier than the hours at hand: ask again, back to it
+        else:
+            self.show_usage()
+
+    def refresh_usage(self) -> None:
+        previous = self._usage_worker
+        self._usage_worker = self.load_usage(self.exposed, previous)
+
+    @work(group="emergency-usage", exit_on_error=False, description=USAGE_WORKER)
+    async def load_usage(self, exposed: dt.datetime | None, previous: Worker[None] | None) -> None:
+        if previous is not None:
+            previous.cancel()
+            await _finished(previous)  # it holds the key's lock until it unwinds
+        self.query_one("#usage", Static).update("usage: asking the Admin API…")
+        async with self.services.rotation(self.key, kind="emergency") as rotation:
+            usage = await rotation.old_key_usage_window(exposed, record=False)
+        if usage is None:
+            self.query_one("#usage", Static).update(
+                "Old key usage: needs the Admin API (settings.admin_key)."
+            )
+            return
+        self.usage = usage
+        self.show_usage()
+
+    def show_usage(self) -> None:
+        """The usage line, with the hours after the suspected exposure flagged."""
+        if self.usage is None:
+            return
+        usage = self.usage.with_exposure(self.exposed)
+        lines = [f"Old key usage: {usage.headline()}"]
+        exposure = usage.exposure_line()
+        if exposure:
+            lines.append(exposure)
+        widget = self.query_one("#usage", Static)
+        widget.update("\n".join(lines))
+        widget.set_class(bool(usage.since_exposure), "-flagged")
 
     def action_now(self) -> None:
+        if not self._exposure_ready():
+            return
         body = (
             NOW_TEXT
             + f"\nWithout the Admin API, revoke it at {CONSOLE_KEYS_URL} first; confirming says you did."
@@ -139,7 +233,16 @@ class EmergencyScreen(Screen[None]):
             self.start("now", typed)
 
     def action_overlap(self) -> None:
-        self.start("overlap", "")
+        if self._exposure_ready():
+            self.start("overlap", "")
+
+    def _exposure_ready(self) -> bool:
+        """An exposure typed but not understood stops the start: fix it or clear it first."""
+        if self.read_exposure():
+            return True
+        self.query_one("#exposed-at", Input).focus()
+        self.app.bell()
+        return False
 
     @on(Button.Pressed, "#now")
     def _now_pressed(self) -> None:
@@ -151,8 +254,16 @@ class EmergencyScreen(Screen[None]):
 
     @work(group="emergency", exit_on_error=False, description="start the emergency run")
     async def start(self, mode: str, typed: str) -> None:
-        async with self.services.rotation(self.key, kind="emergency", mode=mode) as rotation:
+        usage_worker, self._usage_worker = self._usage_worker, None
+        if usage_worker is not None:
+            usage_worker.cancel()  # no waiting on the usage report in an emergency
+            await _finished(usage_worker)
+        async with self.services.rotation(
+            self.key, kind="emergency", mode=mode, exposed_at=self.exposed
+        ) as rotation:
             rotation.open()
+            if self.usage is not None:
+                rotation.note_usage(self.usage.with_exposure(self.exposed))
             if mode == "now" and rotation.run.step["deactivate"].state != "done":
                 await rotation.deactivate(typed, console_confirmed=rotation.deps.admin is None)
         from rotui.ui.screens.rotation import RotationWizardScreen
@@ -168,7 +279,7 @@ class EmergencyScreen(Screen[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
-        if event.worker.description == "old key usage":
+        if event.worker.description == USAGE_WORKER:
             self.query_one("#usage", Static).update(f"Old key usage: not available ({error})")
             return
         if isinstance(error, RotuiError):
@@ -179,3 +290,10 @@ class EmergencyScreen(Screen[None]):
                     "emergency failed unexpectedly", redact(f"{type(error).__name__}: {error}")
                 )
             )
+
+
+async def _finished(worker: Worker[None] | None) -> None:
+    """Wait until a worker has stopped, however it ends."""
+    if worker is not None and not worker.is_finished:
+        with contextlib.suppress(Exception):
+            await worker.wait()
