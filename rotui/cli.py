@@ -41,15 +41,24 @@ class Context:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     clock: Callable[[], dt.datetime] = field(default_factory=lambda: _utcnow)
     trust_env: bool = True  # honour proxy variables; the demo's loopback API never needs one
+    warnings: list[str] = field(default_factory=list)  # found loading the config, e.g. its mode
     _services: Services | None = None
 
     def load_config(self) -> Config:
         if self.config is None:
-            from rotui.config import ConfigFileNotFound, load_config, resolve_config_path
+            from rotui.config import (
+                ConfigFileNotFound,
+                load_config,
+                permission_warning,
+                resolve_config_path,
+            )
 
             path, origin = resolve_config_path(self.config_arg, self.environ)
             try:
                 self.config = load_config(path, cache_dir=self.paths.cache_dir)
+                self.warnings = [w for w in [permission_warning(path)] if w]
+                for warning in self.warnings:
+                    self.say(f"rotui: warning: {warning}")
             except ConfigFileNotFound:
                 raise ConfigError(
                     "no configuration found",
@@ -170,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="put the current key back on every consumer and discard PENDING",
     )
+    p.add_argument(
+        "--take-over",
+        action="store_true",
+        help="take over a run whose rotui was killed (its lock was never released)",
+    )
 
     p = sub.add_parser(
         "revoke", help="emergency revoke: revoke now or overlap (the screen, or --headless)"
@@ -199,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TIME",
         help="when the key may have leaked, in UTC ('2026-11-26 14:30', ISO 8601) or relative "
         "('2h ago'), to flag usage after it",
+    )
+    p.add_argument(
+        "--take-over",
+        action="store_true",
+        help="take over a run whose rotui was killed (its lock was never released)",
     )
 
     p = sub.add_parser("report", help="an incident report of a run, in Markdown")
@@ -586,7 +605,7 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
         return _read_secret_input(ctx, f"Paste the new key for {args.name} (input hidden): ")
 
     async def go() -> int:
-        async with services.rotation(args.name) as rotation:
+        async with services.rotation(args.name, take_over=args.take_over) as rotation:
             options = HeadlessOptions(confirm_manual=args.confirm_manual, revoke=args.revoke)
             return await drive(rotation, read_key, options, ctx.out)
 
@@ -664,7 +683,7 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
 
     async def go() -> int:
         async with services.rotation(
-            args.name, kind="emergency", mode=mode, exposed_at=exposed
+            args.name, kind="emergency", mode=mode, exposed_at=exposed, take_over=args.take_over
         ) as rotation:
             rotation.open()
             usage = await _usage_lines(rotation, exposed)

@@ -159,6 +159,25 @@ def resolve_config_path(
     return default_config_path(), "default"
 
 
+def permission_warning(path: Path) -> str | None:
+    """A warning when others may read or change the configuration, else None.
+
+    It holds no key, but it says where every key lives and which systems receive it, and a
+    writable one could point a rotation's new key at an attacker's consumer.
+    """
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    who = " and ".join(w for w, bits in (("group", 0o070), ("others", 0o007)) if mode & bits)
+    return (
+        f"{_one_line(str(path))} is accessible to {who} (mode {mode:04o}); it names where "
+        f"every key lives and who receives it: chmod 600 {shlex.quote(str(path))}"
+    )
+
+
 def load_config(path: Path, cache_dir: Path | None = None) -> Config:
     """Read the file as UTF-8 bytes and parse it, turning every OS failure into a ConfigError.
 

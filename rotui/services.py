@@ -208,8 +208,15 @@ class Services:
         mode: str = "overlap",
         exposed_at: dt.datetime | None = None,
         on_change: Callable[[Run], None] | None = None,
+        take_over: bool = False,
+        lock: bool = True,
     ) -> AsyncIterator[Rotation]:
-        """A rotation of one key, holding its lock and one HTTP client for the whole run."""
+        """A rotation of one key, holding its lock and one HTTP client for the whole run.
+
+        A lock left by a killed rotui raises :class:`~rotui.core.runs.StaleLock` unless
+        ``take_over``; taking one over is audited with who held it. ``lock=False`` is only for
+        questions that write nothing (the old key's usage), asked while another process drives.
+        """
         from rotui.core.consumers.base import ConsumerContext
         from rotui.core.rotation import Rotation, RotationDeps
         from rotui.core.runs import KeyLock
@@ -217,9 +224,22 @@ class Services:
 
         [key] = self.keys([name])
         audit = self.audit()
-        lock = KeyLock(self.paths.state_dir, name)
-        lock.acquire(audit.actor, self.clock())
+        key_lock = KeyLock(self.paths.state_dir, name)
+        if lock:
+            key_lock.acquire(audit.actor, self.clock(), take_over=take_over)
         try:
+            if key_lock.previous is not None:
+                gone = key_lock.previous
+                audit.append(
+                    "run.lock.taken_over",
+                    key=name,
+                    context={
+                        "from": gone.actor,
+                        "pid": gone.pid,
+                        "host": gone.host,
+                        "since": gone.since,
+                    },
+                )
             http, client = self.client()
             async with http:
                 admin = await read_admin_key(self.config.settings, self.store)
@@ -243,7 +263,7 @@ class Services:
                 )
                 yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
         finally:
-            lock.release()
+            key_lock.release()
 
 
 async def _to_thread(fn: Callable[..., Any], *args: Any) -> Any:

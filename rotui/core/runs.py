@@ -225,13 +225,37 @@ class Holder:
     since: str
 
 
+class StaleLock(RotuiError):
+    """The key's lock was left by a driver that ended without releasing it (killed, power loss).
+
+    The ``flock`` died with that process, so nothing stops a new driver; but a person should
+    confirm that the other rotui is really gone before taking over its run.
+    """
+
+    def __init__(self, key: str, holder: Holder) -> None:
+        super().__init__(
+            f"{key} was left locked by a rotui that is no longer running",
+            f"{holder.actor} (pid {holder.pid} on {holder.host}) since {holder.since} never "
+            "released it, so it was killed or lost power. Make sure that session is gone, then "
+            "take over its run: pass --take-over, or confirm in the dashboard",
+        )
+        self.key = key
+        self.holder = holder
+
+
 class KeyLock:
-    """One driver per key across processes; a second one is told who holds it and since when."""
+    """One driver per key across processes; a second one is told who holds it and since when.
+
+    The holder's name, pid, host and start time are written into the lock file and cleared on
+    release. Finding them while the ``flock`` is free means the holder died holding it: a stale
+    lock, taken over only when asked (:class:`StaleLock`). ``previous`` keeps who that was.
+    """
 
     def __init__(self, state_dir: Path, key: str) -> None:
         self.path = state_dir / "locks" / f"{urllib.parse.quote(key, safe='')}.lock"
         self.key = key
         self._fd: int | None = None
+        self.previous: Holder | None = None  # the dead holder of a lock taken over
 
     def holder(self) -> Holder | None:
         try:
@@ -240,7 +264,7 @@ class KeyLock:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def acquire(self, actor: str, now: dt.datetime) -> None:
+    def acquire(self, actor: str, now: dt.datetime, *, take_over: bool = False) -> None:
         import fcntl
         import socket
 
@@ -262,6 +286,11 @@ class KeyLock:
                 f"{self.key} is being driven by another rotui",
                 detail + "; use --read-only to watch",
             ) from None
+        stale = self.holder()
+        if stale is not None and not take_over:
+            os.close(fd)  # releases the flock: nothing taken until a person says so
+            raise StaleLock(self.key, stale)
+        self.previous = stale
         os.ftruncate(fd, 0)
         info = {
             "actor": actor,
@@ -280,8 +309,8 @@ class KeyLock:
             self._fd = None
 
     @contextlib.contextmanager
-    def held(self, actor: str, now: dt.datetime) -> Iterator[None]:
-        self.acquire(actor, now)
+    def held(self, actor: str, now: dt.datetime, *, take_over: bool = False) -> Iterator[None]:
+        self.acquire(actor, now, take_over=take_over)
         try:
             yield
         finally:

@@ -476,3 +476,17 @@ def test_doctor_from_the_command_line(config, child_env) -> None:
     assert bad.returncode == 1 and "401" in bad.stdout
     usage = rotui(child_env, "doctor", "--flow", "nope")
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
+
+
+@pytest.mark.parametrize(
+    ("mode", "who"), [(0o644, "group and others"), (0o640, "group"), (0o604, "others")]
+)
+def test_a_config_others_can_read_draws_a_warning(config, child_env, mode: int, who: str) -> None:
+    config.chmod(mode)
+    done = rotui(child_env, "status", "--json")
+    assert done.returncode == 0
+    assert f"rotui: warning: {config} is accessible to {who} (mode 0{mode:o})" in done.stderr
+    assert "chmod 600" in done.stderr
+    json.loads(done.stdout)  # the warning goes to stderr: the JSON document stays clean
+    config.chmod(0o600)
+    assert "warning" not in rotui(child_env, "status", "--json").stderr

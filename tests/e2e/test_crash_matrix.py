@@ -35,7 +35,9 @@ def crash_then_resume(world: World, point: int) -> bool:
     assert_no_pending_lost(world)
     if active_run(world) is None and world.final_state()["current"] == sha(NEW):
         return True  # killed after the run was journaled complete: nothing left to resume
-    resumed = world.rotui(*FLAGS, stdin=NEW)
+    refused = world.rotui(*FLAGS, stdin=NEW)  # the killed driver never released its lock
+    assert refused.returncode == 1 and "no longer running" in refused.stderr, refused.stderr
+    resumed = world.rotui(*FLAGS, "--take-over", stdin=NEW)
     assert resumed.returncode == 0, f"point {point}: " + resumed.stdout + resumed.stderr
     return True
 

@@ -148,7 +148,7 @@ def test_kill_9_at_every_step_of_revoke_now_then_resume(
                 break
             assert crashed.returncode == -signal.SIGKILL, crashed.stdout
             if world.keyring().get(f"rotui/{KEY}") != NEW:
-                resumed = world.rotui(*NOW, stdin=NEW)
+                resumed = world.rotui(*NOW, "--take-over", stdin=NEW)
                 assert resumed.returncode == 0, f"point {point}: {resumed.stdout}"
             state = world.final_state()
             assert state["old_status"] == "inactive" and state["current"] == sha(NEW), point

@@ -130,6 +130,48 @@ def test_second_driver_is_refused_with_who_and_since(world: World) -> None:
     )
 
 
+def test_a_lock_left_by_a_killed_rotui_is_taken_over_only_when_asked(world: World) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    state = world.root / "home" / ".local" / "state" / "rotui"
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import datetime as dt, os, signal, sys\n"
+            "from pathlib import Path\n"
+            "from rotui.core.runs import KeyLock\n"
+            "lock = KeyLock(Path(sys.argv[1]), sys.argv[2])\n"
+            "lock.acquire('bob@jump', dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC))\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n",
+            str(state),
+            KEY,
+        ],
+        env=world.env,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    flags = ("rotate", KEY, "--headless", "--confirm-manual", "--revoke")
+    refused = world.rotui(*flags, stdin=NEW + "\n")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "left locked by a rotui that is no longer running" in refused.stderr
+    assert (
+        "bob@jump (pid " in refused.stderr and "since 2026-11-26T03:00:00+00:00" in refused.stderr
+    )
+    assert "--take-over" in refused.stderr and "Traceback" not in refused.stderr
+    assert world.final_state()["current"] == sha(OLD)  # nothing was done
+    taken = world.rotui(*flags, "--take-over", stdin=NEW + "\n")
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    assert world.final_state() == COMPLETED_STATE
+    entries = json.loads(world.rotui("audit", "--json").stdout)["entries"]
+    [takeover] = [e for e in entries if e["action"] == "run.lock.taken_over"]
+    assert takeover["key"] == KEY and takeover["context"]["from"] == "bob@jump"
+    again = world.rotui("rotate", KEY, "--headless", stdin=NEW + "\n")  # released cleanly
+    assert "no longer running" not in again.stderr
+
+
 def test_rollback_puts_the_current_key_back(world: World) -> None:
     world.rotui(
         "rotate", KEY, "--headless", stdin=NEW

@@ -130,3 +130,64 @@ async def test_R_retries_a_failed_propagation_in_the_wizard(world: World) -> Non
         await settle(pilot, app)
         assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW
         assert wizard.rotation.run.consumers["api"].state in ("written", "verified")
+
+
+def kill_holding_the_lock(state_dir, key: str, env: dict[str, str]) -> None:
+    """A rotui-like process takes the key's lock, then dies by SIGKILL without releasing it."""
+    import signal
+    import subprocess
+    import sys
+
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import datetime as dt, os, signal, sys\n"
+            "from pathlib import Path\n"
+            "from rotui.core.runs import KeyLock\n"
+            "KeyLock(Path(sys.argv[1]), sys.argv[2]).acquire("
+            "'bob@jump', dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC))\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n",
+            str(state_dir),
+            key,
+        ],
+        env=env,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL
+
+
+async def test_wizard_takes_over_a_stale_lock_only_after_the_name_is_typed(world: World) -> None:
+    from textual.widgets import Input
+
+    svc = services(world)
+    kill_holding_the_lock(svc.paths.state_dir, KEY, world.env)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        modal = app.screen
+        assert isinstance(modal, TypedConfirmModal)
+        assert "bob@jump" in str(modal.query_one("#confirm-body", Static).render())
+        assert svc.runs().active(KEY) is None  # nothing happens before the answer
+        modal.query_one("#confirm-typed", Input).value = KEY
+        await pilot.pause()
+        await pilot.click("#ok")
+        await settle(pilot, app)
+        wizard = app.screen
+        assert isinstance(wizard, RotationWizardScreen)
+        assert "✓ 1. Pre-check" in str(wizard.query_one("#checklist-text", Static).render())
+    actions = [e.action for e in svc.audit().entries()]
+    assert "run.lock.taken_over" in actions
+
+
+async def test_declining_a_takeover_closes_the_wizard(world: World) -> None:
+    svc = services(world)
+    kill_holding_the_lock(svc.paths.state_dir, KEY, world.env)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app.screen, TypedConfirmModal)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, DashboardScreen)
+    assert svc.runs().active(KEY) is None

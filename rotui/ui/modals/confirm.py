@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
+
+from rotui.core.runs import StaleLock
 
 
 class TypedConfirmModal(ModalScreen[str | None]):
@@ -81,3 +85,36 @@ class ReasonModal(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def offer_take_over(
+    screen: Screen[object],
+    stale: StaleLock,
+    retry: Callable[[], object],
+    cancelled: Callable[[], object] | None = None,
+) -> None:
+    """Ask for the key's name, typed, before taking over a run whose rotui was killed.
+
+    Typed: ``retry()`` (which takes the lock over, audited). Cancelled: ``cancelled()``, or the
+    screen closes, since it has no run to show.
+    """
+    holder = stale.holder
+
+    def answered(typed: str | None) -> None:
+        if typed == stale.key:
+            retry()
+        elif cancelled is not None:
+            cancelled()
+        else:
+            screen.dismiss(None)
+
+    body = (
+        f"{holder.actor} (pid {holder.pid} on {holder.host}) began driving {stale.key} at "
+        f"{holder.since} and never released it: that rotui was killed or lost power.\n\n"
+        "Make sure it is really gone — no other terminal is working on this key — then type the "
+        "key's name to take over its run where it stopped. The takeover is audited."
+    )
+    screen.app.push_screen(
+        TypedConfirmModal("Take over a run left by a killed rotui", body, stale.key, "Take over"),
+        answered,
+    )

@@ -15,11 +15,12 @@ from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError, UsageError
 from rotui.core.model import CONSOLE_KEYS_URL
+from rotui.core.runs import StaleLock
 from rotui.core.secret import redact
 from rotui.core.timeparse import parse_exposure
 from rotui.core.usage import RECENT, OldKeyUsage
 from rotui.services import Services
-from rotui.ui.modals.confirm import TypedConfirmModal
+from rotui.ui.modals.confirm import TypedConfirmModal, offer_take_over
 from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_footer import KeyFooter
 
@@ -188,7 +189,8 @@ class EmergencyScreen(Screen[None]):
             previous.cancel()
             await _finished(previous)  # it holds the key's lock until it unwinds
         self.query_one("#usage", Static).update("usage: asking the Admin API…")
-        async with self.services.rotation(self.key, kind="emergency") as rotation:
+        # A question that writes nothing: no lock, so it works while another rotui drives the key.
+        async with self.services.rotation(self.key, kind="emergency", lock=False) as rotation:
             usage = await rotation.old_key_usage_window(exposed, record=False)
         if usage is None:
             self.query_one("#usage", Static).update(
@@ -253,19 +255,25 @@ class EmergencyScreen(Screen[None]):
         self.action_overlap()
 
     @work(group="emergency", exit_on_error=False, description="start the emergency run")
-    async def start(self, mode: str, typed: str) -> None:
+    async def start(self, mode: str, typed: str, take_over: bool = False) -> None:
         usage_worker, self._usage_worker = self._usage_worker, None
         if usage_worker is not None:
             usage_worker.cancel()  # no waiting on the usage report in an emergency
             await _finished(usage_worker)
-        async with self.services.rotation(
-            self.key, kind="emergency", mode=mode, exposed_at=self.exposed
-        ) as rotation:
-            rotation.open()
-            if self.usage is not None:
-                rotation.note_usage(self.usage.with_exposure(self.exposed))
-            if mode == "now" and rotation.run.step["deactivate"].state != "done":
-                await rotation.deactivate(typed, console_confirmed=rotation.deps.admin is None)
+        try:
+            async with self.services.rotation(
+                self.key, kind="emergency", mode=mode, exposed_at=self.exposed, take_over=take_over
+            ) as rotation:
+                rotation.open()
+                if self.usage is not None:
+                    rotation.note_usage(self.usage.with_exposure(self.exposed))
+                if mode == "now" and rotation.run.step["deactivate"].state != "done":
+                    await rotation.deactivate(typed, console_confirmed=rotation.deps.admin is None)
+        except StaleLock as stale:  # raised on entering, before anything ran
+            offer_take_over(
+                self, stale, lambda: self.start(mode, typed, take_over=True), cancelled=lambda: None
+            )
+            return
         from rotui.ui.screens.rotation import RotationWizardScreen
 
         self.app.switch_screen(

@@ -15,10 +15,10 @@ from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError
 from rotui.core.rotation import READ_ONLY_SOURCE_STEP, Rotation
-from rotui.core.runs import STEP_TITLES, ConsumerState, Run, RunStatus, StepState
+from rotui.core.runs import STEP_TITLES, ConsumerState, Run, RunStatus, StaleLock, StepState
 from rotui.core.secret import redact
 from rotui.services import Services
-from rotui.ui.modals.confirm import ReasonModal, TypedConfirmModal
+from rotui.ui.modals.confirm import ReasonModal, TypedConfirmModal, offer_take_over
 from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
@@ -155,12 +155,20 @@ class RotationWizardScreen(Screen[None]):
         self.open_run()
 
     @work(group="rotation", exit_on_error=False, description="open the rotation run")
-    async def open_run(self) -> None:
-        self.rotation = await self._stack.enter_async_context(
-            self.services.rotation(
-                self.key, kind=self.kind, mode=self.mode, on_change=lambda run: self.redraw()
+    async def open_run(self, take_over: bool = False) -> None:
+        try:
+            self.rotation = await self._stack.enter_async_context(
+                self.services.rotation(
+                    self.key,
+                    kind=self.kind,
+                    mode=self.mode,
+                    on_change=lambda run: self.redraw(),
+                    take_over=take_over,
+                )
             )
-        )
+        except StaleLock as stale:
+            offer_take_over(self, stale, lambda: self.open_run(take_over=True))
+            return
         self.rotation.open()
         self.redraw()
         await self._advance()
