@@ -120,8 +120,19 @@ def check_api_key(raw: str) -> KeyCheck:
         raise KeyFormatError(
             "not an API key", f"the input is {len(value)} characters long; an API key has about 108"
         )
-    if value[0] in "\"'`" or value[-1] in "\"'`":
+    if value[0] in QUOTES or value[-1] in QUOTES:
         raise KeyFormatError("key is quoted", "remove the quotes around the key and paste it again")
+    hidden = next(((i, ch) for i, ch in enumerate(value) if _invisible(ch)), None)
+    if hidden is not None:
+        import unicodedata
+
+        index, char = hidden
+        name = unicodedata.name(char, "an unnamed format character")
+        raise KeyFormatError(
+            "key contains an invisible character",
+            f"U+{ord(char):04X} ({name}) at position {index + 1}, which chat tools and word "
+            "processors add; copy the key again from the Console or a plain-text source",
+        )
     if any(ch.isspace() for ch in value):
         raise KeyFormatError(
             "key contains whitespace",
@@ -154,6 +165,16 @@ def check_api_key(raw: str) -> KeyCheck:
             f"{API_KEY_LENGTH}: check that it was copied whole"
         )
     return KeyCheck(Secret(value), tuple(warnings))
+
+
+QUOTES = "\"'`“”‘’«»„‚"  # straight and typographic: a paste from chat or a document
+
+
+def _invisible(char: str) -> bool:
+    """A format character (zero-width space, BOM, joiners, bidi marks): not seen, yet sent."""
+    import unicodedata
+
+    return unicodedata.category(char) == "Cf"
 
 
 HEADER_SAFE = re.compile(r"[!#-&(-~]+")  # printable ASCII except space and quotes

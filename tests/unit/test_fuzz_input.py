@@ -518,6 +518,7 @@ def key_set_env() -> Iterator[dict[str, str]]:
         root = Path(name)
         config = root / "rotui.toml"
         config.write_text('[[keys]]\nname = "ANTHROPIC_API_KEY"\nsource = "keyring"\n')
+        config.chmod(0o600)  # as `rotui init` writes it: a readable one draws a warning line
         yield {
             "ROTUI_CONFIG": str(config),
             "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",

@@ -96,6 +96,11 @@ def test_redact_replaces_keys_in_free_text() -> None:
         ("hello", "not an Anthropic API key"),
         (KEY[:-3] + "é" + "AA", "key has unexpected characters"),
         ("sk-ant-api03-" + "a" * 10_000, "not an API key"),
+        (f"“{KEY}”", "key is quoted"),  # typographic quotes from a chat tool or a document
+        (f"«{KEY}»", "key is quoted"),
+        ("\u200b" + KEY, "key contains an invisible character"),  # zero-width space
+        ("\ufeff" + KEY, "key contains an invisible character"),  # a byte-order mark
+        (KEY[:30] + "\u200d" + KEY[30:], "key contains an invisible character"),
     ],
 )
 def test_check_api_key_refuses_with_a_clear_reason(raw: str, title: str) -> None:
