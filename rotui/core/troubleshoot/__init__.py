@@ -1,0 +1,90 @@
+"""Guided diagnoses for `rotui doctor` and the troubleshooting screen: live checks, plain answers.
+
+Each flow checks something real (the API, the Admin API, the run journal, the consumers, the
+host) and returns :class:`Diagnosis` objects: what was checked, the evidence, the likely cause and
+the next steps. Nothing here writes state, the audit log or a consumer. Heavy imports (httpx, the
+consumer adapters) happen inside the flows, so the CLI can import this package at start-up.
+
+The modules:
+
+- ``model``: :class:`Diagnosis`, its severity, :class:`Flow` and the text report;
+- ``evidence``: helpers the flows share (proxies, validation results, Admin API records);
+- ``environment``: `rotui doctor` with no flow (keyring, config, dirs, reachability, clock);
+- ``key``: “my key stopped working” and the explanation of each status class;
+- ``after_rotation``: the old key still works, the new key was not copied, consumers fail;
+- ``usage``: unexpected usage or charges; ``workspace``: wrong workspace or lower limits;
+- ``flows``: the FLOWS registry and :func:`run_flow`;
+- ``doctor``: :func:`run_doctor` and the `rotui doctor` parser and command.
+"""
+
+from __future__ import annotations
+
+from rotui.core.troubleshoot.after_rotation import (
+    PROPAGATION_MINUTES,
+    diagnose_consumers,
+    diagnose_old_key_still_works,
+    forgot_new_key,
+)
+from rotui.core.troubleshoot.doctor import (
+    CliContext,
+    add_doctor_parser,
+    doctor_command,
+    run_doctor,
+)
+from rotui.core.troubleshoot.environment import CLOCK_SKEW_LIMIT, check_environment
+from rotui.core.troubleshoot.evidence import ADMIN_STATUS, PROXY_VARS, proxy_lines
+from rotui.core.troubleshoot.flows import FLOWS, run_flow
+from rotui.core.troubleshoot.key import EXPLAINED, INVALID_CAUSES, PROXY_TOPICS, diagnose_key
+from rotui.core.troubleshoot.model import (
+    BEARER_NOTE,
+    BILLING_URL,
+    LIMITS_URL,
+    SEVERITY_LABELS,
+    STATUS_URL,
+    SUPPORT_URL,
+    Diagnosis,
+    Flow,
+    FlowRunner,
+    Severity,
+    render_text,
+)
+from rotui.core.troubleshoot.usage import SPIKE_FACTOR, USAGE_DAYS, diagnose_usage, usage_spike
+from rotui.core.troubleshoot.workspace import diagnose_workspace
+
+__all__ = [
+    "ADMIN_STATUS",
+    "BEARER_NOTE",
+    "BILLING_URL",
+    "CLOCK_SKEW_LIMIT",
+    "EXPLAINED",
+    "FLOWS",
+    "INVALID_CAUSES",
+    "LIMITS_URL",
+    "PROPAGATION_MINUTES",
+    "PROXY_TOPICS",
+    "PROXY_VARS",
+    "SEVERITY_LABELS",
+    "SPIKE_FACTOR",
+    "STATUS_URL",
+    "SUPPORT_URL",
+    "USAGE_DAYS",
+    "CliContext",
+    "Diagnosis",
+    "Flow",
+    "FlowRunner",
+    "Severity",
+    "add_doctor_parser",
+    "check_environment",
+    "diagnose_consumers",
+    "diagnose_key",
+    "diagnose_old_key_still_works",
+    "diagnose_usage",
+    "diagnose_workspace",
+    "doctor_command",
+    "forgot_new_key",
+    "proxy_lines",
+    "render_text",
+    "run_doctor",
+    "run_flow",
+    "usage_spike",
+]

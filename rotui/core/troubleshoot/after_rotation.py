@@ -1,0 +1,334 @@
+"""The flows after a rotation, read from its run journal: the old key still works, the new key
+was not copied, the consumers fail.
+
+They read the journal, the keyring and the consumers, and write nothing: the consumers' checks
+are rerun without an installation key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rotui.core.errors import RotuiError
+from rotui.core.model import CONSOLE_KEYS_URL, ManagedKey, RemoteKey, ValidationStatus
+from rotui.core.troubleshoot.evidence import _admin_secret, _read, _record_line, _result_lines
+from rotui.core.troubleshoot.model import BEARER_NOTE, SUPPORT_URL, Diagnosis, Severity
+
+if TYPE_CHECKING:
+    from rotui.core.anthropic import AnthropicClient
+    from rotui.core.consumers.base import ConsumerAdapter, VerifyOutcome
+    from rotui.core.runs import Run
+    from rotui.core.secret import Secret
+    from rotui.services import Services
+
+PROPAGATION_MINUTES = 10
+
+
+# "My old key still works after revocation" -------------------------------------------------------
+
+
+def _last_run(services: Services, name: str) -> Run | None:
+    from rotui.core.runs import RunStatus
+
+    done = (RunStatus.COMPLETED, RunStatus.ACTIVE)
+    runs = [r for r in services.runs().all() if r.key == name and r.status in done]
+    return runs[-1] if runs else None
+
+
+def _minutes_since(iso: Any, now: dt.datetime) -> float | None:
+    try:
+        then = dt.datetime.fromisoformat(str(iso)) if iso else None
+    except ValueError:
+        return None
+    if then is None:
+        return None
+    then = then if then.tzinfo else then.replace(tzinfo=dt.UTC)
+    return max((now - then).total_seconds() / 60, 0.0)
+
+
+async def _old_record(
+    services: Services,
+    client: AnthropicClient,
+    key: ManagedKey,
+    facts: Mapping[str, Any],
+    old: Secret | None,
+) -> tuple[RemoteKey | None, str]:
+    """The retired key's Admin record: by the id the run noted, else by its hint."""
+    admin, why = await _admin_secret(services)
+    hint = old.partial_key_hint if old else str(facts.get("current_hint") or "").replace("…", "...")
+    if admin is None or not (facts.get("current_remote_id") or hint):
+        return None, why
+    try:
+        if facts.get("current_remote_id"):
+            record: RemoteKey | None = await client.get_api_key(
+                admin, str(facts["current_remote_id"]), base_url=key.base_url
+            )
+        else:
+            remote = await client.list_api_keys(admin, base_url=key.base_url)
+            record = next((r for r in remote if r.partial_key_hint == hint), None)
+    except RotuiError as exc:
+        return None, f"Admin API not consulted: {exc}"
+    return record, _record_line(record) if record else "the Admin API does not list the old key"
+
+
+async def diagnose_old_key_still_works(services: Services, name: str) -> Diagnosis:
+    """Check the key a rotation retired: does it still authenticate, and what the Admin API says."""
+    import asyncio
+
+    from rotui.core.rotation import previous_name
+
+    [key] = services.keys([name])
+    run = await asyncio.to_thread(_last_run, services, name)
+    facts: Mapping[str, Any] = run.facts if run is not None else {}
+    new_hint = facts.get("pending_hint")
+    evidence = [
+        f"last run {run.run_id} ({run.kind}, {run.status}): old key "
+        f"{facts.get('current_hint') or 'unknown'}, new key {new_hint or 'not yet'}"
+        if run is not None
+        else f"no completed or active rotation of {name} is recorded"
+    ]
+    minutes = _minutes_since(facts.get("revoked_at"), services.clock())
+    if minutes is not None:
+        evidence.append(f"revoked {minutes:.0f} min ago ({facts.get('revoke_method', '?')})")
+    old, why = await _read(services, "keyring", previous_name(name))
+    shown = old.hint if old else "absent" + (f" ({why})" if why else "")
+    evidence.append(f"keyring entry {previous_name(name)}: {shown}")
+    answered: ValidationStatus | None = None
+    http, client = services.client()
+    async with http:
+        if old is not None:
+            result = await client.validate(name, old, base_url=key.base_url)
+            answered = result.status
+            evidence += [f"old key {old.hint} answers {result.status}", *_result_lines(result)]
+        record, line = await _old_record(services, client, key, facts, old)
+    evidence += [line] if line else []
+    hint = (old.hint if old else facts.get("current_hint")) or "the old key"
+    steps = [
+        f"Make sure the right key was revoked: find {hint} at {CONSOLE_KEYS_URL} (the hint is "
+        "the key's first and last characters)",
+        "Revoke it again there (or set it inactive through the Admin API)",
+        "Wait a few minutes: a revocation takes time to propagate",
+        f"If it still works after that, contact Anthropic support ({SUPPORT_URL}) with the request id",
+        *(
+            [
+                f"Check that what “still works” does not simply use the new key {new_hint}: that is expected"
+            ]
+            if new_hint
+            else []
+        ),
+    ]
+    active = record is not None and record.status == "active"
+    severity: Severity = "problem"
+    if active:
+        cause = f"The Admin API lists the old key {hint} as active: it was never deactivated — the revoke missed it or targeted another key."
+    elif (
+        answered is ValidationStatus.VALID and minutes is not None and minutes < PROPAGATION_MINUTES
+    ):
+        cause = f"The old key {hint} still authenticates {minutes:.0f} min after the revoke: the revocation is probably still propagating."
+    elif answered is ValidationStatus.VALID:
+        cause = f"The old key {hint} still authenticates although it was revoked. This should not happen."
+    elif answered is ValidationStatus.INVALID or record is not None:
+        said = " (it answers 401)" if answered is ValidationStatus.INVALID else ""
+        cause = f"The old key {hint} is revoked{said}. Whatever still works uses another key — most likely the new one."
+        severity = "ok"
+    elif run is None:
+        cause = f"rotui does not know which key was the old one: no rotation of {name} is recorded."
+        severity = "warning"
+    else:
+        cause = "rotui cannot check the old key: its value is not kept after a completed rotation, and the Admin API does not say."
+        severity = "warning"
+    checked = (
+        f"{name}'s last run, the old value in the keyring if kept, and the old key's Admin status"
+    )
+    title = f"My old key still works after revocation · {name}"
+    return Diagnosis(title, checked, evidence, cause, steps, severity, "old-key", name)
+
+
+# "I forgot to copy my new key" -------------------------------------------------------------------
+
+
+async def forgot_new_key(services: Services, name: str) -> Diagnosis:
+    """How to recover when the Console showed a new key once and it was not copied."""
+    import asyncio
+
+    from rotui.core.rotation import pending_name
+    from rotui.core.runs import StepState
+
+    services.keys([name])
+    run = await asyncio.to_thread(services.runs().active, name)
+    command = f"rotui {'revoke' if run and run.kind == 'emergency' else 'rotate'} {name}"
+    delete = [
+        f"Open {CONSOLE_KEYS_URL} and find the key you just created (the wizard suggests a name "
+        f"like {name.lower().replace('_', '-')}-rotation-{services.clock():%Y-%m-%d})",
+        "Delete it: the Console shows a key's value only once, it cannot be retrieved",
+        "Create a new key and copy it at once",
+    ]
+    severity: Severity = "warning"
+    new_key = run.step.get("new_key") if run else None
+    if run is None:
+        evidence = [f"no rotation of {name} is in progress"]
+        cause = "The new key is not in rotui yet, and the Console cannot show it again."
+        steps = [
+            *delete,
+            f"Then `{command}`: the wizard stores the key as PENDING the moment you paste it",
+        ]
+    elif new_key is None or new_key.state is not StepState.DONE:
+        evidence = [f"run {run.run_id} ({run.kind}) is active at “{run.current_step()}”"]
+        cause = "The run is waiting at the new-key step: nothing is lost, it resumes there."
+        steps = [*delete, f"Resume the run: `{command}` (or the dashboard) and paste the new key"]
+    else:
+        stored, why = await _read(services, "keyring", pending_name(name))
+        shown = stored.hint if stored else "absent" + (f" ({why})" if why else "")
+        evidence = [
+            f"run {run.run_id} ({run.kind}) is active at “{run.current_step()}”; the new-key step is done",
+            f"keyring entry {pending_name(name)}: {shown}",
+        ]
+        if stored is not None:
+            severity = "ok"
+            cause = f"You do not need the copy: the run already stored the new key as PENDING ({run.facts.get('pending_hint')}) in the keyring."
+            steps = [f"Resume the run: `{command}`; it continues from “{run.current_step()}”"]
+        else:
+            severity = "problem"
+            cause = "The run accepted a new key, but the keyring does not hold it (it was kept in memory only), so it is gone."
+            steps = [
+                f"Roll back: `rotui rotate {name} --rollback` puts the current key back on every consumer",
+                *delete,
+                f"Start again: `{command}`",
+            ]
+    checked = f"{name}'s active run and its PENDING key in the keyring (no network)"
+    title = f"I forgot to copy my new key · {name}"
+    return Diagnosis(title, checked, evidence, cause, steps, severity, "forgot-new-key", name)
+
+
+# "Consumers fail after rotation" -----------------------------------------------------------------
+
+
+async def _held_hint(path: str, var: str) -> str | None:
+    """The hint of the value a dotenv file gives ``var`` (read only)."""
+    import asyncio
+
+    from rotui.core.consumers.env_file import read_value
+
+    target = Path(os.path.realpath(os.path.expanduser(path)))
+    try:
+        content = await asyncio.to_thread(target.read_bytes)
+    except OSError:
+        return None
+    value = read_value(content, var)
+    return value.hint if value else None
+
+
+def _no_fingerprint(_secret: Secret) -> str:
+    """Verifying compares nothing, so it needs no installation key (and creates none)."""
+    return ""
+
+
+async def _verify(adapter: ConsumerAdapter, ctx: Any) -> VerifyOutcome | None:
+    from rotui.core.consumers.base import VerifyOutcome
+
+    try:
+        return await adapter.verify(ctx)
+    except RotuiError as exc:
+        return VerifyOutcome(False, str(exc))
+
+
+async def diagnose_consumers(services: Services, name: str) -> Diagnosis:
+    """Rerun the downstream checks of the key's last run, changing nothing, and name the failures."""
+    import asyncio
+
+    from rotui.core.consumers.base import ConsumerContext
+    from rotui.core.consumers.fields import consumer_spec
+    from rotui.core.consumers.registry import adapter_for
+
+    [key] = services.keys([name])
+    run = (await asyncio.to_thread(services.runs().latest)).get(name)
+    where = services.config.path or "<config>"
+    adapters = [
+        adapter_for(consumer_spec(c, name, f"consumers[{i}]", where))
+        for i, c in enumerate(key.consumers)
+    ]
+    facts: Mapping[str, Any] = run.facts if run is not None else {}
+    title = f"Consumers fail after rotation · {name}"
+    checked = f"reran the verify_url / verify_command of {name}'s {len(adapters)} consumer(s), writing nothing"
+    evidence = [
+        f"last run {run.run_id} ({run.kind}, {run.status}); new key {facts.get('pending_hint') or '?'}"
+        if run is not None
+        else f"no run of {name} is recorded: checking the configured consumers"
+    ]
+    current, _why = await _read(services, key.source, name)
+    known = {
+        facts.get("pending_hint"): "the NEW key",
+        facts.get("current_hint"): "the OLD key",
+        current.hint if current else None: f"{name}'s current key",
+    }
+    failed: list[str] = []
+    unchecked: list[str] = []
+    http, _client = services.client()
+    async with http:
+        ctx = ConsumerContext(
+            http=http,
+            store=services.store,
+            fingerprint=_no_fingerprint,
+            environ=services.environ,
+            timeout=services.config.settings.timeout_seconds,
+        )
+        outcomes = await asyncio.gather(
+            *(_verify(a, ctx) for a in adapters if not a.needs_operator)
+        )
+        checks = iter(outcomes)
+        for adapter in adapters:
+            spec = adapter.spec
+            outcome = None if adapter.needs_operator else next(checks)
+            if adapter.needs_operator:
+                line = f"? {spec.name}: manual — {spec.fields.get('instructions', '')}; confirm by hand"
+            elif outcome is None:
+                line = f"? {spec.name}: {adapter.describe()} — no verify_url or verify_command, rotui cannot check it"
+            elif outcome.ok:
+                line = f"✓ {spec.name}: {adapter.describe()} — {outcome.detail}"
+            else:
+                problems = await adapter.preflight(ctx)
+                line = f"✗ {spec.name}: {adapter.describe()} — FAILS: {outcome.detail}"
+                line += "".join(f"; preflight: {p}" for p in problems)
+            if outcome is None:
+                unchecked.append(spec.name)
+            elif not outcome.ok:
+                failed.append(spec.name)
+            record = run.consumers.get(spec.name) if run is not None else None
+            if record is not None:
+                line += f" (journal: {record.state}{'; ' + record.detail[:80] if record.detail else ''})"
+            evidence.append(line)
+            if spec.kind == "env-file":
+                held = await _held_hint(str(spec.fields["path"]), spec.var)
+                label = known.get(held, "neither the old nor the new key") if held else "no value"
+                evidence.append(f"  {spec.name} holds {held or 'nothing for ' + spec.var}: {label}")
+    resumable = run is not None and str(run.status) == "active"
+    if failed:
+        cause = (
+            f"{', '.join(failed)} {'fails its' if len(failed) == 1 else 'fail their'} check: it "
+            "still holds the old (revoked) key, it was not restarted or redeployed to read the new "
+            f"value, or it sends the key in a way its proxy refuses ({BEARER_NOTE})."
+        )
+        steps = [
+            "Look at the failing consumer's own logs for the status it gets from the API",
+            "Restart or redeploy it so it reads the new value",
+            f"`rotui rotate {name}` resumes the run at its verify step"
+            if resumable
+            else f"`rotui rotate {name}` propagates a new key again",
+            f"`rotui doctor {name}` checks the key itself",
+        ]
+        severity: Severity = "problem"
+    elif unchecked or not adapters:
+        cause = "Every consumer rotui can check passes; the others need a person to look."
+        steps = [
+            "Confirm the unchecked consumers by hand, or give them a verify_url or verify_command"
+        ]
+        severity = "warning"
+    else:
+        cause = "Every consumer passes its check."
+        steps = [f"If an application still fails, `rotui doctor {name}` checks the key itself"]
+        severity = "ok"
+    return Diagnosis(title, checked, evidence, cause, steps, severity, "consumers", name)

@@ -1,0 +1,108 @@
+"""“Wrong workspace or different rate limits”: a key's workspace, organization and limits compared
+with its configuration and with the other keys of its environment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rotui.core.model import CONSOLE_KEYS_URL, RemoteKey, ValidationResult
+from rotui.core.troubleshoot.model import LIMITS_URL, Diagnosis, Severity
+
+if TYPE_CHECKING:
+    from rotui.services import Services
+
+
+def _limits(result: ValidationResult) -> dict[str, int]:
+    found = {}
+    for header, value in result.ratelimits.items():
+        kind = header.removeprefix("anthropic-ratelimit-").removesuffix("-limit")
+        if header.endswith("-limit") and value.isdigit():
+            found[kind] = int(value)
+    return found
+
+
+def _workspace_of(result: ValidationResult, record: RemoteKey | None) -> str | None:
+    return result.workspace_id or (record.workspace_id if record else None)
+
+
+async def diagnose_workspace(services: Services, name: str) -> Diagnosis:
+    """Compare a key's workspace, organization and limits with its config and its environment."""
+    from rotui.core.validation import validate_keys
+
+    [key] = services.keys([name])
+    peers = [k for k in services.keys([]) if k.environment == key.environment]
+    http, client = services.client()
+    async with http:
+        run = await validate_keys(peers, services.config.settings, services.store, client)
+    results = {r.key: r for r in run.results}
+    mine, record = results[name], run.remote.get(name)
+    actual, configured = _workspace_of(mine, record), key.workspace
+    evidence = list(run.warnings)
+    for peer in peers:
+        r = results[peer.name]
+        limits = ", ".join(f"{k} {v:,}" for k, v in sorted(_limits(r).items())) or "none reported"
+        evidence.append(
+            f"{peer.name}{' (this key)' if peer.name == name else ''}: {r.status}; organization "
+            f"{r.organization_id or '?'}; workspace {_workspace_of(r, run.remote.get(peer.name)) or 'default'} "
+            f"(configured “{peer.workspace}”); limits {limits}"
+        )
+    findings, warnings = [], []
+    if not mine.status.ok:
+        warnings.append(
+            f"{name} answers {mine.status}, so its headers may be incomplete (`rotui doctor {name}`)"
+        )
+    if record and mine.workspace_id and record.workspace_id not in (None, mine.workspace_id):
+        warnings.append(
+            f"the API reports workspace {mine.workspace_id}, the Admin API {record.workspace_id}"
+        )
+    if configured.startswith("wrkspc_") and actual and actual != configured:
+        findings.append(f"{name} is in workspace {actual}, configured as {configured}")
+    elif configured == "default" and actual:
+        findings.append(f"{name} is in workspace {actual}, configured as the default workspace")
+    label = configured != "default" and not configured.startswith("wrkspc_")
+    for peer in peers:
+        theirs = results[peer.name]
+        if peer.name == name or not theirs.status.ok:
+            continue
+        if mine.organization_id and theirs.organization_id not in (None, mine.organization_id):
+            findings.append(
+                f"{name} is in organization {mine.organization_id}, {peer.name} in {theirs.organization_id}"
+            )
+        their_ws = _workspace_of(theirs, run.remote.get(peer.name))
+        if label and mine.status.ok and peer.workspace == configured and their_ws != actual:
+            findings.append(
+                f"{name} and {peer.name} are both configured as “{configured}” but sit in "
+                f"workspaces {actual or 'default'} and {their_ws or 'default'}"
+            )
+        mine_limits, their_limits = _limits(mine), _limits(theirs)
+        lower = [
+            f"{kind} {value:,} < {their_limits[kind]:,}"
+            for kind, value in sorted(mine_limits.items())
+            if value < their_limits.get(kind, value)
+        ]
+        if lower:
+            warnings.append(f"{name} has lower limits than {peer.name}: " + ", ".join(lower))
+    evidence += [f"✗ {f}" for f in findings] + [f"! {w}" for w in warnings]
+    steps = [
+        f"Open {CONSOLE_KEYS_URL} and check which workspace holds the key with hint {mine.hint or '?'}",
+        "A key bills and is limited by its workspace: to move it, create a key in the right "
+        f"workspace and rotate to it (`rotui rotate {name}`)",
+        'Or correct workspace = "…" in the configuration if the key is where it should be',
+        f"Limits are per workspace and usage tier: compare them at {LIMITS_URL}",
+    ]
+    severity: Severity = "problem" if findings else "warning" if warnings else "ok"
+    if findings:
+        cause = "The key is not where the configuration says: " + "; ".join(findings) + "."
+    elif warnings:
+        cause = "No mismatch found, but: " + "; ".join(warnings) + "."
+    else:
+        cause = f"No mismatch: {name} sits in workspace {actual or 'default'}, in the same organization as its environment's keys, with limits no lower than theirs."
+        if label:
+            cause += f" (“{configured}” is a name, not an id: rotui compares it only with keys configured the same way.)"
+    checked = (
+        f"validated the {len(peers)} key(s) of environment “{key.environment or '-'}” and compared "
+        "their workspace, organization and rate-limit headers with the config and the Admin API"
+    )
+    title = f"Wrong workspace or different rate limits · {name}"
+    return Diagnosis(title, checked, evidence, cause, steps, severity, "workspace", name)
