@@ -24,7 +24,8 @@ METHOD = (
     "4-consumer config, calls `make_app` and runs it headless at 120×36 until the auto-pilot's "
     "first `pilot.pause()` (layout done, table composited), then exits; against the same driver "
     "running a bare Textual app with a 500-row DataTable. Wall time from spawn to reaped; peak "
-    "RSS from wait4 of a bare spawner process, so the benchmark's own size never leaks in."
+    "RSS from wait4 of a bare spawner process, so the benchmark's own size never leaks in. The "
+    "state dir is fresh each run; the parsed-config cache is warm, as after any earlier start."
 )
 
 
