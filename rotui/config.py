@@ -220,13 +220,17 @@ def load_config(path: Path, cache_dir: Path | None = None) -> Config:
 
 def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = None) -> Config:
     """Parse TOML text into a Config; an empty document is an error (likely a truncated file)."""
-    from rotui.config_cache import cached_parse
+    from rotui.config_cache import pickled, read_cached, store_cached
 
     shown = _one_line(path)
     if text.startswith("\ufeff"):
         text = text[1:]
+    data = read_cached(text, path, cache_dir)
+    blob = None
     try:
-        data = cached_parse(text, path, cache_dir, tomllib.loads)
+        if data is None:
+            data = tomllib.loads(text)
+            blob = pickled(text, data) if cache_dir is not None else None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown}: invalid TOML", _toml_message(str(exc))) from None
     except RecursionError:
@@ -242,7 +246,10 @@ def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = Non
             "the file has no [settings] and no [[keys]]; add a [[keys]] table with a name, or "
             "delete the file and run `rotui init` for a commented starter",
         )
-    return _Checker(path).config(data)
+    config = _Checker(path).config(data)
+    if blob is not None:
+        store_cached(blob, path, cache_dir)  # only now: a rejected document is never kept
+    return config
 
 
 def parse_source(value: str, where: str, path: str) -> str:

@@ -5,19 +5,21 @@ of keys. The cache holds ``tomllib``'s output for one exact text — keyed by th
 and the Python version — and never rotui's interpretation of it: every check still runs on
 every load, so a rotui upgrade can never be served a stale verdict.
 
-The file lives in the private cache dir (0700, the file 0600) and holds no secret: a
-configuration never contains key values (the loader refuses one). It is read with an unpickler
-that accepts only the types a TOML document can hold, so even a tampered cache file cannot run
-code. Any problem with the cache — missing, corrupt, unwritable — means parsing as usual.
+The file lives in the private cache dir (0700, the file 0600) and holds no secret: only a
+document that passed every check is cached, and the loader refuses a key value in a
+configuration. It is read only when this user owns it and no one else can write it, with an
+unpickler that accepts only the types a TOML document can hold, so even a tampered cache file
+cannot run code. Any problem with the cache — missing, corrupt, foreign, unwritable — means
+parsing as usual.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import pickle
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,26 +53,44 @@ def cache_file(cache_dir: Path, config_path: str) -> Path:
     return cache_dir / "config" / f"{name}.pickle"
 
 
-def cached_parse(
-    text: str, config_path: str, cache_dir: Path | None, parse: Callable[[str], dict[str, Any]]
-) -> dict[str, Any]:
-    """``parse(text)``, or the document cached for exactly this text."""
+def _trusted(path: Path) -> bool:
+    """Ours alone: owned by this user, writable by no one else (a shared cache dir is ignored)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def read_cached(text: str, config_path: str, cache_dir: Path | None) -> dict[str, Any] | None:
+    """The document cached for exactly this text, or None (no cache, another text, untrusted)."""
     if cache_dir is None:
-        return parse(text)
+        return None
     where = cache_file(cache_dir, config_path)
-    digest = _digest(text)
+    if not (_trusted(where.parent) and _trusted(where)):
+        return None
     try:
         stored_digest, document = _DocumentUnpickler(io.BytesIO(where.read_bytes())).load()
-        if stored_digest == digest and isinstance(document, dict):
-            return document
     except Exception:  # any unreadable cache means "parse as usual"
-        pass
-    document = parse(text)  # parse errors propagate; only a valid document is cached
+        return None
+    if stored_digest == _digest(text) and isinstance(document, dict):
+        return document
+    return None
+
+
+def pickled(text: str, document: dict[str, Any]) -> bytes:
+    """The cache file's content for ``document``; taken before the checks read the document."""
+    return pickle.dumps((_digest(text), document), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def store_cached(blob: bytes, config_path: str, cache_dir: Path | None) -> None:
+    """Keep a document that passed every check (a rejected one may hold a pasted key)."""
+    if cache_dir is None:
+        return
     try:
         from rotui.paths import atomic_write, private_dir
 
         private_dir(cache_dir)  # rotui's cache dir itself is 0700, not only the config/ below
-        atomic_write(where, pickle.dumps((digest, document), protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_write(cache_file(cache_dir, config_path), blob)
     except Exception:  # a read-only or full cache dir costs speed, nothing else
         pass
-    return document

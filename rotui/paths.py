@@ -84,10 +84,12 @@ def atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:  # also a failing chunk generator or Ctrl-C: no temp file left
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise StateError(f"cannot write {path}", _os_reason(exc)) from None
+        if isinstance(exc, OSError):
+            raise StateError(f"cannot write {path}", _os_reason(exc)) from None
+        raise
     with contextlib.suppress(OSError):
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:

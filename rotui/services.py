@@ -219,27 +219,30 @@ class Services:
         """
         from rotui.core.consumers.base import ConsumerContext
         from rotui.core.rotation import Rotation, RotationDeps
-        from rotui.core.runs import KeyLock
+        from rotui.core.runs import Holder, KeyLock
         from rotui.core.validation import read_admin_key
 
         [key] = self.keys([name])
         audit = self.audit()
         key_lock = KeyLock(self.paths.state_dir, name)
+
+        def audit_takeover(gone: Holder) -> None:
+            audit.append(
+                "run.lock.taken_over",
+                key=name,
+                context={
+                    "from": gone.actor,
+                    "pid": gone.pid,
+                    "host": gone.host,
+                    "since": gone.since,
+                },
+            )
+
         if lock:
-            key_lock.acquire(audit.actor, self.clock(), take_over=take_over)
+            key_lock.acquire(
+                audit.actor, self.clock(), take_over=take_over, on_take_over=audit_takeover
+            )
         try:
-            if key_lock.previous is not None:
-                gone = key_lock.previous
-                audit.append(
-                    "run.lock.taken_over",
-                    key=name,
-                    context={
-                        "from": gone.actor,
-                        "pid": gone.pid,
-                        "host": gone.host,
-                        "since": gone.since,
-                    },
-                )
             http, client = self.client()
             async with http:
                 admin = await read_admin_key(self.config.settings, self.store)

@@ -14,7 +14,7 @@ import enum
 import json
 import os
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,7 +264,19 @@ class KeyLock:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def acquire(self, actor: str, now: dt.datetime, *, take_over: bool = False) -> None:
+    def acquire(
+        self,
+        actor: str,
+        now: dt.datetime,
+        *,
+        take_over: bool = False,
+        on_take_over: Callable[[Holder], None] | None = None,
+    ) -> None:
+        """Take the lock, or raise naming its live holder, or (stale) :class:`StaleLock`.
+
+        With ``take_over``, ``on_take_over(dead_holder)`` runs before the dead holder's record is
+        replaced (it audits the takeover): if it raises, the lock is left as it was found.
+        """
         import fcntl
         import socket
 
@@ -290,6 +302,12 @@ class KeyLock:
         if stale is not None and not take_over:
             os.close(fd)  # releases the flock: nothing taken until a person says so
             raise StaleLock(self.key, stale)
+        if stale is not None and on_take_over is not None:
+            try:
+                on_take_over(stale)
+            except BaseException:
+                os.close(fd)  # the dead holder's record stays: the takeover did not happen
+                raise
         self.previous = stale
         os.ftruncate(fd, 0)
         info = {

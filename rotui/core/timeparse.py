@@ -100,7 +100,10 @@ def _absolute(raw: str, shown: str, what: str) -> dt.datetime:
         elif detail.startswith("offset must be"):
             detail = "the UTC offset must be less than 24 hours"
         raise UsageError(f"{what} is not understood", f"{shown!r}: {detail}; {FORMS}") from None
-    return _utc(when)
+    try:
+        return _utc(when)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first representable UTC moment
+        raise UsageError(f"{what} is out of range", f"{shown!r}: {FORMS}") from None
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

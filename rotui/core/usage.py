@@ -55,6 +55,7 @@ class OldKeyUsage:
         since: dt.datetime | None = None,
     ) -> OldKeyUsage:
         """Fill every hour of the window, so a quiet hour reads 0 rather than "unknown"."""
+        now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)  # a naive moment is UTC
         start = floor_hour(since) if since is not None else fetch_window(now, exposed_at)[0]
         hours: dict[dt.datetime, int] = {}
         hour = start

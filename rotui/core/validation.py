@@ -100,7 +100,9 @@ async def validate_keys(
         for index, key in queue:
             results[index] = await one(key)
 
-    await asyncio.gather(*(worker() for _ in range(min(len(keys), settings.max_concurrency))))
+    await asyncio.gather(
+        *(worker() for _ in range(min(len(keys), max(settings.max_concurrency, 1))))
+    )
     run.results = [result for result in results if result is not None]
     if settings.admin_key and keys:
         try:

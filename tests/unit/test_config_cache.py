@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from rotui.config import load_config
-from rotui.config_cache import cache_file, cached_parse
+from rotui.config_cache import cache_file, pickled, read_cached, store_cached
+from rotui.core.errors import ConfigError
+from rotui.demo import fake_key
 
 CONFIG = """
 [settings]
@@ -24,102 +26,122 @@ created = 2026-09-01
 """
 
 
-def counting_parse():
-    calls = []
+def write(tmp_path: Path, text: str = CONFIG) -> Path:
+    path = tmp_path / "rotui.toml"
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
 
-    def parse(text: str) -> dict:
+
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = tomllib.loads
+
+    def loads(text: str) -> dict:
         calls.append(text)
-        return tomllib.loads(text)
+        return real(text)
 
-    return parse, calls
-
-
-def test_second_load_is_served_from_the_cache(tmp_path: Path) -> None:
-    parse, calls = counting_parse()
-    first = cached_parse(CONFIG, "/etc/rotui.toml", tmp_path, parse)
-    second = cached_parse(CONFIG, "/etc/rotui.toml", tmp_path, parse)
-    assert first == second == tomllib.loads(CONFIG)
-    assert len(calls) == 1
+    monkeypatch.setattr(tomllib, "loads", loads)
+    return calls
 
 
-def test_an_edited_config_is_parsed_again(tmp_path: Path) -> None:
-    parse, calls = counting_parse()
-    cached_parse(CONFIG, "/etc/rotui.toml", tmp_path, parse)
-    edited = CONFIG.replace("60", "30")
-    assert cached_parse(edited, "/etc/rotui.toml", tmp_path, parse)["settings"] == {
-        "cadence_days": 30
-    }
+def test_second_load_is_served_from_the_cache(tmp_path, monkeypatch) -> None:
+    path, cache = write(tmp_path), tmp_path / "cache"
+    calls = count_parses(monkeypatch)
+    plain = load_config(path)
+    cold = load_config(path, cache_dir=cache)
+    warm = load_config(path, cache_dir=cache)
+    assert plain == cold == warm and warm.keys[0].name == "prod-web"
+    assert len(calls) == 2  # the plain load and the cold one; the warm one parsed nothing
+
+
+def test_an_edited_config_is_parsed_again(tmp_path, monkeypatch) -> None:
+    path, cache = write(tmp_path), tmp_path / "cache"
+    calls = count_parses(monkeypatch)
+    load_config(path, cache_dir=cache)
+    path.write_text(CONFIG.replace("60", "30"))
+    assert load_config(path, cache_dir=cache).settings.cadence_days == 30
     assert len(calls) == 2
 
 
-def test_load_config_with_cache_equals_load_config_without(tmp_path: Path) -> None:
-    path = tmp_path / "rotui.toml"
-    path.write_text(CONFIG)
-    plain = load_config(path)
-    cold = load_config(path, cache_dir=tmp_path / "cache")
-    warm = load_config(path, cache_dir=tmp_path / "cache")
-    assert plain == cold == warm
-    assert warm.keys[0].name == "prod-web"
+def test_checks_still_run_on_a_cached_document(tmp_path) -> None:
+    """The cache holds TOML, not verdicts: what rotui refuses stays refused, cached or not."""
+    path, cache = write(tmp_path), tmp_path / "cache"
+    load_config(path, cache_dir=cache)
+    document = tomllib.loads(CONFIG)
+    document["keys"][0]["source"] = "nowhere:x"
+    store_cached(pickled(CONFIG, document), str(path), cache)  # as if checks had changed
+    with pytest.raises(ConfigError, match="source"):
+        load_config(path, cache_dir=cache)
 
 
-def test_checks_still_run_on_a_cached_document(tmp_path: Path) -> None:
-    """The cache holds TOML, not verdicts: a config rotui rejects stays rejected when cached."""
-    from rotui.core.errors import ConfigError
+def test_a_rejected_config_is_never_cached(tmp_path) -> None:
+    """A key pasted into the file is refused, and never lands in the cache either."""
+    key = fake_key("pasted-into-config")
+    path, cache = write(tmp_path, CONFIG.replace('"keyring"', f'"{key}"')), tmp_path / "cache"
+    with pytest.raises(ConfigError, match="looks like an API key"):
+        load_config(path, cache_dir=cache)
+    assert not cache_file(cache, str(path)).exists()
+    assert all(
+        key.encode() not in p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p != path
+    )
 
-    path = tmp_path / "rotui.toml"
-    path.write_text(CONFIG.replace('source = "keyring"', 'source = "nowhere:x"'))
-    for _ in range(2):
-        with pytest.raises(ConfigError, match="source"):
-            load_config(path, cache_dir=tmp_path / "cache")
 
-
-def test_a_tampered_cache_cannot_run_code(tmp_path: Path) -> None:
+def test_a_tampered_cache_cannot_run_code(tmp_path) -> None:
     marker = tmp_path / "pwned"
 
     class Evil:
         def __reduce__(self):
             return (os.system, (f"touch {marker}",))
 
-    digest_and_doc = ("whatever", {"x": Evil()})
     where = cache_file(tmp_path, "/etc/rotui.toml")
-    where.parent.mkdir(parents=True)
-    where.write_bytes(pickle.dumps(digest_and_doc))
-    parse, calls = counting_parse()
-    assert cached_parse(CONFIG, "/etc/rotui.toml", tmp_path, parse) == tomllib.loads(CONFIG)
+    where.parent.mkdir(mode=0o700)
+    where.write_bytes(pickle.dumps(("whatever", {"x": Evil()})))
+    where.chmod(0o600)
+    assert read_cached(CONFIG, "/etc/rotui.toml", tmp_path) is None
     assert not marker.exists()
-    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("junk", [b"", b"not a pickle", pickle.dumps(["wrong", "shape", 3])])
-def test_a_corrupt_cache_means_parsing_as_usual(tmp_path: Path, junk: bytes) -> None:
+def test_a_corrupt_cache_means_parsing_as_usual(tmp_path, junk: bytes) -> None:
     where = cache_file(tmp_path, "/etc/rotui.toml")
-    where.parent.mkdir(parents=True)
+    where.parent.mkdir(mode=0o700)
     where.write_bytes(junk)
-    parse, calls = counting_parse()
-    assert cached_parse(CONFIG, "/etc/rotui.toml", tmp_path, parse) == tomllib.loads(CONFIG)
-    assert len(calls) == 1
+    where.chmod(0o600)
+    assert read_cached(CONFIG, "/etc/rotui.toml", tmp_path) is None
 
 
-def test_an_unwritable_cache_dir_costs_nothing_but_speed(tmp_path: Path) -> None:
+def test_a_cache_others_can_write_is_ignored(tmp_path) -> None:
+    """In a shared cache dir another user could plant a document with the right digest."""
+    store_cached(pickled(CONFIG, tomllib.loads(CONFIG)), "/etc/rotui.toml", tmp_path)
+    where = cache_file(tmp_path, "/etc/rotui.toml")
+    assert read_cached(CONFIG, "/etc/rotui.toml", tmp_path) == tomllib.loads(CONFIG)
+    where.chmod(0o620)
+    assert read_cached(CONFIG, "/etc/rotui.toml", tmp_path) is None
+    where.chmod(0o600)
+    where.parent.chmod(0o777)
+    assert read_cached(CONFIG, "/etc/rotui.toml", tmp_path) is None
+
+
+def test_an_unwritable_cache_dir_costs_nothing_but_speed(tmp_path) -> None:
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache dir should be")
-    parse, calls = counting_parse()
+    path = write(tmp_path)
     for _ in range(2):
-        assert cached_parse(CONFIG, "/etc/rotui.toml", blocker, parse) == tomllib.loads(CONFIG)
-    assert len(calls) == 2
+        assert load_config(path, cache_dir=blocker).keys[0].name == "prod-web"
 
 
-def test_invalid_toml_is_not_cached(tmp_path: Path) -> None:
-    parse, _ = counting_parse()
-    with pytest.raises(tomllib.TOMLDecodeError):
-        cached_parse("[[keys]\n", "/etc/rotui.toml", tmp_path, parse)
-    assert not cache_file(tmp_path, "/etc/rotui.toml").exists()
+def test_invalid_toml_is_not_cached(tmp_path) -> None:
+    path, cache = write(tmp_path, "[[keys]\n"), tmp_path / "cache"
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(path, cache_dir=cache)
+    assert not cache_file(cache, str(path)).exists()
 
 
-def test_the_cache_file_is_private(tmp_path: Path) -> None:
-    parse, _ = counting_parse()
-    cached_parse(CONFIG, "/etc/rotui.toml", tmp_path / "cache", parse)
-    where = cache_file(tmp_path / "cache", "/etc/rotui.toml")
+def test_the_cache_file_is_private(tmp_path) -> None:
+    path, cache = write(tmp_path), tmp_path / "cache"
+    load_config(path, cache_dir=cache)
+    where = cache_file(cache, str(path))
     assert stat.S_IMODE(where.stat().st_mode) == 0o600
     assert stat.S_IMODE(where.parent.stat().st_mode) == 0o700
-    assert stat.S_IMODE((tmp_path / "cache").stat().st_mode) == 0o700
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700

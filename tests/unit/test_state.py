@@ -93,3 +93,17 @@ def test_the_state_file_is_json_whatever_the_key_names(tmp_path) -> None:
     assert StateStore(tmp_path / "state").load().results == {
         name: result(name, i) for i, name in enumerate(names)
     }
+
+
+def test_a_failing_chunk_stream_leaves_the_old_file_and_no_temp(tmp_path) -> None:
+    target = tmp_path / "state" / "doc.json"
+    atomic_write(target, b"old")
+
+    def chunks():
+        yield b"new, half"
+        raise RuntimeError("the document could not be built")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, chunks())
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in target.parent.iterdir()] == ["doc.json"]

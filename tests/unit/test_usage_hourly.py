@@ -363,9 +363,17 @@ def test_exposure_forms(typed: str, expected: dt.datetime) -> None:
         ("2026-11-26T14:30+25:00", "UTC offset"),
         ("2026-11-27 09:00", "is in the future"),
         ("99999999 weeks ago", "too far back"),
+        ("0001-01-01T00:00+01:00", "out of range"),  # before the first UTC moment Python has
+        ("9999-12-31T23:59-01:00", "out of range"),
     ],
 )
 def test_exposure_mistakes_are_named(typed: str, says: str) -> None:
     with pytest.raises(UsageError) as refused:
         parse_exposure(typed, NOW, what="--exposed-at")
     assert says in str(refused.value) and "--exposed-at" in refused.value.title
+
+
+def test_a_naive_now_is_utc() -> None:
+    naive = NOW.replace(tzinfo=None)
+    usage = OldKeyUsage.build(naive, {floor_hour(NOW): 5}, NOW - dt.timedelta(hours=1))
+    assert usage.last_24h == 5 and usage.flagged == {floor_hour(NOW): 5}
