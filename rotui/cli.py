@@ -177,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rollback",
         action="store_true",
-        help="put the current key back on every consumer and discard PENDING",
+        help="put the current key back on every consumer and discard PENDING "
+        "(an emergency revoke: rotui revoke NAME --rollback)",
     )
     p.add_argument(
         "--take-over",
@@ -213,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TIME",
         help="when the key may have leaked, in UTC ('2026-11-26 14:30', ISO 8601) or relative "
         "('2h ago'), to flag usage after it",
+    )
+    p.add_argument(
+        "--rollback",
+        action="store_true",
+        help="roll back an overlap emergency before its revoke: the old key back on every "
+        "consumer, PENDING discarded (a revoke-now run cannot be rolled back)",
     )
     p.add_argument(
         "--take-over",
@@ -593,7 +600,7 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
     if args.dry_run:
         return asyncio.run(_dry_run(services, args.name, ctx))
     if args.rollback:
-        return asyncio.run(_rollback(services, args.name, ctx))
+        return asyncio.run(_rollback(services, args.name, ctx, "rotation", args.take_over))
     if not args.headless:
         from rotui.ui.app import make_app
 
@@ -633,15 +640,48 @@ async def _dry_run(services: Services, name: str, ctx: Context) -> int:
     return 0 if ready else 1
 
 
-async def _rollback(services: Services, name: str, ctx: Context) -> int:
-    if services.runs().active(name) is None:
-        raise UsageError(f"no rotation of {name} in progress", "nothing to roll back")
-    async with services.rotation(name) as rotation:
+ROLLBACK_COMMANDS = {"rotation": "rotate", "emergency": "revoke"}
+RUN_WORDS = {"rotation": "rotation", "emergency": "emergency revoke"}
+RUN_ARTICLES = {"rotation": "a", "emergency": "an"}
+
+
+async def _rollback(
+    services: Services, name: str, ctx: Context, kind: str, take_over: bool = False
+) -> int:
+    """``rotate --rollback`` for a rotation, ``revoke --rollback`` for an emergency revoke."""
+    from rotui.core.rotation import rollback_refusal, run_mode
+
+    active = services.runs().active(name)
+    if active is None:
+        raise UsageError(f"no {RUN_WORDS[kind]} of {name} in progress", "nothing to roll back")
+    if active.kind != kind:
+        raise UsageError(
+            f"{name} has {RUN_ARTICLES[active.kind]} {RUN_WORDS[active.kind]} in progress, "
+            f"not {RUN_ARTICLES[kind]} {RUN_WORDS[kind]}",
+            f"roll back run {active.run_id} with "
+            f"`rotui {ROLLBACK_COMMANDS[active.kind]} {name} --rollback`",
+        )
+    refusal = rollback_refusal(active)
+    if refusal is not None:  # before taking the lock: nothing to wait for
+        raise UsageError(
+            f"run {active.run_id} of {name} cannot be rolled back",
+            f"{refusal} (`rotui {ROLLBACK_COMMANDS[kind]} {name}` resumes it)",
+        )
+    mode = run_mode(active)
+    async with services.rotation(name, kind=kind, mode=mode, take_over=take_over) as rotation:
         rotation.open()
         manual = await rotation.rollback()
-    ctx.out("rolled back: the current key is back on every consumer rotui wrote; PENDING discarded")
+    ctx.out(
+        f"rolled back run {active.run_id}: the old key is back on every consumer rotui wrote; "
+        "PENDING discarded"
+    )
     for line in manual:
         ctx.out(f"  restore by hand: {line}")
+    if kind == "emergency":
+        ctx.say(
+            f"rotui: warning: the old key of {name} is still active, and it may have leaked; "
+            f"revoke it as soon as you can (rotui revoke {name})"
+        )
     return 0
 
 
@@ -659,11 +699,13 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
     services = ctx.services()
     services.keys([args.name])
     exposed = _exposed(args.exposed_at, services.clock())
+    if args.rollback:
+        return asyncio.run(_rollback(services, args.name, ctx, "emergency", args.take_over))
     active = services.runs().active(args.name)
     if not args.headless:
         from rotui.ui.app import make_app
 
-        make_app(services, emergency=args.name, theme=args.theme).run()
+        make_app(services, emergency=args.name, theme=args.theme, exposed_at=exposed).run()
         return 0
     if active is None and not args.mode:
         raise UsageError(
@@ -673,7 +715,8 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
     if active is not None and active.kind != "emergency":
         raise UsageError(
             f"{args.name} has a rotation in progress",
-            f"finish or roll back run {active.run_id} first (rotui rotate {args.name})",
+            f"finish it (rotui rotate {args.name}) or roll back run {active.run_id} first "
+            f"(rotui rotate {args.name} --rollback)",
         )
     mode = str(active.facts.get("mode")) if active is not None else args.mode
     from rotui.core.headless import HeadlessOptions, drive

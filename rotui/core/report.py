@@ -16,6 +16,7 @@ SHOWN_CONTEXT = (
     "value",
     "method",
     "mode",
+    "exposed_at",
     "reason",
     "note",
     "hint",

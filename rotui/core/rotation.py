@@ -45,6 +45,7 @@ from rotui.core.usage import OldKeyUsage, fetch_window
 ROTATION_STEPS = ["precheck", "new_key", "validate_new", "propagate", "verify", "revoke", "finish"]
 REVOKE_NOW_STEPS = ["deactivate", "new_key", "validate_new", "propagate", "verify", "finish"]
 EMERGENCY_MODES = ("now", "overlap")
+MODE_WORDS = {"now": "revoke-now", "overlap": "overlap"}
 READ_ONLY_SOURCE_STEP = "source_update"
 REVOKE_POLL_ATTEMPTS = 10
 REVOKE_POLL_SECONDS = 3.0
@@ -57,6 +58,33 @@ def pending_name(key: str) -> str:
 
 def previous_name(key: str) -> str:
     return f"{key}#previous"
+
+
+def run_mode(run: Run) -> str:
+    """An emergency run's mode ("now" or "overlap"); a rotation is always "overlap"."""
+    return str(run.facts.get("mode", "overlap")) if run.kind == "emergency" else "overlap"
+
+
+def rollback_refusal(run: Run) -> str | None:
+    """Why this run can no longer be rolled back (None while it can).
+
+    Rollback puts the old key back on the consumers, so it needs the old key still active: a
+    rotation or an overlap emergency until its revoke starts. A revoke-now emergency deactivates
+    the old key at its first step: from then on only finishing the run restores service.
+    """
+    if run.status is not RunStatus.ACTIVE:
+        return f"run {run.run_id} is {run.status}"
+    started = "revoke_started" in run.facts or "revoked_at" in run.facts
+    states = [run.step[s].state for s in ("revoke", "deactivate") if s in run.step]
+    if run_mode(run) == "now" and (started or any(s is not StepState.PENDING for s in states)):
+        return (
+            "a revoke-now run deactivates the old key at its first step, and this one has: the "
+            "old key is already revoked (or being revoked in the Console) and cannot be put "
+            "back; finish the run with the new key to restore service"
+        )
+    if started or StepState.DONE in states:
+        return "the old key's deactivation has started; finish the run with the new key instead"
+    return None
 
 
 @dataclass
@@ -115,9 +143,20 @@ class Rotation:
                 f"{self.key.name} has an active {active.kind} run",
                 f"finish or roll back run {active.run_id} first",
             )
-        self.resumed = active is not None
+        if active is not None and self.kind == "emergency" and run_mode(active) != self.mode:
+            running = MODE_WORDS[run_mode(active)]
+            raise UsageError(
+                f"{self.key.name} has an active {running} emergency run",
+                f"resume run {active.run_id} as {running}"
+                + ("" if rollback_refusal(active) else ", or roll it back first"),
+            )
+        opened = getattr(self, "run", None)
+        if opened is None or active is None or opened.run_id != active.run_id:
+            self.resumed = active is not None  # opened again in this process: as the first time
         self.run = active if active is not None else self._start()
         self._reconcile()
+        if self.resumed and self.exposed_at is not None:
+            self.set_exposure(self.exposed_at)  # a time given on resume: recorded and audited
         return self.run
 
     def _reconcile(self) -> None:
@@ -188,9 +227,10 @@ class Rotation:
             run.facts["exposed_at"] = self.exposed_at.isoformat()
         self.run = run
         self._save(run)
-        self._audit(
-            f"secret.{self._verb}.started", {"consumers": len(self.specs), "mode": self.mode}
-        )
+        context: dict[str, Any] = {"consumers": len(self.specs), "mode": self.mode}
+        if self.exposed_at:
+            context["exposed_at"] = run.facts["exposed_at"]
+        self._audit(f"secret.{self._verb}.started", context)
         return run
 
     @property
@@ -898,9 +938,28 @@ class Rotation:
         if run is None or run.status is not RunStatus.ACTIVE:
             return
         if summary.exposed_at is not None:
-            run.facts["exposed_at"] = summary.exposed_at.isoformat()
+            self.set_exposure(summary.exposed_at)
         run.facts["old_key_usage"] = summary.to_fact()
         self._save()
+
+    def set_exposure(self, when: dt.datetime) -> bool:
+        """Record the suspected exposure time in the open run; a new or changed one is audited.
+
+        Returns whether it changed. The same time again (however written) changes nothing.
+        """
+        run = getattr(self, "run", None)
+        if run is None or run.status is not RunStatus.ACTIVE:
+            return False
+        recorded = run.facts.get("exposed_at")
+        if recorded and dt.datetime.fromisoformat(str(recorded)) == when:
+            return False
+        run.facts["exposed_at"] = when.isoformat()
+        self._save()
+        self._audit(
+            f"secret.{self._verb}.exposure_set",
+            {"exposed_at": when.isoformat(), "previous": recorded or None},
+        )
+        return True
 
     async def old_key_usage_by_day(self) -> dict[dt.date, int] | None:
         """The old key's tokens per UTC day over the last 7 days (None without the Admin API)."""
@@ -966,16 +1025,9 @@ class Rotation:
     async def rollback(self) -> list[str]:
         """Until the revoke: put CURRENT back where PENDING went, discard PENDING; returns manual steps."""
         self._active()
-        revoked = [self.run.step.get(s, StepRecord()).state for s in ("revoke", "deactivate")]
-        if (
-            StepState.DONE in revoked
-            or "revoked_at" in self.run.facts
-            or "revoke_started" in self.run.facts
-        ):
-            raise UsageError(
-                "too late to roll back",
-                "the old key's deactivation has started; finish the run with the new key instead",
-            )
+        refusal = rollback_refusal(self.run)
+        if refusal is not None:
+            raise UsageError("too late to roll back", refusal)
         current = await self._old_value()
         touched = [
             s
@@ -1002,10 +1054,10 @@ class Rotation:
             self.run.warnings.append(f"could not delete PENDING: {exc.title}")
         self.run.status = RunStatus.ROLLED_BACK
         self._save()
-        self._audit(
-            f"secret.{self._verb}.rolled_back",
-            {"restored": [s.name for s in touched], "manual": len(manual)},
-        )
+        context: dict[str, Any] = {"restored": [s.name for s in touched], "manual": len(manual)}
+        if self.kind == "emergency":
+            context["mode"] = self.mode
+        self._audit(f"secret.{self._verb}.rolled_back", context)
         return manual
 
 

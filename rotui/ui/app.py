@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from textual.app import App
@@ -53,10 +54,12 @@ class RotuiApp(App[None]):
         poll_interval: float = 1.0,
         rotate: str | None = None,
         emergency: str | None = None,
+        exposed_at: dt.datetime | None = None,
     ) -> None:
         super().__init__()
         self.rotate_on_start = rotate
         self.emergency_on_start = emergency
+        self.exposed_at = exposed_at  # the suspected exposure, pre-filled on the emergency screen
         self.services = services
         self.read_only = read_only
         self.demo = demo
@@ -71,7 +74,9 @@ class RotuiApp(App[None]):
         if self.emergency_on_start:
             from rotui.ui.screens.emergency import EmergencyScreen
 
-            self.push_screen(EmergencyScreen(self.services, self.emergency_on_start))
+            self.push_screen(
+                EmergencyScreen(self.services, self.emergency_on_start, exposed_at=self.exposed_at)
+            )
         elif self.rotate_on_start:
             from rotui.ui.screens.rotation import RotationWizardScreen
 
@@ -112,8 +117,13 @@ def make_app(
     poll_interval: float = 1.0,
     rotate: str | None = None,
     emergency: str | None = None,
+    exposed_at: dt.datetime | None = None,
 ) -> RotuiApp:
-    """Build the app, refusing an unknown theme or keymap binding id with a clear message."""
+    """Build the app, refusing an unknown theme or keymap binding id with a clear message.
+
+    ``emergency`` opens the emergency screen for that key, its exposure input pre-filled with
+    ``exposed_at`` (``rotui revoke NAME --exposed-at TIME``).
+    """
     keymap = dict(services.config.keymap)
     unknown = sorted(set(keymap) - binding_ids()) if keymap else []
     if unknown:
@@ -133,6 +143,7 @@ def make_app(
         poll_interval=poll_interval,
         rotate=rotate,
         emergency=emergency,
+        exposed_at=exposed_at,
     )
     if theme:
         if theme not in app.available_themes:

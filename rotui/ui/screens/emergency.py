@@ -15,7 +15,8 @@ from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError, UsageError
 from rotui.core.model import CONSOLE_KEYS_URL
-from rotui.core.runs import StaleLock
+from rotui.core.rotation import rollback_refusal, run_mode
+from rotui.core.runs import STEP_TITLES, Run, StaleLock
 from rotui.core.secret import redact
 from rotui.core.timeparse import parse_exposure
 from rotui.core.usage import RECENT, OldKeyUsage
@@ -75,11 +76,14 @@ class EmergencyScreen(Screen[None]):
     EmergencyScreen #usage.-flagged { color: $error; text-style: bold; }
     """
 
-    def __init__(self, services: Services, key: str) -> None:
+    def __init__(
+        self, services: Services, key: str, *, exposed_at: dt.datetime | None = None
+    ) -> None:
         super().__init__()
         self.services = services
         self.key = key
         self.opened = services.clock()
+        self.given_exposure = exposed_at  # from `rotui revoke NAME --exposed-at`: pre-filled
         self.exposed: dt.datetime | None = None  # the suspected exposure, once typed and valid
         self.applied = ""  # the input text self.exposed was read from
         self.usage: OldKeyUsage | None = None
@@ -112,10 +116,11 @@ class EmergencyScreen(Screen[None]):
         consumers = (
             "\n".join(f"  - {c.name} ({c.kind})" for c in key.consumers) or "  (none configured)"
         )
-        self.query_one("#breaks", Static).update(
-            f"Consumers that break when the old key is revoked:\n{consumers}"
-        )
         active = self.services.runs().active(self.key)
+        in_progress = f"\n\n{self._in_progress(active)}" if active is not None else ""
+        self.query_one("#breaks", Static).update(
+            f"Consumers that break when the old key is revoked:\n{consumers}{in_progress}"
+        )
         if active is not None and active.kind == "emergency":
             self.opened = dt.datetime.fromisoformat(active.started_at)
             if active.facts.get("exposed_at"):
@@ -124,6 +129,19 @@ class EmergencyScreen(Screen[None]):
                 self.applied = f"{self.exposed:%Y-%m-%d %H:%M}"
                 self.query_one("#exposed-at", Input).value = self.applied
                 self._note(f"Recorded in run {active.run_id}: {self.exposed:%Y-%m-%d %H:%M} UTC")
+        if self.given_exposure is not None:
+            recorded_note = (
+                f" (run {active.run_id} recorded {self.applied} UTC; it is updated on resume)"
+                if active is not None and self.exposed not in (None, self.given_exposure)
+                else ""
+            )
+            self.exposed = self.given_exposure.astimezone(dt.UTC)
+            self.applied = f"{self.exposed:%Y-%m-%d %H:%M}"
+            self.query_one("#exposed-at", Input).value = self.applied
+            self._note(
+                f"Suspected exposure: {self.applied} UTC, as given; usage after it is flagged."
+                + recorded_note
+            )
         self.tick()
         self.set_interval(1.0, self.tick)
         self.query_one("#overlap", Button).focus()
@@ -213,8 +231,73 @@ class EmergencyScreen(Screen[None]):
         widget.update("\n".join(lines))
         widget.set_class(bool(usage.since_exposure), "-flagged")
 
+    # A run of the key already in progress -----------------------------------------------------
+
+    def _in_progress(self, active: Run) -> str:
+        """One line on the key's active run, for the screen."""
+        where = self._where(active)
+        if active.kind != "emergency":
+            return f"A rotation of {self.key} is in progress ({where})."
+        if run_mode(active) == "now":
+            return f"A revoke-now emergency of {self.key} is in progress ({where}): n resumes it."
+        return f"An overlap emergency revoke of {self.key} is in progress ({where}): o resumes it."
+
+    @staticmethod
+    def _where(active: Run) -> str:
+        step = active.current_step()
+        return f"run {active.run_id}" + (f", step “{STEP_TITLES[step]}”" if step else "")
+
+    def _dashboard_key(self, binding_id: str, default: str) -> str:
+        """The dashboard's key for an action, as the keymap has it."""
+        from rotui.ui.screens.dashboard import DashboardScreen
+
+        key_for = getattr(self.app, "key_for", None)
+        for binding in DashboardScreen.BINDINGS:
+            if isinstance(binding, Binding) and binding.id == binding_id and key_for:
+                return str(key_for(binding))
+        return default
+
+    def conflict(self, mode: str) -> tuple[str, str] | None:
+        """Why a run of this mode cannot start or resume: another run of the key is active."""
+        active = self.services.runs().active(self.key)
+        if active is None:
+            return None
+        where = self._where(active)
+        if active.kind != "emergency":
+            rotate = self._dashboard_key("rotate", "r")
+            return (
+                f"a rotation of {self.key} is in progress ({where})",
+                f"Resume it with {rotate} on the dashboard (an overlap revoke is that rotation, "
+                f"fast-tracked), or roll it back first (b in it, or `rotui rotate {self.key} "
+                "--rollback`) to start an emergency revoke.",
+            )
+        running = run_mode(active)
+        if running == mode:
+            return None
+        if running == "overlap":
+            return (
+                f"an overlap emergency revoke of {self.key} is in progress ({where})",
+                "Resume it with o, or roll it back first (b in it, or `rotui revoke "
+                f"{self.key} --rollback`) to revoke now instead.",
+            )
+        refusal = rollback_refusal(active)
+        return (
+            f"a revoke-now emergency of {self.key} is in progress ({where})",
+            f"Resume it with n; it cannot be rolled back: {refusal}."
+            if refusal
+            else "Resume it with n, or roll it back first (b in it, or "
+            f"`rotui revoke {self.key} --rollback`) to start an overlap instead.",
+        )
+
+    def _refused(self, mode: str) -> bool:
+        """Show why ``mode`` cannot start (another run is in progress); True when refused."""
+        refused = self.conflict(mode)
+        if refused is not None:
+            self.app.push_screen(ErrorModal(*refused))
+        return refused is not None
+
     def action_now(self) -> None:
-        if not self._exposure_ready():
+        if not self._exposure_ready() or self._refused("now"):
             return
         body = (
             NOW_TEXT
@@ -256,6 +339,8 @@ class EmergencyScreen(Screen[None]):
 
     @work(group="emergency", exit_on_error=False, description="start the emergency run")
     async def start(self, mode: str, typed: str, take_over: bool = False) -> None:
+        if self._refused(mode):  # never a KeyError from a run of the other mode
+            return
         usage_worker, self._usage_worker = self._usage_worker, None
         if usage_worker is not None:
             usage_worker.cancel()  # no waiting on the usage report in an emergency
