@@ -1,8 +1,9 @@
 """``rotui serve``: the dashboard in a browser, through textual-serve (the ``rotui[serve]`` extra).
 
-The page has no authentication: whoever reaches the port drives rotui. So the server binds
-loopback by default and refuses any other address unless ``--allow-remote`` is given; the
-intended way in from another machine is an SSH tunnel to the loopback port.
+The page is plain HTTP guarded by a per-run token (see :class:`Guard`): whoever reaches the port
+and holds the token drives rotui. So the server binds loopback by default and refuses any other
+address unless ``--allow-remote`` is given; the intended way in from another machine is an SSH
+tunnel to the loopback port.
 
 textual-serve starts the command below once per browser connection. It only ever holds a Python
 path, a config path and flags, never a key value.
@@ -16,7 +17,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rotui.core.errors import UsageError
 
@@ -76,14 +77,16 @@ def check_host(host: str, port: int, allow_remote: bool) -> str | None:
     if not allow_remote:
         raise UsageError(
             f"refusing to serve on {shown}",
-            "it is not a loopback address and the page has no authentication, so anyone who "
-            f"can reach it could drive rotui. Serve on 127.0.0.1 (the default) and {tunnel_hint(port)}; "
-            "or pass --allow-remote if you really mean it",
+            "it is not a loopback address, and the page is plain HTTP guarded only by a token in "
+            "its URL, so anyone who can reach it and see that traffic could drive rotui. Serve on "
+            f"127.0.0.1 (the default) and {tunnel_hint(port)}; or pass --allow-remote if you really "
+            "mean it",
         )
     return (
-        f"rotui serve: WARNING: serving on {shown}:{port}, which is not loopback. The page has "
-        f"no authentication: anyone who can reach {shown}:{port} can drive rotui, including "
-        "rotating and revoking keys. Prefer 127.0.0.1 and an SSH tunnel."
+        f"rotui serve: WARNING: serving on {shown}:{port}, which is not loopback. The page is "
+        "plain HTTP (no TLS) guarded only by the token in its URL: anyone who can reach "
+        f"{shown}:{port} and see the token can drive rotui, including rotating and revoking "
+        "keys. Prefer 127.0.0.1 and an SSH tunnel."
     )
 
 
@@ -148,6 +151,82 @@ def _check_theme(theme: str) -> None:
         raise UsageError(f"unknown theme {theme!r}", "available: " + ", ".join(sorted(available)))
 
 
+class Guard:
+    """Who may use the served page: the right Host, a same-site Origin and this run's token.
+
+    Binding loopback keeps the network out, not the operator's own browser: any web page could
+    open ``ws://127.0.0.1:PORT/ws`` (websockets ignore CORS), a DNS-rebound name can resolve
+    to 127.0.0.1, and other users of a shared host can reach loopback too. So every request
+    needs the token printed at start (in the URL once, then an HttpOnly SameSite=Strict
+    cookie), a ``Host`` naming this server, and the websocket a same-site ``Origin``.
+    """
+
+    def __init__(self, public: str, port: int, loopback: bool, token: str | None = None) -> None:
+        import secrets
+        from urllib.parse import urlsplit
+
+        self.token = token or secrets.token_urlsafe(24)
+        self.cookie = f"rotui_serve_{port}"
+        parts = urlsplit(public)
+        hosts = {parts.netloc.lower()}
+        if loopback:
+            hosts |= {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
+        self.hosts = frozenset(hosts)
+        schemes = {parts.scheme or "http", "http"} if loopback else {parts.scheme or "http"}
+        self.origins = frozenset(f"{scheme}://{host}" for scheme in schemes for host in hosts)
+
+    def url(self, public: str) -> str:
+        """The URL to open: the page, with this run's token."""
+        return f"{public.rstrip('/')}/?token={self.token}"
+
+    def refusal(
+        self, path: str, host: str, origin: str | None, token: str | None, cookie: str | None
+    ) -> str | None:
+        """Why a request is refused, or None when it may go on."""
+        import hmac
+
+        if host.lower() not in self.hosts:
+            return f"unknown Host {host!r}: open the URL rotui serve printed"
+        given = token or cookie or ""
+        if not hmac.compare_digest(given.encode(), self.token.encode()):
+            return "no valid token: open the URL rotui serve printed (it ends in ?token=...)"
+        if path == "/ws" and (origin or "").lower() not in self.origins:
+            return (
+                f"websocket from origin {origin!r} refused: only this server's own page may connect"
+            )
+        return None
+
+
+def _guarded(server_class: Any, guard: Guard) -> Any:
+    """textual-serve's Server with :class:`Guard` in front of every route."""
+    from aiohttp import web
+
+    @web.middleware
+    async def check(request: web.Request, handler: Any) -> web.StreamResponse:
+        refusal = guard.refusal(
+            request.path,
+            request.host,
+            request.headers.get("Origin"),
+            request.query.get("token"),
+            request.cookies.get(guard.cookie),
+        )
+        if refusal is not None:
+            return web.Response(status=403, text=f"rotui serve: {refusal}\n")
+        if request.path == "/" and "token" in request.query:  # once: trade it for a cookie
+            response = web.Response(status=303, headers={"Location": "/"})
+            response.set_cookie(guard.cookie, guard.token, httponly=True, samesite="Strict")
+            return response
+        return await handler(request)
+
+    class GuardedServer(server_class):  # type: ignore[misc, valid-type]
+        async def _make_app(self) -> web.Application:
+            app = await super()._make_app()
+            app.middlewares.append(check)
+            return app
+
+    return GuardedServer
+
+
 def serve(args: argparse.Namespace, ctx: Context) -> int:
     """Check the host, build the command and run textual-serve until Ctrl-C."""
     host: str = args.host
@@ -172,14 +251,20 @@ def serve(args: argparse.Namespace, ctx: Context) -> int:
         )
     )
     url = args.public_url or public_url(host, port)
+    loopback = is_loopback(host)
+    guard = Guard(url, port, loopback)
     if warning:
         ctx.say(warning)
-    ctx.say(f"rotui serve: open {url} (Ctrl-C to stop)")
-    if is_loopback(host):
+    ctx.say(f"rotui serve: open {guard.url(url)} (Ctrl-C to stop)")
+    ctx.say("rotui serve: the token in that URL is the page's only password; do not share it")
+    if loopback:
         ctx.say(f"rotui serve: from another machine, {tunnel_hint(port)}")
-    server = Server(
+    bind = _bare(host) or "0.0.0.0"
+    if bind.lower().rstrip(".") == "localhost":
+        bind = "127.0.0.1"  # the literal: "localhost." would be asked of DNS, not /etc/hosts
+    server = _guarded(Server, guard)(
         command,
-        host=_bare(host) or "0.0.0.0",
+        host=bind,
         port=port,
         title="rotui demo" if args.demo else "rotui",
         public_url=url,

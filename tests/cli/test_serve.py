@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import re
 import shlex
 import socket
 import subprocess
@@ -50,7 +51,7 @@ def test_non_loopback_hosts_are_refused_without_allow_remote(host: str) -> None:
     text = str(caught.value)
     assert caught.value.exit_code == 2
     assert f"refusing to serve on {host or 'every address'}" in text
-    assert "no authentication" in text
+    assert "guarded only by" in text
     assert "ssh -L 8000:127.0.0.1:8000" in text and "http://127.0.0.1:8000" in text
     assert "--allow-remote" in text
 
@@ -59,8 +60,8 @@ def test_non_loopback_hosts_are_refused_without_allow_remote(host: str) -> None:
 def test_allow_remote_proceeds_with_a_warning(host: str) -> None:
     warning = serve_mod.check_host(host, 8123, allow_remote=True)
     assert warning is not None
-    assert "WARNING" in warning and "no authentication" in warning
-    assert f"anyone who can reach {host}:8123 can drive rotui" in warning
+    assert "WARNING" in warning and "guarded only by" in warning
+    assert f"anyone who can reach {host}:8123 and see the token can drive rotui" in warning
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "::"])
@@ -68,7 +69,7 @@ def test_the_cli_refuses_a_non_loopback_host(host: str, capsys: pytest.CaptureFi
     assert main(["serve", "--demo", "--host", host]) == 2
     err = capsys.readouterr().err
     assert f"rotui: refusing to serve on {host}:" in err
-    assert "no authentication" in err and "ssh -L 8000:127.0.0.1:8000" in err
+    assert "guarded only by" in err and "ssh -L 8000:127.0.0.1:8000" in err
     assert "Traceback" not in err
 
 
@@ -186,8 +187,8 @@ def test_allow_remote_warns_on_stderr(
 ) -> None:
     assert main(["serve", "--demo", "--host", "192.0.2.1", "--allow-remote"]) == 0
     err = capsys.readouterr().err
-    assert "WARNING" in err and "no authentication" in err
-    assert "anyone who can reach 192.0.2.1:8000 can drive rotui" in err
+    assert "WARNING" in err and "guarded only by" in err
+    assert "anyone who can reach 192.0.2.1:8000 and see the token can drive rotui" in err
     (server,) = fake_server.made
     assert server.kwargs["host"] == "192.0.2.1"
 
@@ -232,14 +233,14 @@ def _non_loopback_address() -> str | None:
     return None if serve_mod.is_loopback(address) or address == "0.0.0.0" else address
 
 
-async def _first_screen(url: str) -> bytes:
+async def _first_screen(url: str, origin: str, cookies: dict[str, str]) -> bytes:
     """Open the page's websocket like the browser does and read until the demo has drawn."""
     import aiohttp
 
     got = b""
     async with (
-        aiohttp.ClientSession(trust_env=False) as session,
-        session.ws_connect(f"{url}?width=100&height=30") as ws,
+        aiohttp.ClientSession(trust_env=False, cookies=cookies) as session,
+        session.ws_connect(f"{url}?width=100&height=30", headers={"Origin": origin}) as ws,
     ):
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(60):
@@ -264,16 +265,28 @@ def test_serve_demo_end_to_end(child_env: dict[str, str], tmp_path: Path) -> Non
             stderr=stderr,
             env=child_env,
         )
+    base = f"http://127.0.0.1:{port}"
     try:
-        page = None
+        refused = None
         deadline = time.monotonic() + 20
         with httpx.Client(trust_env=False, timeout=5) as client:
-            while page is None and proc.poll() is None and time.monotonic() < deadline:
+            while refused is None and proc.poll() is None and time.monotonic() < deadline:
                 try:
-                    page = client.get(f"http://127.0.0.1:{port}/")
+                    refused = client.get(f"{base}/")  # no token: the page is not served
                 except httpx.TransportError:
                     time.sleep(0.2)
-        assert page is not None, f"no answer on port {port}: {err.read_text()}"
+            assert refused is not None, f"no answer on port {port}: {err.read_text()}"
+            assert refused.status_code == 403 and "token" in refused.text
+            printed = re.search(rf"open ({re.escape(base)}/\?token=[\w-]+)", err.read_text())
+            assert printed, err.read_text()
+            wrong_host = client.get(printed[1], headers={"Host": f"rebound.example:{port}"})
+            assert wrong_host.status_code == 403  # a DNS-rebound name is not this server
+            first = client.get(printed[1])  # the token, traded for a cookie and a clean URL
+            assert first.status_code == 303 and first.headers["location"] == "/"
+            assert "HttpOnly" in first.headers["set-cookie"]
+            assert "SameSite=Strict" in first.headers["set-cookie"]
+            page = client.get(f"{base}/")
+            cookies = dict(client.cookies)
         assert page.status_code == 200
         assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page.text
         assert "textual" in page.text.lower()
@@ -283,7 +296,14 @@ def test_serve_demo_end_to_end(child_env: dict[str, str], tmp_path: Path) -> Non
             with pytest.raises(OSError):
                 socket.create_connection((other, port), timeout=2).close()
 
-        screen = asyncio.run(_first_screen(f"ws://127.0.0.1:{port}/ws"))
+        import aiohttp
+
+        ws_url = f"ws://127.0.0.1:{port}/ws"
+        with pytest.raises(aiohttp.WSServerHandshakeError):  # another site's page
+            asyncio.run(_first_screen(ws_url, "https://evil.example", cookies))
+        with pytest.raises(aiohttp.WSServerHandshakeError):  # this origin, but no token
+            asyncio.run(_first_screen(ws_url, base, {}))
+        screen = asyncio.run(_first_screen(ws_url, base, cookies))
         assert b"DEMO" in screen
         assert SECRET.encode() not in screen
     finally:
@@ -297,6 +317,60 @@ def test_serve_demo_end_to_end(child_env: dict[str, str], tmp_path: Path) -> Non
     messages = err.read_text()
     assert code == 0, messages
     assert "Traceback" not in messages and "Traceback" not in out.read_text()
-    assert f"open http://127.0.0.1:{port}" in messages
+    assert f"open http://127.0.0.1:{port}/?token=" in messages
     assert f"ssh -L {port}:127.0.0.1:{port}" in messages
     assert "rotui serve: stopped" in messages
+
+
+# -- the guard in front of the page ---------------------------------------------------------------
+
+GUARD = serve_mod.Guard("http://127.0.0.1:8000", 8000, loopback=True, token="t0ken")
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "origin", "token", "cookie", "refused_for"),
+    [
+        ("/", "127.0.0.1:8000", None, "t0ken", None, None),
+        ("/", "localhost:8000", None, None, "t0ken", None),
+        ("/ws", "127.0.0.1:8000", "http://127.0.0.1:8000", None, "t0ken", None),
+        ("/ws", "[::1]:8000", "http://localhost:8000", None, "t0ken", None),
+        ("/", "127.0.0.1:8000", None, None, None, "no valid token"),
+        ("/", "127.0.0.1:8000", None, "t0ke", None, "no valid token"),
+        ("/static/js/textual.js", "127.0.0.1:8000", None, None, None, "no valid token"),
+        ("/", "evil.example:8000", None, "t0ken", None, "unknown Host"),  # DNS rebinding
+        ("/", "127.0.0.1:9999", None, "t0ken", None, "unknown Host"),
+        ("/ws", "127.0.0.1:8000", "https://evil.example", None, "t0ken", "origin"),
+        ("/ws", "127.0.0.1:8000", None, None, "t0ken", "origin"),  # browsers always send one
+        ("/ws", "127.0.0.1:8000", "null", None, "t0ken", "origin"),  # a sandboxed frame
+    ],
+)
+def test_the_guard(path, host, origin, token, cookie, refused_for) -> None:
+    refusal = GUARD.refusal(path, host, origin, token, cookie)
+    if refused_for is None:
+        assert refusal is None
+    else:
+        assert refusal is not None and refused_for in refusal
+
+
+def test_a_remote_guard_accepts_only_its_public_host() -> None:
+    guard = serve_mod.Guard("http://bastion.internal:8000", 8000, loopback=False, token="x")
+    assert guard.refusal("/", "bastion.internal:8000", None, "x", None) is None
+    assert guard.refusal("/", "127.0.0.1:8000", None, "x", None) is not None
+    assert guard.url("http://bastion.internal:8000") == "http://bastion.internal:8000/?token=x"
+
+
+def test_every_serve_run_has_its_own_token() -> None:
+    first = serve_mod.Guard("http://127.0.0.1:8000", 8000, loopback=True)
+    second = serve_mod.Guard("http://127.0.0.1:8000", 8000, loopback=True)
+    assert first.token != second.token and len(first.token) >= 32
+
+
+def test_localhost_binds_the_loopback_literal(
+    fake_server: type[FakeServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'localhost.' would be resolved through DNS, not /etc/hosts: bind 127.0.0.1 itself."""
+    for name in ("localhost", "localhost."):
+        FakeServer.made = []
+        assert main(["serve", "--demo", "--host", name]) == 0
+        (server,) = fake_server.made
+        assert server.kwargs["host"] == "127.0.0.1"
