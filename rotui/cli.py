@@ -604,7 +604,7 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
     if not args.headless:
         from rotui.ui.app import make_app
 
-        make_app(services, rotate=args.name, theme=args.theme).run()
+        make_app(services, rotate=args.name, theme=args.theme, notices=ctx.warnings).run()
         return 0
     from rotui.core.headless import HeadlessOptions, drive
 
@@ -622,7 +622,8 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
 async def _dry_run(services: Services, name: str, ctx: Context) -> int:
     from rotui.core.runs import STEP_TITLES
 
-    async with services.rotation(name) as rotation:
+    # The dry run writes nothing: no lock, so it answers even while another rotui drives the key.
+    async with services.rotation(name, lock=False) as rotation:
         checks = await rotation.preflight()
         steps = rotation.steps_for_kind()
         active = services.runs().active(name)
@@ -705,7 +706,13 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
     if not args.headless:
         from rotui.ui.app import make_app
 
-        make_app(services, emergency=args.name, theme=args.theme, exposed_at=exposed).run()
+        make_app(
+            services,
+            emergency=args.name,
+            theme=args.theme,
+            exposed_at=exposed,
+            notices=ctx.warnings,
+        ).run()
         return 0
     if active is None and not args.mode:
         raise UsageError(
@@ -826,7 +833,7 @@ def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:
     """``rotui``: the full-screen dashboard on the configured inventory."""
     from rotui.ui.app import make_app
 
-    app = make_app(ctx.services(), read_only=args.read_only, theme=args.theme)
+    app = make_app(ctx.services(), read_only=args.read_only, theme=args.theme, notices=ctx.warnings)
     app.run()
     return 0
 

@@ -263,6 +263,7 @@ class Services:
                     admin=admin,
                     revoke_poll_seconds=self.revoke_poll_seconds,
                     on_change=on_change,
+                    unlocked=not lock,
                 )
                 yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
         finally:

@@ -104,6 +104,7 @@ class RotationDeps:
     revoke_poll_attempts: int = REVOKE_POLL_ATTEMPTS
     revoke_poll_seconds: float = REVOKE_POLL_SECONDS
     on_change: Callable[[Run], None] | None = None  # the wizard redraws on every journal write
+    unlocked: bool = False  # opened without the key's lock, for questions: every write refused
 
 
 class Rotation:
@@ -240,7 +241,15 @@ class Rotation:
     def _now(self) -> str:
         return self.deps.clock().isoformat()
 
+    def _refuse_unlocked(self) -> None:
+        if self.deps.unlocked:  # a programming error, said plainly rather than racing a driver
+            raise RotuiError(
+                f"{self.key.name}: this view of the rotation holds no lock and cannot change it",
+                "open it with the key's lock to write the journal or the audit log",
+            )
+
     def _save(self, run: Run | None = None) -> None:
+        self._refuse_unlocked()
         run = run or self.run
         run.updated_at = self._now()
         self.deps.runs.save(run)
@@ -248,6 +257,7 @@ class Rotation:
             self.deps.on_change(run)
 
     def _audit(self, action: str, context: dict[str, Any] | None = None) -> None:
+        self._refuse_unlocked()
         self.deps.audit.append(
             action, key=self.key.name, run_id=self.run.run_id, context=context or {}
         )

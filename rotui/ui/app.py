@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from textual.app import App
 from textual.binding import Binding
@@ -55,8 +55,10 @@ class RotuiApp(App[None]):
         rotate: str | None = None,
         emergency: str | None = None,
         exposed_at: dt.datetime | None = None,
+        notices: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        self.notices = tuple(notices)  # warnings found before the screen opened (config mode)
         self.rotate_on_start = rotate
         self.emergency_on_start = emergency
         self.exposed_at = exposed_at  # the suspected exposure, pre-filled on the emergency screen
@@ -71,6 +73,8 @@ class RotuiApp(App[None]):
             self.set_keymap(self.keymap)
 
     def on_mount(self) -> None:
+        for notice in self.notices:  # printed on stderr too, but the full screen hides that
+            self.notify(notice, title="Warning", severity="warning", timeout=30, markup=False)
         if self.emergency_on_start:
             from rotui.ui.screens.emergency import EmergencyScreen
 
@@ -118,6 +122,7 @@ def make_app(
     rotate: str | None = None,
     emergency: str | None = None,
     exposed_at: dt.datetime | None = None,
+    notices: Sequence[str] = (),
 ) -> RotuiApp:
     """Build the app, refusing an unknown theme or keymap binding id with a clear message.
 
@@ -144,6 +149,7 @@ def make_app(
         rotate=rotate,
         emergency=emergency,
         exposed_at=exposed_at,
+        notices=notices,
     )
     if theme:
         if theme not in app.available_themes:

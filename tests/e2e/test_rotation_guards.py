@@ -162,3 +162,19 @@ def test_report_cells_never_break_the_table() -> None:
     from rotui.core.report import _cell
 
     assert _cell("a|b\nc") == "a\\|b c"
+
+
+async def test_a_rotation_opened_without_the_lock_cannot_write(world: World) -> None:
+    """lock=False is for questions (usage, dry run) asked while another rotui drives the key."""
+    from rotui.core.errors import RotuiError
+
+    svc = services(world)
+    async with svc.rotation(KEY) as driver:
+        driver.open()
+        async with svc.rotation(KEY, lock=False) as viewer:  # no 'being driven' refusal
+            viewer.open()  # reading the journal is fine
+            assert viewer.run.run_id == driver.run.run_id
+            with pytest.raises(RotuiError, match="holds no lock"):
+                await viewer.precheck()  # its first journal write is refused
+        await driver.precheck()  # the driver is unaffected
+    assert svc.runs().active(KEY) is not None

@@ -341,3 +341,11 @@ async def test_the_footer_rebuilds_only_when_its_keys_change(demo) -> None:
         await pilot.pause()
         await footer.recompose()
         assert list(footer.query(FooterKey)) != before
+
+
+async def test_a_warning_found_before_start_is_shown_on_the_screen(demo) -> None:
+    app = make_app(demo.services, notices=["/etc/rotui.toml is accessible to group (mode 0640)"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert shown == ["/etc/rotui.toml is accessible to group (mode 0640)"]

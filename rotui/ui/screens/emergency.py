@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
-from rotui.core.errors import RotuiError, UsageError
+from rotui.core.errors import RotuiError
 from rotui.core.model import CONSOLE_KEYS_URL
 from rotui.core.rotation import rollback_refusal, run_mode
 from rotui.core.runs import STEP_TITLES, Run, StaleLock
@@ -172,7 +172,7 @@ class EmergencyScreen(Screen[None]):
             return True
         try:
             when = parse_exposure(text, self.services.clock())
-        except UsageError as exc:
+        except (RotuiError, ValueError, OverflowError) as exc:  # parse_exposure says UsageError
             self.exposed, self.applied = None, ""
             self._note(f"✗ {exc}", invalid=True)
             self.show_usage()

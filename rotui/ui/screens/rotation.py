@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError
-from rotui.core.rotation import READ_ONLY_SOURCE_STEP, Rotation
+from rotui.core.rotation import READ_ONLY_SOURCE_STEP, Rotation, rollback_refusal
 from rotui.core.runs import STEP_TITLES, ConsumerState, Run, RunStatus, StaleLock, StepState
 from rotui.core.secret import redact
 from rotui.services import Services
@@ -291,11 +291,8 @@ class RotationWizardScreen(Screen[None]):
             return True if active and step == READ_ONLY_SOURCE_STEP else None
         if action == "revoke":
             return True if active and step in ("revoke", "deactivate") else None
-        if action == "rollback":
-            started = run is not None and (
-                "revoke_started" in run.facts or "revoked_at" in run.facts
-            )
-            return True if active and not started else None
+        if action == "rollback":  # hidden once the old key cannot come back (the core says why)
+            return True if active and run is not None and rollback_refusal(run) is None else None
         return True
 
     # Driving -----------------------------------------------------------------------------------
