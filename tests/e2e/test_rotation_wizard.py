@@ -15,6 +15,7 @@ from rotui.ui.screens.rotation import RotationWizardScreen
 from rotui.ui.widgets.secret_input import SecretInput
 from tests.e2e.test_rotation_guards import services, through_propagation
 from tests.e2e.world import KEY, NEW, World
+from tests.ui.helpers import wait_until
 
 
 async def settle(pilot, app) -> None:
@@ -108,9 +109,15 @@ async def test_dashboard_shows_the_checklist_and_consumer_states(world: World) -
         async with svc.rotation(KEY) as rotation:  # the driver confirms the manual step meanwhile
             rotation.open()
             rotation.confirm_consumer("laptop")
-        await pilot.pause(0.5)
-        detail = "\n".join(str(w.render()) for w in observer.screen.query("KeyDetail Static"))
-        assert "laptop (manual) verified" in detail and "✓ 4. Propagate" in detail
+
+        def detail() -> str:
+            return "\n".join(str(w.render()) for w in observer.screen.query("KeyDetail Static"))
+
+        await wait_until(  # the observer polls the journal: it follows within its interval
+            pilot,
+            lambda: "laptop (manual) verified" in detail() and "✓ 4. Propagate" in detail(),
+            "the observer shows the driver's confirmation",
+        )
 
 
 async def test_R_retries_a_failed_propagation_in_the_wizard(world: World) -> None:

@@ -126,10 +126,14 @@ async def test_x_opens_the_emergency_screen_for_the_selected_key(demo) -> None:
         await pilot.pause()
         name = selected(app)
         await pilot.press("x")
-        await pilot.pause(0.5)
-        assert isinstance(app.screen, EmergencyScreen) and app.screen.key == name
-        text = " ".join(str(w.render()) for w in app.screen.query(Static))
-        assert "Incident open for" in text and "raxx-batch (heroku)" in text
+        await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), "x opens it")
+        assert app.screen.key == name
+
+        def text() -> str:
+            return " ".join(str(w.render()) for w in app.screen.query(Static))
+
+        await wait_until(pilot, lambda: "Incident open for" in text(), "the incident clock")
+        assert "raxx-batch (heroku)" in text()
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
@@ -194,12 +198,15 @@ async def test_audit_timeline_is_live(demo) -> None:
     app = make_app(demo.services, poll_interval=0.1)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("a")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen), "a opens the log")
+        await pilot.pause()
         table = app.screen.query_one(DataTable)
         before = table.row_count
         demo.services.audit().append("key.deleted", key="ANTHROPIC_API_KEY")
-        await pilot.pause(0.5)
-        assert table.row_count == before + 1 and table.get_row_at(0)[1] == "key.deleted"
+        await wait_until(  # the timeline polls the log: a new entry appears on top
+            pilot, lambda: table.row_count == before + 1, "the new entry on the timeline"
+        )
+        assert table.get_row_at(0)[1] == "key.deleted"
 
 
 async def test_slash_filters_by_any_visible_text_and_escape_clears(demo) -> None:
