@@ -21,6 +21,7 @@ from rotui.ui.widgets.secret_input import SecretInput
 from tests.e2e.test_rotation_guards import services
 from tests.e2e.test_rotation_headless import assert_no_leak
 from tests.e2e.world import KEY, NEW, OLD, World, build_world, sha
+from tests.ui.helpers import wait_until
 
 NOW = ("revoke", KEY, "--headless", "--mode", "now", "--confirm", KEY, "--confirm-manual")
 
@@ -190,10 +191,11 @@ async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
         app.screen.query_one("#confirm-typed").value = KEY
         await pilot.pause()
         await pilot.click("#ok")
-        for _ in range(40):
-            await pilot.pause(0.1)
-            if isinstance(app.screen, RotationWizardScreen):
-                break
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, RotationWizardScreen),
+            "isinstance(app.screen, RotationWizardScreen)",
+        )
         wizard = app.screen
         assert isinstance(wizard, RotationWizardScreen)
         assert world.anthropic.key_by_id(world.old_id).status == "inactive"  # revoked first
@@ -221,10 +223,9 @@ async def test_emergency_screen_takes_the_suspected_exposure(world: World) -> No
         assert isinstance(screen, EmergencyScreen)
         usage = screen.query_one("#usage", Static)
         note = screen.query_one("#exposure-note", Static)
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if "last 24 h" in str(usage.render()):
-                break
+        await wait_until(
+            pilot, lambda: "last 24 h" in str(usage.render()), '"last 24 h" in str(usage.render())'
+        )
         assert "last 24 h 342 tokens · last 7 days 7,342 tokens" in str(usage.render())
         assert "⚠" not in str(usage.render()) and not usage.has_class("-flagged")
 
@@ -250,10 +251,11 @@ async def test_emergency_screen_takes_the_suspected_exposure(world: World) -> No
 
         box.value = ""
         await pilot.press(*"10d ago", "enter")  # before the week at hand: asked again, back to it
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if "in 4 hour(s)" in str(usage.render()):
-                break
+        await wait_until(
+            pilot,
+            lambda: "in 4 hour(s)" in str(usage.render()),
+            '"in 4 hour(s)" in str(usage.render())',
+        )
         assert "⚠ 7,842 tokens in 4 hour(s) after the suspected exposure" in str(usage.render())
         assert "last 7 days 7,342 tokens" in str(usage.render())
 
@@ -262,10 +264,11 @@ async def test_emergency_screen_takes_the_suspected_exposure(world: World) -> No
         await pilot.pause()
 
         screen.action_overlap()
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if isinstance(app.screen, RotationWizardScreen):
-                break
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, RotationWizardScreen),
+            "isinstance(app.screen, RotationWizardScreen)",
+        )
         assert isinstance(app.screen, RotationWizardScreen)
     run = svc.runs().active(KEY)
     assert run is not None and run.kind == "emergency"

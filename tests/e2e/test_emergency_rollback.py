@@ -23,6 +23,7 @@ from rotui.ui.screens.rotation import RotationWizardScreen
 from tests.e2e.test_rotation_guards import services, through_propagation
 from tests.e2e.test_rotation_headless import assert_no_leak
 from tests.e2e.world import KEY, NEW, OLD, World, sha
+from tests.ui.helpers import wait_until
 
 OVERLAP = ("revoke", KEY, "--headless", "--mode", "overlap")
 
@@ -190,20 +191,20 @@ async def test_emergency_screen_revoke_now_during_an_overlap_run_says_why(world:
         await pilot.pause()
         assert app.screen is screen
         screen.start("now", KEY)  # the worker itself refuses too: no KeyError, no traceback
-        for _ in range(30):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, ErrorModal):
-                break
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ErrorModal), "isinstance(app.screen, ErrorModal)"
+        )
         assert isinstance(app.screen, ErrorModal)
         assert "unexpectedly" not in _modal_text(app.screen)
         assert "in progress" in app.screen.error_title
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("o")  # the matching mode resumes the run
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if isinstance(app.screen, RotationWizardScreen):
-                break
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, RotationWizardScreen),
+            "isinstance(app.screen, RotationWizardScreen)",
+        )
         assert isinstance(app.screen, RotationWizardScreen)
     assert world.anthropic.key_by_id(world.old_id).status == "active"
     run = svc.runs().active(KEY)
@@ -272,16 +273,16 @@ async def test_exposed_at_is_prefilled_on_the_emergency_screen(world: World) -> 
         assert box.value == f"{exposed:%Y-%m-%d %H:%M}" and screen.exposed == exposed
         assert "as given" in str(screen.query_one("#exposure-note", Static).render())
         usage = screen.query_one("#usage", Static)
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if "last 24 h" in str(usage.render()):
-                break
+        await wait_until(
+            pilot, lambda: "last 24 h" in str(usage.render()), '"last 24 h" in str(usage.render())'
+        )
         assert "⚠ 42 tokens in 1 hour(s) after the suspected exposure" in str(usage.render())
         await pilot.press("o")
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if isinstance(app.screen, RotationWizardScreen):
-                break
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, RotationWizardScreen),
+            "isinstance(app.screen, RotationWizardScreen)",
+        )
         assert isinstance(app.screen, RotationWizardScreen)
     run = svc.runs().active(KEY)
     assert run is not None and run.facts["exposed_at"] == exposed.isoformat()
@@ -304,10 +305,11 @@ async def test_exposed_at_given_on_resume_replaces_the_recorded_one(world: World
         note = str(screen.query_one("#exposure-note", Static).render())
         assert "recorded 2026-01-01 09:00 UTC" in note
         await pilot.press("o")
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if isinstance(app.screen, RotationWizardScreen):
-                break
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, RotationWizardScreen),
+            "isinstance(app.screen, RotationWizardScreen)",
+        )
     run = svc.runs().active(KEY)
     assert run is not None and run.facts["exposed_at"] == later.isoformat()
     [changed] = [e for e in svc.audit().entries() if e.action.endswith(".exposure_set")]

@@ -6,7 +6,16 @@ import base64
 import json
 
 from rotui.sim.fake_gh import recorded_calls
-from tests.e2e.world import COMPLETED_STATE, KEY, NEW, OLD, SECRETS, World, sha
+from tests.e2e.world import (
+    COMPLETED_STATE,
+    KEY,
+    NEW,
+    OLD,
+    SECRETS,
+    World,
+    kill_holding_the_lock,
+    sha,
+)
 
 
 def assert_no_leak(world: World, *outputs: str) -> None:
@@ -131,28 +140,8 @@ def test_second_driver_is_refused_with_who_and_since(world: World) -> None:
 
 
 def test_a_lock_left_by_a_killed_rotui_is_taken_over_only_when_asked(world: World) -> None:
-    import signal
-    import subprocess
-    import sys
-
     state = world.root / "home" / ".local" / "state" / "rotui"
-    killed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import datetime as dt, os, signal, sys\n"
-            "from pathlib import Path\n"
-            "from rotui.core.runs import KeyLock\n"
-            "lock = KeyLock(Path(sys.argv[1]), sys.argv[2])\n"
-            "lock.acquire('bob@jump', dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC))\n"
-            "os.kill(os.getpid(), signal.SIGKILL)\n",
-            str(state),
-            KEY,
-        ],
-        env=world.env,
-        check=False,
-    )
-    assert killed.returncode == -signal.SIGKILL
+    kill_holding_the_lock(state, KEY, world.env)
     flags = ("rotate", KEY, "--headless", "--confirm-manual", "--revoke")
     refused = world.rotui(*flags, stdin=NEW + "\n")
     assert refused.returncode == 1, refused.stdout + refused.stderr

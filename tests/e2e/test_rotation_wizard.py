@@ -14,15 +14,16 @@ from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.rotation import RotationWizardScreen
 from rotui.ui.widgets.secret_input import SecretInput
 from tests.e2e.test_rotation_guards import services, through_propagation
-from tests.e2e.world import KEY, NEW, World
+from tests.e2e.world import KEY, NEW, World, kill_holding_the_lock
 from tests.ui.helpers import wait_until
 
 
 async def settle(pilot, app) -> None:
-    for _ in range(50):
-        await pilot.pause(0.05)
-        if not any(w.is_running for w in app.workers if w.group == "rotation"):
-            break
+    await wait_until(
+        pilot,
+        lambda: not any(w.is_running for w in app.workers if w.group == "rotation"),
+        'not any(w.is_running for w in app.workers if w.group == "rotation")',
+    )
     await pilot.pause()
 
 
@@ -137,31 +138,6 @@ async def test_R_retries_a_failed_propagation_in_the_wizard(world: World) -> Non
         await settle(pilot, app)
         assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW
         assert wizard.rotation.run.consumers["api"].state in ("written", "verified")
-
-
-def kill_holding_the_lock(state_dir, key: str, env: dict[str, str]) -> None:
-    """A rotui-like process takes the key's lock, then dies by SIGKILL without releasing it."""
-    import signal
-    import subprocess
-    import sys
-
-    killed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import datetime as dt, os, signal, sys\n"
-            "from pathlib import Path\n"
-            "from rotui.core.runs import KeyLock\n"
-            "KeyLock(Path(sys.argv[1]), sys.argv[2]).acquire("
-            "'bob@jump', dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC))\n"
-            "os.kill(os.getpid(), signal.SIGKILL)\n",
-            str(state_dir),
-            key,
-        ],
-        env=env,
-        check=False,
-    )
-    assert killed.returncode == -signal.SIGKILL
 
 
 async def test_wizard_takes_over_a_stale_lock_only_after_the_name_is_typed(world: World) -> None:

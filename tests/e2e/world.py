@@ -227,3 +227,28 @@ base_url = "{anthropic.base_url}"
             world_healthy,
         )
         yield world
+
+
+def kill_holding_the_lock(state_dir, key: str, env: dict[str, str]) -> None:
+    """A rotui-like process takes the key's lock, then dies by SIGKILL without releasing it."""
+    import signal
+    import subprocess
+    import sys
+
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import datetime as dt, os, signal, sys\n"
+            "from pathlib import Path\n"
+            "from rotui.core.runs import KeyLock\n"
+            "KeyLock(Path(sys.argv[1]), sys.argv[2]).acquire("
+            "'bob@jump', dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC))\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n",
+            str(state_dir),
+            key,
+        ],
+        env=env,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL
