@@ -227,8 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="take over a run whose rotui was killed (its lock was never released)",
     )
 
+    p = sub.add_parser("runs", help="list rotation and emergency runs (ids for `rotui report`)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these keys")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
     p = sub.add_parser("report", help="an incident report of a run, in Markdown")
-    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("run_id", metavar="RUN_ID", help="a run id, as `rotui runs` lists them")
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (mode 0600) instead of stdout"
     )
@@ -316,13 +320,27 @@ def run(
         "doctor": cmd_doctor,
         "revoke": cmd_revoke,
         "report": cmd_report,
+        "runs": cmd_runs,
         "audit": cmd_audit,
         "serve": cmd_serve,
     }
+    from rotui import hangup
+
     try:
+        hangup.install()  # the full-screen app installs its own when it starts
         if not args.command:
             return cmd_dashboard(args, ctx)
         return commands[args.command](args, ctx)
+    except hangup.Hangup as hung:
+        ctx.say(
+            f"rotui: {hangup.describe(hung.signum)}: stopped; every step so far is journaled"
+            + (
+                f" and the lock of {', '.join(hung.keys)} released; run the same command to resume"
+                if hung.keys
+                else ""
+            )
+        )
+        return hung.exit_code
     except RotuiError as exc:
         ctx.say(f"rotui: {exc}")
         return exc.exit_code
@@ -672,9 +690,11 @@ async def _rollback(
     async with services.rotation(name, kind=kind, mode=mode, take_over=take_over) as rotation:
         rotation.open()
         manual = await rotation.rollback()
+        restored = [n for n, r in rotation._run().consumers.items() if r.value is not None]
     ctx.out(
-        f"rolled back run {active.run_id}: the old key is back on every consumer rotui wrote; "
-        "PENDING discarded"
+        f"rolled back run {active.run_id}: the old key is back on every consumer rotui wrote"
+        + (f" ({', '.join(sorted(restored))})" if restored else " (it had written none)")
+        + "; PENDING discarded"
     )
     for line in manual:
         ctx.out(f"  restore by hand: {line}")
@@ -714,18 +734,19 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
             notices=ctx.warnings,
         ).run()
         return 0
+    if active is not None and active.kind != "emergency":
+        from rotui.core.rotation.policy import Verdict, start_conflict
+
+        verdict = start_conflict(active, "emergency", args.mode or "now")
+        if verdict.verdict is Verdict.REFUSE:
+            raise UsageError(verdict.title, verdict.message)
+        active = None  # it wrote nothing: the emergency supersedes it when it starts (audited)
     if active is None and not args.mode:
         raise UsageError(
             "choose --mode now or --mode overlap",
             "now: revoke first, accept downtime; overlap: new key, propagate, verify, then revoke",
         )
-    if active is not None and active.kind != "emergency":
-        raise UsageError(
-            f"{args.name} has a rotation in progress",
-            f"finish it (rotui rotate {args.name}) or roll back run {active.run_id} first "
-            f"(rotui rotate {args.name} --rollback)",
-        )
-    mode = str(active.facts.get("mode")) if active is not None else args.mode
+    mode = active.mode if active is not None else args.mode
     from rotui.core.headless import HeadlessOptions, drive
 
     def read_key() -> str:
@@ -772,6 +793,57 @@ async def _usage_lines(rotation: Any, exposed: dt.datetime | None) -> list[str]:
         rest = sum(flagged[h] for h in hours[SHOWN_HOURS:])
         lines.append(f"    … {len(hours) - SHOWN_HOURS} more hour(s)  {rest:>12,}")
     return lines
+
+
+def cmd_runs(args: argparse.Namespace, ctx: Context) -> int:
+    """Every run, newest first: id, key, kind, mode, status, step, started, who."""
+    from rotui.core.runs import RunStore
+
+    store = RunStore(ctx.paths.state_dir)
+    runs = [r for r in reversed(store.all()) if not args.names or r.key in args.names]
+    unknown = sorted(set(args.names) - {r.key for r in store.all()})
+    if unknown and not runs:
+        configured = {k.name for k in ctx.load_config().keys}
+        missing = [n for n in unknown if n not in configured]
+        if missing:
+            raise UsageError(f"no key named {missing[0]!r} in the config", "`rotui status` lists them")
+    rows = [
+        {
+            "run_id": r.run_id,
+            "key": r.key,
+            "kind": r.kind,
+            "mode": r.mode,
+            "status": str(r.status),
+            "step": r.current_step() if r.status == "active" else None,
+            "started": r.started_at,
+            "updated": r.updated_at,
+            "actor": r.actor,
+        }
+        for r in runs
+    ]
+    if args.json:
+        ctx.out(json.dumps({"runs": rows, "damaged": store.damaged}, indent=2))
+        return 0
+    for name in store.damaged:
+        ctx.say(f"rotui: warning: run file {name} is damaged and was skipped")
+    if not rows:
+        ctx.out("no runs" + (f" of {', '.join(args.names)}" if args.names else "") + " yet")
+        return 0
+    table = [
+        [
+            r["run_id"],
+            r["key"],
+            r["kind"],
+            r["mode"],
+            r["status"],
+            r["step"] or "-",
+            r["started"][:16].replace("T", " "),
+            r["actor"],
+        ]
+        for r in rows
+    ]
+    ctx.out(_table(["RUN", "KEY", "KIND", "MODE", "STATUS", "STEP", "STARTED", "BY"], table))
+    return 0
 
 
 def cmd_report(args: argparse.Namespace, ctx: Context) -> int:

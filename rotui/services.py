@@ -211,37 +211,22 @@ class Services:
         take_over: bool = False,
         lock: bool = True,
     ) -> AsyncIterator[Rotation]:
-        """A rotation of one key, holding its lock and one HTTP client for the whole run.
+        """A rotation of one key, with one HTTP client for its whole life and the key's lock.
 
-        A lock left by a killed rotui raises :class:`~rotui.core.runs.StaleLock` unless
-        ``take_over``; taking one over is audited with who held it. ``lock=False`` is only for
-        questions that write nothing (the old key's usage), asked while another process drives.
+        ``lock=True`` takes the lock on entering (the headless CLI). ``lock=False`` takes it only
+        at the first write (the wizard: looking locks nothing) or never (questions such as the
+        old key's usage). A lock left by a killed rotui raises
+        :class:`~rotui.core.runs.StaleLock` unless ``take_over``; taking one over is audited.
         """
         from rotui.core.consumers.base import ConsumerContext
         from rotui.core.rotation import Rotation, RotationDeps
-        from rotui.core.runs import Holder, KeyLock
         from rotui.core.validation import read_admin_key
 
         [key] = self.keys([name])
         audit = self.audit()
-        key_lock = KeyLock(self.paths.state_dir, name)
-
-        def audit_takeover(gone: Holder) -> None:
-            audit.append(
-                "run.lock.taken_over",
-                key=name,
-                context={
-                    "from": gone.actor,
-                    "pid": gone.pid,
-                    "host": gone.host,
-                    "since": gone.since,
-                },
-            )
-
+        key_lock = _AuditedLock(self, name, audit)
         if lock:
-            key_lock.acquire(
-                audit.actor, self.clock(), take_over=take_over, on_take_over=audit_takeover
-            )
+            key_lock.take(take_over)
         try:
             http, client = self.client()
             async with http:
@@ -263,11 +248,45 @@ class Services:
                     admin=admin,
                     revoke_poll_seconds=self.revoke_poll_seconds,
                     on_change=on_change,
-                    unlocked=not lock,
+                    lock=key_lock,
                 )
                 yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
         finally:
             key_lock.release()
+
+
+class _AuditedLock:
+    """The key's lock for a rotation: taken once, a take-over of a dead holder's lock audited."""
+
+    def __init__(self, services: Services, name: str, audit: AuditLog) -> None:
+        from rotui.core.locks import KeyLock
+
+        self.services, self.name, self.audit = services, name, audit
+        self.lock = KeyLock(services.paths.state_dir, name)
+
+    @property
+    def held(self) -> bool:
+        return self.lock.held
+
+    def take(self, take_over: bool = False) -> None:
+        from rotui.core.locks import Holder
+
+        def audit_takeover(gone: Holder) -> None:
+            self.audit.append(
+                "run.lock.taken_over",
+                key=self.name,
+                context={"from": gone.actor, "pid": gone.pid, "host": gone.host, "since": gone.since},
+            )
+
+        self.lock.acquire(
+            self.audit.actor,
+            self.services.clock(),
+            take_over=take_over,
+            on_take_over=audit_takeover,
+        )
+
+    def release(self) -> None:
+        self.lock.release()
 
 
 async def _to_thread(fn: Callable[..., Any], *args: Any) -> Any:

@@ -1,8 +1,10 @@
 """``rotui rotate NAME --headless``: the run driven without a screen, one line per step.
 
-Manual steps (manual consumers, consumers rotui cannot verify, a read-only source, a Console
-revoke) are confirmed only with ``--confirm-manual`` (each confirmation audited) and otherwise
-reported as waiting. The revoke runs only with ``--revoke``. Exit 0 only when the run is complete.
+The order is the engine's (:meth:`Rotation.advance`); this module only answers what the engine
+asks of the operator. Manual steps (manual consumers, consumers rotui cannot verify, a read-only
+source, a Console revoke) are confirmed only with ``--confirm-manual`` (each confirmation
+audited) and otherwise reported as waiting. The revoke runs only with ``--revoke`` (or an
+emergency's ``--confirm NAME``). Exit 0 only when the run is complete.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rotui.core.errors import RotuiError
-from rotui.core.rotation import READ_ONLY_SOURCE_STEP, Rotation
-from rotui.core.runs import STEP_TITLES, ConsumerState, RunStatus, StepState
+from rotui.core.rotation import Action, Next, Rotation, Step
+from rotui.core.rotation.policy import resume_command
+from rotui.core.runs import STEP_TITLES, RunStatus, StepState
 
 Say = Callable[[str], None]
 
@@ -33,106 +36,153 @@ async def drive(
 ) -> int:
     """Run every remaining step; 0 when complete, 1 when it stopped or waits (naming the step)."""
     run = rotation.open()
-    say(f"{'resuming' if rotation.resumed else 'starting'} run {run.run_id} for {run.key}")
-    for step in run.steps:
-        record = run.step[step]
-        title = STEP_TITLES[step]
-        if record.state in (StepState.DONE, StepState.SKIPPED):
-            say(f"✓ {title}: {record.detail}")
-            continue
+    if run is not None:
+        say(f"resuming run {run.run_id} for {run.key}")
+        for step in run.steps:
+            record = run.step[step]
+            if record.state in (StepState.DONE, StepState.SKIPPED):
+                say(f"✓ {STEP_TITLES[step]}: {record.detail}")
+    else:
+        what = f"{rotation.mode_words} emergency revoke" if rotation.kind == "emergency" else "rotation"
+        say(f"starting a {what} of {rotation.key.name}: the run begins at its first change")
+    # A step that had failed before this command is retried once (the operator fixed the cause
+    # and ran the command again); one that fails during this command stops it.
+    retried: set[str] = (
+        set() if run is None else {s for s in run.steps if run.step[s].state is not StepState.FAILED}
+    )
+    shown = {s for s in (run.steps if run else []) if run and run.step[s].state is StepState.DONE}
+    if run is not None:
+        shown.add("")
+    while True:
         try:
-            await _step(rotation, step, read_key, options, say)
+            upcoming = await rotation.advance()
+            _report_done(rotation, shown, say)
+            if upcoming.action is Action.DONE:
+                break
+            await _answer(rotation, upcoming, read_key, options, say, retried)
+            _report_done(rotation, shown, say)
         except Waiting as waiting:
+            _report_done(rotation, shown, say)
+            title = _title(upcoming)
             say(f"… {title}: waiting — {waiting}")
-            say(f"stopped at “{title}” (run {run.run_id}); run the same command to resume")
+            say(f"stopped at “{title}”{_run_id(rotation)}; run the same command to resume")
             return 1
         except RotuiError as exc:
+            _report_done(rotation, shown, say)
+            title = _title(await _safe_next(rotation))
             say(f"✗ {title}: {exc}")
             say(
-                f"stopped at “{title}” (run {run.run_id}); fix the cause and run the same command to resume"
+                f"stopped at “{title}”{_run_id(rotation)}; fix the cause and run the same command to resume"
             )
             return 1
-        say(f"✓ {title}: {rotation.run.step[step].detail}")
-    for warning in rotation.run.warnings:
+    for warning in rotation.run.warnings if rotation.run else []:
         say(f"! {warning}")
-    return 0 if rotation.run.status is RunStatus.COMPLETED else 1
+    return 0 if rotation.run and rotation.run.status is RunStatus.COMPLETED else 1
 
 
-async def _step(
-    rotation: Rotation, step: str, read_key: Callable[[], str], options: HeadlessOptions, say: Say
-) -> None:
+def _failure(rotation: Rotation, step: str | None, detail: str) -> RotuiError:
+    """The failed step's reason, one line; propagation names each consumer that failed."""
     run = rotation.run
-    if step == "precheck":
-        await rotation.precheck()
-    elif step == "deactivate":
-        if options.confirm != rotation.key.name:
-            raise Waiting(f"revoking now needs --confirm {rotation.key.name}")
-        await rotation.deactivate(options.confirm, console_confirmed=options.confirm_manual)
-    elif step == "new_key":
+    if step == Step.PROPAGATE and run is not None:
+        failed = [f"{n}: {r.detail}" for n, r in run.consumers.items() if r.state == "failed"]
+        if failed:
+            return RotuiError("propagation failed", "; ".join(failed))
+    return RotuiError(f"“{STEP_TITLES.get(step or '', step)}” failed", detail)
+
+
+def _title(upcoming: Next) -> str:
+    if upcoming.action is Action.ROLLBACK:
+        return "Rollback"
+    return STEP_TITLES.get(upcoming.step or "", upcoming.step or "the run")
+
+
+def _run_id(rotation: Rotation) -> str:
+    return f" (run {rotation.run.run_id})" if rotation.run else " (no run started; nothing was written)"
+
+
+async def _safe_next(rotation: Rotation) -> Next:
+    try:
+        return await rotation.next()
+    except RotuiError:
+        return Next(Action.RETRY)
+
+
+def _report_done(rotation: Rotation, shown: set[str], say: Say) -> None:
+    run = rotation.run
+    if run is None:
+        return
+    if "" not in shown:
+        shown.add("")
+        say(f"started run {run.run_id} for {run.key}")
+    for step in run.steps:
+        record = run.step[step]
+        if record.state is StepState.DONE and step not in shown:
+            shown.add(step)
+            say(f"✓ {STEP_TITLES[step]}: {record.detail}")
+
+
+async def _answer(
+    rotation: Rotation,
+    upcoming: Next,
+    read_key: Callable[[], str],
+    options: HeadlessOptions,
+    say: Say,
+    retried: set[str],
+) -> None:
+    """Do what the engine waits for, when the options allow it; else raise :class:`Waiting`.
+
+    A step that failed before this command ran is retried once: the operator ran the command
+    again after fixing the cause. One that fails again stops the command.
+    """
+    key = rotation.key.name
+    action, step = upcoming.action, upcoming.step
+    if action is Action.RETRY:
+        if step is None or step in retried or (step == Step.PRECHECK and rotation.run is None):
+            raise _failure(rotation, step, upcoming.detail)
+        retried.add(step)
+        if step in (Step.REVOKE, Step.DEACTIVATE):
+            action = Action.CONFIRM_REVOKE
+        else:
+            await rotation.run_step(step)
+            return
+    if action is Action.ROLLBACK:
+        raise Waiting(f"a rollback is not complete: `{resume_command(rotation.run)} --rollback` redoes it")  # type: ignore[arg-type]
+    if action is Action.PASTE_KEY:
         url, name = rotation.console_guidance()
         say(f"  create the new key at {url} (suggested name: {name}); reading it from stdin")
         for warning in await rotation.accept_new_key(read_key()):
             say(f"! {warning}")
-    elif step == "validate_new":
-        await _ensure_pending(rotation, read_key, say)
-        await rotation.validate_new()
-    elif step == "propagate":
-        await _ensure_pending(rotation, read_key, say)
-        failures = await rotation.propagate()
-        if failures:
-            raise RotuiError(
-                "propagation failed", "; ".join(f"{n}: {e}" for n, e in sorted(failures.items()))
-            )
-        for name, record in run.consumers.items():
-            if record.state is ConsumerState.PENDING and rotation.adapters[name].needs_operator:
-                if not options.confirm_manual:
-                    raise Waiting(
-                        f"manual consumer {name}: {rotation.adapters[name].describe()} (then --confirm-manual)"
-                    )
-                say(
-                    f"  manual consumer {name}: {rotation.adapters[name].describe()} — confirmed (--confirm-manual)"
-                )
-                rotation.confirm_consumer(name, "confirmed with --confirm-manual")
-    elif step == "verify":
-        for name in await rotation.verify():
+    elif action is Action.REPASTE_KEY:
+        say(f"  PENDING is not in the keyring; reading {upcoming.detail} again from stdin")
+        await rotation.recover_pending(read_key())
+    elif action is Action.CONFIRM_CONSUMERS:
+        for name in upcoming.waiting:
+            what = rotation.adapters[name].describe()
             if not options.confirm_manual:
-                raise Waiting(
-                    f"{name} has no verify_url or verify_command: check it, then --confirm-manual"
-                )
+                if name in rotation.operator:
+                    raise Waiting(f"manual consumer {name}: {what} (then --confirm-manual)")
+                raise Waiting(f"{name} has no verify_url or verify_command: check it, then --confirm-manual")
+            say(f"  {name}: {what} — confirmed (--confirm-manual)")
             rotation.confirm_consumer(name, "confirmed with --confirm-manual")
-        if run.step["verify"].state is StepState.FAILED:
-            raise RotuiError("downstream verification failed", run.step["verify"].detail)
-    elif step == READ_ONLY_SOURCE_STEP:
+    elif action is Action.UPDATE_SOURCE:
         if not options.confirm_manual:
-            raise Waiting(
-                f"update {rotation.key.source.split(' ')[0]} to the new key, then --confirm-manual"
-            )
+            raise Waiting(f"update {rotation.key.source.split(' ')[0]} to the new key, then --confirm-manual")
         await rotation.confirm_source_updated()
-    elif step == "revoke":
+    elif action is Action.CONFIRM_REVOKE and step == Step.DEACTIVATE:
+        if options.confirm != key:
+            raise Waiting(
+                f"revoking now needs --confirm {key}"
+                + (f" (--confirm {options.confirm} does not match the key's name)" if options.confirm else "")
+            )
+        await rotation.deactivate(options.confirm, console_confirmed=options.confirm_manual)
+    elif action is Action.CONFIRM_REVOKE:
         blockers = rotation.revoke_blockers()
         if blockers:
             raise RotuiError("the old key cannot be revoked yet", "; ".join(blockers))
-        allowed = options.revoke or (
-            rotation.kind == "emergency" and options.confirm == rotation.key.name
-        )
+        allowed = options.revoke or (rotation.kind == "emergency" and options.confirm == key)
         if not allowed:
             raise Waiting("the revoke runs only with --revoke")
         usage = await rotation.old_key_usage()
         if usage:
-            say(
-                f"! the old key used {usage} tokens since propagation finished: something may still hold it"
-            )
-        await rotation.revoke(rotation.key.name, console_confirmed=options.confirm_manual)
-    elif step == "finish":
-        await rotation.finish()
-
-
-async def _ensure_pending(rotation: Rotation, read_key: Callable[[], str], say: Say) -> None:
-    """Without a keyring, a resumed run needs the same new key again (checked by fingerprint)."""
-    try:
-        await rotation.pending()
-    except RotuiError:
-        say(
-            f"  PENDING is not in the keyring; reading {rotation.run.facts.get('pending_hint')} again from stdin"
-        )
-        await rotation.recover_pending(read_key())
+            say(f"! the old key used {usage} tokens since propagation finished: something may still hold it")
+        await rotation.revoke(key, console_confirmed=options.confirm_manual)

@@ -105,7 +105,7 @@ def build_rows(
         rotated = _completed_at(run)
         current_hint = last.hint if last else None
         if rotated and (last is None or last.checked_at < rotated):
-            current_hint = str(run.facts.get("pending_hint") or "") if run else None
+            current_hint = (run.facts.pending_hint or "") if run else None
         record = remote.get(key.name)
         if record is not None and not _same_key(record, current_hint):
             record = None  # an Admin record of a key that has since been replaced
@@ -145,7 +145,7 @@ def _same_key(record: RemoteKey, hint: str | None) -> bool:
 def _completed_at(run: Run | None) -> dt.datetime | None:
     if run is None or run.status is not RunStatus.COMPLETED:
         return None
-    done = run.facts.get("completed_at")
+    done = run.facts.completed_at
     return dt.datetime.fromisoformat(done) if done else None
 
 

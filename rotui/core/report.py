@@ -37,7 +37,7 @@ def _cell(text: object) -> str:
 
 def _usage_section(run: Run) -> list[str]:
     """The old key's usage as rotui last read it during the run (hourly buckets, UTC)."""
-    usage = run.facts.get("old_key_usage")
+    usage = run.facts.old_key_usage
     if not isinstance(usage, dict):
         return []
     lines = [
@@ -84,18 +84,18 @@ def incident_report(run: Run, entries: Iterable[AuditEntry]) -> str:
     timeline = [e for e in entries if e.run_id == run.run_id]
     actors = sorted({e.actor for e in timeline} | {run.actor})
     kind = "Emergency revoke" if run.kind == "emergency" else "Rotation"
-    mode = run.facts.get("mode")
+    mode = run.mode
     lines = [
         f"# {kind} of {run.key} — run {run.run_id}",
         "",
         f"- Status: **{str(run.status).replace('_', ' ')}**"
         + (f" (mode: {mode})" if run.kind == "emergency" else ""),
         f"- Opened: {_when(run.started_at)}; last change: {_when(run.updated_at)}",
-        f"- Suspected exposure: {_when(run.facts.get('exposed_at'))}"
-        if run.facts.get("exposed_at")
+        f"- Suspected exposure: {_when(run.facts.exposed_at)}"
+        if run.facts.exposed_at
         else "- Suspected exposure: not given",
-        f"- Old key: {run.facts.get('current_hint', '—')}; new key: {run.facts.get('pending_hint', '—')}",
-        f"- Old key revoked: {_when(run.facts.get('revoked_at'))} ({run.facts.get('revoke_method', '—')})",
+        f"- Old key: {run.facts.current_hint or '—'}; new key: {run.facts.pending_hint or '—'}",
+        f"- Old key revoked: {_when(run.facts.revoked_at)} ({run.facts.revoke_method or '—'})",
         f"- People: {', '.join(actors)}",
         "",
         "## Timeline",

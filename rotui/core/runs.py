@@ -1,25 +1,43 @@
-"""Rotation runs on disk: the journal every step writes before and after its side effect.
+"""Runs on disk: the journal every step writes before and after its side effect.
 
 A run is one JSON file under ``<state>/runs/``, rewritten atomically at every transition, so a
 crash or a dropped SSH session leaves the last state intact and the next start resumes from it.
-Only one process may drive a key at a time: :class:`KeyLock` holds an ``flock`` on a lock file
-that also says who holds it and since when (the OS releases it if the process dies).
+What a run knows is typed (:class:`RunFacts`, :class:`ConsumerRecord`); which step may follow
+which is :mod:`rotui.core.rotation.machine`. One driver per key: :mod:`rotui.core.locks`.
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import datetime as dt
 import enum
 import json
 import os
-import urllib.parse
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rotui.core.errors import RotuiError, StateError
+from rotui.core.locks import Holder, KeyHeld, KeyLock, StaleLock
+
+__all__ = [
+    "STEP_TITLES",
+    "ConsumerRecord",
+    "ConsumerState",
+    "Held",
+    "Holder",
+    "KeyHeld",
+    "KeyLock",
+    "Run",
+    "RunFacts",
+    "RunStatus",
+    "RunStore",
+    "StaleLock",
+    "StepRecord",
+    "StepState",
+    "crash_point",
+    "new_run_id",
+]
 
 _crash_counter = 0
 
@@ -55,10 +73,19 @@ class ConsumerState(enum.StrEnum):
     SKIPPED = "skipped"
 
 
+class Held(enum.StrEnum):
+    """What rotui believes a consumer holds. ``None`` on a record: rotui never wrote it."""
+
+    CURRENT = "current"  # the old key: written back by a rollback, and the write confirmed
+    PENDING = "pending"  # the new key, and the write confirmed
+    UNKNOWN = "unknown"  # a write started and its outcome is not known (failed, timed out, died)
+
+
 class RunStatus(enum.StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     ROLLED_BACK = "rolled_back"
+    SUPERSEDED = "superseded"  # wrote nothing to a consumer; an emergency of the key replaced it
 
 
 STEP_TITLES = {
@@ -86,8 +113,56 @@ class ConsumerRecord:
     state: ConsumerState = ConsumerState.PENDING
     at: str | None = None
     detail: str = ""
-    value: str | None = None  # "pending" or "current": which version was written last
+    value: Held | None = None  # what rotui believes it holds; None: never written by rotui
     fingerprint: str | None = None
+
+
+@dataclass
+class RunFacts:
+    """What a run has learned, by name: hints, keyed fingerprints, ids and times (ISO 8601)."""
+
+    mode: str = "overlap"
+    exposed_at: str | None = None
+    current_hint: str | None = None
+    current_fp: str | None = None
+    current_org: str | None = None
+    current_workspace_id: str | None = None
+    current_limits: dict[str, str] = field(default_factory=dict)
+    current_remote_id: str | None = None
+    pending_hint: str | None = None
+    pending_fp: str | None = None
+    pending_stored: bool | None = None
+    pending_valid: bool = False
+    pending_remote_id: str | None = None
+    pending_created: str | None = None
+    propagated_at: str | None = None
+    revoke_started: str | None = None
+    revoke_method: str | None = None
+    revoke_unconfirmed: bool = False
+    revoked_at: str | None = None
+    completed_at: str | None = None
+    rollback_started: str | None = None
+    superseded_by: str | None = None
+    interrupted: str | None = None  # "SIGHUP at <time>": how the last driver left it
+    old_key_usage: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # written by a newer rotui: kept as is
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name != "extra" and getattr(self, f.name) not in (None, {}, False)
+        }
+        data["mode"] = self.mode
+        return {**self.extra, **data}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunFacts:
+        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        known = {k: v for k, v in data.items() if k in names}
+        facts = cls(**known)
+        facts.extra = {k: v for k, v in data.items() if k not in names}
+        return facts
 
 
 @dataclass
@@ -104,8 +179,17 @@ class Run:
     updated_at: str = ""
     step: dict[str, StepRecord] = field(default_factory=dict)
     consumers: dict[str, ConsumerRecord] = field(default_factory=dict)
-    facts: dict[str, Any] = field(default_factory=dict)  # hints, fingerprints, org ids, times
+    facts: RunFacts = field(default_factory=RunFacts)
     warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.facts, dict):  # as read from a journal, or written by a test
+            self.facts = RunFacts.from_dict(self.facts)
+
+    @property
+    def mode(self) -> str:
+        """An emergency run's mode ("now" or "overlap"); a rotation is always "overlap"."""
+        return self.facts.mode if self.kind == "emergency" else "overlap"
 
     def current_step(self) -> str | None:
         """The first step that is not done or skipped (None when all are)."""
@@ -114,40 +198,67 @@ class Run:
                 return name
         return None
 
+    def wrote_anything(self) -> bool:
+        """Whether any consumer may hold a value this run wrote, or the revoke has begun."""
+        return bool(self.facts.revoke_started) or any(
+            r.value is not None for r in self.consumers.values()
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["status"] = str(self.status)
-        for record in data["step"].values():
-            record["state"] = str(record["state"])
-        for record in data["consumers"].values():
-            record["state"] = str(record["state"])
-        return data
+        return {
+            "run_id": self.run_id,
+            "key": self.key,
+            "kind": str(self.kind),
+            "steps": list(self.steps),
+            "started_at": self.started_at,
+            "actor": self.actor,
+            "status": str(self.status),
+            "updated_at": self.updated_at,
+            "step": {
+                name: {"state": str(r.state), "at": r.at, "detail": r.detail}
+                for name, r in self.step.items()
+            },
+            "consumers": {
+                name: {
+                    "state": str(r.state),
+                    "at": r.at,
+                    "detail": r.detail,
+                    "value": str(r.value) if r.value is not None else None,
+                    "fingerprint": r.fingerprint,
+                }
+                for name, r in self.consumers.items()
+            },
+            "facts": self.facts.to_dict(),
+            "warnings": list(self.warnings),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
         run = cls(
-            run_id=data["run_id"],
-            key=data["key"],
-            kind=data["kind"],
-            steps=list(data["steps"]),
-            started_at=data["started_at"],
-            actor=data.get("actor", ""),
+            run_id=str(data["run_id"]),
+            key=str(data["key"]),
+            kind=str(data["kind"]),
+            steps=[str(s) for s in data["steps"]],
+            started_at=str(data["started_at"]),
+            actor=str(data.get("actor", "")),
             status=RunStatus(data.get("status", "active")),
-            updated_at=data.get("updated_at", ""),
-            facts=dict(data.get("facts") or {}),
-            warnings=list(data.get("warnings") or []),
+            updated_at=str(data.get("updated_at", "")),
+            facts=RunFacts.from_dict(dict(data.get("facts") or {})),
+            warnings=[str(w) for w in data.get("warnings") or []],
         )
         for name, record in (data.get("step") or {}).items():
             run.step[name] = StepRecord(
                 StepState(record["state"]), record.get("at"), record.get("detail", "")
             )
+        for name in run.steps:
+            run.step.setdefault(name, StepRecord())
         for name, record in (data.get("consumers") or {}).items():
+            state = ConsumerState(record["state"])
+            value = Held(record["value"]) if record.get("value") else None
+            if state in (ConsumerState.WRITING, ConsumerState.FAILED) and value is not None:
+                value = Held.UNKNOWN  # a journal from before "unknown": its outcome was not known
             run.consumers[name] = ConsumerRecord(
-                ConsumerState(record["state"]),
-                record.get("at"),
-                record.get("detail", ""),
-                record.get("value"),
-                record.get("fingerprint"),
+                state, record.get("at"), record.get("detail", ""), value, record.get("fingerprint")
             )
         return run
 
@@ -163,6 +274,7 @@ class RunStore:
 
     def __init__(self, state_dir: Path) -> None:
         self.dir = state_dir / "runs"
+        self.damaged: list[str] = []  # file names skipped by the last all(): reported, not fatal
 
     def path(self, run_id: str) -> Path:
         return self.dir / f"{run_id}.json"
@@ -175,18 +287,23 @@ class RunStore:
         crash_point()  # after it: the next side effect has not happened
 
     def load(self, run_id: str) -> Run:
+        if not run_id or "/" in run_id or run_id.startswith("."):
+            raise RotuiError(f"no run {run_id!r}", "`rotui runs` lists the runs and their ids")
         try:
             return Run.from_dict(json.loads(self.path(run_id).read_text()))
         except FileNotFoundError:
-            raise RotuiError(f"no run {run_id}", f"runs are kept in {self.dir}") from None
-        except (ValueError, KeyError, TypeError) as exc:
+            raise RotuiError(
+                f"no run {run_id}", f"`rotui runs` lists the runs kept in {self.dir}"
+            ) from None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StateError(
                 f"run {run_id} is damaged", f"{type(exc).__name__}; see {self.path(run_id)}"
             ) from None
 
     def all(self) -> list[Run]:
-        """Every readable run, oldest first (damaged files are skipped)."""
+        """Every readable run, oldest first (damaged files are skipped and named in ``damaged``)."""
         runs = []
+        self.damaged = []
         try:
             paths = sorted(self.dir.glob("*.json"))
         except OSError:
@@ -194,8 +311,8 @@ class RunStore:
         for path in paths:
             try:
                 runs.append(Run.from_dict(json.loads(path.read_text())))
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                self.damaged.append(path.name)
         return runs
 
     def active(self, key: str) -> Run | None:
@@ -215,121 +332,3 @@ class RunStore:
             return max((p.stat().st_mtime_ns / 1e9 for p in self.dir.glob("*.json")), default=0.0)
         except OSError:
             return 0.0
-
-
-@dataclass(frozen=True)
-class Holder:
-    actor: str
-    pid: int
-    host: str
-    since: str
-
-
-class StaleLock(RotuiError):
-    """The key's lock was left by a driver that ended without releasing it (killed, power loss).
-
-    The ``flock`` died with that process, so nothing stops a new driver; but a person should
-    confirm that the other rotui is really gone before taking over its run.
-    """
-
-    def __init__(self, key: str, holder: Holder) -> None:
-        super().__init__(
-            f"{key} was left locked by a rotui that is no longer running",
-            f"{holder.actor} (pid {holder.pid} on {holder.host}) since {holder.since} never "
-            "released it, so it was killed or lost power. Make sure that session is gone, then "
-            "take over its run: pass --take-over, or confirm in the dashboard",
-        )
-        self.key = key
-        self.holder = holder
-
-
-class KeyLock:
-    """One driver per key across processes; a second one is told who holds it and since when.
-
-    The holder's name, pid, host and start time are written into the lock file and cleared on
-    release. Finding them while the ``flock`` is free means the holder died holding it: a stale
-    lock, taken over only when asked (:class:`StaleLock`). ``previous`` keeps who that was.
-    """
-
-    def __init__(self, state_dir: Path, key: str) -> None:
-        self.path = state_dir / "locks" / f"{urllib.parse.quote(key, safe='')}.lock"
-        self.key = key
-        self._fd: int | None = None
-        self.previous: Holder | None = None  # the dead holder of a lock taken over
-
-    def holder(self) -> Holder | None:
-        try:
-            data = json.loads(self.path.read_text() or "{}")
-            return Holder(data["actor"], int(data["pid"]), data["host"], data["since"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def acquire(
-        self,
-        actor: str,
-        now: dt.datetime,
-        *,
-        take_over: bool = False,
-        on_take_over: Callable[[Holder], None] | None = None,
-    ) -> None:
-        """Take the lock, or raise naming its live holder, or (stale) :class:`StaleLock`.
-
-        With ``take_over``, ``on_take_over(dead_holder)`` runs before the dead holder's record is
-        replaced (it audits the takeover): if it raises, the lock is left as it was found.
-        """
-        import fcntl
-        import socket
-
-        from rotui.paths import private_dir
-
-        private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            who = self.holder()
-            detail = (
-                f"{who.actor} (pid {who.pid} on {who.host}) holds it since {who.since}"
-                if who
-                else "another rotui process holds it"
-            )
-            raise RotuiError(
-                f"{self.key} is being driven by another rotui",
-                detail + "; use --read-only to watch",
-            ) from None
-        stale = self.holder()
-        if stale is not None and not take_over:
-            os.close(fd)  # releases the flock: nothing taken until a person says so
-            raise StaleLock(self.key, stale)
-        if stale is not None and on_take_over is not None:
-            try:
-                on_take_over(stale)
-            except BaseException:
-                os.close(fd)  # the dead holder's record stays: the takeover did not happen
-                raise
-        self.previous = stale
-        os.ftruncate(fd, 0)
-        info = {
-            "actor": actor,
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "since": now.isoformat(),
-        }
-        os.write(fd, json.dumps(info).encode())
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, 0)
-            os.close(self._fd)
-            self._fd = None
-
-    @contextlib.contextmanager
-    def held(self, actor: str, now: dt.datetime, *, take_over: bool = False) -> Iterator[None]:
-        self.acquire(actor, now, take_over=take_over)
-        try:
-            yield
-        finally:
-            self.release()

@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from rotui.core.errors import UsageError
+from rotui.core.runs import Run
+from rotui.core.usage import OldKeyUsage
 from rotui.services import Services
 from rotui.ui.commands import RotuiCommands
 from rotui.ui.screens.dashboard import DashboardScreen
@@ -73,18 +75,89 @@ class RotuiApp(App[None]):
             self.set_keymap(self.keymap)
 
     def on_mount(self) -> None:
+        from rotui import hangup
+
+        hangup.install(self._hung_up)
         for notice in self.notices:  # printed on stderr too, but the full screen hides that
             self.notify(notice, title="Warning", severity="warning", timeout=30, markup=False)
         if self.emergency_on_start:
-            from rotui.ui.screens.emergency import EmergencyScreen
-
-            self.push_screen(
-                EmergencyScreen(self.services, self.emergency_on_start, exposed_at=self.exposed_at)
-            )
+            self.open_emergency(self.emergency_on_start, exposed_at=self.exposed_at)
         elif self.rotate_on_start:
-            from rotui.ui.screens.rotation import RotationWizardScreen
+            self.open_rotation(self.rotate_on_start)
 
-            self.push_screen(RotationWizardScreen(self.services, self.rotate_on_start))
+    # Navigation: screens ask the app to open another screen, they never import one another.
+
+    def open_rotation(
+        self,
+        key: str,
+        *,
+        kind: str | None = None,
+        mode: str | None = None,
+        exposed_at: dt.datetime | None = None,
+        usage: OldKeyUsage | None = None,
+    ) -> None:
+        """The wizard for ``key``: its active run whatever its kind, else a new ``kind`` run."""
+        from rotui.ui.screens.rotation import RotationWizardScreen
+
+        active = self.services.runs().active(key)
+        if kind is None and active is not None:
+            kind, mode = active.kind, active.mode
+        self.push_screen(
+            RotationWizardScreen(
+                self.services,
+                key,
+                kind=kind or "rotation",
+                mode=mode or "overlap",
+                exposed_at=exposed_at,
+                usage=usage,
+            )
+        )
+
+    def open_emergency(self, key: str, *, exposed_at: dt.datetime | None = None) -> None:
+        from rotui.ui.screens.emergency import EmergencyScreen
+
+        self.push_screen(EmergencyScreen(self.services, key, exposed_at=exposed_at))
+
+    # Quitting with a run in progress
+
+    def _hung_up(self, signum: int, keys: list[str]) -> None:
+        """SIGHUP or SIGTERM: the locks are already released; leave, saying how to resume."""
+        from rotui import hangup
+
+        runs = [r for r in self.active_runs() if r.key in keys]
+        said = f"rotui: {hangup.describe(signum)}: stopped"
+        self.exit(return_code=128 + signum, message=said + ("\n" + self.resume_message(runs) if runs else ""))
+
+    def active_runs(self) -> list[Run]:
+        """Active runs this process drives (the wizards on the stack that hold their lock)."""
+        found = []
+        for screen in self.screen_stack:
+            run = getattr(screen, "active_run", lambda: None)()
+            if run is not None:
+                found.append(run)
+        return found
+
+    async def action_quit(self) -> None:
+        runs = self.active_runs()
+        if not runs:
+            self.exit()
+            return
+        from rotui.ui.modals.confirm import QuitModal
+
+        def answered(quit_: bool | None) -> None:
+            if quit_:
+                self.exit(message=self.resume_message(runs))
+
+        self.push_screen(QuitModal(self.resume_message(runs)), answered)
+
+    @staticmethod
+    def resume_message(runs: Sequence[Run]) -> str:
+        from rotui.core.rotation.policy import describe, resume_command
+
+        return "\n".join(
+            f"rotui: {describe(run)} of {run.key} is kept; resume it with `{resume_command(run)}`"
+            for run in runs
+        )
 
     def get_default_screen(self) -> Screen[None]:
         return DashboardScreen(

@@ -76,11 +76,13 @@ def test_revoke_now_needs_the_typed_name(world: World) -> None:
         "revoke", KEY, "--headless", "--mode", "now", "--confirm", "WRONG", stdin=NEW
     )
     assert wrong.returncode == 1 and f"revoking now needs --confirm {KEY}" in wrong.stdout
+    assert "--confirm WRONG does not match the key's name" in wrong.stdout
     assert world.anthropic.key_by_id(world.old_id).status == "active"
-    resumed = world.rotui(
-        "revoke", KEY, "--headless", "--confirm", KEY, "--confirm-manual", stdin=NEW
-    )
-    assert resumed.returncode == 0 and "resuming run" in resumed.stdout  # the mode is the run's
+    # Nothing happened, so nothing started: no run to resume, nothing audited.
+    assert "no run started" in wrong.stdout
+    assert json.loads(world.rotui("audit", "--json").stdout)["entries"] == []
+    done = world.rotui(*NOW, stdin=NEW)
+    assert done.returncode == 0 and "started run" in done.stdout, done.stdout + done.stderr
 
 
 def test_overlap_is_the_rotation_fast_tracked(world: World) -> None:
@@ -269,12 +271,23 @@ async def test_emergency_screen_takes_the_suspected_exposure(world: World) -> No
             lambda: isinstance(app.screen, RotationWizardScreen),
             "isinstance(app.screen, RotationWizardScreen)",
         )
-        assert isinstance(app.screen, RotationWizardScreen)
+        wizard = app.screen
+        assert isinstance(wizard, RotationWizardScreen)
+        box = wizard.query_one("#new-key", SecretInput)
+        await wait_until(pilot, lambda: box.display, "box.display")
+        assert svc.runs().active(KEY) is None  # looking started nothing; the paste starts it
+        box.value = NEW
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: svc.runs().active(KEY) is not None, "svc.runs().active(KEY) is not None"
+        )
     run = svc.runs().active(KEY)
     assert run is not None and run.kind == "emergency"
-    exposed = dt.datetime.fromisoformat(run.facts["exposed_at"])
+    assert run.facts.exposed_at is not None
+    exposed = dt.datetime.fromisoformat(run.facts.exposed_at)
     assert abs(exposed - (now - dt.timedelta(hours=3))) < dt.timedelta(minutes=5)
-    assert run.facts["old_key_usage"]["since_exposure"] == 42
+    assert run.facts.old_key_usage is not None
+    assert run.facts.old_key_usage["since_exposure"] == 42
     from rotui.core.report import incident_report
 
     report = incident_report(run, svc.audit().entries())

@@ -89,7 +89,7 @@ def test_overlap_emergency_rolls_back_after_propagation(world: World) -> None:
     again = world.rotui("revoke", KEY, "--rollback")
     assert again.returncode == 2 and f"no emergency revoke of {KEY} in progress" in again.stderr
     fresh = world.rotui(*OVERLAP, stdin=NEW)  # a new run, not the rolled-back one
-    assert "starting run" in fresh.stdout and run_id not in fresh.stdout.splitlines()[0]
+    assert "started run" in fresh.stdout and run_id not in fresh.stdout.splitlines()[0]
     assert_no_leak(world, stopped.stdout, done.stdout, done.stderr, report.stdout)
 
 
@@ -147,13 +147,31 @@ def test_revoke_rollback_of_a_rotation_points_to_rotate(world: World) -> None:
 async def test_the_core_refuses_an_emergency_of_the_other_mode(world: World) -> None:
     svc = services(world)
     async with svc.rotation(KEY, kind="emergency", mode="overlap") as rotation:
-        rotation.open()
+        await through_propagation(rotation)  # it wrote the new key: it must be finished first
     async with svc.rotation(KEY, kind="emergency", mode="now") as rotation:
-        with pytest.raises(UsageError, match="active overlap emergency run"):
+        with pytest.raises(UsageError, match="has an overlap emergency revoke"):
             rotation.open()
+        with pytest.raises(UsageError, match="has an overlap emergency revoke"):
+            await rotation.deactivate(KEY)  # and its first write is refused too
+    assert world.anthropic.key_by_id(world.old_id).status == "active"
 
 
 # 2. The emergency screen with a run of the other mode or kind ----------------------------------
+
+
+async def paste_the_new_key(app: Any, pilot: Any) -> None:
+    """In the wizard: the paste is the first change, so the run starts here."""
+    from rotui.ui.widgets.secret_input import SecretInput
+
+    box = app.screen.query_one("#new-key", SecretInput)
+    await wait_until(pilot, lambda: box.display, "the paste field")
+    box.value = NEW
+    await pilot.press("enter")
+    await wait_until(
+        pilot,
+        lambda: app.screen.rotation.run is not None,
+        "the run started",
+    )
 
 
 async def _press_and_wait_for_modal(app: Any, pilot: Any, key: str) -> None:
@@ -184,7 +202,7 @@ async def test_emergency_screen_revoke_now_during_an_overlap_run_says_why(world:
         modal = app.screen
         assert isinstance(modal, ErrorModal), type(modal)  # not the typed confirmation
         text = _modal_text(modal)
-        assert f"an overlap emergency revoke of {KEY} is in progress (run {run_id}" in text
+        assert f"{KEY} has an overlap emergency revoke (run {run_id}" in text
         assert "step “Propagate to every consumer”" in text
         assert "Resume it with o" in text and f"rotui revoke {KEY} --rollback" in text
         await pilot.press("escape")
@@ -224,7 +242,7 @@ async def test_emergency_screen_during_a_rotation_says_how_to_resume_it(world: W
             modal = app.screen
             assert isinstance(modal, ErrorModal), (key, type(modal))
             text = _modal_text(modal)
-            assert f"a rotation of {KEY} is in progress (run {run_id}" in text
+            assert f"{KEY} has a rotation (run {run_id}" in text
             assert "Resume it with r on the dashboard" in text
             assert f"rotui rotate {KEY} --rollback" in text
             await pilot.press("escape")
@@ -247,7 +265,7 @@ async def test_emergency_screen_overlap_during_a_revoke_now_run_says_why(world: 
         modal = app.screen
         assert isinstance(modal, ErrorModal)
         text = _modal_text(modal)
-        assert f"a revoke-now emergency of {KEY} is in progress" in text
+        assert f"{KEY} has a revoke-now emergency revoke" in text
         assert "Resume it with n" in text and "cannot be rolled back" in text
         await pilot.press("escape")
         await pilot.pause()
@@ -283,9 +301,9 @@ async def test_exposed_at_is_prefilled_on_the_emergency_screen(world: World) -> 
             lambda: isinstance(app.screen, RotationWizardScreen),
             "isinstance(app.screen, RotationWizardScreen)",
         )
-        assert isinstance(app.screen, RotationWizardScreen)
+        await paste_the_new_key(app, pilot)
     run = svc.runs().active(KEY)
-    assert run is not None and run.facts["exposed_at"] == exposed.isoformat()
+    assert run is not None and run.facts.exposed_at == exposed.isoformat()
     [started] = [e for e in svc.audit().entries() if e.action.endswith(".started")]
     assert started.context["exposed_at"] == exposed.isoformat()
 
@@ -296,6 +314,8 @@ async def test_exposed_at_given_on_resume_replaces_the_recorded_one(world: World
     later = dt.datetime(2026, 1, 2, 9, 0, tzinfo=dt.UTC)
     async with svc.rotation(KEY, kind="emergency", exposed_at=first) as rotation:
         rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(NEW)  # the run starts with its first change
     app = make_app(svc, emergency=KEY, exposed_at=later)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.screen
@@ -311,7 +331,7 @@ async def test_exposed_at_given_on_resume_replaces_the_recorded_one(world: World
             "isinstance(app.screen, RotationWizardScreen)",
         )
     run = svc.runs().active(KEY)
-    assert run is not None and run.facts["exposed_at"] == later.isoformat()
+    assert run is not None and run.facts.exposed_at == later.isoformat()
     [changed] = [e for e in svc.audit().entries() if e.action.endswith(".exposure_set")]
     assert changed.action == "secret.revoke.emergency.exposure_set"
     assert changed.context == {"exposed_at": later.isoformat(), "previous": first.isoformat()}

@@ -322,7 +322,9 @@ def test_no_key_value_leaks_from_any_flow(
             assert "Admin API key" in admin
             same = rotui_cmd("rotate", REFUSED, "--headless", stdin=distinctive(REFUSED), ok=(1,))
             assert "current key" in same
-            rotui_cmd("rotate", REFUSED, "--rollback")
+            nothing = rotui_cmd("rotate", REFUSED, "--rollback", ok=(2,))
+            assert [s for n, s in streams if "--rollback" in n and "nothing to roll back" in s]
+            del nothing  # a refused paste starts no run: there is nothing to roll back
 
             # An emergency revoke, now: deactivate first, then the new key everywhere.
             emergency = rotui_cmd(

@@ -165,16 +165,35 @@ def test_report_cells_never_break_the_table() -> None:
 
 
 async def test_a_rotation_opened_without_the_lock_cannot_write(world: World) -> None:
-    """lock=False is for questions (usage, dry run) asked while another rotui drives the key."""
-    from rotui.core.errors import RotuiError
+    """lock=False looks without locking; its first write asks for the lock, held by the driver."""
+    from rotui.core.locks import KeyHeld
 
     svc = services(world)
     async with svc.rotation(KEY) as driver:
         driver.open()
+        await driver.precheck()
+        await driver.accept_new_key(NEW)
         async with svc.rotation(KEY, lock=False) as viewer:  # no 'being driven' refusal
             viewer.open()  # reading the journal is fine
+            assert viewer.run is not None and driver.run is not None
             assert viewer.run.run_id == driver.run.run_id
-            with pytest.raises(RotuiError, match="holds no lock"):
-                await viewer.precheck()  # its first journal write is refused
-        await driver.precheck()  # the driver is unaffected
+            with pytest.raises(KeyHeld, match="being driven by another rotui") as held:
+                await viewer.validate_new()  # its first write needs the lock: refused
+            assert held.value.holder is not None and held.value.holder.pid > 0
+        await driver.validate_new()  # the driver is unaffected
     assert svc.runs().active(KEY) is not None
+
+
+async def test_looking_and_a_failed_precheck_leave_no_run_no_lock_no_audit(world: World) -> None:
+    from rotui.core.locks import KeyLock
+    from rotui.sim.anthropic import Behavior
+
+    world.anthropic.set_behavior(OLD, Behavior.INVALID)
+    svc = services(world)
+    async with svc.rotation(KEY, lock=False) as looking:
+        assert looking.open() is None
+        with pytest.raises(Exception, match="answers invalid"):
+            await looking.precheck()
+        assert KeyLock(svc.paths.state_dir, KEY).live_holder() is None
+    assert svc.runs().all() == []
+    assert svc.audit().entries() == []

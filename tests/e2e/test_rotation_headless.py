@@ -38,7 +38,8 @@ def test_full_rotation_headless(world: World) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("starting run ")
+    assert lines[0].startswith("starting a rotation of ")
+    assert any(line.startswith("started run ") for line in lines)
     for title in (
         "Pre-check",
         "New key",
@@ -174,7 +175,7 @@ def test_rollback_puts_the_current_key_back(world: World) -> None:
     audit = json.loads(world.rotui("audit", "--json").stdout)
     assert audit["entries"][-1]["action"] == "secret.rotate.rolled_back"
     fresh = world.rotui("rotate", KEY, "--headless", stdin=NEW)
-    assert "starting run" in fresh.stdout  # a new run, not the rolled-back one
+    assert "started run" in fresh.stdout  # a new run, not the rolled-back one
 
 
 def test_wrong_new_keys_are_refused(world: World) -> None:

@@ -14,7 +14,7 @@ from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.rotation import RotationWizardScreen
 from rotui.ui.widgets.secret_input import SecretInput
 from tests.e2e.test_rotation_guards import services, through_propagation
-from tests.e2e.world import KEY, NEW, World, kill_holding_the_lock
+from tests.e2e.world import KEY, NEW, OLD, World, kill_holding_the_lock
 from tests.ui.helpers import wait_until
 
 
@@ -141,12 +141,19 @@ async def test_R_retries_a_failed_propagation_in_the_wizard(world: World) -> Non
 
 
 async def test_wizard_takes_over_a_stale_lock_only_after_the_name_is_typed(world: World) -> None:
+    """Looking needs no lock; the first write (the paste) meets the dead holder's lock."""
     from textual.widgets import Input
 
     svc = services(world)
     kill_holding_the_lock(svc.paths.state_dir, KEY, world.env)
     app = make_app(svc, rotate=KEY)
     async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        assert isinstance(wizard, RotationWizardScreen)  # the pre-check ran, read-only
+        assert "✓ 1. Pre-check" in str(wizard.query_one("#checklist-text", Static).render())
+        wizard.query_one("#new-key", SecretInput).value = NEW
+        await pilot.press("enter")
         await settle(pilot, app)
         modal = app.screen
         assert isinstance(modal, TypedConfirmModal)
@@ -156,21 +163,173 @@ async def test_wizard_takes_over_a_stale_lock_only_after_the_name_is_typed(world
         await pilot.pause()
         await pilot.click("#ok")
         await settle(pilot, app)
-        wizard = app.screen
-        assert isinstance(wizard, RotationWizardScreen)
-        assert "✓ 1. Pre-check" in str(wizard.query_one("#checklist-text", Static).render())
+        assert app.screen is wizard
+        run = svc.runs().active(KEY)
+        assert run is not None and run.step["new_key"].state == "done"
     actions = [e.action for e in svc.audit().entries()]
     assert "run.lock.taken_over" in actions
 
 
-async def test_declining_a_takeover_closes_the_wizard(world: World) -> None:
+async def test_declining_a_takeover_writes_nothing(world: World) -> None:
     svc = services(world)
     kill_holding_the_lock(svc.paths.state_dir, KEY, world.env)
     app = make_app(svc, rotate=KEY)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, app)
+        app.screen.query_one("#new-key", SecretInput).value = NEW
+        await pilot.press("enter")
+        await settle(pilot, app)
         assert isinstance(app.screen, TypedConfirmModal)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, RotationWizardScreen)
         await pilot.press("escape")
         await settle(pilot, app)
         assert isinstance(app.screen, DashboardScreen)
     assert svc.runs().active(KEY) is None
+    assert svc.audit().entries() == []
+
+
+async def test_r_then_escape_leaves_no_run_no_lock_no_audit(world: World) -> None:
+    from rotui.core.locks import KeyLock
+
+    svc = services(world)
+    app = make_app(svc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RotationWizardScreen), "wizard")
+        wizard = app.screen
+        await settle(pilot, app)
+        assert "✓ 1. Pre-check" in str(wizard.query_one("#checklist-text", Static).render())
+        assert "no run yet" in str(wizard.query_one("#wizard-title", Static).render())
+        assert app.focused is wizard.query_one("#new-key", SecretInput)  # a paste lands at once
+        assert KeyLock(svc.paths.state_dir, KEY).live_holder() is None
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "dashboard")
+        assert app.is_running
+    assert svc.runs().all() == []
+    assert svc.audit().entries() == []
+    assert KeyLock(svc.paths.state_dir, KEY).holder() is None
+
+
+async def test_a_failing_current_key_is_shown_not_crashed_and_leads_to_the_emergency(
+    world: World,
+) -> None:
+    from rotui.sim.anthropic import Behavior
+    from rotui.ui.screens.emergency import EmergencyScreen
+
+    world.anthropic.set_behavior(OLD, Behavior.INVALID)
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        assert isinstance(wizard, RotationWizardScreen)  # no modal, no crash
+        help_text = str(wizard.query_one("#step-help", Static).render())
+        assert "answers invalid" in help_text and "no run was started" in help_text
+        assert "e opens the emergency revoke" in help_text
+        assert not wizard.query_one("#new-key", SecretInput).display
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), "emergency")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "dashboard")
+        assert app.is_running
+    assert svc.runs().all() == []
+
+
+async def test_a_rejected_paste_leaves_an_empty_field_for_the_next_one(world: World) -> None:
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        box = wizard.query_one("#new-key", SecretInput)
+        box.value = "“" + NEW + "”"  # typographic quotes from a chat window: refused
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert box.value == "" and svc.runs().all() == []
+        assert "✗" in str(wizard.query_one("#step-help", Static).render())
+        box.value = NEW
+        await pilot.press("enter")
+        await settle(pilot, app)
+        run = svc.runs().active(KEY)
+        assert run is not None and run.step["new_key"].state == "done"
+
+
+async def test_a_second_operator_sees_who_drives_the_key(world: World) -> None:
+    svc = services(world)
+    async with svc.rotation(KEY) as driver:
+        await through_propagation(driver)
+        app = make_app(svc, rotate=KEY)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, app)
+            wizard = app.screen
+            assert isinstance(wizard, RotationWizardScreen)
+            said = str(wizard.query_one("#step-help", Static).render())
+            assert "being driven by another rotui" in said and "since" in said
+            assert "read-only" in said
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "dashboard")
+            assert app.is_running
+
+
+async def test_quitting_mid_run_asks_and_says_how_to_resume(world: World) -> None:
+    from rotui.ui.modals.confirm import QuitModal
+
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    said: list[str] = []
+    exit_ = app.exit
+    app.exit = lambda *a, **kw: (said.append(str(kw.get("message"))), exit_(*a, **kw))[1]  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one("#new-key", SecretInput).value = NEW
+        await pilot.press("enter")
+        await settle(pilot, app)
+        app.set_focus(None)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitModal), "the quit question")
+        await pilot.press("escape")  # stay
+        await wait_until(pilot, lambda: isinstance(app.screen, RotationWizardScreen), "wizard")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitModal), "asked again")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running, "app exited")
+    assert said and f"resume it with `rotui rotate {KEY}`" in said[0]
+    assert svc.runs().active(KEY) is not None  # kept
+
+
+async def test_a_rollback_that_failed_is_retried_from_the_wizard(world: World) -> None:
+    from textual.widgets import Input
+
+    svc = services(world)
+    async with svc.rotation(KEY) as rotation:
+        await through_propagation(rotation)
+    world.env["HEROKU_API_KEY"] = "expired-token"
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+
+        async def roll_back() -> None:
+            await pilot.press("b")
+            await wait_until(pilot, lambda: isinstance(app.screen, TypedConfirmModal), "asked")
+            app.screen.query_one("#confirm-typed", Input).value = KEY
+            await pilot.pause()
+            await pilot.click("#ok")
+            await settle(pilot, app)
+
+        await roll_back()
+        assert app.screen is wizard
+        said = str(wizard.query_one("#step-help", Static).render())
+        assert "rollback is incomplete" in said and "api" in said
+        assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW
+        assert svc.runs().active(KEY) is not None
+        world.env["HEROKU_API_KEY"] = "tok-heroku-world"  # the operator renews the token
+        await roll_back()
+        assert "ended (rolled_back)" in str(wizard.query_one("#step-help", Static).render())
+    assert world.heroku.config_vars("raxx-api-prod")[KEY] != NEW
+    assert svc.runs().latest()[KEY].status == "rolled_back"
+    [rolled] = [e for e in svc.audit().entries() if e.action == "secret.rotate.rolled_back"]
+    assert "api" in rolled.context["restored"]

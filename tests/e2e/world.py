@@ -135,10 +135,18 @@ def build_world(
         dotenv.chmod(0o640)
         command_log = tmp_path / "runtime.log"
         recorder = tmp_path / "record.py"
+        # runtime.fail present: the program refuses the key; runtime.hold present: it waits
+        # (saying so in runtime.waiting) until the file is gone: a write in flight.
         recorder.write_text(
-            "import hashlib, sys\n"
+            "import hashlib, os, sys, time\n"
+            f"root = {str(tmp_path)!r}\n"
             "value = sys.stdin.read()\n"
             "if not value: sys.exit('no key on stdin')  # as any sane consumer command would\n"
+            "if os.path.exists(os.path.join(root, 'runtime.fail')):\n"
+            "    sys.exit('runtime: the service refused the new configuration')\n"
+            "if os.path.exists(os.path.join(root, 'runtime.hold')):\n"
+            "    open(os.path.join(root, 'runtime.waiting'), 'w').close()\n"
+            "    while os.path.exists(os.path.join(root, 'runtime.hold')): time.sleep(0.05)\n"
             f"open({str(command_log)!r}, 'a').write(hashlib.sha256(value.encode()).hexdigest() + '\\n')\n"
         )
         config = tmp_path / "rotui.toml"

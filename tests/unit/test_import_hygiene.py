@@ -24,7 +24,7 @@ def test_the_list_is_not_empty() -> None:
         "rotui.core.model",
         "rotui.core.anthropic",
         "rotui.core.consumers.heroku",
-        "rotui.core.rotation",
+        "rotui.core.rotation.machine",
     } <= set(CORE_MODULES)
 
 

@@ -24,7 +24,7 @@ def left_by_a_dead_holder(tmp_path) -> KeyLock:
 
 def test_a_released_lock_leaves_no_record(tmp_path) -> None:
     lock = KeyLock(tmp_path, "K")
-    with lock.held("alice@bastion", NOW):
+    with lock.held_by("alice@bastion", NOW):
         assert lock.holder() == Holder(
             "alice@bastion", lock.holder().pid, lock.holder().host, NOW.isoformat()
         )

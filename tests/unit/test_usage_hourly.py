@@ -235,6 +235,14 @@ def test_an_exposure_before_the_week_widens_the_window_to_31_days_at_most() -> N
 # The rotation, the report and the troubleshooting flow -------------------------------------------
 
 
+async def start_the_run(rotation) -> None:  # type: ignore[no-untyped-def]
+    """The first change a run makes (PENDING stored) is what starts it."""
+    from rotui.demo import fake_key
+
+    await rotation.precheck()
+    await rotation.accept_new_key(fake_key("usage-hourly-new"))
+
+
 async def test_old_key_usage_from_hourly_buckets_flags_the_hours_after_exposure(
     sim: SimulatedAnthropic, tmp_path: Path
 ) -> None:
@@ -253,9 +261,11 @@ async def test_old_key_usage_from_hourly_buckets_flags_the_hours_after_exposure(
         assert usage.flagged == {floor_hour(exposed + H): 222}
         days = await rotation.old_key_usage_by_day()
         assert days is not None and sum(days.values()) == 4333
+        assert rotation.run is None  # asking wrote nothing: the run starts at the first change
+        await start_the_run(rotation)
     run = services.runs().load(rotation.run.run_id)
-    assert run.facts["exposed_at"] == exposed.isoformat()
-    recorded = run.facts["old_key_usage"]
+    assert run.facts.exposed_at == exposed.isoformat()
+    recorded = run.facts.old_key_usage
     assert recorded["last_24h"] == 333 and recorded["since_exposure"] == 222
     assert recorded["flagged_hours"] == {floor_hour(exposed + H).isoformat(): 222}
     report = incident_report(run, services.audit().entries())
@@ -276,11 +286,12 @@ async def test_a_later_exposure_given_on_resume_is_recorded(
     services = build(tmp_path, sim.base_url, clock=lambda: NOW)
     async with services.rotation(NAME, kind="emergency") as rotation:
         rotation.open()
-        assert "exposed_at" not in rotation.run.facts
+        await start_the_run(rotation)
+        assert rotation.run.facts.exposed_at is None
         usage = await rotation.old_key_usage_window(ago(3))
         assert usage is not None and usage.since_exposure == 0
     run = services.runs().load(rotation.run.run_id)
-    assert run.facts["exposed_at"] == ago(3).isoformat()
+    assert run.facts.exposed_at == ago(3).isoformat()
     assert "no usage after the suspected exposure" in str(usage.exposure_line())
     report = incident_report(run, [])
     assert "): 0 tokens in 0 hour(s)" in report
@@ -297,7 +308,9 @@ async def test_usage_since_propagation_counts_from_its_hour_not_from_midnight(
     services = build(tmp_path, sim.base_url, clock=lambda: NOW)
     async with services.rotation(NAME) as rotation:
         rotation.open()
-        rotation.run.facts.update(propagated_at=propagated.isoformat(), current_remote_id=kid)
+        await start_the_run(rotation)
+        rotation.run.facts.propagated_at = propagated.isoformat()
+        rotation.run.facts.current_remote_id = kid
         assert await rotation.old_key_usage() == 37
 
 

@@ -83,7 +83,7 @@ async def diagnose_old_key_still_works(services: Services, name: str) -> Diagnos
 
     [key] = services.keys([name])
     run = await asyncio.to_thread(_last_run, services, name)
-    facts: Mapping[str, Any] = run.facts if run is not None else {}
+    facts: Mapping[str, Any] = run.facts.to_dict() if run is not None else {}
     new_hint = facts.get("pending_hint")
     evidence = [
         f"last run {run.run_id} ({run.kind}, {run.status}): old key "
@@ -189,7 +189,7 @@ async def forgot_new_key(services: Services, name: str) -> Diagnosis:
         ]
         if stored is not None:
             severity = "ok"
-            cause = f"You do not need the copy: the run already stored the new key as PENDING ({run.facts.get('pending_hint')}) in the keyring."
+            cause = f"You do not need the copy: the run already stored the new key as PENDING ({run.facts.pending_hint}) in the keyring."
             steps = [f"Resume the run: `{command}`; it continues from “{run.current_step()}”"]
         else:
             severity = "problem"
@@ -251,7 +251,7 @@ async def diagnose_consumers(services: Services, name: str) -> Diagnosis:
         adapter_for(consumer_spec(c, name, f"consumers[{i}]", where))
         for i, c in enumerate(key.consumers)
     ]
-    facts: Mapping[str, Any] = run.facts if run is not None else {}
+    facts: Mapping[str, Any] = run.facts.to_dict() if run is not None else {}
     title = f"Consumers fail after rotation · {name}"
     checked = f"reran the verify_url / verify_command of {name}'s {len(adapters)} consumer(s), writing nothing"
     evidence = [

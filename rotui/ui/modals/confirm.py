@@ -87,6 +87,48 @@ class ReasonModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class QuitModal(ModalScreen[bool]):
+    """Quit while a run is active? The run is kept; the answer says how to resume it."""
+
+    BINDINGS = [
+        Binding("escape", "stay", "Stay", id="quit.stay", tooltip="Go back to the run"),
+        Binding("y", "quit", "Quit", id="quit.yes", tooltip="Quit; the run is kept on disk"),
+    ]
+    DEFAULT_CSS = """
+    QuitModal { align: center middle; }
+    QuitModal > Vertical { width: 76; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    QuitModal Horizontal { height: auto; margin-top: 1; }
+    QuitModal Button { margin-right: 2; }
+    """
+
+    def __init__(self, resume: str) -> None:
+        super().__init__()
+        self.resume = resume
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("A run is in progress. Quit anyway?", markup=False)
+            yield Static(
+                self.resume.replace("rotui: ", "") + "\nNothing is lost: every step is journaled.",
+                markup=False,
+            )
+            with Horizontal():
+                yield Button("Stay (Esc)", id="stay", variant="primary")
+                yield Button("Quit (y)", id="quit", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#stay", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "quit")
+
+    def action_stay(self) -> None:
+        self.dismiss(False)
+
+    def action_quit(self) -> None:
+        self.dismiss(True)
+
+
 def offer_take_over(
     screen: Screen[object],
     stale: StaleLock,

@@ -318,27 +318,18 @@ class DashboardScreen(Screen[None]):
         if row is None:
             self.notify("No key selected", severity="warning")
             return
-        from rotui.ui.screens.rotation import RotationWizardScreen
-
-        self.app.push_screen(RotationWizardScreen(self.services, row.name))
+        self.app.open_rotation(row.name)  # type: ignore[attr-defined]
 
     def action_revoke(self) -> None:
         row = self.selected_row()
         if row is None:
             self.notify("No key selected", severity="warning")
             return
-        from rotui.ui.screens.emergency import EmergencyScreen
-
         active = self.services.runs().active(row.name)
         if active is not None and active.kind == "emergency":
-            from rotui.ui.screens.rotation import RotationWizardScreen
-
-            mode = str(active.facts.get("mode", "overlap"))
-            self.app.push_screen(
-                RotationWizardScreen(self.services, row.name, kind="emergency", mode=mode)
-            )
+            self.app.open_rotation(row.name)  # type: ignore[attr-defined]
         else:
-            self.app.push_screen(EmergencyScreen(self.services, row.name))
+            self.app.open_emergency(row.name)  # type: ignore[attr-defined]
 
     def action_troubleshoot(self) -> None:
         from rotui.ui.screens.troubleshoot import TroubleshootScreen

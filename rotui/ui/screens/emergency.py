@@ -15,7 +15,6 @@ from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError
 from rotui.core.model import CONSOLE_KEYS_URL
-from rotui.core.rotation import rollback_refusal, run_mode
 from rotui.core.runs import STEP_TITLES, Run, StaleLock
 from rotui.core.secret import redact
 from rotui.core.timeparse import parse_exposure
@@ -123,8 +122,8 @@ class EmergencyScreen(Screen[None]):
         )
         if active is not None and active.kind == "emergency":
             self.opened = dt.datetime.fromisoformat(active.started_at)
-            if active.facts.get("exposed_at"):
-                recorded = dt.datetime.fromisoformat(str(active.facts["exposed_at"]))
+            if active.facts.exposed_at:
+                recorded = dt.datetime.fromisoformat(active.facts.exposed_at)
                 self.exposed = recorded.astimezone(dt.UTC)
                 self.applied = f"{self.exposed:%Y-%m-%d %H:%M}"
                 self.query_one("#exposed-at", Input).value = self.applied
@@ -236,9 +235,14 @@ class EmergencyScreen(Screen[None]):
     def _in_progress(self, active: Run) -> str:
         """One line on the key's active run, for the screen."""
         where = self._where(active)
+        if active.kind != "emergency" and not active.wrote_anything():
+            return (
+                f"A rotation of {self.key} is in progress ({where}); it wrote nothing to any "
+                "consumer, so an emergency revoke supersedes it (audited)."
+            )
         if active.kind != "emergency":
             return f"A rotation of {self.key} is in progress ({where})."
-        if run_mode(active) == "now":
+        if active.mode == "now":
             return f"A revoke-now emergency of {self.key} is in progress ({where}): n resumes it."
         return f"An overlap emergency revoke of {self.key} is in progress ({where}): o resumes it."
 
@@ -247,47 +251,23 @@ class EmergencyScreen(Screen[None]):
         step = active.current_step()
         return f"run {active.run_id}" + (f", step “{STEP_TITLES[step]}”" if step else "")
 
-    def _dashboard_key(self, binding_id: str, default: str) -> str:
-        """The dashboard's key for an action, as the keymap has it."""
-        from rotui.ui.screens.dashboard import DashboardScreen
-
-        key_for = getattr(self.app, "key_for", None)
-        for binding in DashboardScreen.BINDINGS:
-            if isinstance(binding, Binding) and binding.id == binding_id and key_for:
-                return str(key_for(binding))
-        return default
-
     def conflict(self, mode: str) -> tuple[str, str] | None:
-        """Why a run of this mode cannot start or resume: another run of the key is active."""
+        """Why a run of this mode cannot start or resume: another run of the key is active.
+
+        The rules are the core's (:func:`rotui.core.rotation.policy.start_conflict`): a run that
+        wrote nothing is superseded by the emergency, audited, instead of blocking it.
+        """
+        from rotui.core.rotation.policy import Verdict, start_conflict
+
         active = self.services.runs().active(self.key)
-        if active is None:
+        verdict = start_conflict(active, "emergency", mode)
+        if verdict.verdict is not Verdict.REFUSE or active is None:
             return None
-        where = self._where(active)
-        if active.kind != "emergency":
-            rotate = self._dashboard_key("rotate", "r")
-            return (
-                f"a rotation of {self.key} is in progress ({where})",
-                f"Resume it with {rotate} on the dashboard (an overlap revoke is that rotation, "
-                f"fast-tracked), or roll it back first (b in it, or `rotui rotate {self.key} "
-                "--rollback`) to start an emergency revoke.",
-            )
-        running = run_mode(active)
-        if running == mode:
-            return None
-        if running == "overlap":
-            return (
-                f"an overlap emergency revoke of {self.key} is in progress ({where})",
-                "Resume it with o, or roll it back first (b in it, or `rotui revoke "
-                f"{self.key} --rollback`) to revoke now instead.",
-            )
-        refusal = rollback_refusal(active)
-        return (
-            f"a revoke-now emergency of {self.key} is in progress ({where})",
-            f"Resume it with n; it cannot be rolled back: {refusal}."
-            if refusal
-            else "Resume it with n, or roll it back first (b in it, or "
-            f"`rotui revoke {self.key} --rollback`) to start an overlap instead.",
-        )
+        if active.kind == "emergency":
+            hint = f"Resume it with {'n' if active.mode == 'now' else 'o'} here: "
+        else:
+            hint = "Resume it with r on the dashboard: "
+        return verdict.title, hint + verdict.message
 
     def _refused(self, mode: str) -> bool:
         """Show why ``mode`` cannot start (another run is in progress); True when refused."""
@@ -299,9 +279,11 @@ class EmergencyScreen(Screen[None]):
     def action_now(self) -> None:
         if not self._exposure_ready() or self._refused("now"):
             return
-        body = (
-            NOW_TEXT
-            + f"\nWithout the Admin API, revoke it at {CONSOLE_KEYS_URL} first; confirming says you did."
+        admin = self.services.config.settings.admin_key is not None
+        body = NOW_TEXT + (
+            "\nrotui deactivates it through the Admin API and waits for its 401."
+            if admin
+            else f"\nWithout the Admin API, revoke it at {CONSOLE_KEYS_URL} first; confirming says you did."
         )
         self.app.push_screen(
             TypedConfirmModal(
@@ -345,25 +327,27 @@ class EmergencyScreen(Screen[None]):
         if usage_worker is not None:
             usage_worker.cancel()  # no waiting on the usage report in an emergency
             await _finished(usage_worker)
-        try:
-            async with self.services.rotation(
-                self.key, kind="emergency", mode=mode, exposed_at=self.exposed, take_over=take_over
-            ) as rotation:
-                rotation.open()
-                if self.usage is not None:
-                    rotation.note_usage(self.usage.with_exposure(self.exposed))
-                if mode == "now" and rotation.run.step["deactivate"].state != "done":
-                    await rotation.deactivate(typed, console_confirmed=rotation.deps.admin is None)
-        except StaleLock as stale:  # raised on entering, before anything ran
-            offer_take_over(
-                self, stale, lambda: self.start(mode, typed, take_over=True), cancelled=lambda: None
-            )
-            return
-        from rotui.ui.screens.rotation import RotationWizardScreen
-
-        self.app.switch_screen(
-            RotationWizardScreen(self.services, self.key, kind="emergency", mode=mode)
-        )
+        if mode == "now":  # the first side effect is the deactivation: the run starts with it
+            try:
+                async with self.services.rotation(
+                    self.key, kind="emergency", mode=mode, exposed_at=self.exposed, take_over=take_over
+                ) as rotation:
+                    rotation.open()
+                    if self.usage is not None:
+                        rotation.note_usage(self.usage.with_exposure(self.exposed))
+                    run = rotation.run
+                    if run is None or run.step["deactivate"].state != "done":
+                        await rotation.deactivate(typed, console_confirmed=rotation.deps.admin is None)
+            except StaleLock as stale:  # raised on entering, before anything ran
+                offer_take_over(
+                    self, stale, lambda: self.start(mode, typed, take_over=True), cancelled=lambda: None
+                )
+                return
+        opener = getattr(self.app, "open_rotation", None)
+        if opener is not None:
+            usage = self.usage.with_exposure(self.exposed) if self.usage is not None else None
+            self.dismiss(None)
+            opener(self.key, kind="emergency", mode=mode, exposed_at=self.exposed, usage=usage)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,37 +15,17 @@ from textual.widgets import Button, DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError
-from rotui.core.rotation import READ_ONLY_SOURCE_STEP, Rotation, rollback_refusal
-from rotui.core.runs import STEP_TITLES, ConsumerState, Run, RunStatus, StaleLock, StepState
+from rotui.core.locks import KeyHeld
+from rotui.core.rotation import Action, Next, Rotation, Step, rollback_refusal
+from rotui.core.runs import Run, RunStatus, StaleLock
 from rotui.core.secret import redact
+from rotui.core.usage import OldKeyUsage
 from rotui.services import Services
 from rotui.ui.modals.confirm import ReasonModal, TypedConfirmModal, offer_take_over
 from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
-
-AUTOMATIC = {"precheck", "validate_new", "propagate", "verify", "finish"}
-SYMBOLS = {
-    StepState.PENDING: "○",
-    StepState.RUNNING: "◐",
-    StepState.DONE: "✓",
-    StepState.FAILED: "✗",
-    StepState.SKIPPED: "–",
-}
-
-
-def checklist_text(run: Run) -> str:
-    """The steps with state, time and detail: the same words the dashboard and observers show."""
-    lines = []
-    for number, step in enumerate(run.steps, start=1):
-        record = run.step[step]
-        when = f" {record.at[11:19]}" if record.at else ""
-        lines.append(
-            f"{SYMBOLS[record.state]} {number}. {STEP_TITLES[step]} [{record.state}{when}]"
-        )
-        if record.detail:
-            lines.append(f"     {record.detail}")
-    return "\n".join(lines)
+from rotui.ui.wizard_text import checklist_text, how_revoked, step_help
 
 
 class RotationWizardScreen(Screen[None]):
@@ -56,7 +37,7 @@ class RotationWizardScreen(Screen[None]):
             "close",
             "Back",
             id="wizard.close",
-            tooltip="Back to the dashboard; the run is kept and resumes",
+            tooltip="Back to the dashboard; an active run is kept and resumes, looking started none",
         ),
         Binding(
             "c",
@@ -100,6 +81,13 @@ class RotationWizardScreen(Screen[None]):
             id="wizard.rollback",
             tooltip="Put the current key back on every consumer; discard PENDING",
         ),
+        Binding(
+            "e",
+            "emergency",
+            "Emergency…",
+            id="wizard.emergency",
+            tooltip="The current key failed: open the emergency revoke for this key instead",
+        ),
     ]
     DEFAULT_CSS = """
     RotationWizardScreen #wizard-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
@@ -112,28 +100,40 @@ class RotationWizardScreen(Screen[None]):
     """
 
     def __init__(
-        self, services: Services, key: str, *, kind: str = "rotation", mode: str = "overlap"
+        self,
+        services: Services,
+        key: str,
+        *,
+        kind: str = "rotation",
+        mode: str = "overlap",
+        exposed_at: dt.datetime | None = None,
+        usage: OldKeyUsage | None = None,
     ) -> None:
         super().__init__()
+        self.exposed_at = exposed_at  # from the emergency screen: journaled when the run starts
+        self.usage = usage
         self.services = services
         self.key = key
         self.kind = kind
         self.mode = mode
         self.rotation: Rotation | None = None
+        self.next: Next | None = None
+        self.blocked: str | None = None  # why this view cannot drive the key (who holds it)
+        self.failure: str | None = None  # the last step's error, shown in the panel
         self._stack = contextlib.AsyncExitStack()
         self._keyring_ok: bool | None = None
         self._busy = asyncio.Lock()
         self._accept_without_keyring = False
 
     def compose(self) -> ComposeResult:
-        yield Static(
-            f"{'EMERGENCY revoke' if self.kind == 'emergency' else 'Rotate'} {self.key}",
-            id="wizard-title",
-        )
+        verb = "EMERGENCY revoke" if self.kind == "emergency" else "Rotate"
+        yield Static(f"{verb} {self.key}", id="wizard-title", markup=False)
         with Horizontal(id="wizard-body"):
-            yield VerticalScroll(Static("opening the run…", id="checklist-text"), id="checklist")
+            yield VerticalScroll(
+                Static("checking the key…", id="checklist-text", markup=False), id="checklist"
+            )
             with Vertical(id="panel"):
-                yield Static(id="step-help")
+                yield Static(id="step-help", markup=False)
                 yield SecretInput(placeholder="paste the new key (hidden); Enter", id="new-key")
                 yield Button("Continue without a keyring", id="no-keyring", variant="warning")
                 yield Button("Demo: create a key in the simulated Console", id="demo-console")
@@ -156,58 +156,82 @@ class RotationWizardScreen(Screen[None]):
 
     @work(group="rotation", exit_on_error=False, description="open the rotation run")
     async def open_run(self, take_over: bool = False) -> None:
-        try:
+        """Look at the key: nothing is locked, journaled or audited until the operator acts."""
+        if self.rotation is None:
             self.rotation = await self._stack.enter_async_context(
                 self.services.rotation(
                     self.key,
                     kind=self.kind,
                     mode=self.mode,
                     on_change=lambda run: self.redraw(),
-                    take_over=take_over,
+                    lock=False,
+                    exposed_at=self.exposed_at,
                 )
             )
+        rotation = self.rotation
+        try:
+            run = rotation.open()
+            if run is not None:  # an active run resumes: it needs the key's lock
+                rotation.take_lock(take_over)
+                if self.exposed_at is not None:
+                    rotation.set_exposure(self.exposed_at)  # a time given on resume: audited
+            if self.usage is not None:
+                rotation.note_usage(self.usage)
+                self.usage = None
         except StaleLock as stale:
-            offer_take_over(self, stale, lambda: self.open_run(take_over=True))
+            offer_take_over(self, stale, lambda: self.open_run(take_over=True), lambda: None)
+            self.blocked = f"{stale.title}. {stale.message}"
+            self.redraw()
             return
-        self.rotation.open()
-        self.redraw()
+        except KeyHeld as held:
+            self.blocked = f"{held.title}: {held.message}. This view is read-only; Esc returns."
+            self.redraw()
+            return
+        except RotuiError as exc:
+            self.blocked = f"{exc.title}: {exc.message}"
+            self.redraw()
+            return
+        self.blocked = None
         await self._advance()
 
     async def on_unmount(self) -> None:
-        await self._stack.aclose()  # releases the key's lock; the run stays on disk
+        await self._stack.aclose()  # releases the key's lock, if taken; the run stays on disk
 
     # Drawing ------------------------------------------------------------------------------------
 
     def redraw(self) -> None:
         if self.rotation is None or not self.is_mounted:
             return
-        run = self.rotation.run
-        step = run.current_step()
+        run = self.rotation.view()
+        started = self.rotation.run is not None
         verb = "EMERGENCY revoke" if run.kind == "emergency" else "Rotate"
         self.query_one("#wizard-title", Static).update(
-            f"{verb} {self.key} · run {run.run_id} · {run.status}"
+            f"{verb} {self.key} · "
+            + (f"run {run.run_id} · {run.status}" if started else "no run yet (nothing changed)")
             + (" (resumed)" if self.rotation.resumed else "")
         )
         text = checklist_text(run) + (
             "\n\n" + "\n".join(f"! {w}" for w in run.warnings) if run.warnings else ""
         )
         self.query_one("#checklist-text", Static).update(text)
-        self.query_one("#step-help", Static).update(self._help(run, step))
-        lost = (  # accepted without a keyring, and this process never saw it: paste it again
-            run.status is RunStatus.ACTIVE
-            and run.facts.get("pending_stored") is False
-            and self.rotation._pending_in_memory is None
-            and step not in (None, "new_key", "finish")
-        )
-        awaiting_key = (step == "new_key" and run.status is RunStatus.ACTIVE) or lost
+        self.query_one("#step-help", Static).update(self._help(run))
+        action = self.next.action if self.next else None
+        awaiting_key = not self.blocked and action in (Action.PASTE_KEY, Action.REPASTE_KEY)
         box = self.query_one("#new-key", SecretInput)
         box.display = awaiting_key and (
-            self._keyring_ok is not False or self._accept_without_keyring
+            self._keyring_ok is not False
+            or self._accept_without_keyring
+            or action is Action.REPASTE_KEY
         )
         self.query_one("#no-keyring").display = (
-            awaiting_key and self._keyring_ok is False and not self._accept_without_keyring
+            awaiting_key
+            and action is Action.PASTE_KEY
+            and self._keyring_ok is False
+            and not self._accept_without_keyring
         )
-        self.query_one("#demo-console").display = box.display and self.services.console is not None
+        self.query_one("#demo-console").display = (
+            box.display and action is Action.PASTE_KEY and self.services.console is not None
+        )
         table = self.query_one("#consumers", DataTable)
         selected = table.cursor_row
         table.clear()
@@ -220,79 +244,36 @@ class RotationWizardScreen(Screen[None]):
             table.move_cursor(row=min(selected, table.row_count - 1), animate=False)
         self.refresh_bindings()
 
-    def _help(self, run: Run, step: str | None) -> str:
+    def _help(self, run: Run) -> str:
         assert self.rotation is not None
-        if run.status is RunStatus.COMPLETED:
-            return f"Rotation complete: CURRENT is {run.facts.get('pending_hint')}. Escape returns to the dashboard."
-        if run.status is RunStatus.ROLLED_BACK:
-            return "Rolled back: the current key is back where rotui wrote PENDING. Escape returns."
-        if step is None:
-            return ""
-        record = run.step[step]
-        if (
-            run.facts.get("pending_stored") is False
-            and self.rotation._pending_in_memory is None
-            and step not in ("new_key", "finish")
-        ):
-            return f"No keyring held PENDING across the restart: paste the same new key ({run.facts.get('pending_hint')}) again."
-        if record.state is StepState.FAILED:
-            return f"✗ {record.detail}\nFix the cause, then R retries (only what failed); b rolls back."
-        if step == "new_key":
-            url, name = self.rotation.console_guidance()
-            lines = [
-                f"Create the new key at {url}",
-                f"Suggested name: {name}",
-                "Copy it (shown once), paste it below; it is stored as PENDING at once.",
-            ]
-            if self._keyring_ok is False:
-                lines.append(
-                    "! No usable keyring here: a crash would lose the pending key (you would paste it again)."
-                )
-            return "\n".join(lines)
-        if step == "propagate":
-            manual = [
-                n
-                for n, r in run.consumers.items()
-                if r.state is ConsumerState.PENDING and self.rotation.adapters[n].needs_operator
-            ]
-            if manual:
-                return (
-                    "\n".join(
-                        f"Manual: {n}: {self.rotation.adapters[n].describe()}" for n in manual
-                    )
-                    + "\nDo it, select it, press c to confirm."
-                )
-        if step == "verify":
-            waiting = [n for n, r in run.consumers.items() if r.state is ConsumerState.WRITTEN]
-            if waiting:
-                return f"Not verifiable by rotui: {', '.join(waiting)}. Check each, then c to confirm or s to skip with a reason."
-        if step == READ_ONLY_SOURCE_STEP:
-            return f"Update {self.rotation.key.source.split(' ')[0]} to the new key {run.facts.get('pending_hint')}, then press u."
-        if step == "deactivate":
-            return "Revoke now: X deactivates the old key (typed confirmation), then the new key repairs every consumer."
-        if step == "revoke":
-            blockers = self.rotation.revoke_blockers()
-            if blockers:
-                return "The old key cannot be revoked yet:\n" + "\n".join(
-                    f"- {b}" for b in blockers
-                )
-            return "Every consumer is verified or skipped. X revokes the old key (typed confirmation); b still rolls back."
-        return f"{STEP_TITLES[step]}…"
+        if self.blocked:
+            return self.blocked
+        failure = f"✗ {self.failure}\n" if self.failure else ""
+        upcoming = self.next
+        if upcoming is None:
+            return failure + "Checking the current key…"
+        keyring_ok = self._keyring_ok is not False
+        return failure + step_help(self.rotation, run, upcoming, keyring_ok=keyring_ok)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        run = self.rotation.run if self.rotation else None
-        active = run is not None and run.status is RunStatus.ACTIVE
-        step = run.current_step() if run else None
+        rotation = self.rotation
+        run = rotation.run if rotation else None
+        upcoming = self.next.action if self.next and not self.blocked else None
         if action in ("confirm_consumer", "skip_consumer"):
-            return True if active and step in ("propagate", "verify") else None
+            step = run.current_step() if run else None
+            ok = run is not None and not run.facts.rollback_started and step in ("propagate", "verify")
+            return True if ok and run.status is RunStatus.ACTIVE else None
         if action == "retry":
-            return True if active and step and run.step[step].state is StepState.FAILED else None
+            return True if upcoming is Action.RETRY else None
         if action == "source_updated":
-            return True if active and step == READ_ONLY_SOURCE_STEP else None
+            return True if upcoming is Action.UPDATE_SOURCE else None
         if action == "revoke":
-            return True if active and step in ("revoke", "deactivate") else None
+            return True if upcoming is Action.CONFIRM_REVOKE else None
         if action == "rollback":  # hidden once the old key cannot come back (the core says why)
-            return True if active and run is not None and rollback_refusal(run) is None else None
+            ok = run is not None and not self.blocked and rollback_refusal(run) is None
+            return True if ok else None
+        if action == "emergency":
+            return True if self.kind != "emergency" and run is None else None
         return True
 
     # Driving -----------------------------------------------------------------------------------
@@ -300,48 +281,19 @@ class RotationWizardScreen(Screen[None]):
     async def _advance(self) -> None:
         """Run automatic steps until one needs the operator, fails, or the run ends."""
         assert self.rotation is not None
-        rotation = self.rotation
-        while rotation.run.status is RunStatus.ACTIVE:
-            step = rotation.run.current_step()
-            if step is None or rotation.run.step[step].state is StepState.FAILED:
-                break
-            if step == "new_key":
-                await self._check_keyring()
-                break
-            if step not in AUTOMATIC:
-                break
-            before = rotation.run.to_dict()
-            if step == "precheck":
-                await rotation.precheck()
-            elif step == "validate_new":
-                await rotation.validate_new()
-            elif step == "propagate":
-                await rotation.propagate()
-            elif step == "verify":
-                await rotation.verify()
-            elif step == "finish":
-                await rotation.finish()
-            if rotation.run.to_dict() == before or rotation.run.current_step() == step:
-                break  # waiting for the operator (manual consumers, confirmations)
+        try:
+            self.failure = None
+            self.next = await self.rotation.advance()
+        except RotuiError as exc:
+            self.failure = f"{exc.title}: {exc.message}"
+            self.next = await self.rotation.next()
+        if self.next.action is Action.PASTE_KEY:
+            await self._check_keyring()
         self.redraw()
-
-    async def _retry_failed(self) -> None:
-        """Run the failed step once more (propagation redoes only the consumers that failed)."""
-        assert self.rotation is not None
-        rotation = self.rotation
-        step = rotation.run.current_step()
-        if step is None or rotation.run.step[step].state is not StepState.FAILED:
-            return
-        retry = {
-            "precheck": rotation.precheck,
-            "validate_new": rotation.validate_new,
-            "propagate": rotation.propagate,
-            "verify": rotation.verify,
-            "finish": rotation.finish,
-            READ_ONLY_SOURCE_STEP: rotation.confirm_source_updated,
-        }.get(step)
-        if retry is not None:
-            await retry()
+        if self.next.action in (Action.PASTE_KEY, Action.REPASTE_KEY):
+            box = self.query_one("#new-key", SecretInput)
+            if box.display:
+                box.focus()
 
     async def _check_keyring(self) -> None:
         if self._keyring_ok is None:
@@ -350,49 +302,72 @@ class RotationWizardScreen(Screen[None]):
                 self._keyring_ok = True
             except RotuiError:
                 self._keyring_ok = False
-        self.redraw()
-        if self._keyring_ok or self._accept_without_keyring:
-            self.query_one("#new-key", SecretInput).focus()
 
     @work(group="rotation", exit_on_error=False, description="rotation step")
     async def step(self, what: str, argument: str = "") -> None:
-        """Every operator action, one at a time; failures end in an error modal, never a crash."""
+        """Every operator action, one at a time; failures show in the panel, never a crash."""
         assert self.rotation is not None
         async with self._busy:  # a double Enter or R never runs two steps on one run at once
-            await self._step(what, argument)
+            try:
+                await self._step(what, argument)
+            except StaleLock as stale:
+                offer_take_over(self, stale, self._take_over_then(what, argument), lambda: None)
+                return
+            except RotuiError as exc:
+                self.failure = f"{exc.title}: {exc.message}"
+                self.redraw()
+                self.notify(f"{exc.title}: {exc.message}", severity="error", markup=False)
+                return
+            await self._advance()
+
+    def _take_over_then(self, what: str, argument: str):  # type: ignore[no-untyped-def]
+        def go() -> None:
+            assert self.rotation is not None
+            try:
+                self.rotation.take_lock(take_over=True)
+            except RotuiError as exc:
+                self.app.push_screen(ErrorModal(exc.title, exc.message))
+                return
+            self.step(what, argument)
+
+        return go
 
     async def _step(self, what: str, argument: str) -> None:
         assert self.rotation is not None
         rotation = self.rotation
-        if what == "new_key" and rotation.run.step["new_key"].state is StepState.DONE:
+        admin_missing = rotation.deps.admin is None
+        if what == "key" and self.next and self.next.action is Action.REPASTE_KEY:
             await rotation.recover_pending(argument)  # the same key again, checked by fingerprint
-            self.query_one("#new-key", SecretInput).value = ""
-        elif what == "new_key":
+        elif what == "key":
             for warning in await rotation.accept_new_key(argument):
-                self.notify(warning, severity="warning")
-            self.query_one("#new-key", SecretInput).value = ""
-        elif what == "retry":
-            await self._retry_failed()
+                self.notify(warning, severity="warning", markup=False)
+        elif what == "retry" and self.next and self.next.step:
+            step = self.next.step
+            if step in (Step.REVOKE, Step.DEACTIVATE):
+                return self.action_revoke()
+            await rotation.run_step(step)
         elif what == "source":
             await rotation.confirm_source_updated()
         elif what == "deactivate":
-            await rotation.deactivate(argument, console_confirmed=rotation.deps.admin is None)
+            await rotation.deactivate(argument, console_confirmed=admin_missing)
         elif what == "revoke":
-            await rotation.revoke(
-                argument,
-                console_confirmed=self.services.config.settings.admin_key is None
-                or rotation.deps.admin is None,
-            )
+            await rotation.revoke(argument, console_confirmed=admin_missing)
         elif what == "rollback":
-            manual = await rotation.rollback()
-            for line in manual:
-                self.notify(f"restore by hand: {line}", severity="warning", timeout=30)
-        await self._advance()
+            for line in await rotation.rollback():
+                self.notify(f"restore by hand: {line}", severity="warning", timeout=30, markup=False)
+        elif what == "confirm":
+            rotation.confirm_consumer(argument)
+        elif what == "skip":
+            name, _, reason = argument.partition("\n")
+            rotation.skip_consumer(name, reason)
 
     @on(SecretInput.Submitted, "#new-key")
     def _key_submitted(self, event: SecretInput.Submitted) -> None:
-        if event.value.strip():
-            self.step("new_key", event.value)
+        box = self.query_one("#new-key", SecretInput)
+        value = event.value
+        box.value = ""  # accepted or refused, the next paste starts from an empty field
+        if value.strip():
+            self.step("key", value)
 
     @on(Button.Pressed, "#no-keyring")
     def _without_keyring(self) -> None:
@@ -414,28 +389,17 @@ class RotationWizardScreen(Screen[None]):
 
     def action_confirm_consumer(self) -> None:
         name = self._selected_consumer()
-        if self.rotation is None or name is None:
-            return
-        try:
-            self.rotation.confirm_consumer(name)
-        except RotuiError as exc:
-            self.app.push_screen(ErrorModal(exc.title, exc.message))
-            return
-        self.step("continue")
+        if name is not None:
+            self.step("confirm", name)
 
     def action_skip_consumer(self) -> None:
         name = self._selected_consumer()
-        if self.rotation is None or name is None:
+        if name is None:
             return
 
         def skipped(reason: str | None) -> None:
-            if reason and self.rotation is not None:
-                try:
-                    self.rotation.skip_consumer(name, reason)
-                except RotuiError as exc:
-                    self.app.push_screen(ErrorModal(exc.title, exc.message))
-                    return
-                self.step("continue")
+            if reason:
+                self.step("skip", f"{name}\n{reason}")
 
         self.app.push_screen(ReasonModal(f"Skip {name}? Say why (audited)."), skipped)
 
@@ -445,16 +409,25 @@ class RotationWizardScreen(Screen[None]):
     def action_source_updated(self) -> None:
         self.step("source")
 
+    def action_emergency(self) -> None:
+        opener = getattr(self.app, "open_emergency", None)
+        if opener is not None:
+            self.dismiss(None)
+            opener(self.key)
+
     def action_revoke(self) -> None:
-        if self.rotation is None:
+        rotation = self.rotation
+        if rotation is None:
             return
-        if self.rotation.run.current_step() == "deactivate":
+        hint = rotation.view().facts.current_hint or "(the current key)"
+        if self.next and self.next.step == Step.DEACTIVATE:
 
             def typed_now(value: str | None) -> None:
                 if value:
                     self.step("deactivate", value)
 
-            body = f"The old key {self.rotation.run.facts.get('current_hint', '')} is deactivated now; consumers break until repaired."
+            body = f"The old key {hint} is deactivated now; consumers break until repaired.\n"
+            body += how_revoked(rotation)
             self.app.push_screen(
                 TypedConfirmModal(
                     f"Revoke {self.key} now", body + f"\nType {self.key}.", self.key, "Revoke now"
@@ -462,11 +435,9 @@ class RotationWizardScreen(Screen[None]):
                 typed_now,
             )
             return
-        blockers = self.rotation.revoke_blockers()
+        blockers = rotation.revoke_blockers()
         if blockers:
-            self.app.push_screen(
-                ErrorModal("the old key cannot be revoked yet", "\n".join(blockers))
-            )
+            self.app.push_screen(ErrorModal("the old key cannot be revoked yet", "\n".join(blockers)))
             return
         self.confirm_revoke()
 
@@ -474,21 +445,14 @@ class RotationWizardScreen(Screen[None]):
     async def confirm_revoke(self) -> None:
         assert self.rotation is not None
         rotation = self.rotation
+        run = rotation.view()
         usage = await rotation.old_key_usage()
-        lines = [
-            f"The old key {rotation.run.facts.get('current_hint')} stops working at once; this cannot be undone."
-        ]
+        lines = [f"The old key {run.facts.current_hint} stops working at once; this cannot be undone."]
         if usage:
-            lines.append(
-                f"! It used {usage:,} tokens since propagation finished: something may still hold it."
-            )
+            lines.append(f"! It used {usage:,} tokens since propagation finished: something may still hold it.")
         elif usage == 0:
             lines.append("It used no tokens since propagation finished.")
-        if rotation.deps.admin is None:
-            lines.append(
-                "No Admin API: revoke it in the Console first (https://platform.claude.com/settings/keys); confirming says you did."
-            )
-        lines.append(f"Type {self.key} to revoke.")
+        lines += [how_revoked(rotation), f"Type {self.key} to revoke."]
 
         def typed(value: str | None) -> None:
             if value:
@@ -517,15 +481,21 @@ class RotationWizardScreen(Screen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def active_run(self) -> Run | None:
+        """The active run this screen drives (holding its lock), for the quit question."""
+        rotation = self.rotation
+        if rotation is None or rotation.run is None or self.blocked:
+            return None
+        return rotation.run if rotation.run.status is RunStatus.ACTIVE else None
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
-        self.redraw()
         if isinstance(error, RotuiError):
+            self.failure = f"{error.title}: {error.message}"
+            self.redraw()
             self.app.push_screen(ErrorModal(error.title, error.message))
-            if event.worker.description == "open the rotation run":
-                self.dismiss(None)
         else:
             self.app.push_screen(
                 ErrorModal(

@@ -164,7 +164,7 @@ def rotation_lines(row: KeyRow) -> list[Content]:
             _line("[b]Rotation[/b]"),
             _line("  [$foreground-muted]no rotation has run for this key; r starts one[/]"),
         ]
-    from rotui.ui.screens.rotation import SYMBOLS
+    from rotui.ui.wizard_text import SYMBOLS
 
     lines = [
         _line(
