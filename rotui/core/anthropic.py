@@ -804,6 +804,13 @@ def in_configured_workspace(
     return actual == wanted
 
 
+def same_workspace(a: RemoteKey, b: RemoteKey) -> bool:
+    """Do two Admin API keys live in the same place (same scope and workspace)?"""
+    if a.scope == "organization" or b.scope == "organization":
+        return a.scope == b.scope
+    return (a.scope_workspace_id or a.workspace_id) == (b.scope_workspace_id or b.workspace_id)
+
+
 def describe_workspace(remote: RemoteKey, directory: WorkspaceDirectory | None = None) -> str:
     """Where a key lives, in words: its workspace id (marked default) or organization scope."""
     if remote.scope == "organization":

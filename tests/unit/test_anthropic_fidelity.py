@@ -20,6 +20,7 @@ from rotui.core.anthropic import (
     in_configured_workspace,
     match_remote,
     remote_key,
+    same_workspace,
 )
 from rotui.core.model import ManagedKey, RemoteKey
 from rotui.core.model import ValidationStatus as S
@@ -155,6 +156,8 @@ async def test_remote_keys_compare_by_scope_on_both_versions(sim, client, versio
     assert in_configured_workspace(TEAM.id, theirs, directory) is True
     assert in_configured_workspace("team", linked, directory) is True  # acts where it is told
     assert in_configured_workspace("elsewhere", theirs, directory) is None  # cannot tell
+    assert same_workspace(mine, mine) and not same_workspace(mine, theirs)
+    assert not same_workspace(mine, linked) and same_workspace(linked, linked)
 
 
 def test_without_the_workspaces_list_only_the_deprecated_field_tells_the_default() -> None:
