@@ -199,3 +199,11 @@ async def test_a_customer_spend_limit_is_a_spend_limit_not_a_bad_response(sim, c
 def test_errors_are_recognised_by_code_before_message(http, message, code, status) -> None:
     kind = {400: "invalid_request_error", 402: "billing_error", 429: "rate_limit_error"}[http]
     assert classify_error(http, kind, message, code) == status
+
+
+async def test_doctor_describes_an_identity_linked_key_by_its_scope(sim, tmp_path) -> None:
+    keys = [ManagedKey(NAME, environment="prod", workspace=TEAM.id, base_url=sim.base_url)]
+    services = build(tmp_path, sim.base_url, keys=keys, values={NAME: IDENTITY})
+    diagnosis = await diagnose_key(services, NAME)
+    assert diagnosis.severity == "ok", text(diagnosis)  # the header was sent
+    assert any("organization scope (identity-linked" in line for line in diagnosis.evidence)
