@@ -497,7 +497,7 @@ class AnthropicClient:
             raise ProviderError(
                 f"workspace “{workspace}” is a name",
                 "rotui needs settings.admin_key to look its id up, or configure the id "
-                "(workspace = \"wrkspc_…\")",
+                '(workspace = "wrkspc_…")',
             )
         directory = await self.workspace_directory(admin, base_url=base_url)
         found = directory.by_name.get(workspace)
@@ -826,8 +826,10 @@ def describe_workspace(remote: RemoteKey, directory: WorkspaceDirectory | None =
 
 def is_workspace_name(workspace: str | None) -> bool:
     """A configured workspace that is neither ``default`` nor an id, so only a name."""
-    return bool(workspace) and workspace != DEFAULT_WORKSPACE and not str(workspace).startswith(
-        WORKSPACE_ID_PREFIX
+    return (
+        bool(workspace)
+        and workspace != DEFAULT_WORKSPACE
+        and not str(workspace).startswith(WORKSPACE_ID_PREFIX)
     )
 
 
@@ -836,7 +838,7 @@ def workspace_required_message(name: str, workspace: str | None) -> str:
     return (
         f"{name} is an identity-linked key (organization scope): the API requires the "
         f"anthropic-workspace-id header, and the configured workspace “{workspace or DEFAULT_WORKSPACE}” "
-        "is not an id rotui could send. Set workspace = \"wrkspc_…\" (or a workspace name, with "
+        'is not an id rotui could send. Set workspace = "wrkspc_…" (or a workspace name, with '
         "settings.admin_key) for this key"
     )
 

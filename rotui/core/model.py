@@ -152,7 +152,8 @@ class RemoteKey:
     status: str
     partial_key_hint: str
     created_at: dt.datetime | None
-    workspace_id: str | None = None  # deprecated top-level field if sent (None: default), else scope's
+    # the deprecated top-level field when sent (None: the default workspace), else scope's id
+    workspace_id: str | None = None
     expires_at: dt.datetime | None = None
     scope: str = ""  # "workspace", "organization" (identity-linked), "" when the API sent none
     scope_workspace_id: str | None = None  # scope.workspace_id: the real id, default included

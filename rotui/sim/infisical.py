@@ -148,7 +148,9 @@ def _secret(name: str, value: str, version: int) -> dict[str, Any]:
 def _folder_missing(folder: _Folder) -> Answer:
     _, environment, path = folder
     return _error(
-        404, "NotFound", f"Folder with path '{path}' in environment with slug '{environment}' not found"
+        404,
+        "NotFound",
+        f"Folder with path '{path}' in environment with slug '{environment}' not found",
     )
 
 

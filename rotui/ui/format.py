@@ -43,7 +43,7 @@ STATUS_EXPLAINED = {
     ValidationStatus.BAD_RESPONSE: "the answer was not the API's JSON (a proxy or gateway?)",
     ValidationStatus.NO_SECRET: "the key's source gave no value",
     ValidationStatus.WORKSPACE_REQUIRED: "400: an identity-linked key must name its workspace "
-    "(workspace = \"wrkspc_…\" or a workspace name)",
+    '(workspace = "wrkspc_…" or a workspace name)',
     ValidationStatus.SPEND_LIMIT: "a spend limit was reached (yours, the tier's or the contract's)",
 }
 

@@ -60,9 +60,7 @@ async def client() -> AsyncIterator[AnthropicClient]:
 
 
 async def test_an_identity_linked_key_sends_its_configured_workspace_id(sim, client) -> None:
-    result = await client.validate(
-        "K", Secret(IDENTITY), base_url=sim.base_url, workspace=TEAM.id
-    )
+    result = await client.validate("K", Secret(IDENTITY), base_url=sim.base_url, workspace=TEAM.id)
     assert result.status is S.VALID and result.workspace_id == TEAM.id
     assert sim.requests()[-1].path == "/v1/models"
 
@@ -78,9 +76,7 @@ async def test_a_workspace_name_is_resolved_once_through_the_workspaces_list(sim
     assert len(listed) == 2  # with and without the default workspace, then cached for the run
 
 
-async def test_without_a_workspace_an_identity_linked_key_is_told_exactly_that(
-    sim, client
-) -> None:
+async def test_without_a_workspace_an_identity_linked_key_is_told_exactly_that(sim, client) -> None:
     result = await client.validate("K", Secret(IDENTITY), base_url=sim.base_url)
     assert result.status is S.WORKSPACE_REQUIRED and result.http_status == 400
     assert "identity-linked" in result.message and "anthropic-workspace-id" in result.message
@@ -92,9 +88,7 @@ async def test_without_a_workspace_an_identity_linked_key_is_told_exactly_that(
     assert "no workspace named “nowhere”" in unknown.message and "team" in unknown.message
 
 
-async def test_doctor_names_the_missing_workspace_header_not_a_spend_limit(
-    sim, tmp_path
-) -> None:
+async def test_doctor_names_the_missing_workspace_header_not_a_spend_limit(sim, tmp_path) -> None:
     services = build(tmp_path, sim.base_url, values={NAME: IDENTITY})
     diagnosis = await diagnose_key(services, NAME)
     shown = text(diagnosis)
@@ -185,7 +179,12 @@ async def test_a_customer_spend_limit_is_a_spend_limit_not_a_bad_response(sim, c
     ("http", "message", "code", "status"),
     [
         # by code first (SDK 2.14.0 types/shared/*_error.py) ...
-        (429, "You have reached your API usage limits.", "enforced_spend_limit_reached", S.SPEND_LIMIT),
+        (
+            429,
+            "You have reached your API usage limits.",
+            "enforced_spend_limit_reached",
+            S.SPEND_LIMIT,
+        ),
         (429, "Contract limit.", "contract_spend_limit_reached", S.SPEND_LIMIT),
         (402, "Linked organization.", "linked_organization_spend_limit_reached", S.NO_CREDIT),
         # ... by message only when there is no code

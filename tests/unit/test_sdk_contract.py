@@ -162,7 +162,12 @@ def test_error_bodies_map_to_the_sdk_exceptions(sim: SimulatedAnthropic, version
     cases = [
         (fake_key(44), {}, anthropic.AuthenticationError, None),
         (fake_key(42), {}, anthropic.BadRequestError, None),
-        (fake_key(43), {}, anthropic.types.shared.EnforcedSpendLimitReachedError, "enforced_spend_limit_reached"),
+        (
+            fake_key(43),
+            {},
+            anthropic.types.shared.EnforcedSpendLimitReachedError,
+            "enforced_spend_limit_reached",
+        ),
         (IDENTITY, {}, anthropic.BadRequestError, None),
     ]
     for key, extra, error, code in cases:

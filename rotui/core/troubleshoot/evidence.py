@@ -111,7 +111,9 @@ def _record_line(record: RemoteKey) -> str:
     from rotui.core.anthropic import describe_workspace
 
     # scope first: on 2026-10-21 the top-level workspace_id is gone and scope holds the real id
-    return f"Admin API: {record.id} “{record.name}” is {status}{expiry}; {describe_workspace(record)}"
+    return (
+        f"Admin API: {record.id} “{record.name}” is {status}{expiry}; {describe_workspace(record)}"
+    )
 
 
 async def _read(services: Services, source: str, username: str) -> tuple[Secret | None, str]:

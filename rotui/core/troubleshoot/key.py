@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rotui.core.anthropic import is_workspace_name
 from rotui.core.errors import RotuiError
 from rotui.core.model import (
     CONSOLE_KEYS_URL,
@@ -19,7 +20,6 @@ from rotui.core.model import (
     ValidationResult,
     ValidationStatus,
 )
-from rotui.core.anthropic import is_workspace_name
 from rotui.core.troubleshoot.evidence import (
     _admin_record,
     _admin_secret,
@@ -105,7 +105,7 @@ EXPLAINED: dict[str, tuple[str, list[str], Severity]] = {
         "so the API requires the anthropic-workspace-id header and answered 400 without it. "
         "The key itself is fine, and this is not a spend limit.",
         [
-            "Name the workspace this key acts in: workspace = \"wrkspc_…\" for {name} in the "
+            'Name the workspace this key acts in: workspace = "wrkspc_…" for {name} in the '
             "configuration (a workspace name also works when settings.admin_key is set)",
             f"Find the workspace id in the Console ({CONSOLE_KEYS_URL}, Workspaces)",
             "Then check again: `rotui validate {name}`",

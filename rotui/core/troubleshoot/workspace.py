@@ -81,7 +81,7 @@ async def diagnose_workspace(services: Services, name: str) -> Diagnosis:
     if mine.status is ValidationStatus.WORKSPACE_REQUIRED:
         findings.append(
             f"{name} is identity-linked (organization scope) and configured as {wanted}: the API "
-            "needs the workspace's id in anthropic-workspace-id (set workspace = \"wrkspc_…\")"
+            'needs the workspace\'s id in anthropic-workspace-id (set workspace = "wrkspc_…")'
         )
     elif record is not None:
         if in_configured_workspace(configured, record, directory) is False:
