@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rotui.core.anthropic import is_workspace_name
 from rotui.core.errors import RotuiError
 from rotui.core.model import (
     CONSOLE_KEYS_URL,
@@ -363,6 +362,8 @@ async def diagnose_key(services: Services, name: str) -> Diagnosis:
     gateway = base.rstrip("/") != DEFAULT_BASE_URL
     probe = ""
     http, client = services.client()
+    from rotui.core.anthropic import is_workspace_name  # httpx: only when a flow runs
+
     admin = None
     if is_workspace_name(key.workspace):  # resolved to an id through the workspaces list
         admin, _ = await _admin_secret(services)

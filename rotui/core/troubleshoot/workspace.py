@@ -6,16 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rotui.core.anthropic import (
-    WorkspaceDirectory,
-    describe_workspace,
-    in_configured_workspace,
-)
 from rotui.core.errors import RotuiError
 from rotui.core.model import CONSOLE_KEYS_URL, RemoteKey, ValidationResult, ValidationStatus
 from rotui.core.troubleshoot.model import LIMITS_URL, Diagnosis, Severity
 
 if TYPE_CHECKING:
+    from rotui.core.anthropic import WorkspaceDirectory
     from rotui.services import Services
 
 
@@ -41,6 +37,7 @@ async def diagnose_workspace(services: Services, name: str) -> Diagnosis:
 
     [key] = services.keys([name])
     peers = [k for k in services.keys([]) if k.environment == key.environment]
+    from rotui.core.anthropic import describe_workspace, in_configured_workspace
     from rotui.core.troubleshoot.evidence import _admin_secret
 
     http, client = services.client()
