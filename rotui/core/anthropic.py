@@ -3,6 +3,11 @@
 Every HTTP outcome is turned into a domain result in one place (:func:`classify`), so callers see
 ``ValidationResult`` and ``RotuiError``, never ``httpx``. Keys are sent as ``x-api-key``, which the
 API accepts on every version (SDKs since 2026-10-21 send ``Authorization: Bearer``; both work).
+
+Shapes and codes follow the official SDK, anthropic 2.14.0 (``src/anthropic/...``):
+``types/organization/api_key.py`` (``scope``), ``types/organization/workspace.py`` and
+``workspace_list_params.py`` (``include_default``), ``_exceptions.py`` (``error.details.error_code``)
+and ``_client.py`` (the ``anthropic-workspace-id`` client-level header).
 """
 
 from __future__ import annotations
@@ -35,7 +40,29 @@ MAX_RETRY_AFTER = 60.0
 INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 RATELIMIT_PREFIXES = ("anthropic-ratelimit-", "anthropic-priority-")
+# Credit exhaustion has no error code in SDK 2.14.0 (types/shared/*_error_details.py): it is
+# recognised by the 402 status, by a code where the API gives one, and by its message only as a
+# fallback (the 400 many clients record, see /work/shared/reference/anthropic-api.md §2).
 CREDIT_MESSAGE = "credit balance is too low"
+CREDIT_CODES = frozenset(
+    {
+        # SDK types/shared/linked_organization_spend_limit_reached_error.py (402): "has reached a
+        # spend limit that it set, or lacks credit for the request"
+        "linked_organization_spend_limit_reached",
+        "linked_organization_billing_unavailable",
+    }
+)
+# A spend limit: SDK types/shared/enforced_spend_limit_reached_error.py (429, the tier's monthly
+# cap) and contract_spend_limit_reached_error.py (429). The customer's own limit is a documented
+# 400 invalid_request_error without a code in 2.14.0; its message begins as below
+# (platform.claude.com/docs/en/api/errors, "spend limit reached").
+SPEND_LIMIT_CODES = frozenset({"enforced_spend_limit_reached", "contract_spend_limit_reached"})
+SPEND_LIMIT_MESSAGE = "you have reached your specified"
+# The 400 an identity-linked key gets without the header (reference §5); no code in 2.14.0.
+WORKSPACE_REQUIRED_MESSAGE = "anthropic-workspace-id is required"
+WORKSPACE_HEADER = "anthropic-workspace-id"
+WORKSPACE_ID_PREFIX = "wrkspc_"
+DEFAULT_WORKSPACE = "default"
 NEVER_RETRIED = frozenset({400, 401, 402, 403, 404, 413, 422})
 # bucket_width → the most buckets one page of the usage report may hold (the documented maxima)
 USAGE_BUCKET_LIMITS = {"1m": 1440, "1h": 168, "1d": 31}
@@ -71,6 +98,7 @@ class Outcome:
     error_type: str | None = None
     message: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    error_code: str | None = None
     body: Any = None
     retry_after: float | None = None
     latency_ms: float | None = None
@@ -101,15 +129,50 @@ def parse_retry_after(headers: Mapping[str, str], now: dt.datetime | None = None
     return max((when - (now or utcnow())).total_seconds(), 0.0)
 
 
-def _error_envelope(body: Any) -> tuple[str, str] | None:
+def _error_envelope(body: Any) -> tuple[str, str, str | None] | None:
+    """``error.type``, ``error.message`` and ``error.details.error_code`` (SDK _exceptions.py)."""
     if (
         isinstance(body, dict)
         and body.get("type") == "error"
         and isinstance(body.get("error"), dict)
     ):
         error = body["error"]
-        return str(error.get("type", "")), redact(str(error.get("message", "")))[:500]
+        details = error.get("details")
+        code = details.get("error_code") if isinstance(details, dict) else None
+        return (
+            str(error.get("type", "")),
+            redact(str(error.get("message", "")))[:500],
+            code if isinstance(code, str) and code else None,
+        )
     return None
+
+
+def classify_error(code: int, error_type: str, message: str, error_code: str | None) -> str:
+    """The status of an API error body: by its code first, by its message only as a fallback."""
+    lowered = message.lower()
+    if code == 401:
+        return ValidationStatus.INVALID
+    if error_code in SPEND_LIMIT_CODES:
+        return ValidationStatus.SPEND_LIMIT
+    if code == 402 or error_code in CREDIT_CODES:
+        return ValidationStatus.NO_CREDIT
+    if code == 403:
+        return ValidationStatus.FORBIDDEN
+    if code == 400:
+        if WORKSPACE_REQUIRED_MESSAGE in lowered:
+            return ValidationStatus.WORKSPACE_REQUIRED
+        if error_code is None and lowered.startswith(SPEND_LIMIT_MESSAGE):
+            return ValidationStatus.SPEND_LIMIT
+        if error_code is None and CREDIT_MESSAGE in lowered:
+            return ValidationStatus.NO_CREDIT
+        return ValidationStatus.BAD_RESPONSE
+    if code == 429:
+        return ValidationStatus.RATE_LIMITED
+    if code == 529:
+        return ValidationStatus.OVERLOADED
+    if code >= 500:
+        return ValidationStatus.SERVER_ERROR
+    return ValidationStatus.BAD_RESPONSE
 
 
 def _describe_non_json(response: httpx.Response) -> str:
@@ -146,22 +209,9 @@ def classify(response: httpx.Response, expect: Callable[[Any], bool]) -> Outcome
         return Outcome(
             ValidationStatus.BAD_RESPONSE, code, None, f"HTTP {code} without the API's error body"
         )
-    error_type, message = envelope
-    if code == 401:
-        status = ValidationStatus.INVALID
-    elif code == 403:
-        status = ValidationStatus.FORBIDDEN
-    elif code == 402 or (code == 400 and CREDIT_MESSAGE in message.lower()):
-        status = ValidationStatus.NO_CREDIT
-    elif code == 429:
-        status = ValidationStatus.RATE_LIMITED
-    elif code == 529:
-        status = ValidationStatus.OVERLOADED
-    elif code >= 500:
-        status = ValidationStatus.SERVER_ERROR
-    else:
-        status = ValidationStatus.BAD_RESPONSE
-    return Outcome(status, code, error_type, message)
+    error_type, message, error_code = envelope
+    status = ValidationStatus(classify_error(code, error_type, message, error_code))
+    return Outcome(status, code, error_type, message, error_code=error_code)
 
 
 def describe_transport_error(exc: httpx.TransportError, timeout: float) -> tuple[str, str]:
@@ -242,6 +292,9 @@ class AnthropicClient:
         self._jitter = jitter
         self._timer = timer
         self._limits: dict[str, asyncio.Semaphore] = {}
+        # base URL -> the organization's workspaces, listed once per client (one client per run)
+        self._directories: dict[str, WorkspaceDirectory] = {}
+        self._directory_locks: dict[str, asyncio.Lock] = {}
 
     def now(self) -> dt.datetime:
         return self._clock()
@@ -265,6 +318,7 @@ class AnthropicClient:
         *,
         params: Any = None,
         payload: Any = None,
+        workspace_id: str | None = None,
     ) -> Outcome:
         """Send one request with retries: 429 only with retry-after, 408/409/5xx/529 with backoff."""
         base = (base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -273,6 +327,8 @@ class AnthropicClient:
             "accept": "application/json",
             "user-agent": f"rotui/{__version__}",
         }
+        if workspace_id:
+            headers[WORKSPACE_HEADER] = workspace_id
         attempt = 0
         while True:
             attempt += 1
@@ -335,8 +391,16 @@ class AnthropicClient:
         base_url: str | None = None,
         mode: ValidationMode = ValidationMode.AUTH,
         ping_model: str = "claude-haiku-4-5",
+        workspace: str | None = None,
+        admin: Secret | None = None,
     ) -> ValidationResult:
-        """Check one key: ``auth`` lists models (no tokens), ``ping`` sends a 1-token message (billed)."""
+        """Check one key: ``auth`` lists models (no tokens), ``ping`` sends a 1-token message (billed).
+
+        ``workspace`` is the key's configured workspace: an id (``wrkspc_…``) is sent as
+        ``anthropic-workspace-id``, as the SDK's ``workspace_id`` client parameter does; a name is
+        first resolved through the Admin API's workspaces list (with ``admin``, once per client).
+        A workspace-bound key ignores the header; an identity-linked key cannot work without it.
+        """
         if secret is None:
             return ValidationResult(
                 key=name,
@@ -346,6 +410,13 @@ class AnthropicClient:
                 message="the key's source gave no value",
                 attempts=0,
             )
+        unresolved = ""
+        try:
+            workspace_id = await self.workspace_header(workspace, admin, base_url=base_url)
+        except ProviderError as exc:
+            # A workspace-bound key needs no header: check it anyway, and say why none was sent
+            # if the key turns out to be identity-linked.
+            workspace_id, unresolved = None, f" ({exc.title}: {exc.message})"
         if mode is ValidationMode.PING:
             body = {
                 "model": ping_model,
@@ -359,6 +430,7 @@ class AnthropicClient:
                 secret,
                 _is_message,
                 payload=body,
+                workspace_id=workspace_id,
             )
         else:
             outcome = await self._exchange(
@@ -368,8 +440,12 @@ class AnthropicClient:
                 secret,
                 _is_models_page,
                 params={"limit": 1},
+                workspace_id=workspace_id,
             )
         headers = outcome.headers
+        message = outcome.message
+        if outcome.status is ValidationStatus.WORKSPACE_REQUIRED:
+            message = workspace_required_message(name, workspace) + unresolved
         return ValidationResult(
             key=name,
             status=outcome.status,
@@ -378,7 +454,8 @@ class AnthropicClient:
             hint=secret.hint,
             http_status=outcome.http_status,
             error_type=outcome.error_type,
-            message=outcome.message,
+            message=message,
+            error_code=outcome.error_code,
             request_id=headers.get("request-id"),
             organization_id=headers.get("anthropic-organization-id"),
             workspace_id=headers.get("anthropic-workspace-id"),
@@ -402,6 +479,83 @@ class AnthropicClient:
         if outcome.status is not ValidationStatus.VALID:
             raise admin_error(outcome)
         return outcome.body
+
+    async def workspace_header(
+        self, workspace: str | None, admin: Secret | None, *, base_url: str | None = None
+    ) -> str | None:
+        """The ``anthropic-workspace-id`` to send for a configured workspace, or None.
+
+        An id is sent as is; ``default`` (or nothing) sends no header; a name is resolved through
+        the workspaces list, which needs the Admin key. Raises ``ProviderError`` when a name cannot
+        be resolved.
+        """
+        if not workspace or workspace == DEFAULT_WORKSPACE:
+            return None
+        if workspace.startswith(WORKSPACE_ID_PREFIX):
+            return workspace
+        if admin is None:
+            raise ProviderError(
+                f"workspace “{workspace}” is a name",
+                "rotui needs settings.admin_key to look its id up, or configure the id "
+                '(workspace = "wrkspc_…")',
+            )
+        directory = await self.workspace_directory(admin, base_url=base_url)
+        found = directory.by_name.get(workspace)
+        if found is None:
+            raise ProviderError(
+                f"no workspace named “{workspace}”",
+                "the Admin API lists: " + (", ".join(sorted(directory.by_name)) or "none"),
+            )
+        return found
+
+    async def list_workspaces(
+        self,
+        admin: Secret,
+        *,
+        base_url: str | None = None,
+        include_default: bool = False,
+        include_archived: bool = False,
+    ) -> list[dict[str, Any]]:
+        """``GET /v1/organizations/workspaces``, every page (SDK workspace_list_params.py)."""
+        params: dict[str, Any] = {
+            "limit": 100,
+            "include_default": str(include_default).lower(),
+            "include_archived": str(include_archived).lower(),
+        }
+        found: list[dict[str, Any]] = []
+        for _ in range(1000):
+            page = await self._admin(
+                "GET", base_url, "/v1/organizations/workspaces", admin, params=params
+            )
+            found += [w for w in page.get("data") or [] if isinstance(w, dict) and w.get("id")]
+            if not page.get("has_more") or not page.get("last_id"):
+                break
+            params = {**params, "after_id": page["last_id"]}
+        return found
+
+    async def workspace_directory(
+        self, admin: Secret, *, base_url: str | None = None
+    ) -> WorkspaceDirectory:
+        """The organization's workspaces by name and the default workspace's real id, cached.
+
+        The list hides the default workspace unless ``include_default`` is true, so the one id
+        that appears only with it is the default's.
+        """
+        base = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        lock = self._directory_locks.setdefault(base, asyncio.Lock())
+        async with lock:
+            if base not in self._directories:
+                everything = await self.list_workspaces(
+                    admin, base_url=base_url, include_default=True
+                )
+                others = await self.list_workspaces(admin, base_url=base_url)
+                other_ids = {w["id"] for w in others}
+                defaults = [w["id"] for w in everything if w["id"] not in other_ids]
+                self._directories[base] = WorkspaceDirectory(
+                    by_name={str(w.get("name") or ""): str(w["id"]) for w in others},
+                    default_id=defaults[0] if len(defaults) == 1 else None,
+                )
+            return self._directories[base]
 
     async def list_api_keys(
         self,
@@ -576,11 +730,24 @@ def _parse_time(value: Any) -> dt.datetime | None:
 
 
 def remote_key(item: Mapping[str, Any]) -> RemoteKey:
-    """An Admin API key object, parsed tolerantly (its fields have drifted over time)."""
-    workspace = item.get("workspace_id")
-    scope = item.get("scope")
-    if workspace is None and isinstance(scope, dict):
-        workspace = scope.get("workspace_id")
+    """An Admin API key object, parsed tolerantly (its fields have drifted over time).
+
+    SDK 2.14.0 types/organization/api_key.py: ``scope`` is ``{"type": "workspace",
+    "workspace_id"}`` (the real id, the default workspace's included) or ``{"type":
+    "organization"}``. The deprecated top-level ``workspace_id`` (null for the default workspace)
+    is sent on 2023-06-01 only; when it is there it also says whether the key is in the default
+    workspace.
+    """
+    scope = item.get("scope") if isinstance(item.get("scope"), dict) else {}
+    scope_type = str(scope.get("type") or "")
+    scope_ws = scope.get("workspace_id") if isinstance(scope.get("workspace_id"), str) else None
+    in_default: bool | None = None
+    if "workspace_id" in item:
+        workspace = item.get("workspace_id")
+        if scope_type == "workspace":
+            in_default = workspace is None
+    else:
+        workspace = scope_ws
     return RemoteKey(
         id=str(item.get("id", "")),
         name=str(item.get("name") or ""),
@@ -589,6 +756,90 @@ def remote_key(item: Mapping[str, Any]) -> RemoteKey:
         created_at=_parse_time(item.get("created_at")),
         workspace_id=workspace if isinstance(workspace, str) else None,
         expires_at=_parse_time(item.get("expires_at")),
+        scope=scope_type,
+        scope_workspace_id=scope_ws,
+        in_default_workspace=in_default,
+    )
+
+
+@dataclass(frozen=True)
+class WorkspaceDirectory:
+    """The organization's workspaces as the Admin API lists them."""
+
+    by_name: Mapping[str, str] = field(default_factory=dict)  # name -> wrkspc_ id (not default)
+    default_id: str | None = None  # the default workspace's real id, when known
+
+
+def in_configured_workspace(
+    configured: str, remote: RemoteKey, directory: WorkspaceDirectory | None = None
+) -> bool | None:
+    """Does this Admin API key live where the configuration says? None when it cannot be told.
+
+    Compared the way the API means it: through ``scope.workspace_id``, which holds the default
+    workspace's real id. ``configured`` is ``default``, an id (``wrkspc_…``) or a workspace name.
+    An organization-scoped (identity-linked) key lives in no workspace: it acts in the one each
+    request names, so any configured workspace the organization has is its own.
+    """
+    directory = directory or WorkspaceDirectory()
+    if configured.startswith(WORKSPACE_ID_PREFIX):
+        wanted: str | None = configured
+    elif configured in ("", DEFAULT_WORKSPACE):
+        wanted = directory.default_id
+    else:
+        wanted = directory.by_name.get(configured)
+        if wanted is None:
+            return None
+    if remote.scope == "organization":
+        return True
+    if remote.scope != "workspace":  # an old shape without scope: the top-level field says it
+        if configured in ("", DEFAULT_WORKSPACE):
+            return remote.workspace_id is None
+        return remote.workspace_id == wanted
+    actual = remote.scope_workspace_id
+    if configured in ("", DEFAULT_WORKSPACE):
+        if remote.in_default_workspace is not None:
+            return remote.in_default_workspace
+        if wanted is None or actual is None:
+            return None
+    return actual == wanted
+
+
+def same_workspace(a: RemoteKey, b: RemoteKey) -> bool:
+    """Do two Admin API keys live in the same place (same scope and workspace)?"""
+    if a.scope == "organization" or b.scope == "organization":
+        return a.scope == b.scope
+    return (a.scope_workspace_id or a.workspace_id) == (b.scope_workspace_id or b.workspace_id)
+
+
+def describe_workspace(remote: RemoteKey, directory: WorkspaceDirectory | None = None) -> str:
+    """Where a key lives, in words: its workspace id (marked default) or organization scope."""
+    if remote.scope == "organization":
+        return "organization scope (identity-linked: acts in the workspace each request names)"
+    actual = remote.scope_workspace_id or remote.workspace_id
+    if actual is None:
+        return "the default workspace"
+    default = remote.in_default_workspace or (
+        directory is not None and actual == directory.default_id
+    )
+    return f"workspace {actual}" + (" (the default workspace)" if default else "")
+
+
+def is_workspace_name(workspace: str | None) -> bool:
+    """A configured workspace that is neither ``default`` nor an id, so only a name."""
+    return (
+        bool(workspace)
+        and workspace != DEFAULT_WORKSPACE
+        and not str(workspace).startswith(WORKSPACE_ID_PREFIX)
+    )
+
+
+def workspace_required_message(name: str, workspace: str | None) -> str:
+    """What to do when an identity-linked key was sent without ``anthropic-workspace-id``."""
+    return (
+        f"{name} is an identity-linked key (organization scope): the API requires the "
+        f"anthropic-workspace-id header, and the configured workspace “{workspace or DEFAULT_WORKSPACE}” "
+        'is not an id rotui could send. Set workspace = "wrkspc_…" (or a workspace name, with '
+        "settings.admin_key) for this key"
     )
 
 

@@ -52,5 +52,13 @@ class ProviderError(RotuiError):
     """A provider API answered in a way that stops the operation."""
 
 
+class AwaitingApproval(RotuiError):
+    """A consumer accepted the write as a change request: nothing changed until someone approves.
+
+    Neither written nor failed. The rotation keeps the consumer waiting (the old key stays
+    active) and writes again when resumed; once the request is merged the write reads back.
+    """
+
+
 class StateError(RotuiError):
     """rotui's own state files could not be read or written."""

@@ -37,6 +37,10 @@ class ValidationStatus(enum.StrEnum):
     NETWORK_ERROR = "network_error"
     BAD_RESPONSE = "bad_response"
     NO_SECRET = "no_secret"
+    # 400: an identity-linked key sent no anthropic-workspace-id header
+    WORKSPACE_REQUIRED = "workspace_required"
+    # a spend limit: the customer's own (400) or the tier's or contract's cap (429 with a code)
+    SPEND_LIMIT = "spend_limit"
 
     @property
     def ok(self) -> bool:
@@ -111,6 +115,7 @@ class ValidationResult:
     http_status: int | None = None
     error_type: str | None = None
     message: str = ""
+    error_code: str | None = None  # error.details.error_code, where the API sends one
     request_id: str | None = None
     organization_id: str | None = None
     workspace_id: str | None = None
@@ -147,8 +152,12 @@ class RemoteKey:
     status: str
     partial_key_hint: str
     created_at: dt.datetime | None
+    # the deprecated top-level field when sent (None: the default workspace), else scope's id
     workspace_id: str | None = None
     expires_at: dt.datetime | None = None
+    scope: str = ""  # "workspace", "organization" (identity-linked), "" when the API sent none
+    scope_workspace_id: str | None = None  # scope.workspace_id: the real id, default included
+    in_default_workspace: bool | None = None  # known only from the deprecated field (2023-06-01)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -173,6 +182,9 @@ class RemoteKey:
             created_at=when(data.get("created_at")),
             workspace_id=data.get("workspace_id"),
             expires_at=when(data.get("expires_at")),
+            scope=str(data.get("scope") or ""),
+            scope_workspace_id=data.get("scope_workspace_id"),
+            in_default_workspace=data.get("in_default_workspace"),
         )
 
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rotui.core.anthropic import AnthropicClient, match_remote
+from rotui.core.anthropic import AnthropicClient, is_workspace_name, match_remote
 from rotui.core.errors import RotuiError
 from rotui.core.model import (
     ManagedKey,
@@ -62,6 +62,12 @@ async def validate_keys(
     run = ValidationRun()
     mode = mode or settings.validation
     secrets: dict[str, Secret] = {}
+    admin: Secret | None = None
+    if any(is_workspace_name(k.workspace) for k in keys):
+        try:  # a workspace given by name is resolved through the Admin API's workspaces list
+            admin = await read_admin_key(settings, store)
+        except RotuiError as exc:
+            run.warnings.append(f"workspace names not resolved: {exc}")
 
     async def one(key: ManagedKey) -> ValidationResult:
         try:
@@ -86,6 +92,8 @@ async def validate_keys(
                 base_url=key.base_url,
                 mode=mode,
                 ping_model=settings.ping_model,
+                workspace=key.workspace,
+                admin=admin,
             )
         if progress:
             progress(result)

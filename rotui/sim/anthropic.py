@@ -1,4 +1,9 @@
-"""A simulated Anthropic HTTP API on loopback, so the demo and tests exercise real httpx code."""
+"""A simulated Anthropic HTTP API on loopback, so the demo and tests exercise real httpx code.
+
+Shapes come from the official Python SDK, anthropic 2.14.0 (the version pinned in the ``test``
+extra; ``tests/unit/test_sdk_contract.py`` parses every answer with it in strict validation on both
+API versions). Where a comment cites ``SDK …/x.py`` it means ``src/anthropic/x.py`` of that release.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +31,32 @@ CREDIT_MESSAGE = (
     "Your credit balance is too low to access the Anthropic API. "
     "Please go to Plans & Billing to upgrade or purchase credits."
 )
+# The documented 400 for a spend limit the customer set (platform.claude.com/docs/en/api/errors,
+# "spend limit reached"): no error code in SDK 2.14.0, the message says when access resumes.
+SPEND_LIMIT_MESSAGE = (
+    "You have reached your specified API usage limits. "
+    "You will regain access on 2026-12-01 at 00:00 UTC."
+)
+# An identity-linked (organization-scoped) key must name the workspace it acts in; the SDK's
+# `workspace_id` parameter ("only needed for credentials that can act on more than one Workspace",
+# SDK types/beta/agent_list_params.py) is sent as this header (SDK _client.py
+# _CLIENT_LEVEL_HEADER_PARAMS). The message is the API's, as /work/shared/reference records it.
+WORKSPACE_HEADER = "anthropic-workspace-id"
+WORKSPACE_REQUIRED_MESSAGE = (
+    "anthropic-workspace-id is required when authenticating with an identity-linked API key; "
+    "send the id of the workspace this request acts in."
+)
+DEFAULT_WORKSPACE_ID = "wrkspc_01SimDefaultWorkspace0"
 KEY_STATUSES = ("active", "inactive", "archived", "expired")
+# SDK types/model_info.py: `lifecycle` is required ("active" | "deprecated" | "retired").
 MODELS: tuple[dict[str, str], ...] = tuple(
-    {"id": model_id, "type": "model", "display_name": name, "created_at": created}
+    {
+        "id": model_id,
+        "type": "model",
+        "display_name": name,
+        "created_at": created,
+        "lifecycle": "active",
+    }
     for model_id, name, created in (
         ("claude-opus-4-5", "Claude Opus 4.5", "2025-11-24T00:00:00Z"),
         ("claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"),
@@ -53,6 +81,7 @@ class Behavior(enum.StrEnum):
     BILLING = "billing"
     RATE_LIMITED = "rate_limited"
     SPEND_CAP = "spend_cap"
+    SPEND_LIMIT = "spend_limit"
     OVERLOADED = "overloaded"
     SERVER_ERROR = "server_error"
     BAD_RESPONSE = "bad_response"
@@ -60,6 +89,9 @@ class Behavior(enum.StrEnum):
     RESET = "reset"
 
 
+# error.details.error_code where the SDK defines one (SDK _exceptions.py extract_error_code reads
+# `error.details.error_code`; SDK types/shared/enforced_spend_limit_reached_error.py is a 429).
+_ERROR_CODES: dict[Behavior, str] = {Behavior.SPEND_CAP: "enforced_spend_limit_reached"}
 _FAILURES: dict[Behavior, tuple[int, str, str]] = {
     Behavior.INVALID: (401, "authentication_error", "invalid x-api-key"),
     Behavior.FORBIDDEN: (403, "permission_error", "Key lacks permission for this resource."),
@@ -67,6 +99,7 @@ _FAILURES: dict[Behavior, tuple[int, str, str]] = {
     Behavior.BILLING: (402, "billing_error", "There is an issue with your billing information."),
     Behavior.RATE_LIMITED: (429, "rate_limit_error", "This request would exceed your rate limit."),
     Behavior.SPEND_CAP: (429, "rate_limit_error", "You have reached your API usage limits."),
+    Behavior.SPEND_LIMIT: (400, "invalid_request_error", SPEND_LIMIT_MESSAGE),
     Behavior.OVERLOADED: (529, "overloaded_error", "Overloaded"),
     Behavior.SERVER_ERROR: (500, "api_error", "Internal server error"),
 }
@@ -99,8 +132,13 @@ class SimKey:
     id: str = ""
     name: str = ""
     status: str = "active"
-    workspace_id: str | None = None
+    workspace_id: str | None = None  # None: the organization's default workspace
     organization_id: str = DEFAULT_ORG_ID
+    # "workspace", or "organization" for an identity-linked key bound to a user (SDK
+    # types/organization/api_key_organization_scope.py: "Only a principal-bound API key can have
+    # this scope"); such a key acts in the workspace its request names.
+    scope: str = "workspace"
+    user_id: str | None = None
     created_at: str = "2026-01-01T00:00:00Z"
     retry_after: str | None = "1"
     fail_times: int | None = None
@@ -112,18 +150,76 @@ class SimKey:
         if not self.id:
             self.id = "apikey_01" + hashlib.sha256(self.value.encode()).hexdigest()[:22]
 
-    def to_api(self) -> dict[str, Any]:
-        """Render the Admin API key object, which carries only the partial hint."""
-        return {
+    def to_api(self, version: str = "2023-06-01") -> dict[str, Any]:
+        """Render the Admin API key object, which carries only the partial hint.
+
+        SDK types/organization/api_key.py: `scope` is `{"type": "workspace", "workspace_id"}` with
+        the workspace's real id even for the default workspace, or `{"type": "organization"}`;
+        `principal` is a user or service-account actor, or null. The deprecated top-level
+        `workspace_id` (null for the default workspace) is sent on 2023-06-01 only: the 2.14.0
+        type has no such field, and the reference notes it is gone on 2026-10-21.
+        """
+        if self.scope == "organization":
+            scope: dict[str, Any] = {"type": "organization"}
+        else:
+            scope = {"type": "workspace", "workspace_id": self.workspace_id or DEFAULT_WORKSPACE_ID}
+        principal = (
+            {"type": "user_actor", "user_id": self.user_id or "user_sim"}
+            if self.scope == "organization" or self.user_id
+            else None
+        )
+        item: dict[str, Any] = {
             "id": self.id,
             "type": "api_key",
             "name": self.name,
             "created_at": self.created_at,
             "created_by": {"id": "user_sim", "type": "user"},
             "partial_key_hint": partial_key_hint(self.value),
+            "principal": principal,
+            "scope": scope,
             "status": self.status,
-            "workspace_id": self.workspace_id,
             "expires_at": None,
+        }
+        if version != NO_SAMPLING_VERSION:
+            item["workspace_id"] = self.workspace_id if self.scope == "workspace" else None
+        return item
+
+    @property
+    def real_workspace_id(self) -> str | None:
+        """The id in ``scope``: the default workspace's real id, or None for organization scope."""
+        if self.scope == "organization":
+            return None
+        return self.workspace_id or DEFAULT_WORKSPACE_ID
+
+
+@dataclass
+class SimWorkspace:
+    """One workspace of the organization (SDK types/organization/workspace.py)."""
+
+    id: str
+    name: str
+    created_at: str = "2025-06-01T00:00:00Z"
+    archived_at: str | None = None
+    default: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": "workspace",
+            "name": self.name,
+            "created_at": self.created_at,
+            "archived_at": self.archived_at,
+            "display_color": "#6C5BB9",
+            "compartment_id": "cmpt_" + hashlib.sha256(self.id.encode()).hexdigest()[:20],
+            # SDK types/organization/data_residency.py
+            "data_residency": {
+                "allowed_inference_geos": "unrestricted",
+                "default_inference_geo": "global",
+                "workspace_geo": "us",
+            },
+            "external_key_id": None,
+            "tags": {},
+            "user_profile_id": None,
         }
 
 
@@ -161,6 +257,7 @@ class _Call:
     version: str
     key: SimKey | None
     path_id: str
+    workspace: str = ""  # the anthropic-workspace-id request header, if sent
 
 
 _Endpoint = Callable[[_Call], _Response]
@@ -252,6 +349,7 @@ class SimulatedAnthropic:
         keys: Iterable[SimKey] = (),
         admin_keys: Iterable[str] = (),
         latency: float = 0.0,
+        workspaces: Iterable[SimWorkspace] = (),
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -261,6 +359,10 @@ class SimulatedAnthropic:
         self._port = port
         self._lock = threading.Lock()
         self._keys: list[SimKey] = []
+        self._workspaces: list[SimWorkspace] = [
+            SimWorkspace(DEFAULT_WORKSPACE_ID, "Default", "2024-01-01T00:00:00Z", default=True),
+            *workspaces,
+        ]
         self._admin_keys = frozenset(admin_keys)
         self._log: list[RecordedRequest] = []
         self._attempts: Counter[str] = Counter()
@@ -316,6 +418,12 @@ class SimulatedAnthropic:
         with self._lock:
             self._keys = [k for k in self._keys if k.value != key.value] + [key]
         return key
+
+    def add_workspace(self, workspace: SimWorkspace) -> SimWorkspace:
+        """Register a workspace of the organization (the default one always exists)."""
+        with self._lock:
+            self._workspaces = [w for w in self._workspaces if w.id != workspace.id] + [workspace]
+        return workspace
 
     def key_by_id(self, key_id: str) -> SimKey:
         with self._lock:
@@ -407,11 +515,10 @@ class SimulatedAnthropic:
         request_id = "req_" + hashlib.sha256(seed.encode()).hexdigest()[:24]
         if self.latency > 0:
             time.sleep(self.latency)
-        response = self._route(
-            method, url.path, _Call(query, body, version or "", key, ""), version, presented
-        )
+        call = _Call(query, body, version or "", key, "", headers.get(WORKSPACE_HEADER, ""))
+        response = self._route(method, url.path, call, version, presented)
         if key is not None:
-            response.headers.update(_key_headers(key, response.status))
+            response.headers.update(_key_headers(key, response.status, call.workspace))
         response.headers["request-id"] = request_id
         return response
 
@@ -434,6 +541,7 @@ class SimulatedAnthropic:
                 {"GET": self._get_key, "POST": self._update_key},
             ),
             (r"/v1/organizations/usage_report/messages", True, {"GET": self._usage_report}),
+            (r"/v1/organizations/workspaces", True, {"GET": self._list_workspaces}),
             (r"/v1/organizations/me", True, {"GET": self._organization}),
         ]
         for pattern, admin, endpoints in routes:
@@ -448,7 +556,7 @@ class SimulatedAnthropic:
                 return _bad("anthropic-version: header is required")
             if version not in API_VERSIONS:
                 return _bad(f"anthropic-version: {version!r} is not a valid version")
-            refused_auth = self._authenticate(admin, presented, call.key)
+            refused_auth = self._authenticate(admin, presented, call.key, call.workspace)
             if refused_auth is not None:
                 return refused_auth
             call.path_id = match.groupdict().get("id") or ""
@@ -458,7 +566,9 @@ class SimulatedAnthropic:
             return response
         return _error(404, "not_found_error", "The requested resource could not be found.")
 
-    def _authenticate(self, admin: bool, presented: str, key: SimKey | None) -> _Response | None:
+    def _authenticate(
+        self, admin: bool, presented: str, key: SimKey | None, workspace: str = ""
+    ) -> _Response | None:
         """Refuse unless the right kind of key is present and scripted to answer."""
         if not presented:
             return _error(401, "authentication_error", "x-api-key header is required")
@@ -466,6 +576,17 @@ class SimulatedAnthropic:
             if admin and presented in self._admin_keys:
                 return None
             return _error(401, "authentication_error", "invalid x-api-key")
+        if key.scope == "organization":
+            if not workspace:
+                return _bad(WORKSPACE_REQUIRED_MESSAGE)
+            with self._lock:
+                known = {w.id for w in self._workspaces if w.archived_at is None}
+            if workspace not in known:
+                # [INFER] no source names this answer; a workspace the key cannot act in is a
+                # permission problem (403 permission_error per the errors page).
+                return _error(
+                    403, "permission_error", f"The key cannot act in workspace {workspace}."
+                )
         with self._lock:
             behavior = key.behavior
             if behavior is not Behavior.VALID and key.fail_times is not None:
@@ -523,16 +644,40 @@ class SimulatedAnthropic:
         with self._lock:
             keys = sorted(self._keys, key=lambda k: (k.created_at, k.id), reverse=True)
             items = [
-                k.to_api()
+                k.to_api(call.version)
                 for k in keys
-                if status in (None, k.status) and workspace in (None, k.workspace_id)
+                if status in (None, k.status)
+                and (workspace is None or workspace in (k.workspace_id, k.real_workspace_id))
+            ]
+        return _page(items, call.query)
+
+    def _list_workspaces(self, call: _Call) -> _Response:
+        """GET /v1/organizations/workspaces (SDK types/organization/workspace_list_params.py).
+
+        ``include_archived`` and ``include_default`` are false unless sent as true: the default
+        workspace is listed only when asked for.
+        """
+        flags = {}
+        for name in ("include_archived", "include_default"):
+            raw = (_first(call.query, name) or "false").lower()
+            if raw not in ("true", "false"):
+                return _bad(f"{name}: Input should be a valid boolean")
+            flags[name] = raw == "true"
+        with self._lock:
+            items = [
+                w.to_api()
+                for w in sorted(self._workspaces, key=lambda w: (w.created_at, w.id))
+                if (flags["include_default"] or not w.default)
+                and (flags["include_archived"] or w.archived_at is None)
             ]
         return _page(items, call.query)
 
     def _get_key(self, call: _Call) -> _Response:
         with self._lock:
             key = self._find(call.path_id)
-        return _Response(200, key.to_api()) if key else _error(404, "not_found_error", "Not found")
+        if key is None:
+            return _error(404, "not_found_error", "Not found")
+        return _Response(200, key.to_api(call.version))
 
     def _update_key(self, call: _Call) -> _Response:
         """POST /v1/organizations/api_keys/{id}: rename or change status; archiving is one-way."""
@@ -552,7 +697,7 @@ class SimulatedAnthropic:
                 return _bad("An archived API key cannot change status.")
             key.name = key.name if name is None else name
             key.status = key.status if status is None else status
-            return _Response(200, key.to_api())
+            return _Response(200, key.to_api(call.version))
 
     def _usage_report(self, call: _Call) -> _Response:
         """GET /v1/organizations/usage_report/messages: 1m, 1h or 1d buckets, paged by next_page."""
@@ -638,7 +783,7 @@ def _presented_key(headers: Mapping[str, str]) -> tuple[str, str]:
     return "", "none"
 
 
-def _key_headers(key: SimKey, status: int) -> dict[str, str]:
+def _key_headers(key: SimKey, status: int, workspace: str = "") -> dict[str, str]:
     """Organization, workspace and rate-limit headers the API adds for a known key."""
     reset = _rfc3339(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
     headers = {"anthropic-organization-id": key.organization_id}
@@ -646,8 +791,10 @@ def _key_headers(key: SimKey, status: int) -> dict[str, str]:
         headers[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
         headers[f"anthropic-ratelimit-{kind}-remaining"] = "0" if status == 429 else str(limit - 1)
         headers[f"anthropic-ratelimit-{kind}-reset"] = reset
-    if key.workspace_id:
-        headers["anthropic-workspace-id"] = key.workspace_id
+    if key.scope == "organization" and workspace and status < 400:
+        headers[WORKSPACE_HEADER] = workspace  # the workspace the request acted in
+    elif key.scope != "organization" and key.workspace_id:
+        headers[WORKSPACE_HEADER] = key.workspace_id
     return headers
 
 
@@ -661,6 +808,8 @@ def _misbehave(behavior: Behavior, key: SimKey) -> _Response:
         return _Response(200, {"data": list(MODELS), "has_more": False}, reset=True)
     status, kind, message = _FAILURES[behavior]
     response = _error(status, kind, message)
+    if behavior in _ERROR_CODES:
+        response.payload["error"]["details"] = {"error_code": _ERROR_CODES[behavior]}
     if behavior is Behavior.RATE_LIMITED and key.retry_after is not None:
         response.headers["retry-after"] = key.retry_after
     return response

@@ -1,4 +1,11 @@
-"""A simulated Heroku Platform API (apps and config vars) on loopback, for tests and the demo."""
+"""A simulated Heroku Platform API (apps and config vars) on loopback, for tests and the demo.
+
+Shapes from the Platform API Reference (devcenter.heroku.com/articles/platform-api-reference,
+"Clients" and "Errors") and heroku/platform-api ``schema.json`` (commit 4f4f592): an error body is
+``{"id", "message"}`` with the table's ids (401 ``unauthorized``, 403 ``forbidden``, 404
+``not_found``, 406 ``not_acceptable`` "set Accept: application/vnd.heroku+json; version=3 header
+and try again", 422 ``invalid_params``); ``config-vars`` GET and PATCH answer the app's whole map.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +63,10 @@ class HerokuSim(LoopbackJsonSim):
         body: Any,
     ) -> Answer:
         if headers.get("accept", "").replace(" ", "") != ACCEPT.replace(" ", ""):
-            return 400, {"id": "bad_request", "message": f"Accept: {ACCEPT} is required"}
+            return 406, {
+                "id": "not_acceptable",
+                "message": f"Set Accept: {ACCEPT} header and try again.",
+            }
         if bearer(headers) not in self._tokens:
             return 401, {"id": "unauthorized", "message": "Invalid credentials provided."}
         match = _APP.fullmatch(path)

@@ -1,4 +1,14 @@
-"""A simulated Infisical secrets API (``/api/v3/secrets/raw``) on loopback, for tests and the demo."""
+"""A simulated Infisical secrets API (``/api/v3/secrets/raw``) on loopback, for tests and the demo.
+
+Shapes from Infisical/infisical (backend, 2025-2026): ``backend/src/server/routes/v3/secret-router.ts``
+(GET/POST/PATCH ``/raw/:secretName``; a write answers 200 with ``{secret}`` or, "when secret
+protection policy is enabled", ``{approval: SecretApprovalRequestsSchema}`` and changes nothing),
+``backend/src/services/secret-v2-bridge/secret-v2-bridge-service.ts`` (404 "Folder with path '…' in
+environment with slug '…' not found" for a wrong environment or path, before the secret is looked
+up; "Secret with name '…' not found") and ``backend/src/server/plugins/error-handler.ts`` (403
+``PermissionDenied`` "You are not allowed to {action} on {subject}"; bodies ``{reqId, statusCode,
+message, error}``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +20,9 @@ from rotui.sim.downstream import Answer, LoopbackJsonSim, bearer
 
 _SECRET = re.compile(r"/api/v3/secrets/raw/(?P<name>[^/]+)")
 _Where = tuple[str, str, str, str]  # workspace id, environment, path, secret name
+_Folder = tuple[str, str, str]  # workspace id, environment, path
+# A new Infisical project has these environments, each with the root folder.
+DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 class InfisicalSim(LoopbackJsonSim):
@@ -17,16 +30,47 @@ class InfisicalSim(LoopbackJsonSim):
 
     thread_name = "sim-infisical"
 
-    def __init__(self, tokens: Iterable[str] = ("itok",), latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        tokens: Iterable[str] = ("itok",),
+        latency: float = 0.0,
+        *,
+        write_only_tokens: Iterable[str] = (),
+    ) -> None:
         super().__init__(latency)
-        self._tokens = frozenset(tokens)
+        # a write-only token may create and update but not read values (readValue denied)
+        self._write_only = frozenset(write_only_tokens)
+        self._tokens = frozenset(tokens) | self._write_only
         self._secrets: dict[_Where, tuple[str, int]] = {}
+        self._folders: set[_Folder] = set()
+        self._policies: set[_Folder] = set()
+        self._approvals: list[dict[str, Any]] = []
         self._writes = 0
+
+    def add_folder(self, workspace_id: str, environment: str, path: str) -> None:
+        """Create a folder (environments dev, staging and prod have "/" from the start)."""
+        with self._lock:
+            self._folders.add((workspace_id, environment, path))
+
+    def require_approval(self, workspace_id: str, environment: str, path: str = "/") -> None:
+        """Put a change-approval policy on a folder: writes there wait for a reviewer."""
+        with self._lock:
+            self._policies.add((workspace_id, environment, path))
+
+    def approvals(self) -> list[dict[str, Any]]:
+        """Approval requests opened by writes under a policy (the value is not kept)."""
+        with self._lock:
+            return [dict(a) for a in self._approvals]
+
+    def _folder_exists(self, folder: _Folder) -> bool:
+        _, environment, path = folder
+        return folder in self._folders or (path == "/" and environment in DEFAULT_ENVIRONMENTS)
 
     def put(self, workspace_id: str, environment: str, path: str, name: str, value: str) -> None:
         """Seed or overwrite a secret without going through HTTP (not counted as a write)."""
         where = (workspace_id, environment, path, name)
         with self._lock:
+            self._folders.add((workspace_id, environment, path))
             version = self._secrets.get(where, ("", 0))[1]
             self._secrets[where] = (value, version + 1)
 
@@ -48,37 +92,50 @@ class InfisicalSim(LoopbackJsonSim):
         headers: Mapping[str, str],
         body: Any,
     ) -> Answer:
-        if bearer(headers) not in self._tokens:
+        token = bearer(headers)
+        if token not in self._tokens:
             return _error(401, "UnauthorizedError", "Invalid token")
         match = _SECRET.fullmatch(path)
         if match is None:
             return _error(404, "NotFound", "Route not found")
         name = match["name"]
         if method == "GET":
-            return self._get(name, query)
+            return self._get(name, query, read_value=token not in self._write_only)
         if method not in ("PATCH", "POST"):
             return _error(405, "MethodNotAllowed", "Method not allowed")
         fields = ("workspaceId", "environment", "secretPath", "secretValue")
         if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
             return _error(400, "BadRequest", f"body needs string fields {', '.join(fields)}")
         where = (body["workspaceId"], body["environment"], body["secretPath"], name)
+        folder = where[:3]
         with self._lock:
+            if not self._folder_exists(folder):
+                return _folder_missing(folder)
             existing = self._secrets.get(where)
             if method == "PATCH" and existing is None:
                 return _error(404, "NotFound", f"Secret with name '{name}' not found")
             if method == "POST" and existing is not None:
                 return _error(400, "BadRequest", "Secret already exist")
+            if folder in self._policies:
+                # 200 with the approval request and no change (secret-router.ts response union)
+                approval = _approval(len(self._approvals) + 1, name, method)
+                self._approvals.append(approval)
+                return 200, {"approval": approval}
             version = existing[1] + 1 if existing else 1
             self._secrets[where] = (body["secretValue"], version)
             self._writes += 1
         return 200, {"secret": _secret(name, body["secretValue"], version)}
 
-    def _get(self, name: str, query: Mapping[str, str]) -> Answer:
+    def _get(self, name: str, query: Mapping[str, str], *, read_value: bool = True) -> Answer:
         if "workspaceId" not in query or "environment" not in query:
-            return _error(400, "BadRequest", "workspaceId and environment are required")
+            return _error(400, "BadRequest", "Missing workspace id or environment")
         where = (query["workspaceId"], query["environment"], query.get("secretPath", "/"), name)
         with self._lock:
+            if not self._folder_exists(where[:3]):
+                return _folder_missing(where[:3])
             found = self._secrets.get(where)
+        if found is not None and not read_value:
+            return _error(403, "PermissionDenied", "You are not allowed to readValue on secrets")
         if found is None:
             return _error(404, "NotFound", f"Secret with name '{name}' not found")
         return 200, {"secret": _secret(name, *found)}
@@ -88,5 +145,34 @@ def _secret(name: str, value: str, version: int) -> dict[str, Any]:
     return {"secretKey": name, "secretValue": value, "version": version, "type": "shared"}
 
 
+def _folder_missing(folder: _Folder) -> Answer:
+    _, environment, path = folder
+    return _error(
+        404,
+        "NotFound",
+        f"Folder with path '{path}' in environment with slug '{environment}' not found",
+    )
+
+
+def _approval(number: int, name: str, method: str) -> dict[str, Any]:
+    """A secret approval request (SecretApprovalRequestsSchema, backend/src/db/schemas)."""
+    now = "2026-11-30T00:00:00.000Z"
+    return {
+        "id": f"00000000-0000-4000-8000-{number:012d}",
+        "policyId": "00000000-0000-4000-8000-0000000000aa",
+        "hasMerged": False,
+        "status": "open",
+        "conflicts": None,
+        "slug": f"{'update' if method == 'PATCH' else 'create'}-{name.lower()}-{number}",
+        "folderId": "00000000-0000-4000-8000-0000000000bb",
+        "createdAt": now,
+        "updatedAt": now,
+        "isReplicated": False,
+        "committerUserId": None,
+        "statusChangedByUserId": None,
+        "bypassReason": None,
+    }
+
+
 def _error(status: int, kind: str, message: str) -> Answer:
-    return status, {"statusCode": status, "error": kind, "message": message}
+    return status, {"reqId": "req-sim", "statusCode": status, "message": message, "error": kind}

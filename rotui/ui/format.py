@@ -27,6 +27,8 @@ STATUS_LABELS = {
     ValidationStatus.NETWORK_ERROR: "network error",
     ValidationStatus.BAD_RESPONSE: "bad response",
     ValidationStatus.NO_SECRET: "no secret",
+    ValidationStatus.WORKSPACE_REQUIRED: "needs workspace",
+    ValidationStatus.SPEND_LIMIT: "spend limit",
 }
 
 STATUS_EXPLAINED = {
@@ -40,6 +42,9 @@ STATUS_EXPLAINED = {
     ValidationStatus.NETWORK_ERROR: "the API could not be reached (DNS, proxy, TLS or timeout)",
     ValidationStatus.BAD_RESPONSE: "the answer was not the API's JSON (a proxy or gateway?)",
     ValidationStatus.NO_SECRET: "the key's source gave no value",
+    ValidationStatus.WORKSPACE_REQUIRED: "400: an identity-linked key must name its workspace "
+    '(workspace = "wrkspc_…" or a workspace name)',
+    ValidationStatus.SPEND_LIMIT: "a spend limit was reached (yours, the tier's or the contract's)",
 }
 
 

@@ -238,11 +238,21 @@ CASES = {
     ),
     "429-without-retry-after": Case(
         simulated(Behavior.SPEND_CAP),
-        "rate_limited",
+        "spend_limit",  # error.details.error_code enforced_spend_limit_reached says so (SDK 2.14.0)
         429,
         "rate_limit_error",
         1,  # a spend cap: never retried
         ("usage limits",),
+        ("A spend limit, not the key", "enforced_spend_limit_reached", "monthly spend cap"),
+        "problem",
+    ),
+    "429-without-retry-after-or-code": Case(
+        simulated(Behavior.RATE_LIMITED, retry_after=None),
+        "rate_limited",
+        429,
+        "rate_limit_error",
+        1,  # no retry-after: never retried
+        ("exceed your rate limit",),
         ("A spend cap, not a rate limit", "429 without retry-after"),
         "problem",
     ),

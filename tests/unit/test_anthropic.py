@@ -77,7 +77,8 @@ async def test_valid_key_carries_the_response_details(sim, client) -> None:
         (Behavior.FORBIDDEN, S.FORBIDDEN, 403, "permission_error"),
         (Behavior.BILLING, S.NO_CREDIT, 402, "billing_error"),
         (Behavior.NO_CREDIT, S.NO_CREDIT, 400, "invalid_request_error"),
-        (Behavior.SPEND_CAP, S.RATE_LIMITED, 429, "rate_limit_error"),
+        (Behavior.SPEND_CAP, S.SPEND_LIMIT, 429, "rate_limit_error"),  # its code says so
+        (Behavior.SPEND_LIMIT, S.SPEND_LIMIT, 400, "invalid_request_error"),  # the customer's
         (Behavior.OVERLOADED, S.OVERLOADED, 529, "overloaded_error"),
         (Behavior.SERVER_ERROR, S.SERVER_ERROR, 500, "api_error"),
         (Behavior.BAD_RESPONSE, S.SERVER_ERROR, 502, None),
@@ -138,7 +139,9 @@ async def test_429_with_a_long_retry_after_is_not_waited_for(sim, client, sleeps
 async def test_429_without_retry_after_is_a_spend_cap_and_not_retried(sim, client, sleeps) -> None:
     secret = add(sim, "cap", Behavior.SPEND_CAP)
     result = await client.validate("K", secret, base_url=sim.base_url)
-    assert result.status is S.RATE_LIMITED and result.retry_after is None
+    # SDK 2.14.0 types/shared/enforced_spend_limit_reached_error.py: a 429 with this code
+    assert result.status is S.SPEND_LIMIT and result.retry_after is None
+    assert result.error_code == "enforced_spend_limit_reached"
     assert result.attempts == 1 and sleeps.waits == []
 
 

@@ -74,7 +74,8 @@ def test_heroku_app_info_and_errors(heroku: HerokuSim, client: httpx.Client) -> 
     assert refused.status_code == 401 and refused.json()["id"] == "unauthorized"
     assert client.get(f"{base}/apps/raxx-api-prod", headers={"Accept": ACCEPT}).status_code == 401
     no_accept = client.get(f"{base}/apps/raxx-api-prod", headers={"Authorization": "Bearer tok"})
-    assert no_accept.status_code == 400
+    # Platform API Reference, "Errors": 406 not_acceptable, not 400
+    assert no_accept.status_code == 406 and no_accept.json()["id"] == "not_acceptable"
     missing = client.get(f"{base}/apps/nope/config-vars", headers=HEROKU)
     assert missing.status_code == 404 and missing.json()["id"] == "not_found"
     bad = client.patch(f"{base}/apps/raxx-api-prod/config-vars", headers=HEROKU, json={"A": 1})

@@ -15,7 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from rotui.sim.anthropic import CREDIT_MESSAGE, Behavior, SimKey, SimulatedAnthropic
+from rotui.sim.anthropic import (
+    CREDIT_MESSAGE,
+    DEFAULT_WORKSPACE_ID,
+    Behavior,
+    SimKey,
+    SimulatedAnthropic,
+)
 
 ALPHABET = string.ascii_letters + string.digits + "_-"
 VERSION = "2023-06-01"
@@ -101,7 +107,9 @@ def test_valid_key_lists_models_with_request_org_and_rate_limit_headers(
     body = response.json()
     assert body["data"][0]["id"] == body["first_id"] == "claude-opus-4-5"
     assert body["last_id"] == body["data"][-1]["id"] and body["has_more"] is False
-    assert all(set(m) == {"id", "type", "display_name", "created_at"} for m in body["data"])
+    assert all(
+        set(m) == {"id", "type", "display_name", "created_at", "lifecycle"} for m in body["data"]
+    )
 
 
 def test_request_ids_are_unique(client: httpx.Client) -> None:
@@ -281,6 +289,9 @@ def test_api_key_object_shape(sim: SimulatedAnthropic, client: httpx.Client) -> 
         "status": "active",
         "workspace_id": None,
         "expires_at": None,
+        # SDK 2.14.0 types/organization/api_key.py: the default workspace's real id in `scope`
+        "scope": {"type": "workspace", "workspace_id": DEFAULT_WORKSPACE_ID},
+        "principal": None,
     }
     assert key.id.startswith("apikey_01") and key.id == SimKey(KEY).id
     missing = client.get("/v1/organizations/api_keys/apikey_01nope", headers=headers(ADMIN))

@@ -119,7 +119,16 @@ def text(diagnosis: Diagnosis) -> str:
         (Behavior.NO_CREDIT, "problem", ["HTTP 400", "credit balance", "Billing, not the key"]),
         (Behavior.FORBIDDEN, "problem", ["HTTP 403", "lacks permission", "--flow workspace"]),
         (Behavior.RATE_LIMITED, "warning", ["retry-after: 0.01 s", "Rate limited", "clears"]),
-        (Behavior.SPEND_CAP, "problem", ["no retry-after header", "spend cap", "settings/limits"]),
+        (
+            Behavior.SPEND_CAP,
+            "problem",
+            ["enforced_spend_limit_reached", "monthly spend cap", "settings/limits"],
+        ),
+        (
+            Behavior.SPEND_LIMIT,
+            "problem",
+            ["HTTP 400", "spend limit you set", "No rotation is needed"],
+        ),
         (Behavior.OVERLOADED, "warning", ["HTTP 529", "overloaded for everyone", "status."]),
         (Behavior.SERVER_ERROR, "warning", ["HTTP 500", "provider's side", "3 attempts"]),
         (Behavior.BAD_RESPONSE, "warning", ["HTTP 502", "text/html", "proxy or gateway"]),

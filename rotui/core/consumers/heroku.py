@@ -51,6 +51,12 @@ class HerokuConsumer(ConsumerAdapter):
                 f"Heroku app {app} not found",
                 "check the app name and that the token's account can see it",
             )
+        if status == 406:  # Platform API Reference, "Errors": not_acceptable
+            return RotuiError(
+                "Heroku refused the Accept header (406)",
+                f"something between rotui and {self.spec.fields['api_url']} changed the "
+                f"Accept: {HEROKU_ACCEPT} header; check api_url and any proxy",
+            )
         return http_failure("Heroku", status)
 
     async def preflight(self, ctx: ConsumerContext) -> list[str]:

@@ -101,7 +101,10 @@ async def diagnose_old_key_still_works(services: Services, name: str) -> Diagnos
     http, client = services.client()
     async with http:
         if old is not None:
-            result = await client.validate(name, old, base_url=key.base_url)
+            # the old key's workspace header too: an identity-linked key answers 400 without it
+            result = await client.validate(
+                name, old, base_url=key.base_url, workspace=key.workspace
+            )
             answered = result.status
             evidence += [f"old key {old.hint} answers {result.status}", *_result_lines(result)]
         record, line = await _old_record(services, client, key, facts, old)

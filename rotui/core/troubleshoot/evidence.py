@@ -108,8 +108,12 @@ ADMIN_STATUS = {
 def _record_line(record: RemoteKey) -> str:
     status = ADMIN_STATUS.get(record.status, record.status or "of unknown status")
     expiry = f"; expiry {record.expires_at:%Y-%m-%d %H:%M} UTC" if record.expires_at else ""
-    workspace = record.workspace_id or "default"
-    return f"Admin API: {record.id} “{record.name}” is {status}{expiry}; workspace {workspace}"
+    from rotui.core.anthropic import describe_workspace
+
+    # scope first: on 2026-10-21 the top-level workspace_id is gone and scope holds the real id
+    return (
+        f"Admin API: {record.id} “{record.name}” is {status}{expiry}; {describe_workspace(record)}"
+    )
 
 
 async def _read(services: Services, source: str, username: str) -> tuple[Secret | None, str]:

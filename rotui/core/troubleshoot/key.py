@@ -21,6 +21,7 @@ from rotui.core.model import (
 )
 from rotui.core.troubleshoot.evidence import (
     _admin_record,
+    _admin_secret,
     _bearer_auth,
     _classify,
     _get_models,
@@ -87,6 +88,29 @@ EXPLAINED: dict[str, tuple[str, list[str], Severity]] = {
         ],
         "problem",
     ),
+    "spend_limit": (
+        "A spend limit, not the key (HTTP {code}{coded}): {which}. Every key under that limit "
+        "fails the same way until access resumes or the limit is raised.",
+        [
+            f"Check the limits in the Console ({LIMITS_URL}): raise or remove the spend limit, "
+            "or move up a usage tier",
+            "No rotation is needed: the key itself is fine; retrying does not help",
+            "`rotui doctor {name} --flow usage` shows which keys spent the tokens",
+        ],
+        "problem",
+    ),
+    "workspace_required": (
+        "The key is identity-linked (organization scope): it can act in more than one workspace, "
+        "so the API requires the anthropic-workspace-id header and answered 400 without it. "
+        "The key itself is fine, and this is not a spend limit.",
+        [
+            'Name the workspace this key acts in: workspace = "wrkspc_…" for {name} in the '
+            "configuration (a workspace name also works when settings.admin_key is set)",
+            f"Find the workspace id in the Console ({CONSOLE_KEYS_URL}, Workspaces)",
+            "Then check again: `rotui validate {name}`",
+        ],
+        "problem",
+    ),
     "overloaded": (
         "The provider's side, not the key: the API is overloaded for everyone (529).",
         ["Retry later with backoff (rotui tried {attempts} times)", f"Check {STATUS_URL}"],
@@ -108,9 +132,10 @@ EXPLAINED: dict[str, tuple[str, list[str], Severity]] = {
         "problem",
     ),
     "http_400": (
-        "The API refused the request (400): with an auth check this is rarely the key; a spend "
-        "limit you set was reached, or settings.api_version is not one the API knows.",
-        [f"Check the limits ({LIMITS_URL}) and settings.api_version"],
+        "The API refused the request (400) for a reason rotui does not recognise: with an auth "
+        "check this is rarely the key; settings.api_version may not be one the API knows. The "
+        "API's own message is above.",
+        ["Check settings.api_version and base_url", f"Check the limits ({LIMITS_URL})"],
         "problem",
     ),
     "http_404": (
@@ -199,6 +224,15 @@ INVALID_CAUSES = {
 }
 
 
+SPEND_LIMITS = {
+    # SDK 2.14.0 types/shared/enforced_spend_limit_reached_error.py and
+    # contract_spend_limit_reached_error.py; the customer's own limit is a 400 without a code
+    "enforced_spend_limit_reached": "the organization crossed its usage tier's monthly spend cap",
+    "contract_spend_limit_reached": "the organization reached its contract's spend limit",
+    "": "a spend limit you set for the organization or the workspace was reached",
+}
+
+
 def _topic(result: ValidationResult) -> str:
     """Which explanation fits a result that is neither valid nor a 401."""
     status = result.status
@@ -257,6 +291,8 @@ def _explain(
         "after": result.retry_after or 0.0,
         "attempts": result.attempts,
         "timeout": timeout,
+        "coded": f", {result.error_code}" if result.error_code else "",
+        "which": SPEND_LIMITS.get(result.error_code or "", SPEND_LIMITS[""]),
     }
     cause, steps = cause.format(**values), [s.format(**values) for s in steps]
     if result.status is ValidationStatus.SERVER_ERROR and "proxy" in result.message:
@@ -326,6 +362,11 @@ async def diagnose_key(services: Services, name: str) -> Diagnosis:
     gateway = base.rstrip("/") != DEFAULT_BASE_URL
     probe = ""
     http, client = services.client()
+    from rotui.core.anthropic import is_workspace_name  # httpx: only when a flow runs
+
+    admin = None
+    if is_workspace_name(key.workspace):  # resolved to an id through the workspaces list
+        admin, _ = await _admin_secret(services)
     async with http:
         result = await client.validate(
             name,
@@ -333,6 +374,8 @@ async def diagnose_key(services: Services, name: str) -> Diagnosis:
             base_url=key.base_url,
             mode=settings.validation,
             ping_model=settings.ping_model,
+            workspace=key.workspace,
+            admin=admin,
         )
         record, admin_lines = await _admin_record(services, client, secret, key.base_url)
         if gateway and result.status in (ValidationStatus.VALID, ValidationStatus.INVALID):

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rotui.core.model import CONSOLE_KEYS_URL, RemoteKey, ValidationResult
+from rotui.core.errors import RotuiError
+from rotui.core.model import CONSOLE_KEYS_URL, RemoteKey, ValidationResult, ValidationStatus
 from rotui.core.troubleshoot.model import LIMITS_URL, Diagnosis, Severity
 
 if TYPE_CHECKING:
+    from rotui.core.anthropic import WorkspaceDirectory
     from rotui.services import Services
 
 
@@ -23,6 +25,9 @@ def _limits(result: ValidationResult) -> dict[str, int]:
 
 
 def _workspace_of(result: ValidationResult, record: RemoteKey | None) -> str | None:
+    """The workspace a key acts in: the Admin API's ``scope`` first, then the response header."""
+    if record is not None and record.scope == "workspace" and record.scope_workspace_id:
+        return record.scope_workspace_id
     return result.workspace_id or (record.workspace_id if record else None)
 
 
@@ -32,9 +37,19 @@ async def diagnose_workspace(services: Services, name: str) -> Diagnosis:
 
     [key] = services.keys([name])
     peers = [k for k in services.keys([]) if k.environment == key.environment]
+    from rotui.core.anthropic import describe_workspace, in_configured_workspace
+    from rotui.core.troubleshoot.evidence import _admin_secret
+
     http, client = services.client()
+    directory: WorkspaceDirectory | None = None
     async with http:
         run = await validate_keys(peers, services.config.settings, services.store, client)
+        admin, _ = await _admin_secret(services)
+        if admin is not None and run.remote:
+            try:  # the default workspace's real id and the names, as the API means them
+                directory = await client.workspace_directory(admin, base_url=key.base_url)
+            except RotuiError as exc:
+                run.warnings.append(f"workspaces not listed: {exc}")
     results = {r.key: r for r in run.results}
     mine, record = results[name], run.remote.get(name)
     actual, configured = _workspace_of(mine, record), key.workspace
@@ -52,15 +67,34 @@ async def diagnose_workspace(services: Services, name: str) -> Diagnosis:
         warnings.append(
             f"{name} answers {mine.status}, so its headers may be incomplete (`rotui doctor {name}`)"
         )
-    if record and mine.workspace_id and record.workspace_id not in (None, mine.workspace_id):
-        warnings.append(
-            f"the API reports workspace {mine.workspace_id}, the Admin API {record.workspace_id}"
+    if (
+        record
+        and record.scope == "workspace"
+        and mine.workspace_id
+        and actual not in (None, mine.workspace_id)
+    ):
+        warnings.append(f"the API reports workspace {mine.workspace_id}, the Admin API {actual}")
+    wanted = "the default workspace" if configured == "default" else configured
+    if mine.status is ValidationStatus.WORKSPACE_REQUIRED:
+        findings.append(
+            f"{name} is identity-linked (organization scope) and configured as {wanted}: the API "
+            'needs the workspace\'s id in anthropic-workspace-id (set workspace = "wrkspc_…")'
         )
-    if configured.startswith("wrkspc_") and actual and actual != configured:
+    elif record is not None:
+        if in_configured_workspace(configured, record, directory) is False:
+            findings.append(
+                f"{name} is in {describe_workspace(record, directory)}, configured as {wanted}"
+            )
+    elif configured.startswith("wrkspc_") and actual and actual != configured:
         findings.append(f"{name} is in workspace {actual}, configured as {configured}")
     elif configured == "default" and actual:
+        # without the Admin API only the response header tells: it names non-default workspaces
         findings.append(f"{name} is in workspace {actual}, configured as the default workspace")
-    label = configured != "default" and not configured.startswith("wrkspc_")
+    label = (
+        configured != "default"
+        and not configured.startswith("wrkspc_")
+        and (directory is None or configured not in directory.by_name)
+    )
     for peer in peers:
         theirs = results[peer.name]
         if peer.name == name or not theirs.status.ok:
