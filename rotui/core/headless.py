@@ -145,6 +145,17 @@ async def _answer(
         else:
             await rotation.run_step(step)
             return
+    if action is Action.WAIT and f"wait:{step}" not in retried:
+        retried.add(f"wait:{step}")  # read the change requests back once per command
+        await rotation.run_step(step or "")
+        return
+    if action is Action.WAIT:
+        raise Waiting(
+            f"{', '.join(upcoming.waiting)}: a change request waits for approval; once it is "
+            "merged, the same command goes on"
+        )
+    if action is Action.RUN:  # nothing moved: the engine waits on something outside rotui
+        raise Waiting(upcoming.detail or "nothing more can be done now")
     if action is Action.ROLLBACK:
         raise Waiting(f"a rollback is not complete: `{resume_command(rotation.run)} --rollback` redoes it")  # type: ignore[arg-type]
     if action is Action.PASTE_KEY:

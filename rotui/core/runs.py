@@ -68,6 +68,7 @@ class ConsumerState(enum.StrEnum):
     PENDING = "pending"
     WRITING = "writing"  # journaled before the write: on resume, the write is redone
     WRITTEN = "written"
+    WAITING = "waiting"  # the write became a change request (an approval policy): not yet landed
     VERIFIED = "verified"
     FAILED = "failed"
     SKIPPED = "skipped"

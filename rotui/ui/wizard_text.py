@@ -46,6 +46,12 @@ def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool)
         )
     if action is Action.RETRY:
         return f"✗ {upcoming.detail}\nFix the cause, then R retries (only what failed); b rolls back."
+    if action is Action.WAIT:
+        return (
+            f"Waiting for approval: {', '.join(upcoming.waiting)} turned the write into a change "
+            "request. Once a reviewer merges it, R checks again (it is read back, not written "
+            "again); if it was rejected, s skips it with a reason, or b rolls back."
+        )
     if action is Action.REPASTE_KEY:
         return f"No keyring held PENDING across the restart: paste the same new key ({upcoming.detail}) again."
     if action is Action.PASTE_KEY:

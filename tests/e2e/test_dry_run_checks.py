@@ -2,23 +2,15 @@
 answers 401, and it mentions a missing keyring.
 
 The checks live in ``rotui/core/preflight_checks.py`` (tested in tests/unit/test_preflight_checks.py);
-``Rotation.preflight`` (owned by the lead) must call them. Until it does, these end-to-end tests are
-strict xfails: the day the lines land they pass, the strict marker fails, and it is removed.
+``Rotation.preflight`` calls them.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from rotui.sim.anthropic import Behavior
 from tests.e2e.world import KEY, OLD, World
 
-NEEDS_PREFLIGHT = pytest.mark.xfail(
-    strict=True, reason="Rotation.preflight does not call rotui.core.preflight_checks yet"
-)
 
-
-@NEEDS_PREFLIGHT
 def test_dry_run_fails_when_the_current_key_already_answers_401(world: World) -> None:
     world.anthropic.set_behavior(OLD, Behavior.INVALID)
     plan = world.rotui("rotate", KEY, "--dry-run")
@@ -27,7 +19,6 @@ def test_dry_run_fails_when_the_current_key_already_answers_401(world: World) ->
     assert "fix the ✗ items" in plan.stdout and OLD not in plan.stdout
 
 
-@NEEDS_PREFLIGHT
 def test_dry_run_mentions_a_missing_keyring(world: World) -> None:
     world.env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     plan = world.rotui("rotate", KEY, "--dry-run")

@@ -247,3 +247,30 @@ def _no_stray_children(world: World):  # type: ignore[no-untyped-def]
         hold.unlink()
     shutil.rmtree(world.root / "never", ignore_errors=True)
     os.environ.pop("ROTUI_TEST_CRASH_AT", None)
+
+
+def test_an_approval_policy_waits_then_goes_on_once_merged(world: World) -> None:
+    """Infisical turns the write into a change request: neither written nor failed; the revoke
+    waits, later orders wait, and the request is read back (never re-sent) until merged."""
+    world.infisical.require_approval("proj_1", "prod", "/")
+    first = world.rotui(*STOP_BEFORE_REVOKE, "--revoke", stdin=NEW)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "waits for approval" in first.stdout and "secrets" in first.stdout, first.stdout
+    [run] = runs(world)
+    assert run["step"] == "propagate"
+    state = world.final_state()
+    assert state["infisical"] == sha(OLD), first.stdout
+    assert state["heroku"] == sha(OLD), first.stdout  # order 1 waits too
+    assert state["old_status"] == "active"
+    assert len(world.infisical.approvals()) == 1
+
+    again = world.rotui(*STOP_BEFORE_REVOKE, "--revoke", stdin=NEW)
+    assert again.returncode == 1 and "waits for approval" in again.stdout
+    assert len(world.infisical.approvals()) == 1  # read back, not requested twice
+
+    world.infisical.put("proj_1", "prod", "/", KEY, NEW)  # a reviewer merges the request
+    done = world.rotui(*STOP_BEFORE_REVOKE, "--revoke", stdin=NEW)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert world.final_state() == COMPLETED_STATE
+    actions = [e["action"] for e in json.loads(world.rotui("audit", "--json").stdout)["entries"]]
+    assert "secret.rotate.consumer.waiting" in actions

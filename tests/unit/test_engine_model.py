@@ -170,6 +170,11 @@ class WorldClient:
     async def hourly_usage(self, *_: Any, **__: Any) -> dict[str, dict[dt.datetime, int]]:
         return {}
 
+    async def workspace_directory(self, admin: Secret, **_: Any) -> Any:
+        from rotui.core.anthropic import WorkspaceDirectory
+
+        return WorkspaceDirectory()
+
 
 class CrashingRunStore(RunStore):
     def __init__(self, state_dir: Path, world: World) -> None:

@@ -123,6 +123,13 @@ class ConsumerAdapter(abc.ABC):
     async def write(self, secret: Secret, ctx: ConsumerContext) -> WriteOutcome:
         """Put the value in place; raise RotuiError with a clear message when it fails."""
 
+    async def holds(self, secret: Secret, ctx: ConsumerContext) -> bool | None:
+        """Whether the consumer holds ``secret`` now, read back; None when it cannot be read.
+
+        Asked of a consumer whose write became a change request, to see whether it was merged.
+        """
+        return None
+
     async def verify(self, ctx: ConsumerContext) -> VerifyOutcome | None:
         """Check downstream with ``verify_url`` or ``verify_command``; None when neither is set."""
         spec = self.spec

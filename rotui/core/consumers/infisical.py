@@ -162,6 +162,19 @@ class InfisicalConsumer(ConsumerAdapter):
         )
 
 
+    async def holds(self, secret: Secret, ctx: ConsumerContext) -> bool | None:
+        """Read the secret back: does Infisical hold ``secret`` (say, once a request was merged)?"""
+        auth = await self._auth(ctx)
+        status, document = await self._get(ctx, auth)
+        if not 200 <= status < 300:
+            return None
+        found = _secret_value(document)
+        del document
+        if found is None:
+            return False
+        return ctx.fingerprint(Secret(found)) == ctx.fingerprint(secret)
+
+
 def _error_message(response: httpx.Response) -> str:
     """``message`` of an Infisical error body (never a secret's value), or ""."""
     try:

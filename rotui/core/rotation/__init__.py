@@ -72,7 +72,11 @@ class Rotation(NewKeySteps, PropagationSteps, RevokeSteps, EndingSteps):
                 return Next(Action.RETRY, str(Step.PRECHECK), detail=self.checked.detail)
             return Next(Action.PASTE_KEY, str(Step.NEW_KEY))
         return machine.next_action(
-            self.run, self.operator, self.unverifiable, await self.pending_at_hand()
+            self.run,
+            self.operator,
+            self.unverifiable,
+            await self.pending_at_hand(),
+            {s.name: s.order for s in self.specs},
         )
 
     async def run_step(self, step: str) -> None:
@@ -104,13 +108,25 @@ class Rotation(NewKeySteps, PropagationSteps, RevokeSteps, EndingSteps):
 
     async def preflight(self) -> list[tuple[str, list[str]]]:
         """Every credential and tool the run will need, checked without changing anything."""
+        from rotui.core.preflight_checks import (
+            CURRENT_KEY_CHECK,
+            KEYRING_CHECK,
+            current_key_problems,
+            keyring_problems,
+        )
+
         checks: list[tuple[str, list[str]]] = []
         problems: list[str] = []
+        current = None
         try:
-            await self.current_secret()
+            current = await self.current_secret()
         except RotuiError as exc:
             problems.append(str(exc))
         checks.append((f"current key from {self.key.source.split(' ')[0]}", problems))
+        settings, admin = self.deps.settings, self.deps.admin
+        found = await current_key_problems(self.deps.client, self.key, current, settings, admin)
+        checks.append((CURRENT_KEY_CHECK, found))
+        checks.append((KEYRING_CHECK, await keyring_problems(self.deps.store)))
         if self.deps.settings.admin_key:
             admin_problems = []
             if self.deps.admin is None:

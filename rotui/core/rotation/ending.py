@@ -89,7 +89,10 @@ class EndingSteps(RunBase):
         failures = await self._write_all(current, Held.CURRENT, targets)  # type: ignore[attr-defined]
         left = policy.to_restore(run, self.operator)
         if failures or left:
-            reasons = [f"{n}: {failures.get(n, 'not written yet')}" for n in left]
+            reasons = [
+                f"{n}: {failures.get(n) or run.consumers[n].detail or 'not written yet'}"
+                for n in left
+            ]
             raise RotuiError(
                 "rollback is incomplete",
                 "; ".join(reasons) + " — fix the cause, then roll back again (only these are redone)",

@@ -41,7 +41,7 @@ What a driver does next: :func:`next_action`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from rotui.core.errors import UsageError
@@ -210,6 +210,7 @@ class Action(enum.StrEnum):
     UPDATE_SOURCE = "update_source"  # the operator updates the key's env:/command: source
     CONFIRM_REVOKE = "confirm_revoke"  # typed confirmation of the revoke (or the deactivation)
     RETRY = "retry"  # the step failed: fix the cause, then run it again
+    WAIT = "wait"  # someone outside must act (a change request to approve): check again later
     ROLLBACK = "rollback"  # a rollback began and is not complete: run it again
     DONE = "done"  # the run ended (completed, rolled back or superseded)
 
@@ -223,7 +224,11 @@ class Next:
 
 
 def next_action(
-    run: Run, operator: Collection[str], unverifiable: Collection[str], pending_at_hand: bool
+    run: Run,
+    operator: Collection[str],
+    unverifiable: Collection[str],
+    pending_at_hand: bool,
+    orders: Mapping[str, int] | None = None,
 ) -> Next:
     """What happens next in ``run``.
 
@@ -232,6 +237,8 @@ def next_action(
         operator: consumers rotui cannot write itself (manual): the operator does and confirms.
         unverifiable: consumers with no downstream check: the operator checks and confirms.
         pending_at_hand: whether this process can read PENDING (keyring, or pasted again).
+        orders: each consumer's ``order``: a consumer waiting for approval holds back the
+            consumers of later orders (they read from it).
     """
     if run.status is not RunStatus.ACTIVE:
         return Next(Action.DONE, detail=str(run.status))
@@ -253,6 +260,15 @@ def next_action(
         return Next(Action.REPASTE_KEY, step, detail=run.facts.pending_hint or "")
     consumers = run.consumers
     if step == Step.PROPAGATE:
+        waiting = tuple(n for n, r in consumers.items() if r.state is ConsumerState.WAITING)
+        order = orders or {}
+        first = min((order.get(n, 0) for n in waiting), default=0)
+        rest = all(
+            r.state in WRITTEN_OR_SETTLED or n in waiting or n in operator or order.get(n, 0) > first
+            for n, r in consumers.items()
+        )
+        if waiting and rest:
+            return Next(Action.WAIT, step, waiting, detail=record.detail)
         manual = tuple(
             n for n, r in consumers.items() if n in operator and r.state is ConsumerState.PENDING
         )

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Iterable
 
 from rotui.core.consumers.fields import ConsumerSpec
-from rotui.core.errors import RotuiError, UsageError
+from rotui.core.errors import AwaitingApproval, RotuiError, UsageError
 from rotui.core.rotation.engine import RunBase
 from rotui.core.rotation.machine import SETTLED, WRITTEN_OR_SETTLED, Step
 from rotui.core.runs import ConsumerState, Held, StepState, crash_point
@@ -26,13 +26,16 @@ class PropagationSteps(RunBase):
         run = self._enter(Step.PROPAGATE)
         new = await self.pending()
         self._mark(Step.PROPAGATE, StepState.RUNNING)
+        for name, record in run.consumers.items():
+            if record.state is ConsumerState.WAITING:  # a change request: merged yet?
+                await self._recheck(name, new, Held.PENDING)
         wanted = set(only) if only is not None else None
         targets = [
             s.name
             for s in self.specs
             if s.name not in self.operator
             and (wanted is None or s.name in wanted)
-            and run.consumers[s.name].state is not ConsumerState.SKIPPED
+            and run.consumers[s.name].state not in (ConsumerState.SKIPPED, ConsumerState.WAITING)
             and (
                 run.consumers[s.name].value is not Held.PENDING
                 or run.consumers[s.name].state in (ConsumerState.PENDING, ConsumerState.WRITING)
@@ -50,8 +53,15 @@ class PropagationSteps(RunBase):
             )
         elif unwritten:
             manual = [n for n in unwritten if n in self.operator]
-            what = "manual consumers to confirm" if manual == unwritten else "not written yet"
-            self._mark(Step.PROPAGATE, StepState.RUNNING, f"{what}: " + ", ".join(unwritten))
+            waiting = [n for n in unwritten if run.consumers[n].state is ConsumerState.WAITING]
+            what = (
+                "waiting for approval"
+                if waiting
+                else "manual consumers to confirm"
+                if manual == unwritten
+                else "not written yet"
+            )
+            self._mark(Step.PROPAGATE, StepState.RUNNING, f"{what}: " + ", ".join(waiting or unwritten))
         else:
             run.facts.propagated_at = self._now()
             self._mark(Step.PROPAGATE, StepState.DONE, f"{len(self.specs)} consumer(s) written")
@@ -66,7 +76,13 @@ class PropagationSteps(RunBase):
                 *(self._bounded_write(s, secret, version) for s in group)
             )
             failures.update({name: err for name, err in results if err})
-            if failures:
+            consumers = self._run().consumers
+            waiting = any(
+                consumers[s.name].state is ConsumerState.WAITING
+                for s in self.specs
+                if s.order == order
+            )
+            if failures or waiting:
                 break  # higher orders read from lower ones (e.g. apps from Infisical): stop here
         return failures
 
@@ -94,6 +110,15 @@ class PropagationSteps(RunBase):
         try:
             outcome = await adapter.write(secret, self.deps.consumer_ctx)
             crash_point()  # written, not yet journaled: a resume writes the same value again
+        except AwaitingApproval as waiting:
+            # Neither written nor failed: a reviewer decides. Its value stays unknown (it may
+            # be merged at any time); it is read back, never written again, until then.
+            self._consumer(spec.name, ConsumerState.WAITING, str(waiting))
+            self._audit(
+                f"secret.{self._verb}.consumer.waiting",
+                {"consumer": spec.name, "value": str(version), "reason": waiting.title},
+            )
+            return spec.name, None
         except RotuiError as exc:
             self._consumer(spec.name, ConsumerState.FAILED, str(exc))
             self._audit(
@@ -113,6 +138,19 @@ class PropagationSteps(RunBase):
             {"consumer": spec.name, "value": str(version), "fingerprint": self._fp(secret)},
         )
         return spec.name, None
+
+    async def _recheck(self, name: str, secret: Secret, version: Held) -> None:
+        """A consumer waiting for approval: written once it reads back ``secret``."""
+        try:
+            holds = await self.adapters[name].holds(secret, self.deps.consumer_ctx)
+        except RotuiError:
+            holds = None
+        if holds:
+            self._consumer(name, ConsumerState.WRITTEN, "the change request was merged", value=version)
+            self._audit(
+                f"secret.{self._verb}.consumer.written",
+                {"consumer": name, "value": str(version), "fingerprint": self._fp(secret)},
+            )
 
     def confirm_consumer(self, name: str, note: str = "confirmed by the operator") -> None:
         """The operator did a manual consumer's step, or checked one rotui cannot verify."""

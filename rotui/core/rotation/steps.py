@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rotui.core.anthropic import match_remote
+from rotui.core.anthropic import (
+    describe_workspace,
+    in_configured_workspace,
+    match_remote,
+    same_workspace,
+)
 from rotui.core.errors import KeyFormatError, RotuiError, UsageError
 from rotui.core.model import CONSOLE_KEYS_URL, ValidationResult, ValidationStatus
 from rotui.core.rotation.engine import Precheck, RunBase, previous_name
@@ -84,6 +89,8 @@ class NewKeySteps(RunBase):
             base_url=self.key.base_url,
             mode=self.deps.settings.validation,
             ping_model=self.deps.settings.ping_model,
+            workspace=self.key.workspace,
+            admin=self.deps.admin,
         )
 
     # Step 2 ---------------------------------------------------------------------------------------
@@ -183,10 +190,16 @@ class NewKeySteps(RunBase):
         return result
 
     async def _check_workspace(self, new: Secret, result: ValidationResult) -> list[str]:
+        """The new key lives where the old one does (or where the config says), as the API means it.
+
+        With the Admin API, workspaces are compared through ``scope`` (which names the default
+        workspace's real id; the top-level ``workspace_id`` is deprecated): see
+        :func:`~rotui.core.anthropic.same_workspace` and ``in_configured_workspace``.
+        """
         run = self._run()
         admin = self.deps.admin
-        expected = self._expected_workspace()
         if admin is None:
+            expected = self._expected_workspace()
             got = result.workspace_id
             if expected is not _UNKNOWN and got is not None and got != expected:
                 raise self._fail(
@@ -195,7 +208,8 @@ class NewKeySteps(RunBase):
                     f"{got} instead of {expected}",
                 )
             return ["workspace not checked (no Admin API)"] if expected is _UNKNOWN else []
-        remote = await self.deps.client.list_api_keys(admin, base_url=self.key.base_url)
+        client = self.deps.client
+        remote = await client.list_api_keys(admin, base_url=self.key.base_url)
         record = match_remote(new, remote)
         if record is None:
             run.warnings.append("the Admin API does not list the new key yet")
@@ -203,23 +217,27 @@ class NewKeySteps(RunBase):
         run.facts.pending_remote_id = record.id
         run.facts.pending_created = record.created_at.isoformat() if record.created_at else None
         current = next(
-            (
-                r
-                for r in remote
-                if r.partial_key_hint.replace("...", "…") == run.facts.current_hint
-            ),
+            (r for r in remote if r.partial_key_hint.replace("...", "…") == run.facts.current_hint),
             None,
         )
+        directory = await client.workspace_directory(admin, base_url=self.key.base_url)
+        where = describe_workspace(record, directory)
         if current is not None:
             run.facts.current_remote_id = current.id
-            expected = current.workspace_id
-        if expected is not _UNKNOWN and record.workspace_id != expected:
+            verdict = same_workspace(record, current)
+            wanted = describe_workspace(current, directory)
+        else:
+            verdict = in_configured_workspace(self.key.workspace, record, directory)
+            wanted = f"the configured “{self.key.workspace}”"
+        if verdict is False:
             raise self._fail(
                 Step.VALIDATE_NEW,
                 "the new key is in the wrong workspace",
-                f"{record.workspace_id or 'default'} instead of {expected or 'default'}: it would bill the wrong cost center",
+                f"{where} instead of {wanted}: it would bill the wrong cost center",
             )
-        return [f"workspace {record.workspace_id or 'default'} as expected"]
+        if verdict is None:
+            return [f"{where}; “{self.key.workspace}” could not be compared"]
+        return [f"{where} as expected"]
 
     def _expected_workspace(self) -> Any:
         workspace = self.key.workspace

@@ -264,7 +264,7 @@ class RotationWizardScreen(Screen[None]):
             ok = run is not None and not run.facts.rollback_started and step in ("propagate", "verify")
             return True if ok and run.status is RunStatus.ACTIVE else None
         if action == "retry":
-            return True if upcoming is Action.RETRY else None
+            return True if upcoming in (Action.RETRY, Action.WAIT) else None
         if action == "source_updated":
             return True if upcoming is Action.UPDATE_SOURCE else None
         if action == "revoke":
