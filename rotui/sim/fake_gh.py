@@ -191,10 +191,12 @@ def _api(state_dir: Path, args: list[str]) -> tuple[int, str, str]:
 def _auth_status(state_dir: Path, args: list[str]) -> tuple[int, str, str]:
     """``gh auth status [--hostname HOST]``: the logged-in account goes to stdout (gh >= 2.40)."""
     host, _ = _option(args, "--hostname", "-h")
-    host = host or "github.com"
+    _option(args, "--active", "-a")
+    default = os.environ.get("GH_HOST") or "github.com"  # logged in to the default host only
+    host = host or default
     if (state_dir / "logged_out").exists():
         return 1, "", NOT_LOGGED_IN
-    if host != "github.com":
+    if host != default:
         return 1, "", f"You are not logged into any accounts on {host}\n"
     if (_http_error(state_dir) or (0, ""))[0] == 401:
         return (

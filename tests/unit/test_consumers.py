@@ -242,6 +242,48 @@ async def test_infisical_preflight(infisical: InfisicalSim, http: httpx.AsyncCli
 
 
 # The GitHub consumer's writes, dry run and failures run the real gh: test_github_real_gh.py.
+# These need no gh: what rotui makes of gh's text, as gh 2.23 prints it against GitHub.
+
+
+def test_gh_multi_line_errors_read_as_one_line() -> None:
+    from rotui.core.consumers.github import http_status, one_line
+
+    multi = (
+        '1 error occurred:\n\t* failed to set secret "GITHUB_X": HTTP 422: Secret names must '
+        "not start with GITHUB_. (https://api.github.com/repos/o/r/actions/secrets/GITHUB_X)\n\n\n"
+    )
+    assert one_line(multi) == (
+        'failed to set secret "GITHUB_X": HTTP 422: Secret names must not start with GITHUB_. '
+        "(https://api.github.com/repos/o/r/actions/secrets/GITHUB_X)"
+    )
+    assert http_status(multi) == (422, "Secret names must not start with GITHUB_.")
+    unauthorized = (
+        "failed to fetch public key: HTTP 401: Bad credentials "
+        "(https://api.github.com/repos/o/r/actions/secrets/public-key)\n"
+        "Try authenticating with:  gh auth login\n"
+    )
+    assert "Try" not in one_line(unauthorized) and http_status(unauthorized) == (
+        401,
+        "Bad credentials",
+    )
+    assert http_status("gh: Resource not accessible by integration (HTTP 403)\n") == (
+        403,
+        "Resource not accessible by integration",
+    )
+
+
+def test_guidance_names_the_token_variable_gh_reads_for_the_host() -> None:
+    from rotui.core.consumers.github import gh_host, login_hint
+
+    assert gh_host({}) == "github.com" and gh_host({"GH_HOST": "GHE.Corp.example"}) == (
+        "ghe.corp.example"
+    )
+    assert login_hint("github.com") == "run `gh auth login` or set GH_TOKEN"
+    assert login_hint("acme.ghe.com") == "run `gh auth login` or set GH_TOKEN"  # GHE.com: GH_TOKEN
+    assert login_hint("ghe.corp.example") == (
+        "run `gh auth login --hostname ghe.corp.example` or set GH_ENTERPRISE_TOKEN "
+        "(GH_TOKEN is only for github.com)"
+    )
 
 
 async def test_github_preflight_without_gh(tmp_path: Path, ctx: ConsumerContext) -> None:

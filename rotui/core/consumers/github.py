@@ -12,7 +12,7 @@ or a refused token (401) shows before the run, not halfway through it.
 The host is ``GH_HOST`` or github.com (``internal/ghinstance`` ``OverridableDefault``); gh's token
 for github.com (and ``*.ghe.com``) comes from ``GH_TOKEN``/``GITHUB_TOKEN``, for any other
 (Enterprise Server) host from ``GH_ENTERPRISE_TOKEN``/``GITHUB_ENTERPRISE_TOKEN``, else from its
-config (cli/go-gh ``pkg/auth/auth.go`` ``tokenForHost``).
+config (cli/go-gh v2 ``pkg/auth/auth.go``: ``tokenForHost``, ``IsEnterprise``, ``IsTenancy``).
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ def gh_host(environ: Mapping[str, str]) -> str:
 
 def is_enterprise(host: str) -> bool:
     """A GitHub Enterprise Server host: its token is ``GH_ENTERPRISE_TOKEN``, not ``GH_TOKEN``."""
-    return host != GITHUB_COM and not host.endswith((".github.com", ".ghe.com", "github.localhost"))
+    if host in (GITHUB_COM, "github.localhost"):
+        return False
+    return not host.endswith((".github.com", ".github.localhost", ".ghe.com"))
 
 
 def token_variables(host: str) -> tuple[str, str]:
@@ -150,10 +152,7 @@ class GithubConsumer(ConsumerAdapter):
             version = await ctx.run([self._gh, "--version"], env=env, timeout=ctx.timeout)
             if version.returncode != 0:
                 return [f"{self._gh} --version exited {version.returncode}; is it the GitHub CLI?"]
-            # --hostname: plain `gh auth status` exits 1 when any host in gh's config is stale.
-            status = await ctx.run(
-                [self._gh, "auth", "status", "--hostname", host], env=env, timeout=ctx.timeout
-            )
+            status = await self._auth_status(ctx, env, host)
             if status.returncode != 0:
                 return [self._login_problem(host, env, status)]
             probe = await self._api(ctx, env, host, self.public_key_path())
@@ -167,6 +166,21 @@ class GithubConsumer(ConsumerAdapter):
                 else ""
             )
             return [f"{exc}{hint}"]
+
+    async def _auth_status(
+        self, ctx: ConsumerContext, env: Mapping[str, str], host: str
+    ) -> CommandResult:
+        """The token gh will use for ``host`` only.
+
+        Plain ``gh auth status`` exits 1 when any host in gh's config is stale, and from gh 2.40
+        (several accounts per host, pkg/cmd/auth/status) when any account on the host is;
+        ``--active`` keeps to the account in use. gh before 2.40 rejects ``--active``.
+        """
+        argv = [self._gh, "auth", "status", "--hostname", host]
+        status = await ctx.run([*argv, "--active"], env=dict(env), timeout=ctx.timeout)
+        if status.returncode != 0 and "unknown flag: --active" in status.stderr:
+            status = await ctx.run(argv, env=dict(env), timeout=ctx.timeout)
+        return status
 
     async def _api(
         self, ctx: ConsumerContext, env: Mapping[str, str], host: str, path: str
