@@ -3,7 +3,7 @@
 Used where the real ``gh`` cannot be (the demo, and end-to-end tests that must run without gh
 installed); tests of the GitHub consumer itself run the real gh against
 ``tests/support/github_fake.py``. Its output copies the real gh's (cli/cli v2.63.0):
-stdout/stderr, exit codes (1 error, 4 no authentication: ``pkg/cmdutil/errors.go``), and the
+stdout/stderr, exit codes (1 error, 4 no token: ``exitAuth`` in ``cmd/gh/main.go``), and the
 multi-line errors of ``gh secret set`` (hashicorp/go-multierror around each failed set).
 
 Run as ``python -m rotui.sim.fake_gh ARGS`` with ``FAKE_GH_DIR`` naming a state directory:

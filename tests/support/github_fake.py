@@ -13,6 +13,12 @@ How the real ``gh`` reaches it (read in cli/cli at v2.23.0, Debian bookworm's ``
 - ``SSL_CERT_FILE``: Go's ``crypto/x509`` on Linux reads the trust roots from it, so gh trusts the
   test CA and nothing else.
 
+Why not an HTTPS CONNECT proxy in front of api.github.com: it would have to forge a certificate for
+api.github.com on the fly, and gh talks to several hosts; GH_HOST is what gh documents for a
+GitHub Enterprise Server and works with Debian's gh 2.23 as with current releases. The
+github.com-specific path (GH_TOKEN guidance, exit 4 without a token) is tested offline: gh stops
+before any request when it has no token.
+
 Endpoints and answers come from the GitHub REST docs (docs.github.com/en/rest/actions/secrets, API
 version 2022-11-28) and from what ``gh secret set`` calls (cli/cli ``pkg/cmd/secret/set/http.go``):
 ``GET repos/{o}/{r}/actions/secrets/public-key`` or

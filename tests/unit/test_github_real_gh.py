@@ -235,3 +235,30 @@ async def test_a_stale_second_host_does_not_fail_the_host_in_use(
     assert await adapter.preflight(ctx) == []
     await adapter.write(Secret(NEW), ctx)
     assert github.secret("acme/api", VAR) == NEW
+
+
+async def test_github_com_without_a_token_is_told_about_gh_token(
+    tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    """github.com, no token: gh stops before any request (exit 4), so this runs offline; a proxy
+    that nobody serves catches any request all the same."""
+    env = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(tmp_path),
+        "GH_CONFIG_DIR": str(tmp_path / "gh-config"),
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "GH_NO_UPDATE_NOTIFIER": "1",
+    }
+    ctx = ConsumerContext(
+        http=http,
+        store=SecretStore(MemoryKeyring(), environ=env),
+        fingerprint=lambda s: s.fingerprint(b"k"),
+        environ=env,
+        timeout=20,
+    )
+    adapter = GithubConsumer(spec(repo="acme/api"))
+    hint = "gh has no valid token for github.com: run `gh auth login` or set GH_TOKEN"
+    assert await adapter.preflight(ctx) == [hint]
+    with pytest.raises(RotuiError) as caught:
+        await adapter.write(Secret(NEW), ctx)
+    assert caught.value.message == hint

@@ -216,6 +216,7 @@ class GithubConsumer(ConsumerAdapter):
 
     def _explain(self, host: str, status: int, message: str, repo_exists: bool | None) -> str:
         """One line for GitHub's answer, saying what to change."""
+        message = one_line(message, 160) if message else ""
         if status == 401:
             return f"{host} refused the token ({message or 'Bad credentials'}): {login_hint(host)}"
         if status == 403:
@@ -241,6 +242,12 @@ class GithubConsumer(ConsumerAdapter):
     async def write(self, secret: Secret, ctx: ConsumerContext) -> WriteOutcome:
         env = self.child_env(ctx)
         result = await ctx.run(self.argv(), stdin=secret, env=env, timeout=ctx.timeout)
+        if result.returncode == 4:  # exitAuth, cli/cli cmd/gh/main.go: gh has no token
+            host = gh_host(env)
+            raise RotuiError(
+                f"gh secret set failed for {self._target}",
+                f"gh has no valid token for {host}: {login_hint(host)}",
+            )
         if result.returncode != 0:
             said = one_line(result.stderr) if result.stderr.strip() else None
             raise RotuiError(
