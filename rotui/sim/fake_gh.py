@@ -1,9 +1,17 @@
 """A stand-in for the GitHub CLI that records what it was asked, holding only hashes of values.
 
+Used where the real ``gh`` cannot be (the demo, and end-to-end tests that must run without gh
+installed); tests of the GitHub consumer itself run the real gh against
+``tests/support/github_fake.py``. Its output copies the real gh's (cli/cli v2.63.0):
+stdout/stderr, exit codes (1 error, 4 no token: ``exitAuth`` in ``cmd/gh/main.go``), and the
+multi-line errors of ``gh secret set`` (hashicorp/go-multierror around each failed set).
+
 Run as ``python -m rotui.sim.fake_gh ARGS`` with ``FAKE_GH_DIR`` naming a state directory:
 ``calls.jsonl`` gets one line per call (argv and the SHA-256 of stdin, never stdin itself) and
 ``secrets.json`` maps ``owner/repo[:env]/NAME`` to the SHA-256 of the value set. A file named
-``logged_out`` there makes it behave as a gh with no login; a file ``fail_set`` makes
+``logged_out`` there makes it behave as a gh with no token; a file ``http_error`` holding
+``STATUS MESSAGE`` (e.g. ``404 Not Found``) makes GitHub answer that, as the real gh prints it
+(401, 403, 404 on the public key; anything else on the PUT); a file ``fail_set`` makes
 ``gh secret set`` fail with that file's text on stderr.
 """
 
@@ -23,6 +31,14 @@ from typing import Any
 import rotui
 
 NOT_LOGGED_IN = "You are not logged into any GitHub hosts. To log in, run: gh auth login\n"
+# pkg/cmd/root/help.go authHelp(): what gh says, exit 4, when a command needs a token and has none.
+NO_TOKEN = (
+    "To get started with GitHub CLI, please run:  gh auth login\n"
+    "Alternatively, populate the GH_TOKEN environment variable with a GitHub API authentication token.\n"
+)
+API = "https://api.github.com/"
+# A fixed Curve25519 public key (base64, 32 bytes) in the shape of GET .../secrets/public-key.
+PUBLIC_KEY = {"key_id": "568250167242549743", "key": "MzJieXRlcy1vZi1hLXRlc3QtcHVibGljLWtleSE="}
 
 
 def install_fake_gh(bin_dir: Path, state_dir: Path) -> Path:
@@ -92,6 +108,22 @@ def _option(args: list[str], *names: str) -> tuple[str | None, bool]:
     return None, False
 
 
+def _http_error(state_dir: Path) -> tuple[int, str] | None:
+    """``(status, message)`` from the ``http_error`` file, when there is one."""
+    path = state_dir / "http_error"
+    if not path.exists():
+        return None
+    status, _, message = path.read_text().strip().partition(" ")
+    return int(status), message or "Error"
+
+
+def _public_key_path(repo: str, env: str | None) -> str:
+    """cli/cli pkg/cmd/secret/set/http.go getRepoPubKey / getEnvPubKey."""
+    if env:
+        return f"repos/{repo}/environments/{env}/secrets/public-key"
+    return f"repos/{repo}/actions/secrets/public-key"
+
+
 def _secret_set(state_dir: Path, args: list[str]) -> tuple[int, bytes | None, str]:
     """``gh secret set NAME --repo OWNER/REPO [--env ENV]`` with the value on stdin."""
     if _option(list(args), "--body", "-b")[1]:
@@ -102,10 +134,28 @@ def _secret_set(state_dir: Path, args: list[str]) -> tuple[int, bytes | None, st
         return 1, None, "fake gh: usage: gh secret set NAME --repo OWNER/REPO [--env ENV]\n"
     data = sys.stdin.buffer.read()
     if (state_dir / "logged_out").exists():
-        return 1, data, NOT_LOGGED_IN
+        return 4, data, NO_TOKEN
     if (state_dir / "fail_set").exists():
         return 1, data, (state_dir / "fail_set").read_text()
-    value = data.rstrip(b"\r\n")
+    error = _http_error(state_dir)
+    if error and error[0] in (401, 403, 404):
+        # setRun: fmt.Errorf("failed to fetch public key: %w", err); api.HTTPError's text.
+        url = API + _public_key_path(repo, env)
+        said = f"failed to fetch public key: HTTP {error[0]}: {error[1]} ({url})\n"
+        if error[0] == 401:
+            said += "Try authenticating with:  gh auth login\n"
+        return 1, data, said
+    if error:
+        put = API + _public_key_path(repo, env).replace("public-key", args[0])
+        return (
+            1,
+            data,
+            (
+                "1 error occurred:\n"
+                f'\t* failed to set secret "{args[0]}": HTTP {error[0]}: {error[1]} ({put})\n\n\n'
+            ),
+        )
+    value = data.rstrip(b"\r\n")  # getBody: bytes.TrimRight(body, "\r\n")
     if not value:
         return 1, data, "fake gh: secret value cannot be empty\n"
     target = f"{repo}{':' + env if env else ''}/{args[0]}"
@@ -113,7 +163,59 @@ def _secret_set(state_dir: Path, args: list[str]) -> tuple[int, bytes | None, st
         store = stored_fingerprints(state_dir)
         store[target] = sha256(value)
         (state_dir / "secrets.json").write_text(json.dumps(store, indent=2, sort_keys=True))
-    return 0, data, f"✓ Set Actions secret {args[0]} for {repo}\n"
+    return 0, data, ""  # gh prints "✓ Set Actions secret ..." only when stdout is a terminal
+
+
+def _api(state_dir: Path, args: list[str]) -> tuple[int, str, str]:
+    """``gh api [--hostname H] PATH`` for the two reads rotui makes: a repository, a public key."""
+    _option(args, "--hostname")
+    if len(args) != 1:
+        return 1, "", "fake gh: usage: gh api [--hostname HOST] PATH\n"
+    if (state_dir / "logged_out").exists():
+        return 4, "", NO_TOKEN
+    path = args[0].strip("/")
+    error = _http_error(state_dir)
+    if error and (error[0] in (401, 403, 404) or not path.endswith("public-key")):
+        # pkg/cmd/api/api.go: the JSON body on stdout, "gh: MESSAGE (HTTP STATUS)" on stderr.
+        body = {"message": error[1], "documentation_url": "https://docs.github.com/rest"}
+        return 1, json.dumps(body), f"gh: {error[1]} (HTTP {error[0]})\n"
+    parts = path.split("/")
+    if path.endswith("/secrets/public-key"):
+        return 0, json.dumps(PUBLIC_KEY), ""
+    if len(parts) == 3 and parts[0] == "repos":
+        return 0, json.dumps({"full_name": f"{parts[1]}/{parts[2]}", "private": True}), ""
+    body = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+    return 1, json.dumps(body), "gh: Not Found (HTTP 404)\n"
+
+
+def _auth_status(state_dir: Path, args: list[str]) -> tuple[int, str, str]:
+    """``gh auth status [--hostname HOST]``: the logged-in account goes to stdout (gh >= 2.40)."""
+    host, _ = _option(args, "--hostname", "-h")
+    _option(args, "--active", "-a")
+    default = os.environ.get("GH_HOST") or "github.com"  # logged in to the default host only
+    host = host or default
+    if (state_dir / "logged_out").exists():
+        return 1, "", NOT_LOGGED_IN
+    if host != default:
+        return 1, "", f"You are not logged into any accounts on {host}\n"
+    if (_http_error(state_dir) or (0, ""))[0] == 401:
+        return (
+            1,
+            "",
+            (
+                "github.com\n  X Failed to log in to github.com using token (GH_TOKEN)\n"
+                "  - Active account: true\n"
+                "  - The token in GH_TOKEN is invalid.\n"
+            ),
+        )
+    return (
+        0,
+        (
+            "github.com\n  ✓ Logged in to github.com account octocat (GH_TOKEN)\n"
+            "  - Active account: true\n  - Git operations protocol: https\n"
+        ),
+        "",
+    )
 
 
 def main(argv: Sequence[str]) -> int:
@@ -126,11 +228,12 @@ def main(argv: Sequence[str]) -> int:
     args = list(argv)
     stdin: bytes | None = None
     if args == ["--version"]:
-        code, out, err = 0, "gh version 2.63.0 (fake)\n", ""
-    elif args == ["auth", "status"]:
-        logged_out = (state_dir / "logged_out").exists()
-        code, out = (1, "") if logged_out else (0, "")
-        err = NOT_LOGGED_IN if logged_out else "github.com\n  ✓ Logged in to github.com (fake)\n"
+        out = "gh version 2.63.0 (fake)\nhttps://github.com/cli/cli/releases/tag/v2.63.0\n"
+        code, err = 0, ""
+    elif args[:2] == ["auth", "status"]:
+        code, out, err = _auth_status(state_dir, args[2:])
+    elif args[:1] == ["api"]:
+        code, out, err = _api(state_dir, args[1:])
     elif args[:2] == ["secret", "set"]:
         code, stdin, err = _secret_set(state_dir, args[2:])
         out = ""

@@ -184,6 +184,12 @@ def leak_config(base_url: str, today: dt.date, wiring: DemoWiring, consumers: Pa
         {"name": "runtime", "kind": "command", "run": [sys.executable, str(recorder)], "order": 1},
         {"name": "laptop", "kind": "manual", "instructions": "Update ~/.zshrc"},
     ]
+    # Children get an allow-listed environment; the command consumers opt in to the audit hook
+    # (sitecustomize on PYTHONPATH, its log file) as a user would name their own variables.
+    for key in document["keys"]:
+        for consumer in key.get("consumers", []):
+            if consumer["kind"] == "command":
+                consumer["pass_env"] = ["PYTHONPATH", ARGV_LOG_ENV]
     return tomli_w.dumps(document)
 
 

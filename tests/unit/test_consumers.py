@@ -28,12 +28,11 @@ from rotui.core.consumers.heroku import HerokuConsumer
 from rotui.core.consumers.infisical import InfisicalConsumer
 from rotui.core.consumers.manual import ManualConsumer
 from rotui.core.consumers.registry import adapter_for
-from rotui.core.errors import RotuiError
+from rotui.core.errors import ConfigError, RotuiError
 from rotui.core.model import Consumer, ConsumerKind
 from rotui.core.secret import MemoryKeyring, Secret, SecretStore
 from rotui.demo import fake_key
 from rotui.sim.downstream import DownstreamSim
-from rotui.sim.fake_gh import install_fake_gh, recorded_calls, stored_fingerprints
 from rotui.sim.heroku import HerokuSim
 from rotui.sim.infisical import InfisicalSim
 
@@ -242,46 +241,49 @@ async def test_infisical_preflight(infisical: InfisicalSim, http: httpx.AsyncCli
     assert infisical.writes() == 0
 
 
-@pytest.fixture
-def fake_gh(tmp_path: Path) -> tuple[Path, Path]:
-    state = tmp_path / "gh-state"
-    return install_fake_gh(tmp_path / "bin", state), state
+# The GitHub consumer's writes, dry run and failures run the real gh: test_github_real_gh.py.
+# These need no gh: what rotui makes of gh's text, as gh 2.23 prints it against GitHub.
 
 
-async def test_github_pipes_the_value_and_never_puts_it_in_argv(
-    fake_gh: tuple[Path, Path], ctx: ConsumerContext
-) -> None:
-    gh, state = fake_gh
-    adapter = GithubConsumer(spec("github", repo="acme/api", env="prod", gh=str(gh)))
-    assert adapter.describe() == f"GitHub acme/api environment prod · {VAR}"
-    for _ in range(2):
-        outcome = await adapter.write(Secret(NEW), ctx)
-        assert outcome.matches is None
-    assert stored_fingerprints(state) == {f"acme/api:prod/{VAR}": sha256(NEW)}
-    calls = recorded_calls(state)
-    assert [call["argv"] for call in calls] == [
-        ["secret", "set", VAR, "--repo", "acme/api", "--env", "prod"]
-    ] * 2
-    assert {call["stdin_sha256"] for call in calls} == {sha256(NEW)}
-    assert NEW not in (state / "calls.jsonl").read_text()
+def test_gh_multi_line_errors_read_as_one_line() -> None:
+    from rotui.core.consumers.github import http_status, one_line
+
+    multi = (
+        '1 error occurred:\n\t* failed to set secret "GITHUB_X": HTTP 422: Secret names must '
+        "not start with GITHUB_. (https://api.github.com/repos/o/r/actions/secrets/GITHUB_X)\n\n\n"
+    )
+    assert one_line(multi) == (
+        'failed to set secret "GITHUB_X": HTTP 422: Secret names must not start with GITHUB_. '
+        "(https://api.github.com/repos/o/r/actions/secrets/GITHUB_X)"
+    )
+    assert http_status(multi) == (422, "Secret names must not start with GITHUB_.")
+    unauthorized = (
+        "failed to fetch public key: HTTP 401: Bad credentials "
+        "(https://api.github.com/repos/o/r/actions/secrets/public-key)\n"
+        "Try authenticating with:  gh auth login\n"
+    )
+    assert "Try" not in one_line(unauthorized) and http_status(unauthorized) == (
+        401,
+        "Bad credentials",
+    )
+    assert http_status("gh: Resource not accessible by integration (HTTP 403)\n") == (
+        403,
+        "Resource not accessible by integration",
+    )
 
 
-async def test_github_finds_gh_on_path_and_reports_failures(
-    fake_gh: tuple[Path, Path], http: httpx.AsyncClient
-) -> None:
-    gh, state = fake_gh
-    ctx = context(http, PATH=f"{gh.parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    adapter = GithubConsumer(spec("github", repo="acme/api"))
-    assert await adapter.preflight(ctx) == []
-    await adapter.write(Secret(NEW), ctx)
-    assert stored_fingerprints(state) == {f"acme/api/{VAR}": sha256(NEW)}
-    (state / "fail_set").write_text("HTTP 404: Not Found (https://api.github.com/repos/acme/api)\n")
-    error = await fails(adapter, ctx, OLD)
-    assert error.title == "gh secret set failed for acme/api" and "404" in error.message
-    (state / "logged_out").touch()
-    problems = await adapter.preflight(ctx)
-    assert len(problems) == 1 and "gh auth login" in problems[0]
-    assert stored_fingerprints(state) == {f"acme/api/{VAR}": sha256(NEW)}
+def test_guidance_names_the_token_variable_gh_reads_for_the_host() -> None:
+    from rotui.core.consumers.github import gh_host, login_hint
+
+    assert gh_host({}) == "github.com" and gh_host({"GH_HOST": "GHE.Corp.example"}) == (
+        "ghe.corp.example"
+    )
+    assert login_hint("github.com") == "run `gh auth login` or set GH_TOKEN"
+    assert login_hint("acme.ghe.com") == "run `gh auth login` or set GH_TOKEN"  # GHE.com: GH_TOKEN
+    assert login_hint("ghe.corp.example") == (
+        "run `gh auth login --hostname ghe.corp.example` or set GH_ENTERPRISE_TOKEN "
+        "(GH_TOKEN is only for github.com)"
+    )
 
 
 async def test_github_preflight_without_gh(tmp_path: Path, ctx: ConsumerContext) -> None:
@@ -502,6 +504,92 @@ async def test_command_failure_and_preflight(
         "not found"
         in (await fails(CommandConsumer(spec("command", run=["no-such-tool-xyz"])), ctx)).title
     )
+
+
+DUMP_ENV = "import json, os, sys; json.dump(dict(os.environ), open(sys.argv[1], 'w'))"
+
+
+async def test_children_get_the_environment_they_need_and_no_other_key(
+    tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    """A command consumer and a verify command dump their environment: no secret arrived."""
+    admin, other = fake_key("env-admin"), fake_key("env-other-key")
+    ctx = context(
+        http,
+        HOME=str(tmp_path),
+        LANG="C.UTF-8",
+        LC_ALL="C.UTF-8",
+        HTTPS_PROXY="http://proxy.local:3128",
+        ANTHROPIC_ADMIN_KEY=admin,  # the admin key, read through env:
+        OTHER_SERVICE_KEY=other,  # another managed key's env: source
+        DATABASE_URL="postgres://app:hunter2@db/app",  # anything else of rotui's
+        GH_TOKEN="gho_not_for_commands",
+        APP_MODE="production",
+        AWS_PROFILE=other,  # named in pass_env, but it holds a key: withheld all the same
+    )
+    dumped = tmp_path / "env.json"
+    command = CommandConsumer(
+        spec(
+            "command",
+            run=[sys.executable, "-c", DUMP_ENV, str(dumped)],
+            env_var="TARGET",
+            pass_env=["APP_MODE", "AWS_PROFILE"],
+            verify_command=[sys.executable, "-c", DUMP_ENV, str(tmp_path / "verify.json")],
+        )
+    )
+    await command.write(Secret(NEW), ctx)
+    verified = await command.verify(ctx)
+    assert verified is not None and verified.ok
+    for path, own in ((dumped, {"TARGET": NEW}), (tmp_path / "verify.json", {})):
+        got = json.loads(path.read_text())
+        got.pop("LC_CTYPE", None)  # Python may set it for its children on some platforms
+        assert got == {
+            "PATH": ctx.environ["PATH"],
+            "HOME": str(tmp_path),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "HTTPS_PROXY": "http://proxy.local:3128",
+            "APP_MODE": "production",
+            **own,
+        }, path
+        assert admin not in json.dumps(got) and other not in json.dumps(got)
+
+
+async def test_gh_gets_its_own_variables_and_no_other_key(
+    tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    dumped = tmp_path / "gh-env.json"
+    gh = tmp_path / "gh"
+    gh.write_text(f"#!{sys.executable}\n{DUMP_ENV.replace('sys.argv[1]', repr(str(dumped)))}\n")
+    gh.chmod(0o755)
+    ctx = context(
+        http,
+        GH_HOST="ghe.example.com",
+        GH_ENTERPRISE_TOKEN="ghe_token",
+        GH_CONFIG_DIR=str(tmp_path / "gh-config"),
+        GITHUB_TOKEN="ghp_token",
+        SSL_CERT_FILE="/etc/ssl/ca.pem",
+        ANTHROPIC_ADMIN_KEY=fake_key("gh-admin"),
+    )
+    await GithubConsumer(spec("github", repo="acme/api", gh=str(gh))).write(Secret(NEW), ctx)
+    got = json.loads(dumped.read_text())
+    got.pop("LC_CTYPE", None)
+    assert got == {
+        "PATH": ctx.environ["PATH"],
+        "GH_HOST": "ghe.example.com",
+        "GH_ENTERPRISE_TOKEN": "ghe_token",
+        "GH_CONFIG_DIR": str(tmp_path / "gh-config"),
+        "GITHUB_TOKEN": "ghp_token",
+        "SSL_CERT_FILE": "/etc/ssl/ca.pem",
+    }
+
+
+def test_pass_env_takes_variable_names_only() -> None:
+    with pytest.raises(ConfigError) as caught:
+        spec("command", run=["true"], pass_env="APP_MODE")
+    assert "pass_env" in caught.value.message and "array of variable names" in caught.value.message
+    with pytest.raises(ConfigError):
+        spec("command", run=["true"], pass_env=["APP MODE"])
 
 
 async def test_manual_consumer_waits_for_the_operator(ctx: ConsumerContext) -> None:

@@ -204,9 +204,40 @@ def test_fake_gh_refusals(tmp_path: Path) -> None:
     (state / "logged_out").touch()
     status = gh(script, "auth", "status")
     assert status.returncode == 1 and b"gh auth login" in status.stderr
-    assert gh(script, "secret", "set", "K", "--repo", "o/r", stdin=b"v").returncode == 1
+    no_token = gh(script, "secret", "set", "K", "--repo", "o/r", stdin=b"v")
+    assert no_token.returncode == 4 and b"GH_TOKEN" in no_token.stderr  # gh's auth exit code
     assert stored_fingerprints(state) == {}
     assert len(recorded_calls(state)) == 7
+
+
+def test_fake_gh_prints_githubs_answers_as_the_real_gh_does(tmp_path: Path) -> None:
+    """Formats taken from the real gh 2.23 against tests/support/github_fake.py."""
+    state = tmp_path / "gh-state"
+    script = install_fake_gh(tmp_path / "bin", state)
+    key = gh(script, "api", "repos/o/r/actions/secrets/public-key")
+    assert key.returncode == 0 and set(json.loads(key.stdout)) == {"key_id", "key"}
+    (state / "http_error").write_text("404 Not Found")
+    probe = gh(script, "api", "repos/o/r/environments/prod/secrets/public-key")
+    assert (probe.returncode, probe.stderr) == (1, b"gh: Not Found (HTTP 404)\n")
+    assert json.loads(probe.stdout)["message"] == "Not Found"
+    missing = gh(script, "secret", "set", "K", "--repo", "o/r", stdin=b"v")
+    assert missing.returncode == 1 and missing.stderr == (
+        b"failed to fetch public key: HTTP 404: Not Found "
+        b"(https://api.github.com/repos/o/r/actions/secrets/public-key)\n"
+    )
+    (state / "http_error").write_text("422 Secret names must not start with GITHUB_.")
+    assert gh(script, "api", "repos/o/r/actions/secrets/public-key").returncode == 0
+    refused = gh(script, "secret", "set", "GITHUB_K", "--repo", "o/r", stdin=b"v")
+    assert refused.returncode == 1
+    assert refused.stderr.decode().splitlines()[:2] == [
+        "1 error occurred:",
+        '\t* failed to set secret "GITHUB_K": HTTP 422: Secret names must not start with '
+        "GITHUB_. (https://api.github.com/repos/o/r/actions/secrets/GITHUB_K)",
+    ]
+    (state / "http_error").write_text("401 Bad credentials")
+    assert gh(script, "auth", "status", "--hostname", "github.com").returncode == 1
+    assert gh(script, "auth", "status", "--hostname", "ghe.example").returncode == 1
+    assert stored_fingerprints(state) == {}
 
 
 def test_fake_gh_needs_its_state_dir() -> None:

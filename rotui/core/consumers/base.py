@@ -2,7 +2,8 @@
 
 An adapter never logs or returns what a provider answers (Heroku's PATCH response holds every
 config var); it returns short details of its own. A value reaches a child process only on stdin
-or in its environment, never in argv.
+or in its environment, never in argv, and a child gets an allow-listed environment: never the
+variables that hold other keys (an Admin key read from ``env:``, another consumer's token).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import abc
 import asyncio
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,6 +24,55 @@ from rotui.core.model import ConsumerKind
 from rotui.core.secret import Secret, SecretStore, redact
 
 COMMAND_TIMEOUT = 60.0
+
+# What any child may need: where programs and home are, locale, temp dir, trust roots and
+# proxies. Everything else stays with rotui unless the consumer's config names it (pass_env).
+CHILD_ENV_NAMES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
+        "XDG_CONFIG_HOME",
+        "XDG_CACHE_HOME",
+        "XDG_DATA_HOME",
+        "XDG_STATE_HOME",
+        "XDG_RUNTIME_DIR",
+        "SYSTEMROOT",  # Windows programs cannot start without it
+    }
+)
+CHILD_ENV_PREFIXES = ("LC_",)
+
+
+def child_environ(
+    environ: Mapping[str, str],
+    names: Iterable[str] = (),
+    prefixes: Sequence[str] = (),
+) -> dict[str, str]:
+    """The allow-listed part of ``environ``, plus ``names`` and ``prefixes`` asked for by name.
+
+    A variable whose value holds an Anthropic key is dropped even when asked for: the one key a
+    consumer may get is the value being written, which the adapter adds itself.
+    """
+    wanted = CHILD_ENV_NAMES | set(names)
+    starts = (*CHILD_ENV_PREFIXES, *prefixes)
+    return {
+        k: v for k, v in environ.items() if (k in wanted or k.startswith(starts)) and redact(v) == v
+    }
 
 
 @dataclass(frozen=True)
@@ -79,6 +129,12 @@ class ConsumerContext:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     run: Runner = run_command
     timeout: float = 30.0
+
+    def child_env(
+        self, spec: ConsumerSpec, names: Iterable[str] = (), prefixes: Sequence[str] = ()
+    ) -> dict[str, str]:
+        """The environment for one consumer's child: the allow-list plus its ``pass_env``."""
+        return child_environ(self.environ, (*names, *spec.fields.get("pass_env", ())), prefixes)
 
     async def token(self, source: str, label: str) -> Secret:
         """A provider token from its source (``env:HEROKU_API_KEY`` by default, etc.)."""
@@ -137,7 +193,7 @@ class ConsumerAdapter(abc.ABC):
             return await verify_url(spec, ctx)
         if spec.verify_command:
             result = await ctx.run(
-                list(spec.verify_command), env=dict(ctx.environ), timeout=ctx.timeout
+                list(spec.verify_command), env=ctx.child_env(spec), timeout=ctx.timeout
             )
             if result.returncode == 0:
                 return VerifyOutcome(True, f"{spec.verify_command[0]} exited 0")

@@ -1,4 +1,8 @@
-"""Any program that takes the key on stdin or in one environment variable, never in argv."""
+"""Any program that takes the key on stdin or in one environment variable, never in argv.
+
+The program gets an allow-listed environment (``child_environ``) and the variables its ``pass_env``
+names, never rotui's whole environment with other keys in it.
+"""
 
 from __future__ import annotations
 
@@ -44,11 +48,13 @@ class CommandConsumer(ConsumerAdapter):
         program, env_var = self._run[0], self._env_var
         if env_var:
             result = await ctx.run(
-                self._run, env={**ctx.environ, env_var: secret.reveal()}, timeout=ctx.timeout
+                self._run,
+                env={**ctx.child_env(self.spec), env_var: secret.reveal()},
+                timeout=ctx.timeout,
             )
         else:
             result = await ctx.run(
-                self._run, stdin=secret, env=dict(ctx.environ), timeout=ctx.timeout
+                self._run, stdin=secret, env=ctx.child_env(self.spec), timeout=ctx.timeout
             )
         if result.returncode != 0:
             said = result.stderr.strip()[-300:] or "no message on stderr"

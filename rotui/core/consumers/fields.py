@@ -20,7 +20,7 @@ _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # "str" | "int" | "argv" | "url" | "source" | "repo" | "var" | "scalar"
+    kind: str  # "str" | "int" | "argv" | "url" | "source" | "repo" | "var" | "scalar" | "names"
     required: bool = False
     default: Any = None
 
@@ -33,6 +33,9 @@ COMMON = {
     "verify_json": Field("str"),
     "verify_equals": Field("scalar"),
     "verify_command": Field("argv"),
+    # Variables a child (command, gh, verify_command) gets beyond the allow-list; see
+    # rotui.core.consumers.base.child_environ.
+    "pass_env": Field("names"),
 }
 
 KIND_FIELDS: dict[ConsumerKind, dict[str, Field]] = {
@@ -90,6 +93,22 @@ class ConsumerSpec:
         return bool(self.verify_url or self.verify_command)
 
 
+def github_secret_name_problem(name: str) -> str | None:
+    """Why GitHub would refuse ``name`` as an Actions secret name, or None.
+
+    GitHub's rules (docs.github.com/en/actions/security-for-github-actions/security-guides/
+    using-secrets-in-github-actions#naming-your-secrets): only alphanumerics or underscores, no
+    spaces, not starting with GITHUB_ or a number; names are case-insensitive.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        return "only letters, digits and _ are allowed"
+    if name.upper().startswith("GITHUB_"):
+        return "GitHub reserves names that start with GITHUB_"
+    if name[0].isdigit():
+        return "it must not start with a number"
+    return None
+
+
 def _fail(path: str, where: str, message: str) -> ConfigError:
     return ConfigError(f"{path}: invalid configuration", f"{where}: {message}")
 
@@ -127,6 +146,12 @@ def _check(value: Any, spec: Field, path: str, where: str) -> Any:
         ):
             raise _fail(path, where, 'expected a non-empty array of strings, e.g. ["prog", "arg"]')
         return tuple(value)
+    if spec.kind == "names":
+        if not isinstance(value, list) or not all(
+            isinstance(part, str) and _VAR.match(part) for part in value
+        ):
+            raise _fail(path, where, 'expected an array of variable names, e.g. ["AWS_PROFILE"]')
+        return tuple(value)
     if spec.kind == "scalar":
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -160,6 +185,20 @@ def consumer_spec(consumer: Consumer, key_name: str, where: str, path: str) -> C
     if ("verify_json" in checked or "verify_equals" in checked) and "verify_url" not in checked:
         raise _fail(path, f"{where}.verify_json", "needs verify_url")
     var = checked.get("var") or checked.get("secret") or checked.get("env_var") or key_name
+    if consumer.kind is ConsumerKind.GITHUB:
+        problem = github_secret_name_problem(var)
+        if problem:
+            key_where = where.rsplit(".consumers", 1)[0] + ".name"
+            origin = (
+                ""
+                if "var" in checked
+                else f" (the key's name, {key_where}; set var to choose another)"
+            )
+            raise _fail(
+                path,
+                f"{where}.var",
+                f"{_shown(var)} is not a GitHub secret name{origin}: {problem}",
+            )
     return ConsumerSpec(
         name=consumer.name,
         kind=consumer.kind,
