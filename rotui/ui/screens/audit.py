@@ -107,11 +107,11 @@ class AuditScreen(Screen[None]):
                 entry.actor,
                 describe(entry),
             )
-        chain = (
-            "chain intact"
-            if self.report.ok
-            else f"CHAIN BROKEN at line {self.report.line}: {self.report.problem}"
+        chain = "chain intact" if self.report.ok else self.report.summary.replace(
+            "chain BROKEN", "CHAIN BROKEN", 1
         )
+        if self.report.ok and self.report.legacy:
+            chain += f" ({self.report.legacy} legacy unkeyed entries)"
         self.query_one("#audit-status", Static).update(
             f"Audit log · {len(shown)} of {len(self.entries)} entries · {chain} · live"
         )
