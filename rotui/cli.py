@@ -89,10 +89,16 @@ class Context:
         return self.store
 
     def say(self, text: str) -> None:
-        print(text, file=self.stderr)
+        """A message on stderr; outside text in it cannot drive the terminal (escaped)."""
+        from rotui.core.safetext import printable
+
+        print(printable(text), file=self.stderr)
 
     def out(self, text: str) -> None:
-        print(text, file=self.stdout)
+        """Output on stdout, with every terminal control character escaped."""
+        from rotui.core.safetext import printable
+
+        print(printable(text), file=self.stdout)
 
 
 def _utcnow() -> dt.datetime:

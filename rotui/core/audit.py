@@ -15,9 +15,10 @@ the chain goes on keyed.
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
 import contextlib
+import datetime as dt
+import functools
+import getpass
 import hashlib
 import hmac
 import itertools
@@ -120,7 +121,9 @@ class ChainReport:
     entries: int
     problem: str = ""
     line: int | None = None
-    kind: str = ""  # truncated | rewritten | anchor-missing | anchor-damaged | key-missing | key-damaged
+    kind: str = (
+        ""  # truncated | rewritten | anchor-missing | anchor-damaged | key-missing | key-damaged
+    )
     legacy: int = 0  # leading entries from before the chain was keyed (checked unkeyed only)
 
     @property
@@ -438,9 +441,7 @@ class AuditLog:
             if not line.strip():
                 continue
             entry = count + 1
-
-            def broken(problem: str, kind: str = "rewritten", at: int = number) -> ChainReport:
-                return ChainReport(False, count, problem, at, kind=kind, legacy=legacy)
+            broken = functools.partial(_broken, count, legacy, number)
 
             try:
                 data = json.loads(line)
@@ -477,9 +478,7 @@ class AuditLog:
                         f"rewritten at entry {entry}: does not follow the entry before it"
                     )
                 if not hmac.compare_digest(entry_mac(mac_key, data), str(claimed)):
-                    return broken(
-                        f"rewritten at entry {entry}: its content does not match its MAC"
-                    )
+                    return broken(f"rewritten at entry {entry}: its content does not match its MAC")
                 if data.get("action") == "audit.chain.break":
                     context = data.get("context") or {}
                     return broken(
@@ -487,11 +486,12 @@ class AuditLog:
                         f"(found when entry {entry} was written)",
                         str(context.get("kind", "rewritten")),
                     )
-            if isinstance(anchor, _Anchor) and anchor.seq == entry:
-                if not hmac.compare_digest(anchor.head, str(claimed)):
-                    return broken(
-                        f"rewritten at entry {entry}: it does not match the anchored head"
-                    )
+            if (
+                isinstance(anchor, _Anchor)
+                and anchor.seq == entry
+                and not hmac.compare_digest(anchor.head, str(claimed))
+            ):
+                return broken(f"rewritten at entry {entry}: it does not match the anchored head")
             prev, count, last_line = str(claimed), entry, number
         if anchor is None:
             if keyed:
@@ -516,6 +516,12 @@ class AuditLog:
                 legacy=legacy,
             )
         return ChainReport(True, count, legacy=legacy)
+
+
+def _broken(
+    count: int, legacy: int, line: int, problem: str, kind: str = "rewritten"
+) -> ChainReport:
+    return ChainReport(False, count, problem, line, kind=kind, legacy=legacy)
 
 
 def _fsync_dir(folder: Path) -> None:

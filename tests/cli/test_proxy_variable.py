@@ -13,7 +13,9 @@ import pytest
 @pytest.mark.parametrize("value", ["http://[::1", "ftp://proxy.example:21"])
 def test_a_malformed_proxy_variable_is_named(tmp_path: Path, value: str) -> None:
     config = tmp_path / "rotui.toml"
-    config.write_text('[[keys]]\nname = "K"\nsource = "env:K_VALUE"\nbase_url = "http://127.0.0.1:9"\n')
+    config.write_text(
+        '[[keys]]\nname = "K"\nsource = "env:K_VALUE"\nbase_url = "http://127.0.0.1:9"\n'
+    )
     env = {
         **{k: v for k, v in os.environ.items() if "proxy" not in k.lower()},
         "HOME": str(tmp_path),

@@ -156,7 +156,7 @@ def test_an_empty_or_short_key_is_refused(tmp_path: Path, content: bytes) -> Non
     log = make(tmp_path)
     log.path.parent.mkdir(parents=True)
     (log.path.parent / "install.key").write_bytes(content)
-    with pytest.raises(StateError, match="installation key .* is damaged"):
+    with pytest.raises(StateError, match=r"installation key .* is damaged"):
         log.append("key.validated")
     assert not log.path.exists()
     assert not log.verify().ok

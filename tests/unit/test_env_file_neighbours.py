@@ -47,7 +47,9 @@ async def test_a_planted_symlink_is_refused(tmp_path: Path, ctx: ConsumerContext
     assert loot.read_text() == "" and (app / ".env").is_symlink()
 
 
-async def test_a_symlink_is_followed_only_when_allowed(tmp_path: Path, ctx: ConsumerContext) -> None:
+async def test_a_symlink_is_followed_only_when_allowed(
+    tmp_path: Path, ctx: ConsumerContext
+) -> None:
     real = tmp_path / "real.env"
     real.write_text(f"{VAR}={OLD}\n")
     real.chmod(0o600)

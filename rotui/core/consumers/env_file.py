@@ -193,8 +193,10 @@ class EnvFileConsumer(ConsumerAdapter):
             )
         if exists and not target.is_file():
             return RotuiError(title, "it is not a regular file")
-        if here is not None and here.st_uid != os.geteuid() and not self._allowed(
-            "allow_other_owner"
+        if (
+            here is not None
+            and here.st_uid != os.geteuid()
+            and not self._allowed("allow_other_owner")
         ):
             return RotuiError(
                 title,
