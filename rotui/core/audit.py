@@ -420,14 +420,16 @@ class AuditLog:
         Needs no write access and creates no key.
         """
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            raw = b""
-        try:
             mac_key = self._read_key()
         except StateError as exc:
             return ChainReport(False, 0, str(exc), kind="key-damaged")
+        # The anchor before the log: an append in between only makes the log longer than its
+        # anchor (fine), never shorter (which would read as a truncation).
         anchor = self._load_anchor(mac_key)
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            raw = b""
         if anchor is _DAMAGED and mac_key is not None:
             return ChainReport(
                 False,

@@ -194,3 +194,22 @@ def test_cli_verify_says_truncated(tmp_path: Path) -> None:
     code = cli.run(cli.build_parser().parse_args(["audit", "--verify"]), ctx)
     assert code == 1
     assert "truncated" in out.getvalue() and "4 entries" in out.getvalue()
+
+
+def test_an_append_while_verifying_is_not_a_truncation(tmp_path: Path, monkeypatch) -> None:
+    """The live timeline verifies while a rotation appends: the anchor is read before the log."""
+    log = filled(tmp_path, 2)
+    real_read = Path.read_bytes
+    appended = False
+
+    def read_then_append(self: Path) -> bytes:
+        nonlocal appended
+        data = real_read(self)
+        if self == log.path and not appended:
+            appended = True
+            log.append("key.validated", key="racing")  # lands after the log was read
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", read_then_append)
+    report = log.verify()
+    assert appended and report.ok, report.summary
