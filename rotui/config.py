@@ -383,33 +383,38 @@ class _Checker:
         keys = self.keys(data["keys"]) if "keys" in data else ()
         return Config(settings=settings, keys=keys, keymap=keymap)
 
-    def no_pasted_keys(self, value: Any, where: str) -> None:
-        """Refuse key-shaped text in every string and field name, naming the field, masked."""
+    def no_pasted_keys(self, document: Any, root: str) -> None:
+        """Refuse key-shaped text in every string and field name, naming the field, masked.
+
+        Iterative (a deeply nested document is not a reason to overflow the stack), and the path
+        named in the message is shortened past 80 characters.
+        """
         from rotui.core.secret import SECRET_PATTERN, mask
 
-        if isinstance(value, dict):
-            for name, item in value.items():
-                here = _field(where, name) if where else name
-                found = SECRET_PATTERN.search(name)
+        stack: list[tuple[Any, str]] = [(document, root)]
+        while stack:
+            value, where = stack.pop()
+            if isinstance(value, dict):
+                for name, item in value.items():
+                    found = SECRET_PATTERN.search(name)
+                    if found:
+                        self.fail(
+                            _short(f"{where}.<field name>" if where else "<field name>"),
+                            f"a field name looks like an API key ({mask(found.group())}, "
+                            "redacted); key values never go in the configuration",
+                        )
+                    stack.append((item, _field(where, name) if where else name))
+            elif isinstance(value, list):
+                stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+            elif isinstance(value, str):
+                found = SECRET_PATTERN.search(value)
                 if found:
                     self.fail(
-                        f"{where}.<field name>" if where else "<field name>",
-                        f"a field name looks like an API key ({mask(found.group())}, redacted); key "
-                        "values never go in the configuration",
+                        _short(where),
+                        f"looks like an API key ({mask(found.group())}, redacted); key values "
+                        "never go in the configuration: store it with `rotui key set NAME` (or "
+                        "an env:/command: source) and name that source here",
                     )
-                self.no_pasted_keys(item, here)
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                self.no_pasted_keys(item, f"{where}[{index}]")
-        elif isinstance(value, str):
-            found = SECRET_PATTERN.search(value)
-            if found:
-                self.fail(
-                    where,
-                    f"looks like an API key ({mask(found.group())}, redacted); key values never go in the "
-                    "configuration: store it with `rotui key set NAME` (or an env:/command: "
-                    "source) and name that source here",
-                )
 
     def table(self, value: Any, where: str) -> dict[str, Any]:
         """Require a TOML table."""
@@ -771,6 +776,11 @@ def _field(where: str, name: str) -> str:
     """Append a field to a dotted path, quoting it the TOML way when it is not a bare key."""
     part = name if _BARE_KEY.fullmatch(name) else f'"{_escape(name, chr(34))}"'
     return f"{where}.{part}" if where else part
+
+
+def _short(where: str, limit: int = 80) -> str:
+    """A dotted path for a message, shortened in the middle when it is very long."""
+    return where if len(where) <= limit else f"{where[:40]}…{where[-36:]}"
 
 
 def _toml_type(value: Any) -> str:
