@@ -89,10 +89,16 @@ class Context:
         return self.store
 
     def say(self, text: str) -> None:
-        print(text, file=self.stderr)
+        """A message on stderr; outside text in it cannot drive the terminal (escaped)."""
+        from rotui.core.safetext import printable
+
+        print(printable(text), file=self.stderr)
 
     def out(self, text: str) -> None:
-        print(text, file=self.stdout)
+        """Output on stdout, with every terminal control character escaped."""
+        from rotui.core.safetext import printable
+
+        print(printable(text), file=self.stdout)
 
 
 def _utcnow() -> dt.datetime:
@@ -854,16 +860,50 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     run = RunStore(ctx.paths.state_dir).load(args.run_id)
     text = incident_report(run, AuditLog(ctx.paths.data_dir).entries())
     if args.output:
-        try:  # 0600 from the first byte; the directory is the operator's and left as it is
-            fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output}", exc.strerror or str(exc)) from None
+        _write_private(args.output, text)
         ctx.say(f"rotui: wrote {args.output}")
     else:
         ctx.out(text)
     return 0
+
+
+def _write_private(path: str, text: str) -> None:
+    """Write a report 0600, never through a symlink and never into a FIFO, device or other's file.
+
+    ``O_NOFOLLOW`` refuses a link planted at the name; the file is checked, made 0600 and only
+    then emptied, so an existing looser file does not keep its mode. The directory is the
+    operator's and left as it is.
+    """
+    import errno
+    import stat
+
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UsageError(
+                f"cannot write {path}",
+                "it is a symbolic link; rotui does not write a report through one",
+            ) from None
+        raise UsageError(f"cannot write {path}", exc.strerror or str(exc)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"cannot write {path}", "it is not a regular file")
+        if info.st_uid != os.geteuid():
+            raise UsageError(f"cannot write {path}", "it belongs to another user")
+        os.fchmod(fd, 0o600)
+        os.ftruncate(fd, 0)
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "w") as handle:
+            fd = -1
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}", exc.strerror or str(exc)) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def cmd_audit(args: argparse.Namespace, ctx: Context) -> int:

@@ -9,6 +9,7 @@ import os
 import re
 import shlex
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -185,8 +186,7 @@ def load_config(path: Path, cache_dir: Path | None = None) -> Config:
     """
     shown = _one_line(str(path))
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        raw = _read_regular_file(path, shown)
     except FileNotFoundError:
         raise ConfigFileNotFound(path) from None
     except IsADirectoryError:
@@ -216,6 +216,36 @@ def load_config(path: Path, cache_dir: Path | None = None) -> Config:
             " UTF-8; save the file as UTF-8",
         ) from None
     return dataclasses.replace(parse_config(text, str(path), cache_dir), path=str(path))
+
+
+def _read_regular_file(path: Path, shown: str) -> bytes:
+    """Up to ``MAX_CONFIG_BYTES + 1`` bytes of a regular file; a FIFO or device never blocks.
+
+    ``O_NONBLOCK`` makes opening a FIFO return at once, and ``fstat`` on the open descriptor
+    (not the name, which could be swapped) decides: only a regular file is read.
+    """
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "is a directory")
+        if not stat.S_ISREG(mode):
+            what = {
+                stat.S_ISFIFO(mode): "a FIFO (named pipe)",
+                stat.S_ISCHR(mode): "a character device",
+                stat.S_ISBLK(mode): "a block device",
+                stat.S_ISSOCK(mode): "a socket",
+            }.get(True, "not a regular file")
+            raise ConfigError(f"{shown}: not a regular file", f"it is {what}; expected a TOML file")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
+            return handle.read(MAX_CONFIG_BYTES + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = None) -> Config:
@@ -339,7 +369,12 @@ class _Checker:
         raise ConfigError(f"{_one_line(self.path)}: invalid configuration", _one_line(message))
 
     def config(self, data: dict[str, Any]) -> Config:
-        """Check the whole document: unknown entries first, since a typo explains most errors."""
+        """Check the whole document: unknown entries first, since a typo explains most errors.
+
+        Before anything else, no key value anywhere: a key pasted into a name, an environment,
+        instructions or a field name would otherwise be shown, logged and cached.
+        """
+        self.no_pasted_keys(data, "")
         for name, value in data.items():
             if name not in TOP_LEVEL_FIELDS:
                 self.fail(_field("", name), _unknown_top_level(name, value))
@@ -347,6 +382,39 @@ class _Checker:
         keymap = self.keymap(data["keymap"]) if "keymap" in data else {}
         keys = self.keys(data["keys"]) if "keys" in data else ()
         return Config(settings=settings, keys=keys, keymap=keymap)
+
+    def no_pasted_keys(self, document: Any, root: str) -> None:
+        """Refuse key-shaped text in every string and field name, naming the field, masked.
+
+        Iterative (a deeply nested document is not a reason to overflow the stack), and the path
+        named in the message is shortened past 80 characters.
+        """
+        from rotui.core.secret import SECRET_PATTERN, mask
+
+        stack: list[tuple[Any, str]] = [(document, root)]
+        while stack:
+            value, where = stack.pop()
+            if isinstance(value, dict):
+                for name, item in value.items():
+                    found = SECRET_PATTERN.search(name)
+                    if found:
+                        self.fail(
+                            _short(f"{where}.<field name>" if where else "<field name>"),
+                            f"a field name looks like an API key ({mask(found.group())}, "
+                            "redacted); key values never go in the configuration",
+                        )
+                    stack.append((item, _field(where, name) if where else name))
+            elif isinstance(value, list):
+                stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+            elif isinstance(value, str):
+                found = SECRET_PATTERN.search(value)
+                if found:
+                    self.fail(
+                        _short(where),
+                        f"looks like an API key ({mask(found.group())}, redacted); key values "
+                        "never go in the configuration: store it with `rotui key set NAME` (or "
+                        "an env:/command: source) and name that source here",
+                    )
 
     def table(self, value: Any, where: str) -> dict[str, Any]:
         """Require a TOML table."""
@@ -485,6 +553,7 @@ class _Checker:
             name = self.nonempty(table["name"], f"{here}.name")
             if _CONTROL.search(name):
                 self.fail(f"{here}.name", "must not contain control characters")
+            self.visible(name, f"{here}.name")
             if name in seen:
                 self.fail(
                     f"{here}.name",
@@ -517,15 +586,39 @@ class _Checker:
         return text
 
     def key_name(self, value: Any, where: str) -> str:
-        """Key names become keyring entries and labels: keep them short, printable, trimmed."""
+        """Key names become keyring entries and labels: keep them short, printable, trimmed.
+
+        ``#`` is refused because rotui stores a key's staged values as ``NAME#pending`` and
+        ``NAME#previous`` keyring entries: a key named ``X#pending`` would be overwritten by a
+        rotation of ``X``. Invisible format characters are refused so names look like what they
+        are.
+        """
         name = self.nonempty(value, where)
         if len(name) > MAX_NAME_LENGTH:
             self.fail(where, f"too long ({len(name)} characters); at most {MAX_NAME_LENGTH}")
         if _CONTROL.search(name):
             self.fail(where, "must not contain control characters")
+        self.visible(name, where)
+        if "#" in name:
+            self.fail(
+                where,
+                f"{_show(name)} contains '#' (at character {name.index('#') + 1}), which rotui "
+                "reserves for a key's staged copies (NAME#pending, NAME#previous); rename it",
+            )
         if name != name.strip():
             self.fail(where, f"{_show(name)} must not start or end with whitespace")
         return name
+
+    def visible(self, text: str, where: str) -> None:
+        """Refuse zero-width and bidirectional controls (Unicode Cf), naming the position."""
+        for index, ch in enumerate(text):
+            if unicodedata.category(ch) == "Cf":
+                label = unicodedata.name(ch, f"U+{ord(ch):04X}")
+                self.fail(
+                    where,
+                    f"contains an invisible or direction-changing character, U+{ord(ch):04X} "
+                    f"{label}, at character {index + 1}; names must look like what they are",
+                )
 
     def integer(self, value: Any, where: str, low: int, high: int) -> int:
         """Require an integer in range; TOML true is not an integer even though Python says so."""
@@ -683,6 +776,11 @@ def _field(where: str, name: str) -> str:
     """Append a field to a dotted path, quoting it the TOML way when it is not a bare key."""
     part = name if _BARE_KEY.fullmatch(name) else f'"{_escape(name, chr(34))}"'
     return f"{where}.{part}" if where else part
+
+
+def _short(where: str, limit: int = 80) -> str:
+    """A dotted path for a message, shortened in the middle when it is very long."""
+    return where if len(where) <= limit else f"{where[:40]}…{where[-36:]}"
 
 
 def _toml_type(value: Any) -> str:

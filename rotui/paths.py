@@ -45,14 +45,31 @@ class Paths:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) with mode 0700; tighten it if it exists looser."""
+    """Create ``path`` and every missing parent with mode 0700; tighten ``path`` if it is looser.
+
+    ``Path.mkdir(parents=True)`` gives the parents the umask's mode (0755), so each missing level
+    is made here one at a time. Parents that already existed are the user's and left as they are.
+    """
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        missing: list[Path] = []
+        here = path
+        while not here.exists() and here != here.parent:
+            missing.append(here)
+            here = here.parent
+        for level in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                level.mkdir(mode=0o700)
+            os.chmod(level, 0o700)  # mkdir's mode is masked by the umask
         if path.stat().st_mode & 0o077:
             path.chmod(0o700)
     except OSError as exc:
         raise StateError(f"cannot create directory {path}", _os_reason(exc)) from None
     return path
+
+
+def os_reason(exc: OSError) -> str:
+    """A person's reason for an OSError: disk full, permission denied, read-only, or strerror."""
+    return _os_reason(exc)
 
 
 def _os_reason(exc: OSError) -> str:

@@ -104,7 +104,24 @@ class Services:
 
         settings = self.config.settings
         limits = httpx.Limits(max_connections=max(settings.max_concurrency * 2, 10))
-        http = httpx.AsyncClient(transport=self.transport, limits=limits, trust_env=self.trust_env)
+        try:  # trust_env reads the proxy variables here; a malformed one raises
+            http = httpx.AsyncClient(
+                transport=self.transport, limits=limits, trust_env=self.trust_env
+            )
+        except (httpx.InvalidURL, ValueError) as exc:
+            import os
+
+            proxies = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+            named = [
+                name
+                for name in (*proxies, *(p.lower() for p in proxies))
+                if os.environ.get(name, "").strip()
+            ]
+            raise UsageError(
+                "a proxy variable is malformed",
+                f"{' or '.join(named) or 'a proxy setting'} is not a usable proxy URL "
+                f"({str(exc).splitlines()[0][:80]}); fix it (e.g. http://host:3128) or unset it",
+            ) from None
         client = AnthropicClient(
             http,
             api_version=settings.api_version,

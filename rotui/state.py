@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rotui.core.fsnames import key_file_name
 from rotui.core.model import RemoteKey, ValidationResult
 from rotui.paths import atomic_write, locked
 
@@ -127,7 +127,7 @@ class StateStore:
         return out[-HISTORY_LIMIT:]
 
     def _history_path(self, name: str) -> Path:
-        return self.history_dir / f"{urllib.parse.quote(name, safe='')}.jsonl"
+        return self.history_dir / key_file_name(name, ".jsonl")
 
     def _append_history(self, result: ValidationResult) -> None:
         """Append one line; rewrite the file (atomically) only when it holds twice the limit."""

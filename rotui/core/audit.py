@@ -1,15 +1,27 @@
-"""The audit log: append-only JSONL where each entry carries the hash of the one before.
+"""The audit log: append-only JSONL where each entry carries the keyed MAC of the one before.
 
-Entries are ``{ts, action, actor, run_id, key, context, prev, hash}``. A secret appears only as a
-fingerprint (a keyed HMAC with a per-installation key), never as a value or a plain hash. A broken
-chain — an edited, removed or reordered line — is found by :meth:`AuditLog.verify`.
+Entries are ``{ts, action, actor, run_id, key, context, prev, seq, chain, hash}`` where ``hash``
+is an HMAC-SHA256 of the rest under the installation's secret key (``install.key``, the same key
+that makes secret fingerprints), so nobody without that key can rewrite an entry and recompute the
+chain. The chain's head (last ``seq`` and its MAC, itself MACed) is anchored outside the log in
+``audit.anchor``, rewritten atomically after each append, so a truncated log is found too.
+
+A secret appears only as a fingerprint (a keyed HMAC), never as a value or a plain hash.
+:meth:`AuditLog.verify` says what broke: truncated, rewritten at entry N, or anchor missing.
+Logs written before the chain was keyed (plain SHA-256, no ``seq``) stay readable: they verify as
+a *legacy unkeyed chain*, and the next entry written is an ``audit.chain.keyed`` marker from which
+the chain goes on keyed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import getpass
 import hashlib
+import hmac
+import itertools
 import json
 import os
 import secrets
@@ -24,6 +36,9 @@ from rotui.core.secret import Secret, redact
 
 GENESIS = "0" * 64
 TAIL_BYTES = 65536
+CHAIN = "hmac-sha256"  # the ``chain`` field of a keyed entry; legacy entries have none
+KEY_BYTES = 32
+MIN_KEY_BYTES = 16  # a shorter install.key is refused: a write cut short, not a key
 WRITE_BATCH = 256  # entries encoded and written at a time by append_many
 
 
@@ -46,9 +61,10 @@ class AuditEntry:
     context: Mapping[str, Any] = field(default_factory=dict)
     prev: str = GENESIS
     hash: str = ""
+    seq: int | None = None  # 1-based position in the log; None on a legacy (unkeyed) entry
 
     def body(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "ts": self.ts.isoformat(),
             "action": self.action,
             "actor": self.actor,
@@ -57,6 +73,10 @@ class AuditEntry:
             "context": dict(self.context),
             "prev": self.prev,
         }
+        if self.seq is not None:
+            body["seq"] = self.seq
+            body["chain"] = CHAIN
+        return body
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditEntry:
@@ -69,24 +89,69 @@ class AuditEntry:
             context=dict(data.get("context") or {}),
             prev=str(data.get("prev", "")),
             hash=str(data.get("hash", "")),
+            seq=data["seq"] if isinstance(data.get("seq"), int) else None,
         )
 
 
+def _canonical(body: Mapping[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def entry_hash(body: Mapping[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """The legacy, unkeyed link: anyone can recompute it, so it proves nothing against an attacker."""
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def entry_mac(key: bytes, body: Mapping[str, Any]) -> str:
+    """The keyed link: HMAC-SHA256 under the installation key, domain-separated from fingerprints."""
+    return hmac.new(key, b"rotui-audit-entry\0" + _canonical(body), hashlib.sha256).hexdigest()
+
+
+def anchor_mac(key: bytes, seq: int, head: str) -> str:
+    """The anchor's own MAC, so a forged or replaced anchor is found."""
+    message = f"rotui-audit-anchor\0{seq}\0{head}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
 class ChainReport:
+    """What :meth:`AuditLog.verify` found; ``kind`` names the break for programs and tests."""
+
     ok: bool
     entries: int
     problem: str = ""
     line: int | None = None
+    kind: str = (
+        ""  # truncated | rewritten | anchor-missing | anchor-damaged | key-missing | key-damaged
+    )
+    legacy: int = 0  # leading entries from before the chain was keyed (checked unkeyed only)
+
+    @property
+    def summary(self) -> str:
+        """One line for a person: intact, legacy, or what broke and where."""
+        if self.ok:
+            text = f"chain intact: {self.entries} entries"
+            if self.legacy:
+                text += (
+                    f"; legacy unkeyed chain: the first {self.legacy} were written before the "
+                    "chain was keyed and cannot be authenticated (new entries are keyed)"
+                )
+            return text
+        where = f" at line {self.line}" if self.line else ""
+        return f"chain BROKEN{where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    seq: int
+    head: str
+
+
+_DAMAGED = object()  # an anchor file that is unreadable, or whose MAC does not match
 
 
 class AuditLog:
-    """``audit.jsonl`` under the data dir, appended under a lock and fsynced."""
+    """``audit.jsonl`` under the data dir, appended under a lock and fsynced, anchored beside it."""
 
     def __init__(
         self,
@@ -96,6 +161,7 @@ class AuditLog:
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.path = data_dir / "audit.jsonl"
+        self.anchor_path = data_dir / "audit.anchor"
         self._key_path = data_dir / "install.key"
         self._lock = data_dir / ".audit.lock"
         self.actor = actor or default_actor()
@@ -105,26 +171,65 @@ class AuditLog:
         """``hmac-sha256:<32 hex>`` with this installation's key: comparable, not reversible."""
         return "hmac-sha256:" + secret.fingerprint(self._installation_key())
 
-    def _installation_key(self) -> bytes:
-        from rotui.paths import private_dir
-
+    def _read_key(self) -> bytes | None:
+        """The installation key, None when there is none yet; a short one is refused."""
         try:
-            return self._key_path.read_bytes()
+            key = self._key_path.read_bytes()
         except FileNotFoundError:
-            pass
+            return None
         except OSError as exc:
             raise StateError(f"cannot read {self._key_path}", exc.strerror or str(exc)) from None
-        private_dir(self._key_path.parent)
-        key = secrets.token_bytes(32)
-        try:
-            fd = os.open(self._key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return self._key_path.read_bytes()
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
-            handle.flush()
-            os.fsync(handle.fileno())
+        if len(key) < MIN_KEY_BYTES:
+            raise StateError(
+                f"the installation key {self._key_path} is damaged",
+                f"it holds {len(key)} bytes instead of {KEY_BYTES} (a write cut short, e.g. by a "
+                "full disk) and is not used; remove it and rotui makes a new one (fingerprints "
+                "and audit entries made with the old key will no longer match)",
+            )
         return key
+
+    def _installation_key(self) -> bytes:
+        """Read the key, or create it whole: temp file, fsync, then link into place.
+
+        ``os.link`` fails when the name exists, so two first writers agree on one key, and a
+        full disk leaves no key at all rather than an empty one.
+        """
+        import tempfile
+
+        from rotui.paths import private_dir
+
+        key = self._read_key()
+        if key is not None:
+            return key
+        folder = private_dir(self._key_path.parent)
+        fresh = secrets.token_bytes(KEY_BYTES)
+        tmp = ""
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".install.key.", suffix=".tmp", dir=folder)
+            with os.fdopen(fd, "wb") as handle:  # mkstemp: 0600 from the first byte
+                handle.write(fresh)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(tmp, self._key_path)
+            except FileExistsError:
+                existing = self._read_key()
+                if existing is None:
+                    raise OSError(2, "the installation key vanished while being created") from None
+                return existing
+            _fsync_dir(folder)
+        except OSError as exc:
+            from rotui.paths import os_reason
+
+            raise StateError(
+                f"cannot create the installation key {self._key_path}",
+                f"{os_reason(exc)}; nothing was written with it",
+            ) from None
+        finally:
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        return fresh
 
     def append(
         self,
@@ -161,26 +266,37 @@ class AuditLog:
     def _write_entries(
         self, items: Iterable[tuple[str, str | None, str | None, Mapping[str, Any] | None]]
     ) -> AuditEntry | None:
-        """Append entries under the lock, chained to the log's last hash; fsync once at the end.
+        """Append entries under the lock, chained to the log's head; fsync, then move the anchor.
 
-        A crash between batches leaves a shorter log whose chain still verifies: each batch is
-        whole lines. Returns the last entry written.
+        A crash between batches leaves a shorter log whose chain still verifies (the anchor is
+        moved only after the fsync, and an anchor behind the log is fine). A log that no longer
+        reaches its anchor (truncated, anchor removed or forged) is not silently re-anchored: an
+        ``audit.chain.break`` entry records what was found, and verify keeps reporting it.
+        Returns the last entry written.
         """
-        from rotui.paths import append_whole, locked, private_dir
+        from rotui.paths import append_whole, atomic_write, locked, private_dir
 
         private_dir(self.path.parent)
         last_record: dict[str, Any] | None = None
         with locked(self._lock):
-            prev = self._last_hash()
+            mac_key = self._installation_key()
+            seq, prev, keyed = self._head()
+            first: list[tuple[str, str | None, str | None, Mapping[str, Any] | None]] = []
+            problem = self._anchor_problem(mac_key, seq, prev, keyed)
+            if problem is not None:
+                first.append(("audit.chain.break", None, None, problem))
+            elif seq and not keyed:
+                first.append(("audit.chain.keyed", None, None, {"legacy_entries": seq}))
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
                 try:
                     start = os.fstat(fd).st_size  # a failed append is cut back to this
                     lines: list[str] = []
-                    for action, key, run_id, context in items:
+                    for action, key, run_id, context in itertools.chain(first, items):
                         safe_context = json.loads(
                             redact(json.dumps(dict(context or {}), default=str))
                         )
+                        seq += 1
                         body = AuditEntry(
                             ts=self._clock(),
                             action=action,
@@ -189,8 +305,9 @@ class AuditLog:
                             run_id=run_id,
                             context=safe_context,
                             prev=prev,
+                            seq=seq,
                         ).body()
-                        prev = entry_hash(body)
+                        prev = entry_mac(mac_key, body)
                         record = {**body, "hash": prev}
                         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
                         if len(lines) >= WRITE_BATCH:
@@ -207,9 +324,57 @@ class AuditLog:
                     f"cannot write the audit log {self.path}",
                     f"{exc.strerror or exc}; the action was not carried out",
                 ) from None
+            if last_record is not None:
+                anchor = {"seq": seq, "head": prev, "mac": anchor_mac(mac_key, seq, prev)}
+                atomic_write(self.anchor_path, json.dumps(anchor).encode())
         return AuditEntry.from_dict(last_record) if last_record else None
 
-    def _last_hash(self) -> str:
+    def _anchor_problem(
+        self, mac_key: bytes, seq: int, head: str, keyed: bool
+    ) -> dict[str, Any] | None:
+        """Why the log's head does not reach its anchor, as a break entry's context; else None."""
+        anchor = self._load_anchor(mac_key)
+        if anchor is _DAMAGED:
+            return {"kind": "anchor-damaged", "problem": "the anchor was damaged or forged"}
+        if anchor is None:
+            if keyed:
+                return {"kind": "anchor-missing", "problem": "the anchor was missing"}
+            return None
+        assert isinstance(anchor, _Anchor)
+        if anchor.seq > seq:
+            return {
+                "kind": "truncated",
+                "problem": f"the log was truncated: it ended after entry {seq} but its anchor "
+                f"recorded {anchor.seq} entries",
+            }
+        if anchor.seq == seq and not hmac.compare_digest(anchor.head, head):
+            return {
+                "kind": "rewritten",
+                "problem": f"entry {seq} no longer matched the anchored head",
+            }
+        return None
+
+    def _load_anchor(self, mac_key: bytes | None) -> _Anchor | object | None:
+        try:
+            raw = self.anchor_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return _DAMAGED
+        try:
+            data = json.loads(raw)
+            anchor = _Anchor(int(data["seq"]), str(data["head"]))
+            mac = str(data["mac"])
+        except (ValueError, KeyError, TypeError):
+            return _DAMAGED
+        if mac_key is None or not hmac.compare_digest(
+            mac, anchor_mac(mac_key, anchor.seq, anchor.head)
+        ):
+            return _DAMAGED
+        return anchor
+
+    def _head(self) -> tuple[int, str, bool]:
+        """The last entry's seq, its link, and whether it is keyed; ``(0, GENESIS, False)`` if empty."""
         try:
             with open(self.path, "rb") as handle:
                 handle.seek(0, os.SEEK_END)
@@ -217,14 +382,23 @@ class AuditLog:
                 handle.seek(max(size - TAIL_BYTES, 0))
                 tail = handle.read()
         except FileNotFoundError:
-            return GENESIS
+            return 0, GENESIS, False
         lines = [line for line in tail.splitlines() if line.strip()]
         if not lines:
-            return GENESIS
+            return 0, GENESIS, False
         try:
-            return str(json.loads(lines[-1])["hash"])
-        except (ValueError, KeyError, TypeError):
-            return entry_hash({"damaged": lines[-1].decode(errors="replace")})
+            data = json.loads(lines[-1])
+            head = str(data["hash"])
+            seq = data.get("seq")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return self._count(), entry_hash({"damaged": lines[-1].decode(errors="replace")}), True
+        if isinstance(seq, int) and data.get("chain") == CHAIN:
+            return seq, head, True
+        return self._count(), head, False  # a legacy log: its entries are counted once
+
+    def _count(self) -> int:
+        with open(self.path, "rb") as handle:
+            return sum(1 for line in handle if line.strip())
 
     def entries(self) -> list[AuditEntry]:
         """Every readable entry, oldest first (damaged lines are skipped; verify() reports them)."""
@@ -236,30 +410,126 @@ class AuditLog:
         for line in raw.splitlines():
             try:
                 out.append(AuditEntry.from_dict(json.loads(line)))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue
         return out
 
     def verify(self) -> ChainReport:
-        """Recompute every hash and link; the first break is reported with its line number."""
+        """Check every MAC, link and sequence number, then the anchor; the first break is reported.
+
+        Needs no write access and creates no key.
+        """
+        try:
+            mac_key = self._read_key()
+        except StateError as exc:
+            return ChainReport(False, 0, str(exc), kind="key-damaged")
+        # The anchor before the log: an append in between only makes the log longer than its
+        # anchor (fine), never shorter (which would read as a truncation).
+        anchor = self._load_anchor(mac_key)
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            return ChainReport(True, 0)
-        prev = GENESIS
-        count = 0
+            raw = b""
+        if anchor is _DAMAGED and mac_key is not None:
+            return ChainReport(
+                False,
+                0,
+                f"anchor damaged or forged: {self.anchor_path.name} does not carry this "
+                "installation's MAC, so the end of the log cannot be trusted",
+                kind="anchor-damaged",
+            )
+        prev, count, legacy, keyed, last_line = GENESIS, 0, 0, False, 0
         for number, line in enumerate(raw.splitlines(), start=1):
             if not line.strip():
                 continue
+            entry = count + 1
+            broken = functools.partial(_broken, count, legacy, number)
+
             try:
                 data = json.loads(line)
                 claimed = data.pop("hash")
             except (ValueError, KeyError, TypeError, AttributeError):
-                return ChainReport(False, count, "not a valid entry", number)
-            if data.get("prev") != prev:
-                return ChainReport(False, count, "does not follow the entry before it", number)
-            if entry_hash(data) != claimed:
-                return ChainReport(False, count, "its content does not match its hash", number)
-            prev = claimed
-            count += 1
-        return ChainReport(True, count)
+                return broken(f"rewritten at entry {entry}: not a valid entry")
+            if "seq" not in data and "chain" not in data:
+                if keyed:
+                    return broken(f"rewritten at entry {entry}: an unkeyed entry after keyed ones")
+                if data.get("prev") != prev:
+                    return broken(
+                        f"rewritten at entry {entry}: does not follow the entry before it"
+                    )
+                if entry_hash(data) != claimed:
+                    return broken(
+                        f"rewritten at entry {entry}: its content does not match its hash"
+                    )
+                legacy += 1
+            else:
+                keyed = True
+                if mac_key is None:
+                    return broken(
+                        f"installation key missing: {self._key_path} is gone, so keyed entries "
+                        "cannot be checked",
+                        "key-missing",
+                    )
+                if data.get("seq") != entry:
+                    return broken(
+                        f"rewritten at entry {entry}: out of sequence (entries were removed, "
+                        "inserted or reordered)"
+                    )
+                if data.get("prev") != prev:
+                    return broken(
+                        f"rewritten at entry {entry}: does not follow the entry before it"
+                    )
+                if not hmac.compare_digest(entry_mac(mac_key, data), str(claimed)):
+                    return broken(f"rewritten at entry {entry}: its content does not match its MAC")
+                if data.get("action") == "audit.chain.break":
+                    context = data.get("context") or {}
+                    return broken(
+                        f"{context.get('kind', 'break')}: {context.get('problem', '')} "
+                        f"(found when entry {entry} was written)",
+                        str(context.get("kind", "rewritten")),
+                    )
+            if (
+                isinstance(anchor, _Anchor)
+                and anchor.seq == entry
+                and not hmac.compare_digest(anchor.head, str(claimed))
+            ):
+                return broken(f"rewritten at entry {entry}: it does not match the anchored head")
+            prev, count, last_line = str(claimed), entry, number
+        if anchor is None:
+            if keyed:
+                return ChainReport(
+                    False,
+                    count,
+                    f"anchor missing: {self.anchor_path.name}, which records the chain's head, "
+                    "is gone, so entries cut off the end would not show",
+                    last_line or None,
+                    kind="anchor-missing",
+                    legacy=legacy,
+                )
+            return ChainReport(True, count, legacy=legacy)
+        if isinstance(anchor, _Anchor) and anchor.seq > count:
+            return ChainReport(
+                False,
+                count,
+                f"truncated: the log ends after entry {count} but its anchor records "
+                f"{anchor.seq} entries",
+                last_line + 1,
+                kind="truncated",
+                legacy=legacy,
+            )
+        return ChainReport(True, count, legacy=legacy)
+
+
+def _broken(
+    count: int, legacy: int, line: int, problem: str, kind: str = "rewritten"
+) -> ChainReport:
+    return ChainReport(False, count, problem, line, kind=kind, legacy=legacy)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

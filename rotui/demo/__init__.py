@@ -22,7 +22,7 @@ import tomli_w
 from rotui.core.model import Config
 from rotui.core.secret import MemoryKeyring, Secret, SecretStore
 from rotui.core.validation import ADMIN_USERNAME
-from rotui.paths import Paths
+from rotui.paths import Paths, private_dir
 
 if TYPE_CHECKING:
     from rotui.cli import Context
@@ -325,7 +325,7 @@ def demo_consumers(root: Path) -> Iterator[DemoWiring]:
     from rotui.sim.infisical import InfisicalSim
 
     files = root / "files"
-    files.mkdir(parents=True, exist_ok=True)
+    private_dir(files)  # 0700 like every directory rotui makes
     apps: dict[str, dict[str, str]] = {}
     with contextlib.ExitStack() as stack:
         for demo in DEMO_KEYS:

@@ -366,7 +366,7 @@ def test_env_file_refuses_a_line_break_in_the_value() -> None:
         rewrite(b"K=old\n", "K", Secret("a\nB=injected"))
 
 
-async def test_env_file_created_0600_under_home_and_through_a_symlink(
+async def test_env_file_created_0600_under_home_and_a_symlink_refused(
     isolated_home: Path, ctx: ConsumerContext
 ) -> None:
     (isolated_home / "app").mkdir()
@@ -377,8 +377,9 @@ async def test_env_file_created_0600_under_home_and_through_a_symlink(
     assert created.read_text() == f"{VAR}={NEW}\n"
     link = isolated_home / "app" / "link.env"
     link.symlink_to(created)
-    await EnvFileConsumer(env_spec(link)).write(Secret(OLD), ctx)
-    assert link.is_symlink() and created.read_text() == f"{VAR}={OLD}\n"
+    error = await fails(EnvFileConsumer(env_spec(link)), ctx, OLD)
+    assert "symbolic link" in error.message  # followed only with allow_symlink = true
+    assert link.is_symlink() and created.read_text() == f"{VAR}={NEW}\n"
 
 
 async def test_env_file_missing_directory(tmp_path: Path, ctx: ConsumerContext) -> None:

@@ -30,6 +30,7 @@ from rotui.core.secret import (
     ADMIN_KEY_PREFIX,
     API_KEY_PREFIX,
     HEADER_SAFE,
+    SECRET_PATTERN,
     Secret,
     check_admin_key,
     check_api_key,
@@ -316,7 +317,10 @@ def test_unicode_field_names_and_values(where: str, name: str, value: Any) -> No
     except (TypeError, ValueError):
         assume(False)
     result = outcome(text)
-    if where == "keymap" and isinstance(value, str) and value.strip():
+    if isinstance(value, str) and SECRET_PATTERN.search(value):
+        assert isinstance(result, ConfigError)  # a pasted key, in any field, is refused first
+        assert "looks like an API key" in str(result) and value not in str(result)
+    elif where == "keymap" and isinstance(value, str) and value.strip():
         assert isinstance(result, Config)  # binding ids are checked by the UI
     elif where != "keymap":
         assert isinstance(result, ConfigError)  # an unknown field, wherever it is

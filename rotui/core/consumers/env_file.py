@@ -1,8 +1,13 @@
 """A dotenv file: replace or add one assignment atomically, leaving every other byte as it was.
 
 The file is edited as bytes so comments, blank lines, ``export`` prefixes and CRLF endings survive;
-the new content goes to a temp file beside it (same mode), is fsynced, then renamed over it, so a
-crash leaves either the old file or the new one, never half of each.
+the new content goes to a temp file beside it (same mode, never wider than rw), is fsynced, then
+renamed over it, so a crash leaves either the old file or the new one, never half of each.
+
+A neighbour must not be able to steer the key elsewhere: a symbolic link, a file owned by another
+user, and a directory that group or others can write are refused (in the preflight too) unless
+the consumer says so explicitly with ``allow_symlink``, ``allow_other_owner`` or
+``allow_shared_dir = true``.
 """
 
 from __future__ import annotations
@@ -107,8 +112,19 @@ def read_value(content: bytes, var: str) -> Secret | None:
     return found
 
 
+def _read_nofollow(target: Path) -> bytes:
+    """The file's bytes, refusing a symlink swapped in since the checks (``ELOOP``)."""
+    fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
 def _write_atomic(target: Path, data: bytes, old: os.stat_result | None) -> None:
-    """Temp file in the same directory with the old mode (0600 when new), fsync, rename."""
+    """Temp file in the same directory with the old mode (0600 when new), fsync, rename.
+
+    The mode kept is at most read/write bits (no execute, setuid or sticky), and the owner is
+    never changed: the temp file is ours, so the key never becomes another user's file.
+    """
     # A kill -9 between mkstemp and rename leaves a temp file holding a key: remove such leftovers.
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*.rotui-tmp"):
         with contextlib.suppress(OSError):
@@ -116,10 +132,10 @@ def _write_atomic(target: Path, data: bytes, old: os.stat_result | None) -> None
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".rotui-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode) if old else NEW_FILE_MODE)
-            if old is not None and hasattr(os, "fchown"):
-                with contextlib.suppress(PermissionError):  # only root can give files away
-                    os.fchown(handle.fileno(), old.st_uid, old.st_gid)
+            os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode) & 0o666 if old else NEW_FILE_MODE)
+            if old is not None and hasattr(os, "fchown") and old.st_uid == os.geteuid():
+                with contextlib.suppress(PermissionError):  # keep the group when we may
+                    os.fchown(handle.fileno(), -1, old.st_gid)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -145,10 +161,17 @@ class EnvFileConsumer(ConsumerAdapter):
     def _shown(self) -> str:
         return str(self.spec.fields["path"])
 
+    def _allowed(self, name: str) -> bool:
+        """An explicit opt-in from the config: ``allow_symlink = true`` and the like."""
+        return self.spec.fields.get(name) in (True, "true")
+
     @property
     def _target(self) -> Path:
-        """The expanded path with symlinks followed, so a linked .env stays a link."""
-        return Path(os.path.realpath(os.path.expanduser(self._shown)))
+        """The expanded path; a symlink is followed only with ``allow_symlink = true``."""
+        path = Path(os.path.expanduser(self._shown))
+        if self._allowed("allow_symlink") and path.is_symlink():
+            return Path(os.path.realpath(path))
+        return path
 
     def describe(self) -> str:
         return f"env file {self._shown} · {self.spec.var}"
@@ -158,8 +181,36 @@ class EnvFileConsumer(ConsumerAdapter):
         title, parent = f"cannot write {self._shown}", target.parent
         if not parent.is_dir():
             return RotuiError(title, f"the directory {parent} does not exist")
+        try:
+            here = os.lstat(target) if exists or target.is_symlink() else None
+        except FileNotFoundError:
+            here = None
+        if here is not None and stat.S_ISLNK(here.st_mode):
+            return RotuiError(
+                title,
+                "it is a symbolic link, and whoever can change the link would receive the key; "
+                "point path at the file itself, or set allow_symlink = true on this consumer",
+            )
         if exists and not target.is_file():
             return RotuiError(title, "it is not a regular file")
+        if (
+            here is not None
+            and here.st_uid != os.geteuid()
+            and not self._allowed("allow_other_owner")
+        ):
+            return RotuiError(
+                title,
+                f"it belongs to another user (uid {here.st_uid}); rotui writes keys only into "
+                "your own files unless the consumer sets allow_other_owner = true",
+            )
+        parent_mode = stat.S_IMODE(parent.stat().st_mode)
+        if parent_mode & 0o022 and not self._allowed("allow_shared_dir"):
+            return RotuiError(
+                title,
+                f"the directory {parent} is writable by others (mode {parent_mode:04o}), who "
+                "could replace the file with a link and receive the key; chmod go-w it, or set "
+                "allow_shared_dir = true on this consumer",
+            )
         if exists and not os.access(target, os.W_OK):
             return RotuiError(title, "the file is read-only (chmod u+w to allow rotation)")
         if not os.access(parent, os.W_OK | os.X_OK):
@@ -179,14 +230,14 @@ class EnvFileConsumer(ConsumerAdapter):
         """Blocking part of :meth:`write`: the detail and the value read back."""
         target, shown, var = self._target, self._shown, self.spec.var
         try:
-            old_stat: os.stat_result | None = target.stat()
+            old_stat: os.stat_result | None = target.lstat()
         except FileNotFoundError:
             old_stat = None
         problem = self._problem(target, old_stat is not None)
         if problem is not None:
             raise problem
         try:
-            old = target.read_bytes() if old_stat is not None else b""
+            old = _read_nofollow(target) if old_stat is not None else b""
             new, replaced = rewrite(old, var, secret)
             if old_stat is None:
                 detail = f"created {shown} (mode 0600) with {var}"
@@ -196,7 +247,7 @@ class EnvFileConsumer(ConsumerAdapter):
                 detail = f"{'replaced' if replaced else 'added'} {var} in {shown}"
             if old_stat is None or new != old:
                 _write_atomic(target, new, old_stat)
-            return detail, read_value(target.read_bytes(), var)
+            return detail, read_value(_read_nofollow(target), var)
         except OSError as exc:
             raise RotuiError(f"cannot write {shown}", exc.strerror or type(exc).__name__) from None
 

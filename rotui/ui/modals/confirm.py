@@ -11,6 +11,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
 
 from rotui.core.runs import StaleLock
+from rotui.ui.plain import plain
 
 
 class TypedConfirmModal(ModalScreen[str | None]):
@@ -31,8 +32,8 @@ class TypedConfirmModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.confirm_title, id="confirm-title", markup=False)
-            yield Static(self.body, id="confirm-body", markup=False)
+            yield Static(plain(self.confirm_title), id="confirm-title", markup=False)
+            yield Static(plain(self.body), id="confirm-body", markup=False)
             yield Input(placeholder=f"type {self.expected} to confirm", id="confirm-typed")
             with Horizontal():
                 yield Button("Cancel", id="cancel", variant="primary")
@@ -74,7 +75,7 @@ class ReasonModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.reason_title, markup=False)
+            yield Static(plain(self.reason_title), markup=False)
             yield Input(
                 placeholder="reason (audited); Enter to confirm, Esc to cancel", id="reason"
             )

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from rotui.core.audit import AuditEntry, AuditLog, ChainReport
+from rotui.ui.plain import plain, plain_cell
 from rotui.ui.widgets.key_footer import KeyFooter
 
 
@@ -100,20 +101,22 @@ class AuditScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for entry in shown:
-            table.add_row(
-                entry.ts.astimezone(dt.UTC).strftime("%m-%d %H:%M:%S"),
-                entry.action,
-                entry.key or "—",
-                entry.actor,
-                describe(entry),
+            table.add_row(  # every cell is outside text: plain, never markup
+                plain_cell(entry.ts.astimezone(dt.UTC).strftime("%m-%d %H:%M:%S")),
+                plain_cell(entry.action),
+                plain_cell(entry.key or "—"),
+                plain_cell(entry.actor),
+                plain_cell(describe(entry)),
             )
         chain = (
             "chain intact"
             if self.report.ok
-            else f"CHAIN BROKEN at line {self.report.line}: {self.report.problem}"
+            else self.report.summary.replace("chain BROKEN", "CHAIN BROKEN", 1)
         )
+        if self.report.ok and self.report.legacy:
+            chain += f" ({self.report.legacy} legacy unkeyed entries)"
         self.query_one("#audit-status", Static).update(
-            f"Audit log · {len(shown)} of {len(self.entries)} entries · {chain} · live"
+            plain(f"Audit log · {len(shown)} of {len(self.entries)} entries · {chain} · live")
         )
 
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -18,8 +18,10 @@ from textual.worker import Worker, WorkerState
 from rotui.core.errors import RotuiError
 from rotui.core.model import ValidationResult
 from rotui.core.overview import SORTS, KeyRow, filter_rows, sort_rows, summarize
+from rotui.core.safetext import printable
 from rotui.core.secret import redact
 from rotui.services import Services
+from rotui.ui.plain import plain
 from rotui.ui.screens.audit import AuditScreen
 from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_detail import KeyDetail
@@ -167,7 +169,7 @@ class DashboardScreen(Screen[None]):
 
         assert isinstance(snap, Snapshot)
         for warning in snap.warnings:
-            self.notify(warning, severity="warning")
+            self.notify(printable(warning), severity="warning", markup=False)
         self.all_rows = self.services.rows(snap)
         self.refreshed = self.now
         self._seen = self._mtimes()
@@ -193,8 +195,10 @@ class DashboardScreen(Screen[None]):
         )
         filtered = f"filter “{self.filter_text}” · " if self.filter_text else ""
         self.query_one("#view", Static).update(
-            f"{filtered}{len(self.shown)} of {len(self.all_rows)} keys · sorted by {SORTS[self.sort_by][0]}"
-            + (" · validate, rotate and revoke disabled" if self.read_only else "")
+            plain(
+                f"{filtered}{len(self.shown)} of {len(self.all_rows)} keys · sorted by {SORTS[self.sort_by][0]}"
+                + (" · validate, rotate and revoke disabled" if self.read_only else "")
+            )
         )
         self.show_detail()
 
@@ -277,7 +281,7 @@ class DashboardScreen(Screen[None]):
             flush()
             progress.display = False
         for warning in run.warnings:
-            self.notify(warning, severity="warning")
+            self.notify(printable(warning), severity="warning", markup=False)
         failing = sum(not r.status.ok for r in run.results)
         self.notify(
             f"Validated {len(run.results)} key(s): {failing} failing"

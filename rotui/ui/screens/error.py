@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from rotui.ui.plain import plain
+
 
 class ErrorModal(ModalScreen[None]):
     """Shows a RotuiError's title and message; any of Escape, Enter or q closes it."""
@@ -29,8 +31,8 @@ class ErrorModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.error_title, id="error-title", markup=False)
-            yield Static(self.error_message, id="error-message", markup=False)
+            yield Static(plain(self.error_title), id="error-title", markup=False)
+            yield Static(plain(self.error_message), id="error-message", markup=False)
             yield Button("Close", id="close", variant="primary")
 
     def on_button_pressed(self) -> None:

@@ -13,9 +13,11 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from rotui.core.errors import RotuiError
+from rotui.core.safetext import printable
 from rotui.core.secret import redact
 from rotui.core.troubleshoot import FLOWS, Diagnosis, run_flow
 from rotui.services import Services
+from rotui.ui.plain import plain
 from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_footer import KeyFooter
 
@@ -24,20 +26,20 @@ SEVERITY_STYLE = {"ok": "success", "warning": "warning", "problem": "error"}
 
 def diagnosis_text(diagnosis: Diagnosis) -> Text:
     """A diagnosis as the operator reads it: the severity in words and symbols, then the answer."""
-    text = Text()
-    text.append(f"{diagnosis.label} · {diagnosis.title}\n", style="bold")
+    text = Text()  # evidence quotes servers and consumers: every piece goes in escaped
+    text.append(printable(f"{diagnosis.label} · {diagnosis.title}") + "\n", style="bold")
     text.append("Checked: ", style="bold")
-    text.append(diagnosis.checked + "\n")
+    text.append(printable(diagnosis.checked) + "\n")
     if diagnosis.evidence:
         text.append("Evidence:\n", style="bold")
         for line in diagnosis.evidence:
-            text.append(f"  • {line}\n")
+            text.append(f"  • {printable(line)}\n")
     text.append("Likely cause: ", style="bold")
-    text.append(diagnosis.cause)
+    text.append(printable(diagnosis.cause))
     if diagnosis.next_steps:
         text.append("\nNext steps:", style="bold")
         for number, step in enumerate(diagnosis.next_steps, start=1):
-            text.append(f"\n  {number}. {step}")
+            text.append(f"\n  {number}. {printable(step)}")
     return text
 
 
@@ -92,7 +94,7 @@ class TroubleshootScreen(Screen[None]):
         title = (
             f"TROUBLESHOOT · {self.key_name}" if self.key_name else "TROUBLESHOOT · no key selected"
         )
-        yield Static(title, id="troubleshoot-title", markup=False)
+        yield Static(plain(title), id="troubleshoot-title", markup=False)
         with Horizontal(id="troubleshoot-body"):
             yield OptionList(
                 *(
@@ -136,7 +138,7 @@ class TroubleshootScreen(Screen[None]):
         self.dismiss(None)
 
     def _status(self, text: str) -> None:
-        self.query_one("#troubleshoot-status", Static).update(text)
+        self.query_one("#troubleshoot-status", Static).update(plain(text))
 
     @work(
         exclusive=True, group="diagnose", exit_on_error=False, description="troubleshooting check"

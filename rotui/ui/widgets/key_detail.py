@@ -13,6 +13,7 @@ from textual.widgets import Sparkline, Static
 from rotui.core.model import ValidationResult
 from rotui.core.overview import KeyRow
 from rotui.core.runs import STEP_TITLES
+from rotui.core.safetext import printable
 from rotui.ui.format import (
     FRESHNESS,
     STATUS_EXPLAINED,
@@ -27,8 +28,9 @@ RATELIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
 
 
 def _line(markup: str, **values: object) -> Content:
-    """Markup with values substituted safely (a server's message may contain brackets)."""
-    return Content.from_markup(markup, **{k: str(v) for k, v in values.items()})
+    """Markup with values substituted as plain text (a server's message may contain brackets),
+    and their terminal control characters escaped."""
+    return Content.from_markup(markup, **{k: printable(str(v)) for k, v in values.items()})
 
 
 def overview_lines(row: KeyRow, now: dt.datetime) -> list[Content]:

@@ -13,6 +13,7 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from rotui.core.overview import KeyRow
 from rotui.ui.format import FRESHNESS, last_check, theme_style
+from rotui.ui.plain import plain_cell
 
 WIDE_COLUMNS = (
     ("key", "Key"),
@@ -62,10 +63,10 @@ class KeyTable(DataTable[Text]):
         last_text, last_var = last_check(row.last, self.now)
         synced = "—" if row.consumers_synced is None else str(row.consumers_synced)
         cells = {
-            "key": Text(
+            "key": plain_cell(
                 ("⟳ " if row.rotation else "") + row.name + (" ⚡" if row.usage_alert else "")
             ),
-            "where": Text(
+            "where": plain_cell(
                 f"{row.key.environment or '-'}/{row.key.workspace}"
                 if self.wide
                 else (row.key.environment or "-")

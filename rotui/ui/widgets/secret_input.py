@@ -1,12 +1,69 @@
-"""An Input for pasting a key: masked, and copy and cut do nothing (Textual's Input copies the real text)."""
+"""An Input for pasting a key: masked, copy and cut do nothing, and no message carries the value.
+
+Textual's ``Input`` copies the real text, and its ``Changed``/``Submitted``/``Blurred`` messages
+carry ``value`` as a plain string; with ``TEXTUAL_LOG`` set, Textual logs the repr of every
+message it dispatches (and of the ``Paste`` event), so a pasted key landed in the log file many
+times. Here the messages hold a :class:`Secret` whose repr is masked, and the ``Paste`` event's
+repr gives only the pasted length.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import rich.repr
+from textual import events
+from textual.message import Message
 from textual.widgets import Input
+
+from rotui.core.secret import Secret
+
+
+def _paste_repr(self: events.Paste) -> rich.repr.Result:
+    """The pasted text's length, never the text: a paste is how a key reaches rotui."""
+    yield "length", len(self.text)
+
+
+events.Paste.__rich_repr__ = _paste_repr  # type: ignore[method-assign]
+
+
+class _SecretMessage(Message):
+    """A message about a :class:`SecretInput` that holds its value only as a Secret."""
+
+    def __init__(self, input: SecretInput, value: str, validation_result: Any = None) -> None:
+        super().__init__()
+        self.input = input
+        self.secret = Secret(value)
+        self.validation_result = validation_result
+
+    @property
+    def control(self) -> SecretInput:
+        return self.input
+
+    @property
+    def value(self) -> str:
+        """The plain value, for a handler that hands it straight to the core (prefer ``secret``)."""
+        return self.secret.reveal()
+
+    def __rich_repr__(self) -> rich.repr.Result:
+        yield "input", self.input
+        yield "secret", self.secret
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(input={self.input!r}, secret={self.secret!r})"
 
 
 class SecretInput(Input):
-    """Shows one bullet per character; the value never reaches the clipboard from here."""
+    """Shows one bullet per character; the value never reaches the clipboard or a log from here."""
+
+    class Changed(_SecretMessage):
+        """The value changed (``secret`` holds it)."""
+
+    class Submitted(_SecretMessage):
+        """Enter was pressed (``secret`` holds the value)."""
+
+    class Blurred(_SecretMessage):
+        """The input lost the focus (``secret`` holds the value)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(password=True, **kwargs)  # type: ignore[arg-type]

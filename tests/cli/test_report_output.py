@@ -1,0 +1,55 @@
+"""``rotui report -o FILE`` writes 0600 and never through a link, a FIFO or another's file."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from rotui import cli
+from rotui.paths import Paths
+
+REPORT = "# Incident report\n\nno secret here\n"
+
+
+@pytest.fixture(autouse=True)
+def a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report's content is another test's business; here only where it goes matters."""
+    monkeypatch.setattr("rotui.core.runs.RunStore.load", lambda self, run_id: object())
+    monkeypatch.setattr("rotui.core.report.incident_report", lambda run, entries: REPORT)
+
+
+def report(tmp_path: Path, output: Path) -> tuple[int, str]:
+    err = io.StringIO()
+    ctx = cli.Context(paths=Paths.under(tmp_path / "r"), stdout=io.StringIO(), stderr=err)
+    code = cli.run(cli.build_parser().parse_args(["report", "run-1", "-o", str(output)]), ctx)
+    return code, err.getvalue()
+
+
+def test_written_0600_even_over_a_looser_file(tmp_path: Path) -> None:
+    target = tmp_path / "incident.md"
+    target.write_text("old and longer than the new report, by quite a lot of characters\n" * 3)
+    target.chmod(0o644)
+    code, _ = report(tmp_path, target)
+    assert code == 0 and target.read_text() == REPORT
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_a_symlink_is_not_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep me\n")
+    link = tmp_path / "incident.md"
+    link.symlink_to(victim)
+    code, err = report(tmp_path, link)
+    assert code == 2 and "symbolic link" in err and "Traceback" not in err
+    assert victim.read_text() == "keep me\n" and link.is_symlink()
+
+
+def test_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "incident.md"
+    os.mkfifo(fifo)
+    code, err = report(tmp_path, fifo)
+    assert code != 0 and "cannot write" in err
