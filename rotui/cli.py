@@ -89,10 +89,54 @@ class Context:
         return self.store
 
     def say(self, text: str) -> None:
-        print(text, file=self.stderr)
+        _write(self.stderr, text + "\n")
 
     def out(self, text: str) -> None:
-        print(text, file=self.stdout)
+        _write(self.stdout, text + "\n")
+
+    def write(self, text: str) -> None:
+        """Part of a line on stdout (a JSON document written piece by piece)."""
+        _write(self.stdout, text)
+
+
+class OutputClosed(Exception):
+    """The reader of stdout or stderr went away (``rotui audit | head -1``): stop, quietly."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__("output closed")
+        self.stream = stream
+
+
+def _write(stream: IO[str], text: str) -> None:
+    try:
+        stream.write(text)
+    except BrokenPipeError:
+        raise OutputClosed(stream) from None
+
+
+def _flush(stream: IO[str]) -> None:
+    try:
+        stream.flush()
+    except BrokenPipeError:
+        raise OutputClosed(stream) from None
+    except (OSError, ValueError):
+        pass  # a closed or odd stream: nothing more can reach it anyway
+
+
+def _silence(stream: IO[str]) -> None:
+    """Point a closed pipe's descriptor at /dev/null, so the final flush at exit is quiet too."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return  # not a file (a test's StringIO): nothing will flush it at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` reports for `yes`
 
 
 def _utcnow() -> dt.datetime:
@@ -105,21 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rotate, revoke and troubleshoot API keys (Anthropic first).",
     )
     parser.add_argument("--version", action="version", version=f"rotui {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="configuration file (default: $ROTUI_CONFIG, then the user config dir)",
-    )
-    parser.add_argument(
-        "--read-only",
-        action="store_true",
-        help="dashboard as an observer: follow another rotui, change nothing",
-    )
-    parser.add_argument(
-        "--theme",
-        metavar="NAME",
-        help="a Textual theme for the dashboard (default: settings.theme)",
-    )
+    _add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -283,15 +313,41 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the URL the browser uses, when it differs from http://HOST:PORT",
     )
-    # the global options, also accepted after `serve`; SUPPRESS keeps a value given before it
-    p.add_argument(
-        "--config", metavar="PATH", default=argparse.SUPPRESS, help="the global --config"
-    )
-    p.add_argument(
-        "--read-only", action="store_true", default=argparse.SUPPRESS, help="the global --read-only"
-    )
-    p.add_argument("--theme", metavar="NAME", default=argparse.SUPPRESS, help="the global --theme")
+    _accept_global_options_everywhere(sub)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, after: bool = False) -> None:
+    """--config, --read-only and --theme; ``after``: on a subcommand, where a value given before
+    the subcommand must survive (SUPPRESS leaves the attribute alone unless the option is used)."""
+    default: dict[str, Any] = {"default": argparse.SUPPRESS} if after else {}
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="configuration file (default: $ROTUI_CONFIG, then the user config dir)",
+        **default,
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="dashboard as an observer: follow another rotui, change nothing",
+        **default,
+    )
+    parser.add_argument(
+        "--theme",
+        metavar="NAME",
+        help="a Textual theme for the dashboard (default: settings.theme)",
+        **default,
+    )
+
+
+def _accept_global_options_everywhere(sub: argparse._SubParsersAction[Any]) -> None:
+    """``rotui status --config F`` as well as ``rotui --config F status``, at every depth."""
+    for parser in set(sub.choices.values()):
+        _add_global_options(parser, after=True)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_global_options_everywhere(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -314,23 +370,31 @@ def run(
         "demo": cmd_demo,
         "rotate": cmd_rotate,
         "doctor": cmd_doctor,
-        "revoke": cmd_revoke,
+        "revoke": cmd_revoke_checked,
         "report": cmd_report,
         "audit": cmd_audit,
         "serve": cmd_serve,
     }
     try:
-        if not args.command:
-            return cmd_dashboard(args, ctx)
-        return commands[args.command](args, ctx)
-    except RotuiError as exc:
-        ctx.say(f"rotui: {exc}")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        ctx.say("rotui: interrupted")
-        return 130  # the shell's convention for SIGINT
-    except Exception as exc:  # last resort: a message and a redacted log, never a traceback
-        return _internal_error(exc, ctx)
+        try:
+            if not args.command:
+                return cmd_dashboard(args, ctx)
+            return commands[args.command](args, ctx)
+        except RotuiError as exc:
+            ctx.say(f"rotui: {exc}")
+            return exc.exit_code
+        except KeyboardInterrupt:
+            ctx.say("rotui: interrupted")
+            return 130  # the shell's convention for SIGINT
+        except OutputClosed:
+            raise
+        except Exception as exc:  # last resort: a message and a redacted log, never a traceback
+            return _internal_error(exc, ctx)
+        finally:
+            _flush(ctx.stdout)  # what is still buffered meets a closed pipe here, not at exit
+    except OutputClosed as closed:
+        _silence(closed.stream)
+        return EXIT_CLOSED_PIPE
 
 
 def _internal_error(exc: BaseException, ctx: Context) -> int:
@@ -467,7 +531,7 @@ def cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
 
 def _print_json_results(ctx: Context, run: ValidationRun) -> None:
     """``{"all_valid": ..., "results": [...]}`` written result by result, never built whole."""
-    write = ctx.stdout.write
+    write = ctx.write
     write(f'{{\n  "all_valid": {json.dumps(run.all_valid)},\n  "results": [')
     for index, r in enumerate(run.results):
         item = {
@@ -779,7 +843,15 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     from rotui.core.report import incident_report
     from rotui.core.runs import RunStore
 
-    run = RunStore(ctx.paths.state_dir).load(args.run_id)
+    store = RunStore(ctx.paths.state_dir)
+    if not _known_run(store, args.run_id):
+        recent = [r.run_id for r in reversed(store.all())][:3]
+        raise UsageError(
+            f"no run {args.run_id!r}",
+            (f"recent runs: {', '.join(recent)}" if recent else "no run has been recorded yet")
+            + f" (runs are kept in {store.dir})",
+        )
+    run = store.load(args.run_id)
     text = incident_report(run, AuditLog(ctx.paths.data_dir).entries())
     if args.output:
         try:  # 0600 from the first byte; the directory is the operator's and left as it is
@@ -794,10 +866,19 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _known_run(store: Any, run_id: str) -> bool:
+    """A run id names a file in the runs directory, never a path elsewhere."""
+    if not run_id or run_id.startswith(".") or "/" in run_id or os.sep in run_id:
+        return False
+    return bool(store.path(run_id).is_file())
+
+
 def cmd_audit(args: argparse.Namespace, ctx: Context) -> int:
     from rotui.core.audit import AuditLog
 
     log = AuditLog(ctx.paths.data_dir)
+    if args.key:
+        _check_audited_key(args.key, ctx, [e.key for e in log.entries()])
     report = log.verify()
     if args.verify and not args.json:
         if report.ok:
@@ -827,6 +908,33 @@ def cmd_audit(args: argparse.Namespace, ctx: Context) -> int:
             f"rotui: chain {'intact' if report.ok else f'BROKEN at line {report.line}: {report.problem}'}"
         )
     return 0 if report.ok else 1
+
+
+def _check_audited_key(name: str, ctx: Context, audited: list[str | None]) -> None:
+    """``audit --key NAME``: a usage error unless NAME is configured (or in the log already)."""
+    if name in audited:
+        return  # a key since removed from the configuration keeps its history
+    configured = [k.name for k in ctx.load_config().keys]
+    if name not in configured:
+        raise UsageError(
+            f"unknown key {name!r}",
+            "configured keys: " + (", ".join(configured) or "none"),
+        )
+
+
+def _check_confirm(args: argparse.Namespace) -> None:
+    """A typed confirmation that names another key is refused, and said so, before anything."""
+    if args.confirm and args.confirm != args.name:
+        raise UsageError(
+            f"--confirm {args.confirm} does not match the key's name {args.name}",
+            f"type the name of the key to revoke: --confirm {args.name}",
+        )
+
+
+def cmd_revoke_checked(args: argparse.Namespace, ctx: Context) -> int:
+    """``rotui revoke``: the confirmation checked here, the rest in :func:`cmd_revoke`."""
+    _check_confirm(args)
+    return cmd_revoke(args, ctx)
 
 
 def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:
