@@ -206,8 +206,22 @@ class DashboardScreen(Screen[None]):
         row = self.selected_row()
         history = self.services.state.history(row.name) if row else []
         self.query_one(KeyDetail).show(
-            row, history, self.now, bool(self.services.config.settings.admin_key)
+            row,
+            history,
+            self.now,
+            bool(self.services.config.settings.admin_key),
+            hints={} if self.read_only else self.key_hints(("validate", "rotate")),
         )
+
+    def key_hints(self, ids: tuple[str, ...]) -> dict[str, str]:
+        """The key each binding id has now ([keymap] applied), as the footer shows it."""
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        hints = {}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id in ids:
+                first = keymap.get(binding.id, binding.key).split(",")[0].strip()
+                hints[binding.id] = self.app.get_key_display(Binding(first, ""))
+        return hints
 
     @on(DataTable.RowHighlighted, "#keys")
     def _highlighted(self) -> None:
