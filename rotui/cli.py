@@ -152,10 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser(
-        "status", help="age, freshness and last validation of every key (no network)"
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    _status_parser(sub)
 
     p = sub.add_parser("validate", help="check keys against the API and store the results")
     p.add_argument("names", nargs="*", metavar="NAME", help="keys to validate (default: all)")
@@ -257,18 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="take over a run whose rotui was killed (its lock was never released)",
     )
 
-    p = sub.add_parser("report", help="an incident report of a run, in Markdown")
-    p.add_argument("run_id", metavar="RUN_ID")
-    p.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE (mode 0600) instead of stdout"
-    )
-
-    p = sub.add_parser("audit", help="print the audit log and check its hash chain")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument(
-        "--verify", action="store_true", help="only check the chain (exit 1 when broken)"
-    )
-    p.add_argument("--key", metavar="NAME", help="only this key's entries")
+    _report_parser(sub)
+    _audit_parser(sub)
 
     from rotui.core.troubleshoot import add_doctor_parser
 
@@ -282,6 +269,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print status and validation instead of the dashboard",
     )
+    follow = p.add_subparsers(
+        dest="demo_command",
+        metavar="COMMAND",
+        title="on the demo another terminal runs (rotui demo --read-only follows it live)",
+    )
+    _status_parser(follow)
+    _report_parser(follow)
+    _audit_parser(follow)
 
     from rotui.serve import DEFAULT_HOST, DEFAULT_PORT, port_number
 
@@ -315,6 +310,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _accept_global_options_everywhere(sub)
     return parser
+
+
+def _status_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser(
+        "status", help="age, freshness and last validation of every key (no network)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _report_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("report", help="an incident report of a run, in Markdown")
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (mode 0600) instead of stdout"
+    )
+
+
+def _audit_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("audit", help="print the audit log and check its hash chain")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--verify", action="store_true", help="only check the chain (exit 1 when broken)"
+    )
+    p.add_argument("--key", metavar="NAME", help="only this key's entries")
 
 
 def _add_global_options(parser: argparse.ArgumentParser, after: bool = False) -> None:
@@ -947,8 +966,11 @@ def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
-    from rotui.demo import run_demo
+    from rotui.demo import follow_context, run_demo
 
+    if getattr(args, "demo_command", None):  # `rotui demo audit`: on the running demo's files
+        commands = {"status": cmd_status, "report": cmd_report, "audit": cmd_audit}
+        return commands[args.demo_command](args, follow_context(ctx))
     return run_demo(ctx, headless=args.headless, read_only=args.read_only, theme=args.theme)
 
 

@@ -147,6 +147,12 @@ class DashboardScreen(Screen[None]):
         if self.services.config.settings.admin_key and not self.read_only:
             self.refresh_usage()
             self.set_interval(USAGE_REFRESH_SECONDS, self.refresh_usage)
+        if self.demo and not self.read_only:
+            from rotui.demo import pairing_hint
+
+            hint = pairing_hint()
+            if hint:  # this process runs a demo another terminal can follow
+                self.notify(hint, title="Pair", timeout=20, markup=False)
 
     def _settle_heap(self) -> None:
         """Move the startup heap out of the collector's sight, so full collections stay short."""
