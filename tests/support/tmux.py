@@ -2,8 +2,8 @@
 
 A person meets rotui in a terminal, often tmux over SSH at 80×24; Pilot tests cannot see what that
 terminal shows (escape handling, the real size, the process's exit code). Each ``Tmux`` runs its own
-tmux server on a private socket under the test's tmp_path (``tmux -S``), so a test never touches the
-user's tmux, and ``close()`` kills that server and everything in it.
+tmux server on a private socket (``tmux -S``, a short path in the temp dir), so a test never touches
+the user's tmux, and ``close()`` kills that server and everything in it.
 
 Waits poll ``capture-pane`` until a deadline; a timeout fails with the last screen attached.
 """
@@ -59,7 +59,7 @@ class Tmux:
         self.target = f"{name}:0.0"
         self.conf = workdir / "tmux.conf"
         self.conf.write_text(
-            # the pane stays after the command ends, so its exit status can be read
+            # the pane stays after the command ends, so its last screen can be read
             "set -g remain-on-exit on\n"
             "set -g default-terminal tmux-256color\n"
             "set -g default-shell /bin/sh\n"
@@ -68,6 +68,7 @@ class Tmux:
             "set -g history-limit 2000\n"
             f"set -g default-size {size[0]}x{size[1]}\n"
         )
+        self.status_file = workdir / "exit-status"
         self.started = False
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
@@ -106,8 +107,11 @@ class Tmux:
             str(height),
             "-c",
             str(cwd or self.workdir),
-            # a fresh server takes the environment of the client that starts it: exactly `child`
-            "exec " + shlex.join(argv),
+            # The shell waits for the command and writes its status (128+N after signal N): tmux
+            # 3.3 now and then leaves an ended pane process a zombie, its status unread. The
+            # trap is a handler, not an ignore, so the command still gets SIGINT by default.
+            # A fresh server takes the environment of the client that starts it: exactly `child`.
+            f"trap : INT; {shlex.join(argv)}; echo $? > {shlex.quote(str(self.status_file))}",
             env=child,
         )
         self.started = True
@@ -152,31 +156,12 @@ class Tmux:
             time.sleep(POLL)
 
     def exit_code(self) -> int | None:
-        """The command's exit status once it has ended (-1: killed by a signal), else None."""
-        dead, status, pid = (
-            self._tmux(
-                "display-message",
-                "-p",
-                "-t",
-                self.target,
-                "#{pane_dead}:#{pane_dead_status}:#{pane_pid}",
-            )
-            .strip()
-            .split(":")
-        )
-        # tmux marks the pane dead when the terminal closes, which comes before the process
-        # has exited (it may still be cleaning up): only a status, or the process gone, ends it
-        if dead != "1":
-            return None
-        if status:
-            return int(status)
+        """The command's exit status once it has ended (128 + N after signal N), else None."""
         try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return -1  # gone without a status: a signal ended it (tmux 3.3 does not say which)
-        except PermissionError:
-            pass
-        return None
+            text = self.status_file.read_text()
+        except FileNotFoundError:
+            return None
+        return int(text) if text.endswith("\n") else None  # written, not half-written
 
     def wait_exit(self, timeout: float = 20.0) -> int:
         """Wait for the command to end and return its exit code."""
