@@ -152,7 +152,7 @@ class DashboardScreen(Screen[None]):
 
             hint = pairing_hint()
             if hint:  # this process runs a demo another terminal can follow
-                self.notify(hint, title="Pair", timeout=20, markup=False)
+                self.notify(hint, title="Pair", timeout=10, markup=False)
 
     def _settle_heap(self) -> None:
         """Move the startup heap out of the collector's sight, so full collections stay short."""
