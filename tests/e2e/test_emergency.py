@@ -75,7 +75,11 @@ def test_revoke_now_needs_the_typed_name(world: World) -> None:
     wrong = world.rotui(
         "revoke", KEY, "--headless", "--mode", "now", "--confirm", "WRONG", stdin=NEW
     )
-    assert wrong.returncode == 1 and f"revoking now needs --confirm {KEY}" in wrong.stdout
+    assert wrong.returncode == 2  # refused before anything starts, saying why
+    assert f"--confirm WRONG does not match the key's name {KEY}" in wrong.stderr
+    assert "starting run" not in wrong.stdout
+    waiting = world.rotui("revoke", KEY, "--headless", "--mode", "now", stdin=NEW)
+    assert waiting.returncode == 1 and f"revoking now needs --confirm {KEY}" in waiting.stdout
     assert world.anthropic.key_by_id(world.old_id).status == "active"
     resumed = world.rotui(
         "revoke", KEY, "--headless", "--confirm", KEY, "--confirm-manual", stdin=NEW
