@@ -44,3 +44,21 @@ def test_help_on_the_troubleshoot_screen_says_what_r_does_there(
     term.wait_for("sorted by due date")  # back on the dashboard
     term.send("q")
     assert term.wait_exit() == 0
+
+
+def test_help_from_the_wizards_paste_field_at_80x24(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**child_env, "TMPDIR": str(tmp_path)}
+    term = terminal(["demo"], env)
+    term.wait_for("ANTHROPIC_API_KEY_BATCH")  # the first row, selected; its key validates
+    term.send("r")
+    term.wait_for("paste the new key")  # the field has the focus
+    term.send("?")
+    screen = term.wait_for("rotui help")
+    assert re.search(r"(^|\s)s\s+Skip…:", screen, re.M), screen  # on the dashboard: Sort
+    assert re.search(r"(^|\s)esc\s+Back:", screen, re.M), screen
+    assert "Sort" not in screen and "Validate all" not in screen
+    term.send("Escape")
+    screen = term.wait_gone("rotui help")
+    assert "paste the new key" in screen  # the field is still empty: ? typed nothing

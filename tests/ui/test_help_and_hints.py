@@ -78,3 +78,23 @@ async def test_hints_follow_the_keymap(fresh_demo) -> None:
         text = detail_text(app)
         assert "– never (press e)" in text and "o starts one" in text
         assert "press v" not in text
+
+
+async def test_question_mark_in_the_paste_field_opens_help_and_types_nothing(fresh_demo) -> None:
+    from rotui.ui.widgets.secret_input import SecretInput
+
+    app = make_app(fresh_demo.services, rotate="ANTHROPIC_API_KEY_BATCH")
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def field_focused() -> bool:
+            return isinstance(app.screen, RotationWizardScreen) and isinstance(
+                app.focused, SecretInput
+            )
+
+        await wait_until(pilot, field_focused, "the paste field, focused")
+        await pilot.press("a", "question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        assert help_lines(app)["s"].startswith("Skip…")
+        await pilot.press("escape")
+        await wait_until(pilot, field_focused, "back in the field")
+        assert app.focused.value == "a"  # the ? was not typed into the key
