@@ -2,34 +2,39 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime-installed
+TESTS := $(VENV)/.test-installed
 
 .PHONY: demo test lint bench screenshots snapshot-update clean
 
-$(STAMP): pyproject.toml
+# The demo needs the runtime only: no test tools, no pip upgrade, so a newcomer waits seconds.
+$(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
 
-demo: $(STAMP)
+$(TESTS): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+demo: $(RUNTIME)
 	$(BIN)/rotui demo
 
-test: $(STAMP)
+test: $(TESTS)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(RUNTIME)
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/python -m ruff check rotui tests
 
-bench: $(STAMP)
+bench: $(TESTS)
 	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
 
-screenshots: $(STAMP)
+screenshots: $(TESTS)
 	TEXTUAL_ANIMATIONS=none $(BIN)/python scripts/screenshots.py
 
-snapshot-update: $(STAMP)
+snapshot-update: $(TESTS)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update

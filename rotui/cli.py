@@ -92,13 +92,58 @@ class Context:
         """A message on stderr; outside text in it cannot drive the terminal (escaped)."""
         from rotui.core.safetext import printable
 
-        print(printable(text), file=self.stderr)
+        _write(self.stderr, printable(text) + "\n")
 
     def out(self, text: str) -> None:
         """Output on stdout, with every terminal control character escaped."""
         from rotui.core.safetext import printable
 
-        print(printable(text), file=self.stdout)
+        _write(self.stdout, printable(text) + "\n")
+    def write(self, text: str) -> None:
+        """Part of a line on stdout (a JSON document written piece by piece)."""
+        from rotui.core.safetext import printable
+
+        _write(self.stdout, printable(text))
+
+
+class OutputClosed(Exception):
+    """The reader of stdout or stderr went away (``rotui audit | head -1``): stop, quietly."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__("output closed")
+        self.stream = stream
+
+
+def _write(stream: IO[str], text: str) -> None:
+    try:
+        stream.write(text)
+    except BrokenPipeError:
+        raise OutputClosed(stream) from None
+
+
+def _flush(stream: IO[str]) -> None:
+    try:
+        stream.flush()
+    except BrokenPipeError:
+        raise OutputClosed(stream) from None
+    except (OSError, ValueError):
+        pass  # a closed or odd stream: nothing more can reach it anyway
+
+
+def _silence(stream: IO[str]) -> None:
+    """Point a closed pipe's descriptor at /dev/null, so the final flush at exit is quiet too."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return  # not a file (a test's StringIO): nothing will flush it at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` reports for `yes`
 
 
 def _utcnow() -> dt.datetime:
@@ -111,27 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rotate, revoke and troubleshoot API keys (Anthropic first).",
     )
     parser.add_argument("--version", action="version", version=f"rotui {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="configuration file (default: $ROTUI_CONFIG, then the user config dir)",
-    )
-    parser.add_argument(
-        "--read-only",
-        action="store_true",
-        help="dashboard as an observer: follow another rotui, change nothing",
-    )
-    parser.add_argument(
-        "--theme",
-        metavar="NAME",
-        help="a Textual theme for the dashboard (default: settings.theme)",
-    )
+    _add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser(
-        "status", help="age, freshness and last validation of every key (no network)"
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    _status_parser(sub)
 
     p = sub.add_parser("validate", help="check keys against the API and store the results")
     p.add_argument("names", nargs="*", metavar="NAME", help="keys to validate (default: all)")
@@ -237,18 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", metavar="NAME", help="only these keys")
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
-    p = sub.add_parser("report", help="an incident report of a run, in Markdown")
-    p.add_argument("run_id", metavar="RUN_ID", help="a run id, as `rotui runs` lists them")
-    p.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE (mode 0600) instead of stdout"
-    )
-
-    p = sub.add_parser("audit", help="print the audit log and check its hash chain")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument(
-        "--verify", action="store_true", help="only check the chain (exit 1 when broken)"
-    )
-    p.add_argument("--key", metavar="NAME", help="only this key's entries")
+    _report_parser(sub)
+    _audit_parser(sub)
 
     from rotui.core.troubleshoot import add_doctor_parser
 
@@ -262,6 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print status and validation instead of the dashboard",
     )
+    follow = p.add_subparsers(
+        dest="demo_command",
+        metavar="COMMAND",
+        title="on the demo another terminal runs (rotui demo --read-only follows it live)",
+    )
+    _status_parser(follow)
+    _report_parser(follow)
+    _audit_parser(follow)
 
     from rotui.serve import DEFAULT_HOST, DEFAULT_PORT, port_number
 
@@ -293,15 +319,65 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the URL the browser uses, when it differs from http://HOST:PORT",
     )
-    # the global options, also accepted after `serve`; SUPPRESS keeps a value given before it
-    p.add_argument(
-        "--config", metavar="PATH", default=argparse.SUPPRESS, help="the global --config"
-    )
-    p.add_argument(
-        "--read-only", action="store_true", default=argparse.SUPPRESS, help="the global --read-only"
-    )
-    p.add_argument("--theme", metavar="NAME", default=argparse.SUPPRESS, help="the global --theme")
+    _accept_global_options_everywhere(sub)
     return parser
+
+
+def _status_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser(
+        "status", help="age, freshness and last validation of every key (no network)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _report_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("report", help="an incident report of a run, in Markdown")
+    p.add_argument("run_id", metavar="RUN_ID", help="a run id, as `rotui runs` lists them")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (mode 0600) instead of stdout"
+    )
+
+
+def _audit_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("audit", help="print the audit log and check its hash chain")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--verify", action="store_true", help="only check the chain (exit 1 when broken)"
+    )
+    p.add_argument("--key", metavar="NAME", help="only this key's entries")
+
+
+def _add_global_options(parser: argparse.ArgumentParser, after: bool = False) -> None:
+    """--config, --read-only and --theme; ``after``: on a subcommand, where a value given before
+    the subcommand must survive (SUPPRESS leaves the attribute alone unless the option is used)."""
+    default: dict[str, Any] = {"default": argparse.SUPPRESS} if after else {}
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="configuration file (default: $ROTUI_CONFIG, then the user config dir)",
+        **default,
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="dashboard as an observer: follow another rotui, change nothing",
+        **default,
+    )
+    parser.add_argument(
+        "--theme",
+        metavar="NAME",
+        help="a Textual theme for the dashboard (default: settings.theme)",
+        **default,
+    )
+
+
+def _accept_global_options_everywhere(sub: argparse._SubParsersAction[Any]) -> None:
+    """``rotui status --config F`` as well as ``rotui --config F status``, at every depth."""
+    for parser in set(sub.choices.values()):
+        _add_global_options(parser, after=True)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_global_options_everywhere(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -324,7 +400,7 @@ def run(
         "demo": cmd_demo,
         "rotate": cmd_rotate,
         "doctor": cmd_doctor,
-        "revoke": cmd_revoke,
+        "revoke": cmd_revoke_checked,
         "report": cmd_report,
         "runs": cmd_runs,
         "audit": cmd_audit,
@@ -333,28 +409,37 @@ def run(
     from rotui import hangup
 
     try:
-        hangup.install()  # the full-screen app installs its own when it starts
-        if not args.command:
-            return cmd_dashboard(args, ctx)
-        return commands[args.command](args, ctx)
-    except hangup.Hangup as hung:
-        ctx.say(
-            f"rotui: {hangup.describe(hung.signum)}: stopped; every step so far is journaled"
-            + (
-                f" and the lock of {', '.join(hung.keys)} released; run the same command to resume"
-                if hung.keys
-                else ""
+        try:
+            hangup.install()  # the full-screen app installs its own when it starts
+            if not args.command:
+                return cmd_dashboard(args, ctx)
+            return commands[args.command](args, ctx)
+        except hangup.Hangup as hung:
+            ctx.say(
+                f"rotui: {hangup.describe(hung.signum)}: stopped; every step so far is journaled"
+                + (
+                    f" and the lock of {', '.join(hung.keys)} released; run the same command "
+                    "to resume"
+                    if hung.keys
+                    else ""
+                )
             )
-        )
-        return hung.exit_code
-    except RotuiError as exc:
-        ctx.say(f"rotui: {exc}")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        ctx.say("rotui: interrupted")
-        return 130  # the shell's convention for SIGINT
-    except Exception as exc:  # last resort: a message and a redacted log, never a traceback
-        return _internal_error(exc, ctx)
+            return hung.exit_code
+        except RotuiError as exc:
+            ctx.say(f"rotui: {exc}")
+            return exc.exit_code
+        except KeyboardInterrupt:
+            ctx.say("rotui: interrupted")
+            return 130  # the shell's convention for SIGINT
+        except OutputClosed:
+            raise
+        except Exception as exc:  # last resort: a message and a redacted log, never a traceback
+            return _internal_error(exc, ctx)
+        finally:
+            _flush(ctx.stdout)  # what is still buffered meets a closed pipe here, not at exit
+    except OutputClosed as closed:
+        _silence(closed.stream)
+        return EXIT_CLOSED_PIPE
 
 
 def _internal_error(exc: BaseException, ctx: Context) -> int:
@@ -491,7 +576,7 @@ def cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
 
 def _print_json_results(ctx: Context, run: ValidationRun) -> None:
     """``{"all_valid": ..., "results": [...]}`` written result by result, never built whole."""
-    write = ctx.stdout.write
+    write = ctx.write
     write(f'{{\n  "all_valid": {json.dumps(run.all_valid)},\n  "results": [')
     for index, r in enumerate(run.results):
         item = {
@@ -857,7 +942,15 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     from rotui.core.report import incident_report
     from rotui.core.runs import RunStore
 
-    run = RunStore(ctx.paths.state_dir).load(args.run_id)
+    store = RunStore(ctx.paths.state_dir)
+    if not _known_run(store, args.run_id):
+        recent = [r.run_id for r in reversed(store.all())][:3]
+        raise UsageError(
+            f"no run {args.run_id!r}",
+            (f"recent runs: {', '.join(recent)}" if recent else "no run has been recorded yet")
+            + f"; `rotui runs` lists them all (kept in {store.dir})",
+        )
+    run = store.load(args.run_id)
     text = incident_report(run, AuditLog(ctx.paths.data_dir).entries())
     if args.output:
         _write_private(args.output, text)
@@ -906,17 +999,23 @@ def _write_private(path: str, text: str) -> None:
             os.close(fd)
 
 
+def _known_run(store: Any, run_id: str) -> bool:
+    """A run id names a file in the runs directory, never a path elsewhere."""
+    if not run_id or run_id.startswith(".") or "/" in run_id or os.sep in run_id:
+        return False
+    return bool(store.path(run_id).is_file())
+
+
 def cmd_audit(args: argparse.Namespace, ctx: Context) -> int:
     from rotui.core.audit import AuditLog
 
     log = AuditLog(ctx.paths.data_dir)
+    if args.key:
+        _check_audited_key(args.key, ctx, [e.key for e in log.entries()])
     report = log.verify()
     if args.verify and not args.json:
-        if report.ok:
-            ctx.out(f"audit chain intact: {report.entries} entries")
-            return 0
-        ctx.out(f"audit chain BROKEN at line {report.line}: {report.problem}")
-        return 1
+        ctx.out(f"audit {report.summary}")
+        return 0 if report.ok else 1
     entries = [e for e in log.entries() if not args.key or e.key == args.key]
     if args.json:
         document = {
@@ -925,6 +1024,8 @@ def cmd_audit(args: argparse.Namespace, ctx: Context) -> int:
                 "entries": report.entries,
                 "line": report.line,
                 "problem": report.problem,
+                "kind": report.kind,
+                "legacy": report.legacy,
             },
             "entries": [{**e.body(), "hash": e.hash} for e in entries],
         }
@@ -935,10 +1036,35 @@ def cmd_audit(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out(
                 f"{entry.ts:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {entry.key or '-'} {context}".rstrip()
             )
-        ctx.say(
-            f"rotui: chain {'intact' if report.ok else f'BROKEN at line {report.line}: {report.problem}'}"
-        )
+        ctx.say(f"rotui: {report.summary}")
     return 0 if report.ok else 1
+
+
+def _check_audited_key(name: str, ctx: Context, audited: list[str | None]) -> None:
+    """``audit --key NAME``: a usage error unless NAME is configured (or in the log already)."""
+    if name in audited:
+        return  # a key since removed from the configuration keeps its history
+    configured = [k.name for k in ctx.load_config().keys]
+    if name not in configured:
+        raise UsageError(
+            f"unknown key {name!r}",
+            "configured keys: " + (", ".join(configured) or "none"),
+        )
+
+
+def _check_confirm(args: argparse.Namespace) -> None:
+    """A typed confirmation that names another key is refused, and said so, before anything."""
+    if args.confirm and args.confirm != args.name:
+        raise UsageError(
+            f"--confirm {args.confirm} does not match the key's name {args.name}",
+            f"type the name of the key to revoke: --confirm {args.name}",
+        )
+
+
+def cmd_revoke_checked(args: argparse.Namespace, ctx: Context) -> int:
+    """``rotui revoke``: the confirmation checked here, the rest in :func:`cmd_revoke`."""
+    _check_confirm(args)
+    return cmd_revoke(args, ctx)
 
 
 def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:
@@ -951,8 +1077,11 @@ def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
-    from rotui.demo import run_demo
+    from rotui.demo import follow_context, run_demo
 
+    if getattr(args, "demo_command", None):  # `rotui demo audit`: on the running demo's files
+        commands = {"status": cmd_status, "report": cmd_report, "audit": cmd_audit}
+        return commands[args.demo_command](args, follow_context(ctx))
     return run_demo(ctx, headless=args.headless, read_only=args.read_only, theme=args.theme)
 
 

@@ -15,12 +15,12 @@ import contextlib
 import datetime as dt
 import json
 import os
-import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from rotui.core.errors import RotuiError
+from rotui.core.fsnames import key_file_name
 
 _HELD: set[KeyLock] = set()
 
@@ -86,7 +86,7 @@ class KeyLock:
     """The lock of one key; ``previous`` keeps the dead holder of a lock taken over."""
 
     def __init__(self, state_dir: Path, key: str) -> None:
-        self.path = state_dir / "locks" / f"{urllib.parse.quote(key, safe='')}.lock"
+        self.path = state_dir / "locks" / key_file_name(key, ".lock")  # within NAME_MAX
         self.key = key
         self._fd: int | None = None
         self.previous: Holder | None = None

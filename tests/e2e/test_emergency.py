@@ -75,11 +75,14 @@ def test_revoke_now_needs_the_typed_name(world: World) -> None:
     wrong = world.rotui(
         "revoke", KEY, "--headless", "--mode", "now", "--confirm", "WRONG", stdin=NEW
     )
-    assert wrong.returncode == 1 and f"revoking now needs --confirm {KEY}" in wrong.stdout
-    assert "--confirm WRONG does not match the key's name" in wrong.stdout
+    assert wrong.returncode == 2  # refused before anything starts, saying why
+    assert f"--confirm WRONG does not match the key's name {KEY}" in wrong.stderr
+    assert "starting run" not in wrong.stdout
+    waiting = world.rotui("revoke", KEY, "--headless", "--mode", "now", stdin=NEW)
+    assert waiting.returncode == 1 and f"revoking now needs --confirm {KEY}" in waiting.stdout
     assert world.anthropic.key_by_id(world.old_id).status == "active"
     # Nothing happened, so nothing started: no run to resume, nothing audited.
-    assert "no run started" in wrong.stdout
+    assert "no run started" in waiting.stdout
     assert json.loads(world.rotui("audit", "--json").stdout)["entries"] == []
     done = world.rotui(*NOW, stdin=NEW)
     assert done.returncode == 0 and "started run" in done.stdout, done.stdout + done.stderr

@@ -62,6 +62,10 @@ KIND_FIELDS: dict[ConsumerKind, dict[str, Field]] = {
     ConsumerKind.ENV_FILE: {
         "path": Field("str", required=True),
         "var": Field("var"),
+        # Explicit exceptions to the env-file's neighbour checks (see env_file.py): refused unless set.
+        "allow_symlink": Field("scalar"),
+        "allow_other_owner": Field("scalar"),
+        "allow_shared_dir": Field("scalar"),
     },
     ConsumerKind.COMMAND: {
         "run": Field("argv", required=True),

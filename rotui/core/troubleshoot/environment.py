@@ -54,7 +54,7 @@ async def _check_keyring(services: Services) -> Diagnosis:
             ["no usable keyring backend"],
             NO_KEYRING_HELP,
             steps,
-            "problem" if needed else "ok",
+            "problem" if needed else "warning",  # none now: a key added later could not use it
         )
     except RotuiError as exc:
         steps = ["Unlock the keyring, or use env: or command: sources"]

@@ -149,6 +149,12 @@ class DashboardScreen(Screen[None]):
         if self.services.config.settings.admin_key and not self.read_only:
             self.refresh_usage()
             self.set_interval(USAGE_REFRESH_SECONDS, self.refresh_usage)
+        if self.demo and not self.read_only:
+            from rotui.demo import pairing_hint
+
+            hint = pairing_hint()
+            if hint:  # this process runs a demo another terminal can follow
+                self.notify(hint, title="Pair", timeout=10, markup=False)
 
     def _settle_heap(self) -> None:
         """Move the startup heap out of the collector's sight, so full collections stay short."""
@@ -210,8 +216,22 @@ class DashboardScreen(Screen[None]):
         row = self.selected_row()
         history = self.services.state.history(row.name) if row else []
         self.query_one(KeyDetail).show(
-            row, history, self.now, bool(self.services.config.settings.admin_key)
+            row,
+            history,
+            self.now,
+            bool(self.services.config.settings.admin_key),
+            hints={} if self.read_only else self.key_hints(("validate", "rotate")),
         )
+
+    def key_hints(self, ids: tuple[str, ...]) -> dict[str, str]:
+        """The key each binding id has now ([keymap] applied), as the footer shows it."""
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        hints = {}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id in ids:
+                first = keymap.get(binding.id, binding.key).split(",")[0].strip()
+                hints[binding.id] = self.app.get_key_display(Binding(first, ""))
+        return hints
 
     @on(DataTable.RowHighlighted, "#keys")
     def _highlighted(self) -> None:

@@ -89,9 +89,9 @@ class EmergencyScreen(Screen[None]):
         self._usage_worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(f"EMERGENCY · {self.key}", id="emergency-title")
+        yield Static(f"EMERGENCY · {self.key}", id="emergency-title", markup=False)
         with VerticalScroll(id="emergency-body"):
-            yield Static(id="clock")
+            yield Static(id="clock", markup=False)
             # usage and the exposure first: at 80×24 the flag shows without scrolling
             yield Static("usage: asking the Admin API…", id="usage", markup=False)
             exposed = Input(placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at")

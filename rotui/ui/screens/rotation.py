@@ -22,6 +22,7 @@ from rotui.core.secret import redact
 from rotui.core.usage import OldKeyUsage
 from rotui.services import Services
 from rotui.ui.modals.confirm import ReasonModal, TypedConfirmModal, offer_take_over
+from rotui.ui.plain import plain_cell
 from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
@@ -237,8 +238,12 @@ class RotationWizardScreen(Screen[None]):
         table.clear()
         for spec in self.rotation.specs:
             record = run.consumers[spec.name]
-            table.add_row(
-                spec.name, str(spec.kind), str(record.state), record.detail[:90], key=spec.name
+            table.add_row(  # names and details are outside text: shown as plain text
+                plain_cell(spec.name),
+                str(spec.kind),
+                str(record.state),
+                plain_cell(record.detail[:90]),
+                key=spec.name,
             )
         if table.row_count:
             table.move_cursor(row=min(selected, table.row_count - 1), animate=False)
@@ -364,7 +369,7 @@ class RotationWizardScreen(Screen[None]):
     @on(SecretInput.Submitted, "#new-key")
     def _key_submitted(self, event: SecretInput.Submitted) -> None:
         box = self.query_one("#new-key", SecretInput)
-        value = event.value
+        value = event.secret.reveal()  # handed straight to the core, which wraps it again
         box.value = ""  # accepted or refused, the next paste starts from an empty field
         if value.strip():
             self.step("key", value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -75,9 +75,13 @@ def overview_lines(row: KeyRow, now: dt.datetime) -> list[Content]:
     return lines
 
 
-def validation_lines(result: ValidationResult | None, now: dt.datetime) -> list[Content]:
+def validation_lines(
+    result: ValidationResult | None, now: dt.datetime, validate_key: str | None = None
+) -> list[Content]:
+    """``validate_key``: the key that validates, named in the hint; None (read-only): no hint."""
     if result is None:
-        return [_line("[b]Last validation[/b]  [$foreground-muted]– never (press v)[/]")]
+        hint = f" (press {validate_key})" if validate_key else ""
+        return [_line("[b]Last validation[/b]  [$foreground-muted]– never$hint[/]", hint=hint)]
     style = status_style(result.status)
     lines = [
         _line(
@@ -159,12 +163,14 @@ def consumer_lines(row: KeyRow) -> list[Content]:
     return lines
 
 
-def rotation_lines(row: KeyRow) -> list[Content]:
+def rotation_lines(row: KeyRow, rotate_key: str | None = None) -> list[Content]:
+    """``rotate_key``: the key that starts a rotation; None (read-only): no hint."""
     run = row.run
     if run is None:
+        hint = f"; {rotate_key} starts one" if rotate_key else ""
         return [
             _line("[b]Rotation[/b]"),
-            _line("  [$foreground-muted]no rotation has run for this key; r starts one[/]"),
+            _line("  [$foreground-muted]no rotation has run for this key$hint[/]", hint=hint),
         ]
     from rotui.ui.wizard_text import SYMBOLS
 
@@ -230,7 +236,10 @@ class KeyDetail(VerticalScroll):
         history: Sequence[ValidationResult],
         now: dt.datetime,
         admin_configured: bool,
+        hints: Mapping[str, str] | None = None,
     ) -> None:
+        """``hints``: binding id → the key to press ("validate", "rotate"); none for an observer."""
+        hints = hints or {}
         if row is None:
             self.query_one("#overview", Static).update(
                 "No key selected: the filter matches nothing."
@@ -241,10 +250,12 @@ class KeyDetail(VerticalScroll):
             return
         self.query_one("#overview", Static).update(Content("\n").join(overview_lines(row, now)))
         self.query_one("#validation", Static).update(
-            Content("\n").join(validation_lines(row.last, now))
+            Content("\n").join(validation_lines(row.last, now, hints.get("validate")))
         )
         self.query_one("#consumers", Static).update(Content("\n").join(consumer_lines(row)))
-        self.query_one("#rotation", Static).update(Content("\n").join(rotation_lines(row)))
+        self.query_one("#rotation", Static).update(
+            Content("\n").join(rotation_lines(row, hints.get("rotate")))
+        )
         self.query_one("#history", Static).update(Content("\n").join(history_lines(history, now)))
         graph = self.query_one("#usage-graph", Sparkline)
         title = self.query_one("#usage-title", Static)

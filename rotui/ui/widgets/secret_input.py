@@ -53,6 +53,10 @@ class _SecretMessage(Message):
         return f"{type(self).__qualname__}(input={self.input!r}, secret={self.secret!r})"
 
 
+# Never in an API key (base64url and "-"), so typed here it means what it means everywhere: help.
+PASSED_ON = frozenset("?")
+
+
 class SecretInput(Input):
     """Shows one bullet per character; the value never reaches the clipboard or a log from here."""
 
@@ -67,6 +71,13 @@ class SecretInput(Input):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(password=True, **kwargs)  # type: ignore[arg-type]
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character not in PASSED_ON and super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character in PASSED_ON:
+            event.prevent_default()  # not typed into the field; it bubbles to the app's binding
 
     def action_copy(self) -> None:
         self.app.bell()

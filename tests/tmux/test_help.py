@@ -1,0 +1,64 @@
+"""`?` in a real terminal at 80×24: the bindings of the screen it is pressed on; Esc goes back."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.support.tmux import TmuxFactory
+
+
+def test_help_on_the_dashboard_at_80x24(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**child_env, "TMPDIR": str(tmp_path)}
+    term = terminal(["demo"], env)
+    term.wait_for("ANTHROPIC_API_KEY_BATCH")
+    term.send("?")
+    screen = term.wait_for("rotui help")
+    for key, what in (("s", "Sort"), ("v", "Validate"), ("q", "Quit"), ("ctrl\\+p", "Commands")):
+        assert re.search(rf"(^|\s){key}\s+{what}:", screen, re.M), (key, screen)
+    assert "Skip" not in screen
+    term.send("Escape")
+    term.wait_gone("rotui help")
+    term.send("q")
+    assert term.wait_exit() == 0
+
+
+def test_help_on_the_troubleshoot_screen_says_what_r_does_there(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**child_env, "TMPDIR": str(tmp_path)}
+    term = terminal(["demo"], env)
+    term.wait_for("ANTHROPIC_API_KEY_BATCH")
+    term.send("t")
+    term.wait_for("Check again")  # the footer of the troubleshoot screen
+    term.send("?")
+    screen = term.wait_for("rotui help")
+    assert re.search(r"(^|\s)r\s+Check again:", screen, re.M), screen  # on the dashboard: Rotate
+    assert re.search(r"(^|\s)esc\s+Back:", screen, re.M), screen
+    assert "Rotate" not in screen and "Sort" not in screen
+    term.send("Escape")
+    term.wait_gone("rotui help")
+    term.send("Escape")
+    term.wait_for("sorted by due date")  # back on the dashboard
+    term.send("q")
+    assert term.wait_exit() == 0
+
+
+def test_help_from_the_wizards_paste_field_at_80x24(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**child_env, "TMPDIR": str(tmp_path)}
+    term = terminal(["demo"], env)
+    term.wait_for("ANTHROPIC_API_KEY_BATCH")  # the first row, selected; its key validates
+    term.send("r")
+    term.wait_for("paste the new key")  # the field has the focus
+    term.send("?")
+    screen = term.wait_for("rotui help")
+    assert re.search(r"(^|\s)s\s+Skip…:", screen, re.M), screen  # on the dashboard: Sort
+    assert re.search(r"(^|\s)esc\s+Back:", screen, re.M), screen
+    assert "Sort" not in screen and "Validate all" not in screen
+    term.send("Escape")
+    screen = term.wait_gone("rotui help")
+    assert "paste the new key" in screen  # the field is still empty: ? typed nothing
