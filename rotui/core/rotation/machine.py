@@ -60,7 +60,8 @@ class Step(enum.StrEnum):
     FINISH = "finish"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
+        """The step's title, as the checklist shows it."""
         return STEP_TITLES[self.value]
 
 
@@ -181,7 +182,7 @@ def unmet(run: Run, step: Step | str) -> list[str]:
     if run.status is not RunStatus.ACTIVE:
         return [f"run {run.run_id} is {run.status}"]
     if step.value not in run.steps:
-        return [f"“{step.title}” is not a step of this run"]
+        return [f"“{step.heading}” is not a step of this run"]
     reasons = []
     for earlier in run.steps[: run.steps.index(step.value)]:
         if run.step[earlier].state not in (StepState.DONE, StepState.SKIPPED):
@@ -197,7 +198,7 @@ def check(run: Run, step: Step | str) -> None:
     """Raise a clear :class:`UsageError` unless ``step`` may start now."""
     reasons = unmet(run, step)
     if reasons:
-        raise UsageError(f"“{Step(step).title}” cannot run now", "; ".join(reasons))
+        raise UsageError(f"“{Step(step).heading}” cannot run now", "; ".join(reasons))
 
 
 class Action(enum.StrEnum):

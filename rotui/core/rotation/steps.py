@@ -222,6 +222,7 @@ class NewKeySteps(RunBase):
         )
         directory = await client.workspace_directory(admin, base_url=self.key.base_url)
         where = describe_workspace(record, directory)
+        verdict: bool | None
         if current is not None:
             run.facts.current_remote_id = current.id
             verdict = same_workspace(record, current)
