@@ -13,121 +13,16 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from rotui import __version__
-from rotui.core.errors import ConfigError, RotuiError, UsageError
-from rotui.core.model import Config
+from rotui.context import Context, OutputClosed, _flush
+from rotui.core.errors import RotuiError, UsageError
 from rotui.paths import Paths
 
 if TYPE_CHECKING:
-    from rotui.core.secret import SecretStore
     from rotui.core.validation import ValidationRun
     from rotui.services import Services
-
-
-@dataclass
-class Context:
-    """What a command runs against: the demo and tests pass their own dirs, keyring and clock."""
-
-    paths: Paths
-    config_arg: str | None = None
-    config: Config | None = None
-    store: SecretStore | None = None
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
-    stdin: IO[str] | None = field(default_factory=lambda: sys.stdin, repr=False)
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
-    clock: Callable[[], dt.datetime] = field(default_factory=lambda: _utcnow)
-    trust_env: bool = True  # honour proxy variables; the demo's loopback API never needs one
-    warnings: list[str] = field(default_factory=list)  # found loading the config, e.g. its mode
-    _services: Services | None = None
-
-    def load_config(self) -> Config:
-        if self.config is None:
-            from rotui.config import (
-                ConfigFileNotFound,
-                load_config,
-                permission_warning,
-                resolve_config_path,
-            )
-
-            path, origin = resolve_config_path(self.config_arg, self.environ)
-            try:
-                self.config = load_config(path, cache_dir=self.paths.cache_dir)
-                self.warnings = [w for w in [permission_warning(path)] if w]
-                for warning in self.warnings:
-                    self.say(f"rotui: warning: {warning}")
-            except ConfigFileNotFound:
-                raise ConfigError(
-                    "no configuration found",
-                    f"looked for {path} ({origin}). Create one with `rotui init`, or try the "
-                    "built-in demo with `rotui demo`",
-                ) from None
-        return self.config
-
-    def services(self) -> Services:
-        if self._services is None:
-            from rotui.services import Services
-
-            self._services = Services(
-                config=self.load_config(),
-                paths=self.paths,
-                store=self.secret_store(),
-                environ=self.environ,
-                clock=self.clock,
-                trust_env=self.trust_env,
-            )
-        return self._services
-
-    def secret_store(self) -> SecretStore:
-        if self.store is None:
-            from rotui.core.secret import SecretStore
-
-            self.store = SecretStore(environ=self.environ)
-        return self.store
-
-    def say(self, text: str) -> None:
-        """A message on stderr; outside text in it cannot drive the terminal (escaped)."""
-        from rotui.core.safetext import printable
-
-        _write(self.stderr, printable(text) + "\n")
-
-    def out(self, text: str) -> None:
-        """Output on stdout, with every terminal control character escaped."""
-        from rotui.core.safetext import printable
-
-        _write(self.stdout, printable(text) + "\n")
-    def write(self, text: str) -> None:
-        """Part of a line on stdout (a JSON document written piece by piece)."""
-        from rotui.core.safetext import printable
-
-        _write(self.stdout, printable(text))
-
-
-class OutputClosed(Exception):
-    """The reader of stdout or stderr went away (``rotui audit | head -1``): stop, quietly."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        super().__init__("output closed")
-        self.stream = stream
-
-
-def _write(stream: IO[str], text: str) -> None:
-    try:
-        stream.write(text)
-    except BrokenPipeError:
-        raise OutputClosed(stream) from None
-
-
-def _flush(stream: IO[str]) -> None:
-    try:
-        stream.flush()
-    except BrokenPipeError:
-        raise OutputClosed(stream) from None
-    except (OSError, ValueError):
-        pass  # a closed or odd stream: nothing more can reach it anyway
 
 
 def _silence(stream: IO[str]) -> None:
@@ -144,10 +39,6 @@ def _silence(stream: IO[str]) -> None:
 
 
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` reports for `yes`
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -445,8 +336,8 @@ def run(
 def _internal_error(exc: BaseException, ctx: Context) -> int:
     import traceback
 
+    from rotui.core.fsio import atomic_write
     from rotui.core.secret import redact
-    from rotui.paths import atomic_write
 
     stamp = ctx.clock().strftime("%Y%m%dT%H%M%S.%fZ")
     where = ctx.paths.log_dir / f"crash-{stamp}-{os.getpid()}.log"
@@ -1082,7 +973,14 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     if getattr(args, "demo_command", None):  # `rotui demo audit`: on the running demo's files
         commands = {"status": cmd_status, "report": cmd_report, "audit": cmd_audit}
         return commands[args.demo_command](args, follow_context(ctx))
-    return run_demo(ctx, headless=args.headless, read_only=args.read_only, theme=args.theme)
+    return run_demo(
+        ctx,
+        headless=args.headless,
+        read_only=args.read_only,
+        theme=args.theme,
+        status=cmd_status,
+        validate=cmd_validate,
+    )
 
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from rotui.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from rotui.cli import Context
+    from rotui.context import Context
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

@@ -196,7 +196,7 @@ class AuditLog:
         """
         import tempfile
 
-        from rotui.paths import private_dir
+        from rotui.core.fsio import private_dir
 
         key = self._read_key()
         if key is not None:
@@ -219,7 +219,7 @@ class AuditLog:
                 return existing
             _fsync_dir(folder)
         except OSError as exc:
-            from rotui.paths import os_reason
+            from rotui.core.fsio import os_reason
 
             raise StateError(
                 f"cannot create the installation key {self._key_path}",
@@ -274,7 +274,7 @@ class AuditLog:
         ``audit.chain.break`` entry records what was found, and verify keeps reporting it.
         Returns the last entry written.
         """
-        from rotui.paths import append_whole, atomic_write, locked, private_dir
+        from rotui.core.fsio import append_whole, atomic_write, locked, private_dir
 
         private_dir(self.path.parent)
         last_record: dict[str, Any] | None = None

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rotui.core.consumers.base import ConsumerAdapter, VerifyOutcome
     from rotui.core.runs import Run
     from rotui.core.secret import Secret
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 PROPAGATION_MINUTES = 10
 
@@ -31,7 +31,7 @@ PROPAGATION_MINUTES = 10
 # "My old key still works after revocation" -------------------------------------------------------
 
 
-def _last_run(services: Services, name: str) -> Run | None:
+def _last_run(services: TroubleshootDeps, name: str) -> Run | None:
     from rotui.core.runs import RunStatus
 
     done = (RunStatus.COMPLETED, RunStatus.ACTIVE)
@@ -51,7 +51,7 @@ def _minutes_since(iso: Any, now: dt.datetime) -> float | None:
 
 
 async def _old_record(
-    services: Services,
+    services: TroubleshootDeps,
     client: AnthropicClient,
     key: ManagedKey,
     facts: Mapping[str, Any],
@@ -75,7 +75,7 @@ async def _old_record(
     return record, _record_line(record) if record else "the Admin API does not list the old key"
 
 
-async def diagnose_old_key_still_works(services: Services, name: str) -> Diagnosis:
+async def diagnose_old_key_still_works(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Check the key a rotation retired: does it still authenticate, and what the Admin API says."""
     import asyncio
 
@@ -154,7 +154,7 @@ async def diagnose_old_key_still_works(services: Services, name: str) -> Diagnos
 # "I forgot to copy my new key" -------------------------------------------------------------------
 
 
-async def forgot_new_key(services: Services, name: str) -> Diagnosis:
+async def forgot_new_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     """How to recover when the Console showed a new key once and it was not copied."""
     import asyncio
 
@@ -239,7 +239,7 @@ async def _verify(adapter: ConsumerAdapter, ctx: Any) -> VerifyOutcome | None:
         return VerifyOutcome(False, str(exc))
 
 
-async def diagnose_consumers(services: Services, name: str) -> Diagnosis:
+async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Rerun the downstream checks of the key's last run, changing nothing, and name the failures."""
     import asyncio
 

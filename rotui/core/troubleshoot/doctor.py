@@ -13,11 +13,11 @@ from rotui.core.troubleshoot.flows import FLOWS, run_flow
 from rotui.core.troubleshoot.model import _counts, render_text
 
 if TYPE_CHECKING:
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 
 async def run_doctor(
-    services: Services, name: str | None, as_json: bool, flow: str | None
+    services: TroubleshootDeps, name: str | None, as_json: bool, flow: str | None
 ) -> tuple[int, str]:
     """`rotui doctor [NAME] [--flow ID] [--json]`: the output, and 0 when healthy or 1 on a problem."""
     import json
@@ -51,7 +51,7 @@ async def run_doctor(
 class CliContext(Protocol):
     """The part of ``rotui.cli.Context`` the doctor command uses."""
 
-    def services(self) -> Services: ...
+    def services(self) -> TroubleshootDeps: ...
 
     def out(self, text: str) -> None: ...
 

@@ -20,7 +20,7 @@ from rotui.core.troubleshoot.model import STATUS_URL, Diagnosis, Severity
 if TYPE_CHECKING:
     import httpx
 
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 CLOCK_SKEW_LIMIT = 60.0
 
@@ -31,7 +31,7 @@ def _env(
     return Diagnosis(title, checked, evidence, cause, steps, severity, "environment")
 
 
-async def _check_keyring(services: Services) -> Diagnosis:
+async def _check_keyring(services: TroubleshootDeps) -> Diagnosis:
     import asyncio
 
     from rotui.core.secret import NO_KEYRING_HELP
@@ -75,7 +75,7 @@ async def _check_keyring(services: Services) -> Diagnosis:
     return _env("Keyring backend", checked, [f"backend: {backend}{memory}"], cause, [], "ok")
 
 
-def _check_config(services: Services) -> Diagnosis:
+def _check_config(services: TroubleshootDeps) -> Diagnosis:
     path, checked = services.config.path, "the configuration file's permissions"
     if not path:
         return _env(
@@ -136,7 +136,7 @@ def _unwritable(path: Path) -> str | None:
     return None
 
 
-async def _check_dirs(services: Services) -> Diagnosis:
+async def _check_dirs(services: TroubleshootDeps) -> Diagnosis:
     import asyncio
 
     state, data = services.paths.state_dir, services.paths.data_dir
@@ -157,7 +157,7 @@ async def _check_dirs(services: Services) -> Diagnosis:
 
 
 async def _reach(
-    services: Services, http: httpx.AsyncClient, base: str
+    services: TroubleshootDeps, http: httpx.AsyncClient, base: str
 ) -> tuple[Diagnosis, dt.datetime | None]:
     """GET /v1/models without a key: the API answers 401, which proves it is reachable."""
     import email.utils
@@ -204,7 +204,7 @@ async def _reach(
     ), date
 
 
-def _check_clock(services: Services, base: str, date: dt.datetime | None) -> Diagnosis:
+def _check_clock(services: TroubleshootDeps, base: str, date: dt.datetime | None) -> Diagnosis:
     checked = "this machine's clock against the API's Date header"
     if date is None:
         return _env(
@@ -236,11 +236,11 @@ def _check_clock(services: Services, base: str, date: dt.datetime | None) -> Dia
     )
 
 
-async def check_environment(services: Services) -> list[Diagnosis]:
+async def check_environment(services: TroubleshootDeps) -> list[Diagnosis]:
     """What `rotui doctor` checks before any key: keyring, config, dirs, clock, reachability."""
     import asyncio
 
-    from rotui.services import base_url_for
+    from rotui.core.model import base_url_for
 
     keys = services.keys([]) or [
         ManagedKey("KEY", base_url=base_url_for(ManagedKey("KEY"), services.environ))

@@ -42,7 +42,7 @@ from rotui.core.troubleshoot.model import (
 )
 
 if TYPE_CHECKING:
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 EXPLAINED: dict[str, tuple[str, list[str], Severity]] = {
     "no_credit": (
@@ -337,7 +337,7 @@ def _no_secret(key: ManagedKey, why: str, checked: str) -> Diagnosis:
     return Diagnosis(title, checked, evidence, cause, steps, "problem", "key", key.name)
 
 
-async def diagnose_key(services: Services, name: str) -> Diagnosis:
+async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Validate one key and explain the answer, so the operator gets a cause, not a status code."""
     from rotui.core.secret import check_api_key, check_usable_api_key
 

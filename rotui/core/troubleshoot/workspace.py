@@ -12,7 +12,7 @@ from rotui.core.troubleshoot.model import LIMITS_URL, Diagnosis, Severity
 
 if TYPE_CHECKING:
     from rotui.core.anthropic import WorkspaceDirectory
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 
 def _limits(result: ValidationResult) -> dict[str, int]:
@@ -31,7 +31,7 @@ def _workspace_of(result: ValidationResult, record: RemoteKey | None) -> str | N
     return result.workspace_id or (record.workspace_id if record else None)
 
 
-async def diagnose_workspace(services: Services, name: str) -> Diagnosis:
+async def diagnose_workspace(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Compare a key's workspace, organization and limits with its config and its environment."""
     from rotui.core.validation import validate_keys
 
