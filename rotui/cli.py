@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from rotui import __version__
 from rotui.context import Context, OutputClosed, _flush
@@ -522,7 +522,7 @@ def _read_secret_input(ctx: Context, prompt: str) -> str:
         if ctx.stdin.isatty():
             import getpass
 
-            return getpass.getpass(prompt, stream=ctx.stderr)
+            return getpass.getpass(prompt, stream=cast(TextIO, ctx.stderr))
         return ctx.stdin.read(65536)
     except EOFError:
         raise UsageError("no key given", "the input ended before a key was pasted") from None
@@ -813,14 +813,14 @@ def cmd_runs(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     table = [
         [
-            r["run_id"],
-            r["key"],
-            r["kind"],
-            r["mode"],
-            r["status"],
-            r["step"] or "-",
-            r["started"][:16].replace("T", " "),
-            r["actor"],
+            str(r["run_id"]),
+            str(r["key"]),
+            str(r["kind"]),
+            str(r["mode"]),
+            str(r["status"]),
+            str(r["step"] or "-"),
+            str(r["started"])[:16].replace("T", " "),
+            str(r["actor"]),
         ]
         for r in rows
     ]

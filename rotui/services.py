@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rotui.core.errors import StateError, UsageError
-from rotui.core.model import DEFAULT_BASE_URL, Config, ManagedKey, ValidationMode, base_url_for
+from rotui.core.model import (
+    DEFAULT_BASE_URL,
+    Config,
+    ManagedKey,
+    ValidationMode,
+    ValidationResult,
+    base_url_for,
+)
 from rotui.core.overview import KeyRow, build_rows
 from rotui.paths import Paths
 from rotui.state import Snapshot, StateStore
@@ -150,12 +157,15 @@ class Services:
             else []
         )
         self.state.record(run.results, run.remote, forget_remote=unmatched)
-        context = lambda r: {  # noqa: E731
-            "status": str(r.status),
-            "http_status": r.http_status,
-            "mode": str(r.mode),
-            "hint": r.hint,
-        }
+
+        def context(r: ValidationResult) -> dict[str, object]:
+            return {
+                "status": str(r.status),
+                "http_status": r.http_status,
+                "mode": str(r.mode),
+                "hint": r.hint,
+            }
+
         self.audit().append_many(("key.validated", r.key, None, context(r)) for r in run.results)
 
     async def refresh_usage(self) -> dict[str, dict[dt.date, int]]:

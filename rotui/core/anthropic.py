@@ -306,7 +306,7 @@ class AnthropicClient:
         return self._limits[base_url]
 
     def _backoff(self, retry: int) -> float:
-        return min(INITIAL_BACKOFF * 2**retry, MAX_BACKOFF) * self._jitter()
+        return min(INITIAL_BACKOFF * 2.0**retry, MAX_BACKOFF) * self._jitter()
 
     async def _exchange(
         self,
@@ -738,7 +738,8 @@ def remote_key(item: Mapping[str, Any]) -> RemoteKey:
     is sent on 2023-06-01 only; when it is there it also says whether the key is in the default
     workspace.
     """
-    scope = item.get("scope") if isinstance(item.get("scope"), dict) else {}
+    given = item.get("scope")
+    scope: dict[str, Any] = given if isinstance(given, dict) else {}
     scope_type = str(scope.get("type") or "")
     scope_ws = scope.get("workspace_id") if isinstance(scope.get("workspace_id"), str) else None
     in_default: bool | None = None

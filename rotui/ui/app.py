@@ -43,7 +43,7 @@ class RotuiApp(App[None]):
     CSS_PATH = "rotui.tcss"
     TITLE = "rotui"
     COMMANDS = App.COMMANDS | {RotuiCommands}
-    BINDINGS = APP_BINDINGS
+    BINDINGS = list[Binding | tuple[str, str] | tuple[str, str, str]](APP_BINDINGS)
 
     def __init__(
         self,

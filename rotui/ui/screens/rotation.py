@@ -269,7 +269,7 @@ class RotationWizardScreen(ReportingScreen):
         if action in ("confirm_consumer", "skip_consumer"):
             step = run.current_step() if run else None
             ok = run is not None and not run.facts.rollback_started and step in ("propagate", "verify")
-            return True if ok and run.status is RunStatus.ACTIVE else None
+            return True if ok and run is not None and run.status is RunStatus.ACTIVE else None
         if action == "retry":
             return True if upcoming in (Action.RETRY, Action.WAIT) else None
         if action == "source_updated":
