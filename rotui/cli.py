@@ -159,9 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_parser(sub)
     _audit_parser(sub)
 
-    from rotui.core.troubleshoot import add_doctor_parser
-
-    add_doctor_parser(sub)
+    _doctor_parser(sub)
 
     p = sub.add_parser(
         "demo", help="run on the built-in demo inventory and a simulated API on loopback"
@@ -586,10 +584,33 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
-    from rotui.core.troubleshoot import doctor_command
+def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``rotui doctor [NAME] [--json] [--flow ID]``, its help built from the flows it offers."""
+    from rotui.core.troubleshoot.flows import FLOWS
 
-    return doctor_command(args, ctx)
+    p = sub.add_parser(
+        "doctor",
+        help="diagnose a key or the environment (exit 0 healthy, 1 a problem found)",
+        description="Without --flow: the environment (keyring, config, state dir, clock, "
+        "reachability), plus “my key stopped working” for NAME. Flows: "
+        + "; ".join(f"{f.id}: {f.title}" for f in FLOWS.values()),
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="the key to diagnose")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--flow", choices=list(FLOWS), metavar="ID", help="one flow: " + ", ".join(FLOWS)
+    )
+
+
+def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
+    """``rotui doctor``: run the diagnoses, print the report on stdout, return its exit code."""
+    import asyncio
+
+    from rotui.core.troubleshoot import run_doctor
+
+    code, text = asyncio.run(run_doctor(ctx.services(), args.name, args.json, args.flow))
+    ctx.out(text)
+    return code
 
 
 def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
