@@ -7,13 +7,12 @@ Anthropic client are imported inside the functions that use them.
 from __future__ import annotations
 
 import urllib.parse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rotui.core.errors import RotuiError
 from rotui.core.model import ManagedKey, RemoteKey, ValidationResult, ValidationStatus
 
 if TYPE_CHECKING:
-    import httpx
 
     from rotui.core.anthropic import AnthropicClient
     from rotui.core.secret import Secret
@@ -154,47 +153,3 @@ async def _admin_record(
             "organization, or the value is mistyped"
         ]
     return record, [_record_line(record)]
-
-
-def _bearer_auth(secret: Secret) -> httpx.Auth:
-    import httpx
-
-    class BearerAuth(httpx.Auth):
-        """The key as ``Authorization: Bearer``, added at the last moment like ``x-api-key``."""
-
-        def auth_flow(self, request: httpx.Request) -> Any:
-            request.headers["authorization"] = "Bearer " + secret.reveal()
-            yield request
-
-        def __repr__(self) -> str:
-            return f"BearerAuth({secret!r})"
-
-    return BearerAuth()
-
-
-async def _get_models(
-    services: TroubleshootDeps, http: httpx.AsyncClient, base: str, auth: httpx.Auth | None
-) -> tuple[Any, tuple[str, str]]:
-    """GET /v1/models (no tokens): the response, or the failure's kind and sentence."""
-    import httpx
-
-    from rotui.core.anthropic import describe_transport_error
-
-    settings = services.config.settings
-    try:
-        response = await http.get(
-            base.rstrip("/") + "/v1/models",
-            params={"limit": 1},
-            headers={"anthropic-version": settings.api_version, "accept": "application/json"},
-            auth=auth or httpx.USE_CLIENT_DEFAULT,
-            timeout=settings.timeout_seconds,
-        )
-    except httpx.TransportError as exc:
-        return None, describe_transport_error(exc, settings.timeout_seconds)
-    return response, ("", "")
-
-
-def _classify(response: Any) -> Any:
-    from rotui.core.anthropic import classify
-
-    return classify(response, lambda b: isinstance(b, dict) and isinstance(b.get("data"), list))

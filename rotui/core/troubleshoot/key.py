@@ -22,9 +22,6 @@ from rotui.core.model import (
 from rotui.core.troubleshoot.evidence import (
     _admin_record,
     _admin_secret,
-    _bearer_auth,
-    _classify,
-    _get_models,
     _host,
     _hostport,
     _read,
@@ -379,8 +376,8 @@ async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
         )
         record, admin_lines = await _admin_record(services, client, secret, key.base_url)
         if gateway and result.status in (ValidationStatus.VALID, ValidationStatus.INVALID):
-            response, failed = await _get_models(services, http, base, _bearer_auth(secret))
-            probe = str(_classify(response).status) if response is not None else failed[1]
+            bearer = await client.probe_models(base, bearer=secret)
+            probe = str(bearer.status) if bearer.http_status is not None else bearer.message
     evidence += _result_lines(result) + admin_lines
     cause, steps, severity = _explain(key, result, record, secret.hint, settings.timeout_seconds)
     if probe:
