@@ -230,7 +230,7 @@ class NewKeySteps(RunBase):
         verdict: bool | None
         if current is not None:
             run.facts.current_remote_id = current.id
-            verdict: bool | None = same_workspace(record, current)
+            verdict = same_workspace(record, current)
             wanted = describe_workspace(current, directory)
         else:
             verdict = in_configured_workspace(self.key.workspace, record, directory)
