@@ -20,7 +20,7 @@ from rotui.core.troubleshoot.model import BEARER_NOTE, SUPPORT_URL, Diagnosis, S
 
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
-    from rotui.core.consumers.base import ConsumerAdapter, VerifyOutcome
+    from rotui.core.consumers.base import ConsumerAdapter, ConsumerContext, VerifyOutcome
     from rotui.core.runs import Run
     from rotui.core.secret import Secret
     from rotui.core.troubleshoot.deps import TroubleshootDeps
@@ -239,6 +239,54 @@ async def _verify(adapter: ConsumerAdapter, ctx: Any) -> VerifyOutcome | None:
         return VerifyOutcome(False, str(exc))
 
 
+async def _consumer_line(
+    adapter: ConsumerAdapter, outcome: VerifyOutcome | None, ctx: ConsumerContext
+) -> str:
+    """What one consumer's check found; a failing one is also preflighted, to say why."""
+    spec = adapter.spec
+    if adapter.needs_operator:
+        return f"? {spec.name}: manual — {spec.fields.get('instructions', '')}; confirm by hand"
+    if outcome is None:
+        return f"? {spec.name}: {adapter.describe()} — no verify_url or verify_command, rotui cannot check it"
+    if outcome.ok:
+        return f"✓ {spec.name}: {adapter.describe()} — {outcome.detail}"
+    problems = await adapter.preflight(ctx)
+    line = f"✗ {spec.name}: {adapter.describe()} — FAILS: {outcome.detail}"
+    return line + "".join(f"; preflight: {p}" for p in problems)
+
+
+def _consumers_verdict(
+    name: str, failed: list[str], unchecked: bool, resumable: bool
+) -> tuple[str, list[str], Severity]:
+    """The cause, the steps and the severity once every consumer was checked (or could not be)."""
+    if failed:
+        cause = (
+            f"{', '.join(failed)} {'fails its' if len(failed) == 1 else 'fail their'} check: it "
+            "still holds the old (revoked) key, it was not restarted or redeployed to read the new "
+            f"value, or it sends the key in a way its proxy refuses ({BEARER_NOTE})."
+        )
+        steps = [
+            "Look at the failing consumer's own logs for the status it gets from the API",
+            "Restart or redeploy it so it reads the new value",
+            f"`rotui rotate {name}` resumes the run at its verify step"
+            if resumable
+            else f"`rotui rotate {name}` propagates a new key again",
+            f"`rotui doctor {name}` checks the key itself",
+        ]
+        severity: Severity = "problem"
+    elif unchecked:
+        cause = "Every consumer rotui can check passes; the others need a person to look."
+        steps = [
+            "Confirm the unchecked consumers by hand, or give them a verify_url or verify_command"
+        ]
+        severity = "warning"
+    else:
+        cause = "Every consumer passes its check."
+        steps = [f"If an application still fails, `rotui doctor {name}` checks the key itself"]
+        severity = "ok"
+    return cause, steps, severity
+
+
 async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Rerun the downstream checks of the key's last run, changing nothing, and name the failures."""
     import asyncio
@@ -286,16 +334,7 @@ async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis
         for adapter in adapters:
             spec = adapter.spec
             outcome = None if adapter.needs_operator else next(checks)
-            if adapter.needs_operator:
-                line = f"? {spec.name}: manual — {spec.fields.get('instructions', '')}; confirm by hand"
-            elif outcome is None:
-                line = f"? {spec.name}: {adapter.describe()} — no verify_url or verify_command, rotui cannot check it"
-            elif outcome.ok:
-                line = f"✓ {spec.name}: {adapter.describe()} — {outcome.detail}"
-            else:
-                problems = await adapter.preflight(ctx)
-                line = f"✗ {spec.name}: {adapter.describe()} — FAILS: {outcome.detail}"
-                line += "".join(f"; preflight: {p}" for p in problems)
+            line = await _consumer_line(adapter, outcome, ctx)
             if outcome is None:
                 unchecked.append(spec.name)
             elif not outcome.ok:
@@ -309,29 +348,5 @@ async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis
                 label = known.get(held, "neither the old nor the new key") if held else "no value"
                 evidence.append(f"  {spec.name} holds {held or 'nothing for ' + spec.var}: {label}")
     resumable = run is not None and str(run.status) == "active"
-    if failed:
-        cause = (
-            f"{', '.join(failed)} {'fails its' if len(failed) == 1 else 'fail their'} check: it "
-            "still holds the old (revoked) key, it was not restarted or redeployed to read the new "
-            f"value, or it sends the key in a way its proxy refuses ({BEARER_NOTE})."
-        )
-        steps = [
-            "Look at the failing consumer's own logs for the status it gets from the API",
-            "Restart or redeploy it so it reads the new value",
-            f"`rotui rotate {name}` resumes the run at its verify step"
-            if resumable
-            else f"`rotui rotate {name}` propagates a new key again",
-            f"`rotui doctor {name}` checks the key itself",
-        ]
-        severity: Severity = "problem"
-    elif unchecked or not adapters:
-        cause = "Every consumer rotui can check passes; the others need a person to look."
-        steps = [
-            "Confirm the unchecked consumers by hand, or give them a verify_url or verify_command"
-        ]
-        severity = "warning"
-    else:
-        cause = "Every consumer passes its check."
-        steps = [f"If an application still fails, `rotui doctor {name}` checks the key itself"]
-        severity = "ok"
+    cause, steps, severity = _consumers_verdict(name, failed, bool(unchecked or not adapters), resumable)
     return Diagnosis(title, checked, evidence, cause, steps, severity, "consumers", name)
