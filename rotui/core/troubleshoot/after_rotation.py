@@ -75,6 +75,38 @@ async def _old_record(
     return record, _record_line(record) if record else "the Admin API does not list the old key"
 
 
+def _old_key_verdict(
+    name: str,
+    hint: str,
+    record: RemoteKey | None,
+    answered: ValidationStatus | None,
+    minutes: float | None,
+    has_run: bool,
+) -> tuple[str, Severity]:
+    """Why the old key still works (or does not), from its answer, its record and the run."""
+    active = record is not None and record.status == "active"
+    severity: Severity = "problem"
+    if active:
+        cause = f"The Admin API lists the old key {hint} as active: it was never deactivated — the revoke missed it or targeted another key."
+    elif (
+        answered is ValidationStatus.VALID and minutes is not None and minutes < PROPAGATION_MINUTES
+    ):
+        cause = f"The old key {hint} still authenticates {minutes:.0f} min after the revoke: the revocation is probably still propagating."
+    elif answered is ValidationStatus.VALID:
+        cause = f"The old key {hint} still authenticates although it was revoked. This should not happen."
+    elif answered is ValidationStatus.INVALID or record is not None:
+        said = " (it answers 401)" if answered is ValidationStatus.INVALID else ""
+        cause = f"The old key {hint} is revoked{said}. Whatever still works uses another key — most likely the new one."
+        severity = "ok"
+    elif not has_run:
+        cause = f"rotui does not know which key was the old one: no rotation of {name} is recorded."
+        severity = "warning"
+    else:
+        cause = "rotui cannot check the old key: its value is not kept after a completed rotation, and the Admin API does not say."
+        severity = "warning"
+    return cause, severity
+
+
 async def diagnose_old_key_still_works(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Check the key a rotation retired: does it still authenticate, and what the Admin API says."""
     import asyncio
@@ -124,26 +156,7 @@ async def diagnose_old_key_still_works(services: TroubleshootDeps, name: str) ->
             else []
         ),
     ]
-    active = record is not None and record.status == "active"
-    severity: Severity = "problem"
-    if active:
-        cause = f"The Admin API lists the old key {hint} as active: it was never deactivated — the revoke missed it or targeted another key."
-    elif (
-        answered is ValidationStatus.VALID and minutes is not None and minutes < PROPAGATION_MINUTES
-    ):
-        cause = f"The old key {hint} still authenticates {minutes:.0f} min after the revoke: the revocation is probably still propagating."
-    elif answered is ValidationStatus.VALID:
-        cause = f"The old key {hint} still authenticates although it was revoked. This should not happen."
-    elif answered is ValidationStatus.INVALID or record is not None:
-        said = " (it answers 401)" if answered is ValidationStatus.INVALID else ""
-        cause = f"The old key {hint} is revoked{said}. Whatever still works uses another key — most likely the new one."
-        severity = "ok"
-    elif run is None:
-        cause = f"rotui does not know which key was the old one: no rotation of {name} is recorded."
-        severity = "warning"
-    else:
-        cause = "rotui cannot check the old key: its value is not kept after a completed rotation, and the Admin API does not say."
-        severity = "warning"
+    cause, severity = _old_key_verdict(name, hint, record, answered, minutes, run is not None)
     checked = (
         f"{name}'s last run, the old value in the keyring if kept, and the old key's Admin status"
     )
