@@ -334,6 +334,38 @@ def _no_secret(key: ManagedKey, why: str, checked: str) -> Diagnosis:
     return Diagnosis(title, checked, evidence, cause, steps, "problem", "key", key.name)
 
 
+def _header_drift(
+    result: ValidationResult,
+    record: RemoteKey | None,
+    probe: str,
+    base: str,
+    gateway: bool,
+    cause: str,
+    severity: Severity,
+) -> tuple[str, Severity]:
+    """The cause once the Bearer probe has answered: a gateway that reads the other header."""
+    explained = record is not None and record.status != "active"
+    if result.status is ValidationStatus.VALID and probe == "invalid":
+        cause = (
+            f"The key works with X-Api-Key, but the gateway at {base} refuses it as "
+            f"Authorization: Bearer: {BEARER_NOTE}. That is what happens here."
+        )
+        severity = "warning"
+    elif result.status is ValidationStatus.INVALID and probe == "valid":
+        cause = (
+            f"The key is fine, but the gateway at {base} reads only Authorization: Bearer; rotui "
+            "sends X-Api-Key, so the 401 comes from the header, not the key."
+        )
+    elif (
+        result.status is ValidationStatus.INVALID
+        and gateway
+        and not explained
+        and probe != "invalid"
+    ):
+        cause += f" base_url is not the public API: the 401 may come from the gateway at {base}."
+    return cause, severity
+
+
 async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Validate one key and explain the answer, so the operator gets a cause, not a status code."""
     from rotui.core.secret import check_api_key, check_usable_api_key
@@ -384,25 +416,7 @@ async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
         evidence.append(
             f"header check at {base}: X-Api-Key → {result.status}; Authorization: Bearer → {probe}"
         )
-    explained = record is not None and record.status != "active"
-    if result.status is ValidationStatus.VALID and probe == "invalid":
-        cause = (
-            f"The key works with X-Api-Key, but the gateway at {base} refuses it as "
-            f"Authorization: Bearer: {BEARER_NOTE}. That is what happens here."
-        )
-        severity = "warning"
-    elif result.status is ValidationStatus.INVALID and probe == "valid":
-        cause = (
-            f"The key is fine, but the gateway at {base} reads only Authorization: Bearer; rotui "
-            "sends X-Api-Key, so the 401 comes from the header, not the key."
-        )
-    elif (
-        result.status is ValidationStatus.INVALID
-        and gateway
-        and not explained
-        and probe != "invalid"
-    ):
-        cause += f" base_url is not the public API: the 401 may come from the gateway at {base}."
+    cause, severity = _header_drift(result, record, probe, base, gateway, cause, severity)
     if _topic(result) in PROXY_TOPICS or (
         result.status is ValidationStatus.SERVER_ERROR and "proxy" in result.message
     ):
