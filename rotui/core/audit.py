@@ -13,6 +13,9 @@ a *legacy unkeyed chain*, and the next entry written is an ``audit.chain.keyed``
 the chain goes on keyed.
 """
 
+# Over 400 lines: the writer and the verifier of one on-disk format (MAC, chain, anchor) stay
+# together so that a change to the format changes both in one place.
+
 from __future__ import annotations
 
 import contextlib

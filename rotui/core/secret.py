@@ -5,6 +5,9 @@ rotui: an HTTP header or a child process's stdin. Its repr, str and format are m
 traceback, a log line or a worker description never shows the value.
 """
 
+# Over 400 lines: Secret, the key formats and the stores (keyring with its hang guard, env:,
+# command:) share the masking rules; each part is short.
+
 from __future__ import annotations
 
 import contextlib

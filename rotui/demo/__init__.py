@@ -4,6 +4,9 @@ Nothing here reads or writes the user's configuration or keyring. Key values are
 like real ones, derived from the key's name so every run (and every screenshot) is the same.
 """
 
+# Over 400 lines: the demo's inventory, its simulators' wiring and its pairing (one demo followed
+# from another terminal) are one feature.
+
 from __future__ import annotations
 
 import argparse

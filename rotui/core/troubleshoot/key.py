@@ -5,6 +5,9 @@ the provider's side, network, proxy, TLS); behind a gateway the key is also trie
 ``Authorization: Bearer`` to tell a header problem from a key problem.
 """
 
+# Over 400 lines: EXPLAINED, the cause and next steps for every status, is some 170 lines of
+# data; the logic is under 250.
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
