@@ -596,13 +596,7 @@ def run_demo(
     from rotui.context import Context
 
     if read_only and not headless:
-        running = find_running_demo()
-        if running is not None:
-            from rotui.ui.app import make_app
-
-            observer = follow_context(ctx)
-            ctx.say(f"rotui demo: following the demo of process {running.pid} (read-only)")
-            make_app(observer.services(), read_only=True, demo=True, theme=theme).run()
+        if _follow(ctx, theme):
             return 0
         ctx.say("rotui demo: no demo is running to follow; this one is your own, read-only")
     with contextlib.ExitStack() as stack:
@@ -639,10 +633,28 @@ def run_demo(
         ctx.say(
             f"rotui demo: simulated Anthropic API at {sim.base_url}; temporary files in {paths.config_dir.parent}"
         )
-        ctx.say("rotui demo: before validation")
-        status(argparse.Namespace(json=False), demo_ctx)
-        ctx.say("\nrotui demo: validating every key against the simulated API")
-        validate(argparse.Namespace(names=[], json=False, ping=False), demo_ctx)
-        ctx.say("\nrotui demo: after validation")
-        status(argparse.Namespace(json=False), demo_ctx)
+        _headless_tour(ctx, demo_ctx, status, validate)
     return 0
+
+
+def _follow(ctx: Context, theme: str | None) -> bool:
+    """``rotui demo --read-only`` with a demo running: its dashboard, read-only. False: none runs."""
+    running = find_running_demo()
+    if running is None:
+        return False
+    from rotui.ui.app import make_app
+
+    observer = follow_context(ctx)
+    ctx.say(f"rotui demo: following the demo of process {running.pid} (read-only)")
+    make_app(observer.services(), read_only=True, demo=True, theme=theme).run()
+    return True
+
+
+def _headless_tour(ctx: Context, demo_ctx: Context, status: Command, validate: Command) -> None:
+    """``rotui demo --headless``: status, validation against the simulated API, status again."""
+    ctx.say("rotui demo: before validation")
+    status(argparse.Namespace(json=False), demo_ctx)
+    ctx.say("\nrotui demo: validating every key against the simulated API")
+    validate(argparse.Namespace(names=[], json=False, ping=False), demo_ctx)
+    ctx.say("\nrotui demo: after validation")
+    status(argparse.Namespace(json=False), demo_ctx)
