@@ -1,4 +1,7 @@
-"""The Textual app: global bindings, theme, keymap, command palette and the dashboard screen."""
+"""The Textual app: global bindings, theme, keymap, command palette, the dashboard and navigation.
+
+Screens open one another and report failed work through the app (`rotui.ui.navigation`).
+"""
 
 from __future__ import annotations
 
