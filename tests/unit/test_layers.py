@@ -47,3 +47,11 @@ def test_the_contracts_hold() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert f"Contracts: {len(contracts())} kept, 0 broken." in done.stdout
+
+
+def test_services_and_the_shell_may_not_import_textual_or_rich() -> None:
+    """What the hand-written hygiene test checked for these modules, now a contract."""
+    guarded = [c for c in contracts() if c.get("forbidden_modules") == ["textual", "rich"]]
+    assert guarded and {"rotui.services", "rotui.config", "rotui.state", "rotui.paths"} <= set(
+        guarded[0]["source_modules"]
+    )
