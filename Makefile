@@ -21,6 +21,8 @@ demo: $(RUNTIME)
 	$(BIN)/rotui demo
 
 test: $(TESTS)
+	$(BIN)/lint-imports
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 lint: $(RUNTIME)

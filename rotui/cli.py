@@ -1,8 +1,13 @@
-"""The command line: ``rotui status | validate | check | key | init | demo``.
+"""The command line: ``rotui`` (the dashboard) and ``rotui status | validate | check | key |
+init | rotate | revoke | runs | report | audit | doctor | demo | serve``.
 
 Exit codes everywhere: 0 ok, 1 a check failed, 2 usage or configuration error. ``--json`` puts
 one JSON document on stdout; messages and errors go to stderr. Heavy imports (httpx, keyring,
-Textual) happen inside the commands that need them, so ``rotui status`` starts fast.
+Textual) happen inside the commands that need them, so ``rotui status`` starts fast. What a
+command runs against is :class:`rotui.context.Context`.
+
+Over 400 lines, and ``build_parser`` over 60: the split into a package (parser, context,
+rendering, one module per command) is issue 14's remaining part, left to its own change.
 """
 
 from __future__ import annotations
@@ -13,121 +18,16 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from rotui import __version__
-from rotui.core.errors import ConfigError, RotuiError, UsageError
-from rotui.core.model import Config
+from rotui.context import Context, OutputClosed, _flush
+from rotui.core.errors import RotuiError, UsageError
 from rotui.paths import Paths
 
 if TYPE_CHECKING:
-    from rotui.core.secret import SecretStore
     from rotui.core.validation import ValidationRun
     from rotui.services import Services
-
-
-@dataclass
-class Context:
-    """What a command runs against: the demo and tests pass their own dirs, keyring and clock."""
-
-    paths: Paths
-    config_arg: str | None = None
-    config: Config | None = None
-    store: SecretStore | None = None
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
-    stdin: IO[str] | None = field(default_factory=lambda: sys.stdin, repr=False)
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
-    clock: Callable[[], dt.datetime] = field(default_factory=lambda: _utcnow)
-    trust_env: bool = True  # honour proxy variables; the demo's loopback API never needs one
-    warnings: list[str] = field(default_factory=list)  # found loading the config, e.g. its mode
-    _services: Services | None = None
-
-    def load_config(self) -> Config:
-        if self.config is None:
-            from rotui.config import (
-                ConfigFileNotFound,
-                load_config,
-                permission_warning,
-                resolve_config_path,
-            )
-
-            path, origin = resolve_config_path(self.config_arg, self.environ)
-            try:
-                self.config = load_config(path, cache_dir=self.paths.cache_dir)
-                self.warnings = [w for w in [permission_warning(path)] if w]
-                for warning in self.warnings:
-                    self.say(f"rotui: warning: {warning}")
-            except ConfigFileNotFound:
-                raise ConfigError(
-                    "no configuration found",
-                    f"looked for {path} ({origin}). Create one with `rotui init`, or try the "
-                    "built-in demo with `rotui demo`",
-                ) from None
-        return self.config
-
-    def services(self) -> Services:
-        if self._services is None:
-            from rotui.services import Services
-
-            self._services = Services(
-                config=self.load_config(),
-                paths=self.paths,
-                store=self.secret_store(),
-                environ=self.environ,
-                clock=self.clock,
-                trust_env=self.trust_env,
-            )
-        return self._services
-
-    def secret_store(self) -> SecretStore:
-        if self.store is None:
-            from rotui.core.secret import SecretStore
-
-            self.store = SecretStore(environ=self.environ)
-        return self.store
-
-    def say(self, text: str) -> None:
-        """A message on stderr; outside text in it cannot drive the terminal (escaped)."""
-        from rotui.core.safetext import printable
-
-        _write(self.stderr, printable(text) + "\n")
-
-    def out(self, text: str) -> None:
-        """Output on stdout, with every terminal control character escaped."""
-        from rotui.core.safetext import printable
-
-        _write(self.stdout, printable(text) + "\n")
-    def write(self, text: str) -> None:
-        """Part of a line on stdout (a JSON document written piece by piece)."""
-        from rotui.core.safetext import printable
-
-        _write(self.stdout, printable(text))
-
-
-class OutputClosed(Exception):
-    """The reader of stdout or stderr went away (``rotui audit | head -1``): stop, quietly."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        super().__init__("output closed")
-        self.stream = stream
-
-
-def _write(stream: IO[str], text: str) -> None:
-    try:
-        stream.write(text)
-    except BrokenPipeError:
-        raise OutputClosed(stream) from None
-
-
-def _flush(stream: IO[str]) -> None:
-    try:
-        stream.flush()
-    except BrokenPipeError:
-        raise OutputClosed(stream) from None
-    except (OSError, ValueError):
-        pass  # a closed or odd stream: nothing more can reach it anyway
 
 
 def _silence(stream: IO[str]) -> None:
@@ -144,10 +44,6 @@ def _silence(stream: IO[str]) -> None:
 
 
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` reports for `yes`
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -268,9 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_parser(sub)
     _audit_parser(sub)
 
-    from rotui.core.troubleshoot import add_doctor_parser
-
-    add_doctor_parser(sub)
+    _doctor_parser(sub)
 
     p = sub.add_parser(
         "demo", help="run on the built-in demo inventory and a simulated API on loopback"
@@ -445,8 +339,8 @@ def run(
 def _internal_error(exc: BaseException, ctx: Context) -> int:
     import traceback
 
+    from rotui.core.fsio import atomic_write
     from rotui.core.secret import redact
-    from rotui.paths import atomic_write
 
     stamp = ctx.clock().strftime("%Y%m%dT%H%M%S.%fZ")
     where = ctx.paths.log_dir / f"crash-{stamp}-{os.getpid()}.log"
@@ -631,7 +525,7 @@ def _read_secret_input(ctx: Context, prompt: str) -> str:
         if ctx.stdin.isatty():
             import getpass
 
-            return getpass.getpass(prompt, stream=ctx.stderr)
+            return getpass.getpass(prompt, stream=cast(TextIO, ctx.stderr))
         return ctx.stdin.read(65536)
     except EOFError:
         raise UsageError("no key given", "the input ended before a key was pasted") from None
@@ -695,10 +589,33 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
-    from rotui.core.troubleshoot import doctor_command
+def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``rotui doctor [NAME] [--json] [--flow ID]``, its help built from the flows it offers."""
+    from rotui.core.troubleshoot.flows import FLOWS
 
-    return doctor_command(args, ctx)
+    p = sub.add_parser(
+        "doctor",
+        help="diagnose a key or the environment (exit 0 healthy, 1 a problem found)",
+        description="Without --flow: the environment (keyring, config, state dir, clock, "
+        "reachability), plus “my key stopped working” for NAME. Flows: "
+        + "; ".join(f"{f.id}: {f.title}" for f in FLOWS.values()),
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="the key to diagnose")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--flow", choices=list(FLOWS), metavar="ID", help="one flow: " + ", ".join(FLOWS)
+    )
+
+
+def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
+    """``rotui doctor``: run the diagnoses, print the report on stdout, return its exit code."""
+    import asyncio
+
+    from rotui.core.troubleshoot import run_doctor
+
+    code, text = asyncio.run(run_doctor(ctx.services(), args.name, args.json, args.flow))
+    ctx.out(text)
+    return code
 
 
 def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
@@ -922,14 +839,14 @@ def cmd_runs(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     table = [
         [
-            r["run_id"],
-            r["key"],
-            r["kind"],
-            r["mode"],
-            r["status"],
-            r["step"] or "-",
-            r["started"][:16].replace("T", " "),
-            r["actor"],
+            str(r["run_id"]),
+            str(r["key"]),
+            str(r["kind"]),
+            str(r["mode"]),
+            str(r["status"]),
+            str(r["step"] or "-"),
+            str(r["started"])[:16].replace("T", " "),
+            str(r["actor"]),
         ]
         for r in rows
     ]
@@ -1082,7 +999,14 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     if getattr(args, "demo_command", None):  # `rotui demo audit`: on the running demo's files
         commands = {"status": cmd_status, "report": cmd_report, "audit": cmd_audit}
         return commands[args.demo_command](args, follow_context(ctx))
-    return run_demo(ctx, headless=args.headless, read_only=args.read_only, theme=args.theme)
+    return run_demo(
+        ctx,
+        headless=args.headless,
+        read_only=args.read_only,
+        theme=args.theme,
+        status=cmd_status,
+        validate=cmd_validate,
+    )
 
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:

@@ -1,5 +1,8 @@
 """Load and validate rotui's TOML configuration so every later step can trust its shape."""
 
+# Over 400 lines: one validator per table of the TOML file, each short; split by table only
+# if it grows further (the error messages share their helpers).
+
 from __future__ import annotations
 
 import dataclasses

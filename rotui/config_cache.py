@@ -88,7 +88,7 @@ def store_cached(blob: bytes, config_path: str, cache_dir: Path | None) -> None:
     if cache_dir is None:
         return
     try:
-        from rotui.paths import atomic_write, private_dir
+        from rotui.core.fsio import atomic_write, private_dir
 
         private_dir(cache_dir)  # rotui's cache dir itself is 0700, not only the config/ below
         atomic_write(cache_file(cache_dir, config_path), blob)

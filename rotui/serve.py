@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from rotui.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from rotui.cli import Context
+    from rotui.context import Context
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -199,10 +199,11 @@ class Guard:
 
 def _guarded(server_class: Any, guard: Guard) -> Any:
     """textual-serve's Server with :class:`Guard` in front of every route."""
+    from aiohttp import typedefs as web_typedefs
     from aiohttp import web
 
     @web.middleware
-    async def check(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def check(request: web.Request, handler: web_typedefs.Handler) -> web.StreamResponse:
         refusal = guard.refusal(
             request.path,
             request.host,
@@ -218,9 +219,9 @@ def _guarded(server_class: Any, guard: Guard) -> Any:
             return response
         return await handler(request)
 
-    class GuardedServer(server_class):  # type: ignore[misc, valid-type]
+    class GuardedServer(server_class):  # type: ignore[misc]  # textual-serve is untyped
         async def _make_app(self) -> web.Application:
-            app = await super()._make_app()
+            app: web.Application = await super()._make_app()
             app.middlewares.append(check)
             return app
 

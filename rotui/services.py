@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rotui.core.errors import StateError, UsageError
-from rotui.core.model import DEFAULT_BASE_URL, Config, ManagedKey, ValidationMode
+from rotui.core.model import (
+    DEFAULT_BASE_URL,
+    Config,
+    ManagedKey,
+    ValidationMode,
+    ValidationResult,
+    base_url_for,
+)
 from rotui.core.overview import KeyRow, build_rows
 from rotui.paths import Paths
 from rotui.state import Snapshot, StateStore
@@ -34,24 +41,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def base_url_for(key: ManagedKey, environ: Mapping[str, str]) -> str:
-    """The key's ``base_url``, else ``$ANTHROPIC_BASE_URL``, else the public API."""
-    if key.base_url:
-        return key.base_url
-    from_env = environ.get("ANTHROPIC_BASE_URL", "").strip()
-    if not from_env:
-        return DEFAULT_BASE_URL
-    if not from_env.startswith(("http://", "https://")):
-        raise UsageError(
-            "ANTHROPIC_BASE_URL is not a URL",
-            "it must start with http:// or https://; unset it to use " + DEFAULT_BASE_URL,
-        )
-    return from_env.rstrip("/")
-
-
 @dataclass
 class Services:
-    """One configured rotui: config, dirs, secret store, clock and how to reach the APIs."""
+    """One configured rotui: config, dirs, secret store, clock and how to reach the APIs.
+
+    It satisfies :class:`rotui.core.troubleshoot.deps.TroubleshootDeps`, what the diagnoses use.
+    """
 
     config: Config
     paths: Paths
@@ -162,12 +157,15 @@ class Services:
             else []
         )
         self.state.record(run.results, run.remote, forget_remote=unmatched)
-        context = lambda r: {  # noqa: E731
-            "status": str(r.status),
-            "http_status": r.http_status,
-            "mode": str(r.mode),
-            "hint": r.hint,
-        }
+
+        def context(r: ValidationResult) -> dict[str, object]:
+            return {
+                "status": str(r.status),
+                "http_status": r.http_status,
+                "mode": str(r.mode),
+                "hint": r.hint,
+            }
+
         self.audit().append_many(("key.validated", r.key, None, context(r)) for r in run.results)
 
     async def refresh_usage(self) -> dict[str, dict[dt.date, int]]:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rotui.core.fsio import atomic_write, locked
 from rotui.core.fsnames import key_file_name
 from rotui.core.model import RemoteKey, ValidationResult
-from rotui.paths import atomic_write, locked
 
 HISTORY_LIMIT = 50
 STATE_VERSION = 1
@@ -133,7 +133,7 @@ class StateStore:
         """Append one line; rewrite the file (atomically) only when it holds twice the limit."""
         import os
 
-        from rotui.paths import append_whole, private_dir
+        from rotui.core.fsio import append_whole, private_dir
 
         path = self._history_path(result.key)
         private_dir(path.parent)

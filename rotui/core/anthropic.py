@@ -89,6 +89,17 @@ class _KeyAuth(httpx.Auth):
         return f"_KeyAuth({self._secret!r})"
 
 
+class _BearerAuth(_KeyAuth):
+    """The key as ``Authorization: Bearer`` (what some gateways read), added just as late."""
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        request.headers["authorization"] = "Bearer " + self._secret.reveal()
+        yield request
+
+    def __repr__(self) -> str:
+        return f"_BearerAuth({self._secret!r})"
+
+
 @dataclass
 class Outcome:
     """The classified result of one HTTP exchange (after retries)."""
@@ -306,7 +317,7 @@ class AnthropicClient:
         return self._limits[base_url]
 
     def _backoff(self, retry: int) -> float:
-        return min(INITIAL_BACKOFF * 2**retry, MAX_BACKOFF) * self._jitter()
+        return min(INITIAL_BACKOFF * 2.0**retry, MAX_BACKOFF) * self._jitter()
 
     async def _exchange(
         self,
@@ -362,6 +373,35 @@ class AnthropicClient:
             if wait is None:
                 return outcome
             await self._sleep(wait)
+
+    async def probe_models(self, base_url: str, *, bearer: Secret | None = None) -> Outcome:
+        """One raw ``GET /v1/models?limit=1``, no retry: without a key, or with it as Bearer.
+
+        For the diagnoses: without a key the API answers 401, which proves it is reachable (its
+        ``date`` header dates the clock check); with ``Authorization: Bearer`` it tells whether a
+        gateway reads the other header (the header-drift check). Never a way to validate a key.
+        """
+        base = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        headers = {
+            "anthropic-version": self.api_version,
+            "accept": "application/json",
+            "user-agent": f"rotui/{__version__}",
+        }
+        async with self._limit(base):
+            try:
+                response = await self._http.get(
+                    base + "/v1/models",
+                    params={"limit": 1},
+                    headers=headers,
+                    auth=_BearerAuth(bearer) if bearer is not None else httpx.USE_CLIENT_DEFAULT,
+                    timeout=self.timeout,
+                )
+            except httpx.TransportError as exc:
+                kind, message = describe_transport_error(exc, self.timeout)
+                return Outcome(ValidationStatus.NETWORK_ERROR, None, kind, message)
+        outcome = classify(response, _is_models_page)
+        outcome.headers = response.headers
+        return outcome
 
     def _retry_wait(
         self, code: int, headers: Mapping[str, str], outcome: Outcome, attempt: int
@@ -738,7 +778,8 @@ def remote_key(item: Mapping[str, Any]) -> RemoteKey:
     is sent on 2023-06-01 only; when it is there it also says whether the key is in the default
     workspace.
     """
-    scope = item.get("scope") if isinstance(item.get("scope"), dict) else {}
+    given = item.get("scope")
+    scope: dict[str, Any] = given if isinstance(given, dict) else {}
     scope_type = str(scope.get("type") or "")
     scope_ws = scope.get("workspace_id") if isinstance(scope.get("workspace_id"), str) else None
     in_default: bool | None = None

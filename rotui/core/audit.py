@@ -13,6 +13,9 @@ a *legacy unkeyed chain*, and the next entry written is an ``audit.chain.keyed``
 the chain goes on keyed.
 """
 
+# Over 400 lines: the writer and the verifier of one on-disk format (MAC, chain, anchor) stay
+# together so that a change to the format changes both in one place.
+
 from __future__ import annotations
 
 import contextlib
@@ -196,7 +199,7 @@ class AuditLog:
         """
         import tempfile
 
-        from rotui.paths import private_dir
+        from rotui.core.fsio import private_dir
 
         key = self._read_key()
         if key is not None:
@@ -219,7 +222,7 @@ class AuditLog:
                 return existing
             _fsync_dir(folder)
         except OSError as exc:
-            from rotui.paths import os_reason
+            from rotui.core.fsio import os_reason
 
             raise StateError(
                 f"cannot create the installation key {self._key_path}",
@@ -274,7 +277,7 @@ class AuditLog:
         ``audit.chain.break`` entry records what was found, and verify keeps reporting it.
         Returns the last entry written.
         """
-        from rotui.paths import append_whole, atomic_write, locked, private_dir
+        from rotui.core.fsio import append_whole, atomic_write, locked, private_dir
 
         private_dir(self.path.parent)
         last_record: dict[str, Any] | None = None
@@ -450,44 +453,15 @@ class AuditLog:
                 claimed = data.pop("hash")
             except (ValueError, KeyError, TypeError, AttributeError):
                 return broken(f"rewritten at entry {entry}: not a valid entry")
-            if "seq" not in data and "chain" not in data:
-                if keyed:
-                    return broken(f"rewritten at entry {entry}: an unkeyed entry after keyed ones")
-                if data.get("prev") != prev:
-                    return broken(
-                        f"rewritten at entry {entry}: does not follow the entry before it"
-                    )
-                if entry_hash(data) != claimed:
-                    return broken(
-                        f"rewritten at entry {entry}: its content does not match its hash"
-                    )
+            is_legacy = "seq" not in data and "chain" not in data
+            if is_legacy:
+                problem = _legacy_problem(data, claimed, entry, prev, keyed)
                 legacy += 1
             else:
                 keyed = True
-                if mac_key is None:
-                    return broken(
-                        f"installation key missing: {self._key_path} is gone, so keyed entries "
-                        "cannot be checked",
-                        "key-missing",
-                    )
-                if data.get("seq") != entry:
-                    return broken(
-                        f"rewritten at entry {entry}: out of sequence (entries were removed, "
-                        "inserted or reordered)"
-                    )
-                if data.get("prev") != prev:
-                    return broken(
-                        f"rewritten at entry {entry}: does not follow the entry before it"
-                    )
-                if not hmac.compare_digest(entry_mac(mac_key, data), str(claimed)):
-                    return broken(f"rewritten at entry {entry}: its content does not match its MAC")
-                if data.get("action") == "audit.chain.break":
-                    context = data.get("context") or {}
-                    return broken(
-                        f"{context.get('kind', 'break')}: {context.get('problem', '')} "
-                        f"(found when entry {entry} was written)",
-                        str(context.get("kind", "rewritten")),
-                    )
+                problem = self._keyed_problem(data, claimed, entry, prev, mac_key)
+            if problem is not None:
+                return broken(*problem)
             if (
                 isinstance(anchor, _Anchor)
                 and anchor.seq == entry
@@ -495,6 +469,41 @@ class AuditLog:
             ):
                 return broken(f"rewritten at entry {entry}: it does not match the anchored head")
             prev, count, last_line = str(claimed), entry, number
+        return self._ending(anchor, keyed, count, legacy, last_line)
+
+    def _keyed_problem(
+        self, data: dict[str, Any], claimed: object, entry: int, prev: str, mac_key: bytes | None
+    ) -> tuple[str, str] | None:
+        """What is wrong with a keyed entry (its sequence, link and MAC), and the kind of break."""
+        if mac_key is None:
+            return (
+                f"installation key missing: {self._key_path} is gone, so keyed entries "
+                "cannot be checked",
+                "key-missing",
+            )
+        if data.get("seq") != entry:
+            return (
+                f"rewritten at entry {entry}: out of sequence (entries were removed, "
+                "inserted or reordered)",
+                "rewritten",
+            )
+        if data.get("prev") != prev:
+            return f"rewritten at entry {entry}: does not follow the entry before it", "rewritten"
+        if not hmac.compare_digest(entry_mac(mac_key, data), str(claimed)):
+            return f"rewritten at entry {entry}: its content does not match its MAC", "rewritten"
+        if data.get("action") == "audit.chain.break":
+            context = data.get("context") or {}
+            return (
+                f"{context.get('kind', 'break')}: {context.get('problem', '')} "
+                f"(found when entry {entry} was written)",
+                str(context.get("kind", "rewritten")),
+            )
+        return None
+
+    def _ending(
+        self, anchor: object, keyed: bool, count: int, legacy: int, last_line: int
+    ) -> ChainReport:
+        """The log read whole: its end checked against the anchor (missing, or a truncation)."""
         if anchor is None:
             if keyed:
                 return ChainReport(
@@ -518,6 +527,19 @@ class AuditLog:
                 legacy=legacy,
             )
         return ChainReport(True, count, legacy=legacy)
+
+
+def _legacy_problem(
+    data: dict[str, Any], claimed: object, entry: int, prev: str, keyed: bool
+) -> tuple[str, str] | None:
+    """What is wrong with an unkeyed (older) entry: its place, its link or its hash."""
+    if keyed:
+        return f"rewritten at entry {entry}: an unkeyed entry after keyed ones", "rewritten"
+    if data.get("prev") != prev:
+        return f"rewritten at entry {entry}: does not follow the entry before it", "rewritten"
+    if entry_hash(data) != claimed:
+        return f"rewritten at entry {entry}: its content does not match its hash", "rewritten"
+    return None
 
 
 def _broken(

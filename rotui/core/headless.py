@@ -130,7 +130,7 @@ async def _answer(
     retried: set[str],
 ) -> None:
     """Do what the engine waits for, when the options allow it; else raise :class:`Waiting`."""
-    action = upcoming.action
+    action: Action | None = upcoming.action
     if action in (Action.RETRY, Action.WAIT, Action.RUN, Action.ROLLBACK):
         action = await _once_more(rotation, upcoming, retried)
         if action is None:

@@ -136,7 +136,7 @@ class KeyLock:
         import fcntl
         import socket
 
-        from rotui.paths import private_dir
+        from rotui.core.fsio import private_dir
 
         if self.held:
             return

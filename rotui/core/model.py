@@ -216,3 +216,20 @@ def key_age(
     else:
         freshness = Freshness.FRESH
     return KeyAge(max((today - created_day).days, 0), due, due_in, freshness)
+
+
+def base_url_for(key: ManagedKey, environ: Mapping[str, str]) -> str:
+    """The key's ``base_url``, else ``$ANTHROPIC_BASE_URL``, else the public API."""
+    if key.base_url:
+        return key.base_url
+    from_env = environ.get("ANTHROPIC_BASE_URL", "").strip()
+    if not from_env:
+        return DEFAULT_BASE_URL
+    if not from_env.startswith(("http://", "https://")):
+        from rotui.core.errors import UsageError
+
+        raise UsageError(
+            "ANTHROPIC_BASE_URL is not a URL",
+            "it must start with http:// or https://; unset it to use " + DEFAULT_BASE_URL,
+        )
+    return from_env.rstrip("/")

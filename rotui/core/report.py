@@ -119,9 +119,9 @@ def incident_report(run: Run, entries: Iterable[AuditEntry]) -> str:
             f"| {STEP_TITLES[step]} | {record.state} | {_when(record.at)} | {_cell(record.detail)} |"
         )
     lines += ["", "## Consumers", "", "| Consumer | State | When | Detail |", "|---|---|---|---|"]
-    for name, record in run.consumers.items():
+    for name, consumer in run.consumers.items():
         lines.append(
-            f"| {_cell(name)} | {record.state} | {_when(record.at)} | {_cell(record.detail)} |"
+            f"| {_cell(name)} | {consumer.state} | {_when(consumer.at)} | {_cell(consumer.detail)} |"
         )
     lines += _usage_section(run)
     if run.warnings:

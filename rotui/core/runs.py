@@ -281,7 +281,7 @@ class RunStore:
         return self.dir / f"{run_id}.json"
 
     def save(self, run: Run) -> None:
-        from rotui.paths import atomic_write
+        from rotui.core.fsio import atomic_write
 
         crash_point()  # before the journal write: the previous state is what survives
         atomic_write(self.path(run.run_id), json.dumps(run.to_dict(), indent=1).encode())

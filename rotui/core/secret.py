@@ -5,6 +5,9 @@ rotui: an HTTP header or a child process's stdin. Its repr, str and format are m
 traceback, a log line or a worker description never shows the value.
 """
 
+# Over 400 lines: Secret, the key formats and the stores (keyring with its hang guard, env:,
+# command:) share the masking rules; each part is short.
+
 from __future__ import annotations
 
 import contextlib
@@ -274,7 +277,7 @@ def system_keyring() -> KeyringBackend:
     chained = getattr(backend, "backends", None)
     if isinstance(backend, fail.Keyring | null.Keyring) or chained == []:
         raise KeyringUnavailable("keyring unavailable", NO_KEYRING_HELP)
-    return backend  # type: ignore[no-any-return]
+    return backend
 
 
 def _in_daemon_thread(fn: Callable[[], T], timeout: float, what: str) -> T:
@@ -336,7 +339,7 @@ class SecretStore:
             if hasattr(candidate, "get_password"):
                 self._backend = candidate  # type: ignore[assignment]
             else:
-                self._backend = _in_daemon_thread(candidate, self.timeout, "opening the keyring")  # type: ignore[arg-type]
+                self._backend = _in_daemon_thread(candidate, self.timeout, "opening the keyring")
         return self._backend  # type: ignore[return-value]
 
     def _call(self, what: str, fn: Callable[[KeyringBackend], T]) -> T:
@@ -486,7 +489,7 @@ async def _off_loop(fn: Callable[[], T], timeout: float) -> T:
 
     def run() -> None:
         try:
-            outcome = (True, fn())
+            outcome: tuple[bool, object] = (True, fn())
         except BaseException as exc:
             outcome = (False, exc)
         # The loop may have closed while a hung call was pending: then nobody waits for it.

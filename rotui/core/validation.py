@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from rotui.core.anthropic import AnthropicClient, is_workspace_name, match_remote
@@ -47,6 +47,27 @@ async def read_admin_key(settings: Settings, store: SecretStore) -> Secret | Non
             "no Admin API key", f"settings.admin_key = {settings.admin_key!r} gave no value"
         )
     return check_admin_key(secret.reveal())
+
+
+async def _pooled(
+    keys: Sequence[ManagedKey],
+    one: Callable[[ManagedKey], Awaitable[ValidationResult]],
+    width: int,
+) -> list[ValidationResult]:
+    """``one`` on every key, at most ``width`` at a time, the results in the keys' order.
+
+    A fixed pool of workers, not one task per key: with thousands of keys, thousands of waiting
+    tasks and their frames were most of validate's memory (make bench, figure 6).
+    """
+    results: list[ValidationResult | None] = [None] * len(keys)
+    queue = iter(enumerate(keys))  # shared: each key is taken by exactly one worker
+
+    async def worker() -> None:
+        for index, key in queue:
+            results[index] = await one(key)
+
+    await asyncio.gather(*(worker() for _ in range(min(len(keys), max(width, 1)))))
+    return [result for result in results if result is not None]
 
 
 async def validate_keys(
@@ -99,19 +120,7 @@ async def validate_keys(
             progress(result)
         return result
 
-    # A fixed pool of workers, not one task per key: with thousands of keys, thousands of
-    # waiting tasks and their frames were most of validate's memory (make bench, figure 6).
-    results: list[ValidationResult | None] = [None] * len(keys)
-    queue = iter(enumerate(keys))  # shared: each key is taken by exactly one worker
-
-    async def worker() -> None:
-        for index, key in queue:
-            results[index] = await one(key)
-
-    await asyncio.gather(
-        *(worker() for _ in range(min(len(keys), max(settings.max_concurrency, 1))))
-    )
-    run.results = [result for result in results if result is not None]
+    run.results = await _pooled(keys, one, settings.max_concurrency)
     if settings.admin_key and keys:
         try:
             run.remote = await _match_admin(keys, settings, store, client, secrets)

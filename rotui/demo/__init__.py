@@ -4,8 +4,12 @@ Nothing here reads or writes the user's configuration or keyring. Key values are
 like real ones, derived from the key's name so every run (and every screenshot) is the same.
 """
 
+# Over 400 lines: the demo's inventory, its simulators' wiring and its pairing (one demo followed
+# from another terminal) are one feature.
+
 from __future__ import annotations
 
+import argparse
 import base64
 import contextlib
 import dataclasses
@@ -19,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
+from rotui.core.fsio import private_dir
 from rotui.core.model import Config
 from rotui.core.secret import MemoryKeyring, Secret, SecretStore
 from rotui.core.validation import ADMIN_USERNAME
-from rotui.paths import Paths, private_dir
+from rotui.paths import Paths
 
 if TYPE_CHECKING:
-    from rotui.cli import Context
+    from rotui.context import Context
     from rotui.services import Services
     from rotui.sim.anthropic import SimulatedAnthropic
 
@@ -291,7 +296,7 @@ def demo_environment(
         sim = stack.enter_context(demo_sim(today))
         wiring = stack.enter_context(demo_consumers(root))
         config_path = paths.config_dir / "rotui.toml"
-        from rotui.paths import atomic_write
+        from rotui.core.fsio import atomic_write
 
         atomic_write(config_path, demo_config_text(sim.base_url, today, wiring).encode())
         config = parse_config(config_path.read_text(), str(config_path))
@@ -519,7 +524,7 @@ def announced(root: Path) -> Iterator[RunningDemo]:
     import json
     import os
 
-    from rotui.paths import atomic_write
+    from rotui.core.fsio import atomic_write
 
     global _announced
     me = RunningDemo(root, os.getpid())
@@ -547,15 +552,15 @@ def pairing_hint() -> str | None:
 
 def follow_context(ctx: Context) -> Context:
     """A CLI context on the running demo's files, with no secret: an observer's or a reader's."""
-    from rotui import cli
     from rotui.config import parse_config
+    from rotui.context import Context
     from rotui.core.errors import UsageError
 
     running = find_running_demo()
     if running is None:
         raise UsageError("no demo is running", "start one with `rotui demo` in another terminal")
     config = parse_config(running.config_path.read_text(), str(running.config_path))
-    return cli.Context(
+    return Context(
         paths=running.paths,
         config=config,
         store=SecretStore(MemoryKeyring(), environ=DEMO_TOKENS),  # nothing to read: no secret
@@ -567,28 +572,31 @@ def follow_context(ctx: Context) -> Context:
     )
 
 
+Command = Callable[[argparse.Namespace, "Context"], int]
+
+
 def run_demo(
-    ctx: Context, headless: bool, read_only: bool = False, theme: str | None = None
+    ctx: Context,
+    headless: bool,
+    read_only: bool = False,
+    theme: str | None = None,
+    *,
+    status: Command,
+    validate: Command,
 ) -> int:
     """``rotui demo``: the dashboard (or, headless, status and validation) on the demo inventory.
 
     The dashboard's demo keeps its files under :func:`demo_home` and announces itself there, so
     ``rotui demo --read-only`` in another terminal follows it (and starts a demo of its own,
-    read-only, when none runs).
+    read-only, when none runs). Headless, it runs the CLI's ``status`` and ``validate``, passed in
+    by the CLI (the demo never imports the CLI that starts it).
     """
-    import argparse
     import shutil
 
-    from rotui import cli
+    from rotui.context import Context
 
     if read_only and not headless:
-        running = find_running_demo()
-        if running is not None:
-            from rotui.ui.app import make_app
-
-            observer = follow_context(ctx)
-            ctx.say(f"rotui demo: following the demo of process {running.pid} (read-only)")
-            make_app(observer.services(), read_only=True, demo=True, theme=theme).run()
+        if _follow(ctx, theme):
             return 0
         ctx.say("rotui demo: no demo is running to follow; this one is your own, read-only")
     with contextlib.ExitStack() as stack:
@@ -600,7 +608,7 @@ def run_demo(
                 stack.enter_context(announced(root))
                 ctx.say(f"rotui demo: {PAIRING_HINT}")
         config, paths, store, sim = stack.enter_context(demo_environment(root=root))
-        demo_ctx = cli.Context(
+        demo_ctx = Context(
             paths=paths,
             config=config,
             store=store,
@@ -614,15 +622,39 @@ def run_demo(
         if not headless:
             from rotui.ui.app import make_app
 
-            make_app(demo_ctx.services(), read_only=read_only, demo=True, theme=theme).run()
+            make_app(
+                demo_ctx.services(),
+                read_only=read_only,
+                demo=True,
+                theme=theme,
+                pairing=pairing_hint(),
+            ).run()
             return 0
         ctx.say(
             f"rotui demo: simulated Anthropic API at {sim.base_url}; temporary files in {paths.config_dir.parent}"
         )
-        ctx.say("rotui demo: before validation")
-        cli.cmd_status(argparse.Namespace(json=False), demo_ctx)
-        ctx.say("\nrotui demo: validating every key against the simulated API")
-        cli.cmd_validate(argparse.Namespace(names=[], json=False, ping=False), demo_ctx)
-        ctx.say("\nrotui demo: after validation")
-        cli.cmd_status(argparse.Namespace(json=False), demo_ctx)
+        _headless_tour(ctx, demo_ctx, status, validate)
     return 0
+
+
+def _follow(ctx: Context, theme: str | None) -> bool:
+    """``rotui demo --read-only`` with a demo running: its dashboard, read-only. False: none runs."""
+    running = find_running_demo()
+    if running is None:
+        return False
+    from rotui.ui.app import make_app
+
+    observer = follow_context(ctx)
+    ctx.say(f"rotui demo: following the demo of process {running.pid} (read-only)")
+    make_app(observer.services(), read_only=True, demo=True, theme=theme).run()
+    return True
+
+
+def _headless_tour(ctx: Context, demo_ctx: Context, status: Command, validate: Command) -> None:
+    """``rotui demo --headless``: status, validation against the simulated API, status again."""
+    ctx.say("rotui demo: before validation")
+    status(argparse.Namespace(json=False), demo_ctx)
+    ctx.say("\nrotui demo: validating every key against the simulated API")
+    validate(argparse.Namespace(names=[], json=False, ping=False), demo_ctx)
+    ctx.say("\nrotui demo: after validation")
+    status(argparse.Namespace(json=False), demo_ctx)

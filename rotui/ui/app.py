@@ -1,4 +1,7 @@
-"""The Textual app: global bindings, theme, keymap, command palette and the dashboard screen."""
+"""The Textual app: global bindings, theme, keymap, command palette, the dashboard and navigation.
+
+Screens open one another and report failed work through the app (`rotui.ui.navigation`).
+"""
 
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ class RotuiApp(App[None]):
     CSS_PATH = "rotui.tcss"
     TITLE = "rotui"
     COMMANDS = App.COMMANDS | {RotuiCommands}
-    BINDINGS = APP_BINDINGS
+    BINDINGS = list[Binding | tuple[str, str] | tuple[str, str, str]](APP_BINDINGS)
 
     def __init__(
         self,
@@ -58,8 +61,10 @@ class RotuiApp(App[None]):
         emergency: str | None = None,
         exposed_at: dt.datetime | None = None,
         notices: Sequence[str] = (),
+        pairing: str | None = None,
     ) -> None:
         super().__init__()
+        self.pairing = pairing
         self.notices = tuple(notices)  # warnings found before the screen opened (config mode)
         self.rotate_on_start = rotate
         self.emergency_on_start = emergency
@@ -118,6 +123,22 @@ class RotuiApp(App[None]):
 
         self.push_screen(EmergencyScreen(self.services, key, exposed_at=exposed_at))
 
+    def open_troubleshoot(self, key: str | None) -> None:
+        from rotui.ui.screens.troubleshoot import TroubleshootScreen
+
+        self.push_screen(TroubleshootScreen(self.services, key))
+
+    def open_audit(self, key: str | None, poll_interval: float) -> None:
+        from rotui.ui.screens.audit import AuditScreen
+
+        self.push_screen(AuditScreen(self.services.audit(), key, poll_interval))
+
+    def show_error(self, title: str, message: str) -> None:
+        """Failed work, from any screen (``ReportingScreen``): what failed and what to do."""
+        from rotui.ui.modals.error import ErrorModal
+
+        self.push_screen(ErrorModal(title, message))
+
     # Quitting with a run in progress
 
     def _hung_up(self, signum: int, keys: list[str]) -> None:
@@ -165,6 +186,7 @@ class RotuiApp(App[None]):
             read_only=self.read_only,
             demo=self.demo,
             poll_interval=self.poll_interval,
+            pairing=self.pairing,
         )
 
     def key_for(self, binding: Binding) -> str:
@@ -196,11 +218,13 @@ def make_app(
     emergency: str | None = None,
     exposed_at: dt.datetime | None = None,
     notices: Sequence[str] = (),
+    pairing: str | None = None,
 ) -> RotuiApp:
     """Build the app, refusing an unknown theme or keymap binding id with a clear message.
 
     ``emergency`` opens the emergency screen for that key, its exposure input pre-filled with
-    ``exposed_at`` (``rotui revoke NAME --exposed-at TIME``).
+    ``exposed_at`` (``rotui revoke NAME --exposed-at TIME``). ``pairing`` is the demo's toast on
+    how another terminal follows it.
     """
     keymap = dict(services.config.keymap)
     unknown = sorted(set(keymap) - binding_ids()) if keymap else []
@@ -223,6 +247,7 @@ def make_app(
         emergency=emergency,
         exposed_at=exposed_at,
         notices=notices,
+        pairing=pairing,
     )
     if theme:
         if theme not in app.available_themes:

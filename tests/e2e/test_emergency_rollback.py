@@ -17,8 +17,8 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 from rotui.core.errors import UsageError
 from rotui.ui.app import make_app
 from rotui.ui.modals.confirm import TypedConfirmModal
+from rotui.ui.modals.error import ErrorModal
 from rotui.ui.screens.emergency import EmergencyScreen
-from rotui.ui.screens.error import ErrorModal
 from rotui.ui.screens.rotation import RotationWizardScreen
 from tests.e2e.test_rotation_guards import services, through_propagation
 from tests.e2e.test_rotation_headless import assert_no_leak

@@ -23,9 +23,9 @@ from rotui.core.audit import AuditLog
 from rotui.core.model import ValidationResult, ValidationStatus
 from rotui.core.safetext import printable
 from rotui.paths import Paths
+from rotui.ui.modals.error import ErrorModal
 from rotui.ui.plain import plain
 from rotui.ui.screens.audit import AuditScreen
-from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_detail import validation_lines
 
 T0 = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)

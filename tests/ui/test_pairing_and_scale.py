@@ -113,3 +113,24 @@ async def test_500_keys_filter_sort_and_scroll(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert table.row_count == 500
+
+
+async def test_the_demo_pairing_toast_comes_through_the_app(tmp_path: Path) -> None:
+    """The demo hands its pairing note to make_app; the dashboard shows it (and imports no demo)."""
+    from tests.ui.helpers import wait_until
+
+    config = parse_config(big_config(tmp_path, keys=2, consumers=1), "small.toml")
+    services = Services(
+        config=config, paths=Paths.under(tmp_path), store=SecretStore(MemoryKeyring())
+    )
+    app = make_app(services, demo=True, pairing="follow me with: rotui demo --read-only")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: any("follow me" in str(n.message) for n in app._notifications),
+            "the pairing toast",
+        )
+    quiet = make_app(services, demo=True, read_only=True, pairing="follow me")
+    async with quiet.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not any("follow me" in str(n.message) for n in quiet._notifications)

@@ -414,3 +414,28 @@ async def test_usage_report_pages_are_followed(sim, client) -> None:
     )
     assert usage[record.id] == {dt.date(2026, 9, 20): 11, dt.date(2026, 11, 1): 22}
     assert sum(1 for r in sim.requests() if r.path.endswith("usage_report/messages")) >= 3
+
+
+async def test_the_raw_probe_goes_once_without_a_key_or_with_it_as_bearer(
+    sim, client, sleeps
+) -> None:
+    """probe_models: what troubleshooting asks instead of sending its own requests."""
+    anonymous = await client.probe_models(sim.base_url)
+    assert (anonymous.status, anonymous.http_status) == (S.INVALID, 401)
+    assert anonymous.headers.get("date")  # the clock check reads it
+    secret = add(sim, "bearer")
+    bearer = await client.probe_models(sim.base_url, bearer=secret)
+    assert (bearer.status, bearer.http_status) == (S.VALID, 200)
+    seen = [(r.path, r.query, r.auth_scheme) for r in sim.requests()]
+    assert seen[-1] == ("/v1/models", {"limit": ["1"]}, "bearer")
+    assert len(seen) == 2 and sleeps.waits == []
+    assert "sk-ant" not in repr(bearer) + repr(seen)
+
+
+async def test_the_raw_probe_names_a_network_failure(client) -> None:
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    down = await client.probe_models(f"http://127.0.0.1:{port}")
+    assert down.status is S.NETWORK_ERROR and down.http_status is None
+    assert down.error_type and down.message

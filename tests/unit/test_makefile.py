@@ -38,3 +38,10 @@ def test_make_demo_installs_the_runtime_and_no_test_extra(tmp_path: Path) -> Non
 def test_make_test_installs_the_test_extra(tmp_path: Path) -> None:
     plan = planned("test", tmp_path / "venv")
     assert "-e '.[test]'" in plan and "pytest" in plan.splitlines()[-1]
+
+
+def test_make_test_checks_the_layers_and_the_types_before_the_tests(tmp_path: Path) -> None:
+    lines = planned("test", tmp_path / "venv").splitlines()
+    [layers] = [i for i, line in enumerate(lines) if "lint-imports" in line]
+    [types] = [i for i, line in enumerate(lines) if "mypy" in line]
+    assert "-m pytest" in lines[-1] and layers < len(lines) - 1 and types < len(lines) - 1, lines

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from rotui import cli
 from rotui.core import anthropic
 from rotui.core.errors import UsageError
 from rotui.core.model import Config, Consumer, ConsumerKind, ManagedKey, Settings
@@ -22,14 +22,12 @@ from rotui.core.secret import MemoryKeyring, Secret, SecretStore
 from rotui.core.troubleshoot import (
     FLOWS,
     Diagnosis,
-    add_doctor_parser,
     check_environment,
     diagnose_consumers,
     diagnose_key,
     diagnose_old_key_still_works,
     diagnose_usage,
     diagnose_workspace,
-    doctor_command,
     forgot_new_key,
     run_doctor,
     usage_spike,
@@ -643,8 +641,7 @@ async def test_doctor_usage_errors(sim: SimulatedAnthropic, tmp_path: Path) -> N
 
 def test_the_cli_glue_parses_and_prints(sim: SimulatedAnthropic, tmp_path: Path) -> None:
     sim.add_key(SimKey(VALUE))
-    parser = argparse.ArgumentParser(prog="rotui")
-    add_doctor_parser(parser.add_subparsers(dest="command"))
+    parser = cli.build_parser()
     args = parser.parse_args(["doctor", NAME, "--json", "--flow", "key"])
     printed: list[str] = []
 
@@ -655,7 +652,7 @@ def test_the_cli_glue_parses_and_prints(sim: SimulatedAnthropic, tmp_path: Path)
         def out(self, line: str) -> None:
             printed.append(line)
 
-    assert doctor_command(args, Ctx()) == 0
+    assert cli.cmd_doctor(args, Ctx()) == 0  # type: ignore[arg-type]  # a stand-in for Context
     assert json.loads(printed[0])["diagnoses"][0]["severity"] == "ok"
     with pytest.raises(SystemExit):
         parser.parse_args(["doctor", "--flow", "nope"])

@@ -12,7 +12,7 @@ import abc
 import asyncio
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -116,7 +116,7 @@ async def run_command(
     )
 
 
-Runner = Callable[..., Any]
+Runner = Callable[..., Awaitable[CommandResult]]
 
 
 @dataclass

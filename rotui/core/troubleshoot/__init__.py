@@ -14,7 +14,8 @@ The modules:
 - ``after_rotation``: the old key still works, the new key was not copied, consumers fail;
 - ``usage``: unexpected usage or charges; ``workspace``: wrong workspace or lower limits;
 - ``flows``: the FLOWS registry and :func:`run_flow`;
-- ``doctor``: :func:`run_doctor` and the `rotui doctor` parser and command.
+- ``doctor``: :func:`run_doctor` (the `rotui doctor` parser and command are the CLI's);
+- ``deps``: :class:`TroubleshootDeps`, what the flows need (``rotui.services.Services`` has it).
 """
 
 from __future__ import annotations
@@ -25,12 +26,7 @@ from rotui.core.troubleshoot.after_rotation import (
     diagnose_old_key_still_works,
     forgot_new_key,
 )
-from rotui.core.troubleshoot.doctor import (
-    CliContext,
-    add_doctor_parser,
-    doctor_command,
-    run_doctor,
-)
+from rotui.core.troubleshoot.doctor import run_doctor
 from rotui.core.troubleshoot.environment import CLOCK_SKEW_LIMIT, check_environment
 from rotui.core.troubleshoot.evidence import ADMIN_STATUS, PROXY_VARS, proxy_lines
 from rotui.core.troubleshoot.flows import FLOWS, run_flow
@@ -68,19 +64,16 @@ __all__ = [
     "STATUS_URL",
     "SUPPORT_URL",
     "USAGE_DAYS",
-    "CliContext",
     "Diagnosis",
     "Flow",
     "FlowRunner",
     "Severity",
-    "add_doctor_parser",
     "check_environment",
     "diagnose_consumers",
     "diagnose_key",
     "diagnose_old_key_still_works",
     "diagnose_usage",
     "diagnose_workspace",
-    "doctor_command",
     "forgot_new_key",
     "proxy_lines",
     "render_text",

@@ -20,10 +20,10 @@ from rotui.core.troubleshoot.model import BEARER_NOTE, SUPPORT_URL, Diagnosis, S
 
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
-    from rotui.core.consumers.base import ConsumerAdapter, VerifyOutcome
+    from rotui.core.consumers.base import ConsumerAdapter, ConsumerContext, VerifyOutcome
     from rotui.core.runs import Run
     from rotui.core.secret import Secret
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 PROPAGATION_MINUTES = 10
 
@@ -31,7 +31,7 @@ PROPAGATION_MINUTES = 10
 # "My old key still works after revocation" -------------------------------------------------------
 
 
-def _last_run(services: Services, name: str) -> Run | None:
+def _last_run(services: TroubleshootDeps, name: str) -> Run | None:
     from rotui.core.runs import RunStatus
 
     done = (RunStatus.COMPLETED, RunStatus.ACTIVE)
@@ -51,7 +51,7 @@ def _minutes_since(iso: Any, now: dt.datetime) -> float | None:
 
 
 async def _old_record(
-    services: Services,
+    services: TroubleshootDeps,
     client: AnthropicClient,
     key: ManagedKey,
     facts: Mapping[str, Any],
@@ -75,7 +75,39 @@ async def _old_record(
     return record, _record_line(record) if record else "the Admin API does not list the old key"
 
 
-async def diagnose_old_key_still_works(services: Services, name: str) -> Diagnosis:
+def _old_key_verdict(
+    name: str,
+    hint: str,
+    record: RemoteKey | None,
+    answered: ValidationStatus | None,
+    minutes: float | None,
+    has_run: bool,
+) -> tuple[str, Severity]:
+    """Why the old key still works (or does not), from its answer, its record and the run."""
+    active = record is not None and record.status == "active"
+    severity: Severity = "problem"
+    if active:
+        cause = f"The Admin API lists the old key {hint} as active: it was never deactivated — the revoke missed it or targeted another key."
+    elif (
+        answered is ValidationStatus.VALID and minutes is not None and minutes < PROPAGATION_MINUTES
+    ):
+        cause = f"The old key {hint} still authenticates {minutes:.0f} min after the revoke: the revocation is probably still propagating."
+    elif answered is ValidationStatus.VALID:
+        cause = f"The old key {hint} still authenticates although it was revoked. This should not happen."
+    elif answered is ValidationStatus.INVALID or record is not None:
+        said = " (it answers 401)" if answered is ValidationStatus.INVALID else ""
+        cause = f"The old key {hint} is revoked{said}. Whatever still works uses another key — most likely the new one."
+        severity = "ok"
+    elif not has_run:
+        cause = f"rotui does not know which key was the old one: no rotation of {name} is recorded."
+        severity = "warning"
+    else:
+        cause = "rotui cannot check the old key: its value is not kept after a completed rotation, and the Admin API does not say."
+        severity = "warning"
+    return cause, severity
+
+
+async def diagnose_old_key_still_works(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Check the key a rotation retired: does it still authenticate, and what the Admin API says."""
     import asyncio
 
@@ -124,26 +156,7 @@ async def diagnose_old_key_still_works(services: Services, name: str) -> Diagnos
             else []
         ),
     ]
-    active = record is not None and record.status == "active"
-    severity: Severity = "problem"
-    if active:
-        cause = f"The Admin API lists the old key {hint} as active: it was never deactivated — the revoke missed it or targeted another key."
-    elif (
-        answered is ValidationStatus.VALID and minutes is not None and minutes < PROPAGATION_MINUTES
-    ):
-        cause = f"The old key {hint} still authenticates {minutes:.0f} min after the revoke: the revocation is probably still propagating."
-    elif answered is ValidationStatus.VALID:
-        cause = f"The old key {hint} still authenticates although it was revoked. This should not happen."
-    elif answered is ValidationStatus.INVALID or record is not None:
-        said = " (it answers 401)" if answered is ValidationStatus.INVALID else ""
-        cause = f"The old key {hint} is revoked{said}. Whatever still works uses another key — most likely the new one."
-        severity = "ok"
-    elif run is None:
-        cause = f"rotui does not know which key was the old one: no rotation of {name} is recorded."
-        severity = "warning"
-    else:
-        cause = "rotui cannot check the old key: its value is not kept after a completed rotation, and the Admin API does not say."
-        severity = "warning"
+    cause, severity = _old_key_verdict(name, hint, record, answered, minutes, run is not None)
     checked = (
         f"{name}'s last run, the old value in the keyring if kept, and the old key's Admin status"
     )
@@ -154,7 +167,7 @@ async def diagnose_old_key_still_works(services: Services, name: str) -> Diagnos
 # "I forgot to copy my new key" -------------------------------------------------------------------
 
 
-async def forgot_new_key(services: Services, name: str) -> Diagnosis:
+async def forgot_new_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     """How to recover when the Console showed a new key once and it was not copied."""
     import asyncio
 
@@ -239,7 +252,55 @@ async def _verify(adapter: ConsumerAdapter, ctx: Any) -> VerifyOutcome | None:
         return VerifyOutcome(False, str(exc))
 
 
-async def diagnose_consumers(services: Services, name: str) -> Diagnosis:
+async def _consumer_line(
+    adapter: ConsumerAdapter, outcome: VerifyOutcome | None, ctx: ConsumerContext
+) -> str:
+    """What one consumer's check found; a failing one is also preflighted, to say why."""
+    spec = adapter.spec
+    if adapter.needs_operator:
+        return f"? {spec.name}: manual — {spec.fields.get('instructions', '')}; confirm by hand"
+    if outcome is None:
+        return f"? {spec.name}: {adapter.describe()} — no verify_url or verify_command, rotui cannot check it"
+    if outcome.ok:
+        return f"✓ {spec.name}: {adapter.describe()} — {outcome.detail}"
+    problems = await adapter.preflight(ctx)
+    line = f"✗ {spec.name}: {adapter.describe()} — FAILS: {outcome.detail}"
+    return line + "".join(f"; preflight: {p}" for p in problems)
+
+
+def _consumers_verdict(
+    name: str, failed: list[str], unchecked: bool, resumable: bool
+) -> tuple[str, list[str], Severity]:
+    """The cause, the steps and the severity once every consumer was checked (or could not be)."""
+    if failed:
+        cause = (
+            f"{', '.join(failed)} {'fails its' if len(failed) == 1 else 'fail their'} check: it "
+            "still holds the old (revoked) key, it was not restarted or redeployed to read the new "
+            f"value, or it sends the key in a way its proxy refuses ({BEARER_NOTE})."
+        )
+        steps = [
+            "Look at the failing consumer's own logs for the status it gets from the API",
+            "Restart or redeploy it so it reads the new value",
+            f"`rotui rotate {name}` resumes the run at its verify step"
+            if resumable
+            else f"`rotui rotate {name}` propagates a new key again",
+            f"`rotui doctor {name}` checks the key itself",
+        ]
+        severity: Severity = "problem"
+    elif unchecked:
+        cause = "Every consumer rotui can check passes; the others need a person to look."
+        steps = [
+            "Confirm the unchecked consumers by hand, or give them a verify_url or verify_command"
+        ]
+        severity = "warning"
+    else:
+        cause = "Every consumer passes its check."
+        steps = [f"If an application still fails, `rotui doctor {name}` checks the key itself"]
+        severity = "ok"
+    return cause, steps, severity
+
+
+async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Rerun the downstream checks of the key's last run, changing nothing, and name the failures."""
     import asyncio
 
@@ -286,16 +347,7 @@ async def diagnose_consumers(services: Services, name: str) -> Diagnosis:
         for adapter in adapters:
             spec = adapter.spec
             outcome = None if adapter.needs_operator else next(checks)
-            if adapter.needs_operator:
-                line = f"? {spec.name}: manual — {spec.fields.get('instructions', '')}; confirm by hand"
-            elif outcome is None:
-                line = f"? {spec.name}: {adapter.describe()} — no verify_url or verify_command, rotui cannot check it"
-            elif outcome.ok:
-                line = f"✓ {spec.name}: {adapter.describe()} — {outcome.detail}"
-            else:
-                problems = await adapter.preflight(ctx)
-                line = f"✗ {spec.name}: {adapter.describe()} — FAILS: {outcome.detail}"
-                line += "".join(f"; preflight: {p}" for p in problems)
+            line = await _consumer_line(adapter, outcome, ctx)
             if outcome is None:
                 unchecked.append(spec.name)
             elif not outcome.ok:
@@ -309,29 +361,5 @@ async def diagnose_consumers(services: Services, name: str) -> Diagnosis:
                 label = known.get(held, "neither the old nor the new key") if held else "no value"
                 evidence.append(f"  {spec.name} holds {held or 'nothing for ' + spec.var}: {label}")
     resumable = run is not None and str(run.status) == "active"
-    if failed:
-        cause = (
-            f"{', '.join(failed)} {'fails its' if len(failed) == 1 else 'fail their'} check: it "
-            "still holds the old (revoked) key, it was not restarted or redeployed to read the new "
-            f"value, or it sends the key in a way its proxy refuses ({BEARER_NOTE})."
-        )
-        steps = [
-            "Look at the failing consumer's own logs for the status it gets from the API",
-            "Restart or redeploy it so it reads the new value",
-            f"`rotui rotate {name}` resumes the run at its verify step"
-            if resumable
-            else f"`rotui rotate {name}` propagates a new key again",
-            f"`rotui doctor {name}` checks the key itself",
-        ]
-        severity: Severity = "problem"
-    elif unchecked or not adapters:
-        cause = "Every consumer rotui can check passes; the others need a person to look."
-        steps = [
-            "Confirm the unchecked consumers by hand, or give them a verify_url or verify_command"
-        ]
-        severity = "warning"
-    else:
-        cause = "Every consumer passes its check."
-        steps = [f"If an application still fails, `rotui doctor {name}` checks the key itself"]
-        severity = "ok"
+    cause, steps, severity = _consumers_verdict(name, failed, bool(unchecked or not adapters), resumable)
     return Diagnosis(title, checked, evidence, cause, steps, severity, "consumers", name)

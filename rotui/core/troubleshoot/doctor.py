@@ -1,23 +1,19 @@
-"""`rotui doctor`: its parser, its command and :func:`run_doctor` (text or one JSON document).
-
-The CLI imports :func:`add_doctor_parser` at start-up, so this module imports nothing heavy.
-"""
+"""`rotui doctor`'s work: :func:`run_doctor` (text or one JSON document); its parser is the CLI's."""
 
 from __future__ import annotations
 
-import argparse
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from rotui.core.errors import UsageError
 from rotui.core.troubleshoot.flows import FLOWS, run_flow
 from rotui.core.troubleshoot.model import _counts, render_text
 
 if TYPE_CHECKING:
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 
 async def run_doctor(
-    services: Services, name: str | None, as_json: bool, flow: str | None
+    services: TroubleshootDeps, name: str | None, as_json: bool, flow: str | None
 ) -> tuple[int, str]:
     """`rotui doctor [NAME] [--flow ID] [--json]`: the output, and 0 when healthy or 1 on a problem."""
     import json
@@ -46,36 +42,3 @@ async def run_doctor(
         "diagnoses": [d.to_dict() for d in diagnoses],
     }
     return code, json.dumps(document, indent=2, ensure_ascii=False)
-
-
-class CliContext(Protocol):
-    """The part of ``rotui.cli.Context`` the doctor command uses."""
-
-    def services(self) -> Services: ...
-
-    def out(self, text: str) -> None: ...
-
-
-def add_doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``rotui doctor [NAME] [--json] [--flow ID]``, declared beside the flows it offers."""
-    p = sub.add_parser(
-        "doctor",
-        help="diagnose a key or the environment (exit 0 healthy, 1 a problem found)",
-        description="Without --flow: the environment (keyring, config, state dir, clock, "
-        "reachability), plus “my key stopped working” for NAME. Flows: "
-        + "; ".join(f"{f.id}: {f.title}" for f in FLOWS.values()),
-    )
-    p.add_argument("name", nargs="?", metavar="NAME", help="the key to diagnose")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument(
-        "--flow", choices=list(FLOWS), metavar="ID", help="one flow: " + ", ".join(FLOWS)
-    )
-
-
-def doctor_command(args: argparse.Namespace, ctx: CliContext) -> int:
-    """The CLI entry: run the doctor, print its report on stdout, return its exit code."""
-    import asyncio
-
-    code, text = asyncio.run(run_doctor(ctx.services(), args.name, args.json, args.flow))
-    ctx.out(text)
-    return code

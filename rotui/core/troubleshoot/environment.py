@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING
 
 from rotui.core.errors import KeyringUnavailable, RotuiError
 from rotui.core.model import DEFAULT_BASE_URL, ManagedKey, ValidationResult, ValidationStatus
-from rotui.core.troubleshoot.evidence import _classify, _get_models, proxy_lines
+from rotui.core.troubleshoot.evidence import proxy_lines
 from rotui.core.troubleshoot.key import _explain
 from rotui.core.troubleshoot.model import STATUS_URL, Diagnosis, Severity
 
 if TYPE_CHECKING:
-    import httpx
-
-    from rotui.services import Services
+    from rotui.core.anthropic import AnthropicClient
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 CLOCK_SKEW_LIMIT = 60.0
 
@@ -31,7 +30,7 @@ def _env(
     return Diagnosis(title, checked, evidence, cause, steps, severity, "environment")
 
 
-async def _check_keyring(services: Services) -> Diagnosis:
+async def _check_keyring(services: TroubleshootDeps) -> Diagnosis:
     import asyncio
 
     from rotui.core.secret import NO_KEYRING_HELP
@@ -75,7 +74,7 @@ async def _check_keyring(services: Services) -> Diagnosis:
     return _env("Keyring backend", checked, [f"backend: {backend}{memory}"], cause, [], "ok")
 
 
-def _check_config(services: Services) -> Diagnosis:
+def _check_config(services: TroubleshootDeps) -> Diagnosis:
     path, checked = services.config.path, "the configuration file's permissions"
     if not path:
         return _env(
@@ -136,7 +135,7 @@ def _unwritable(path: Path) -> str | None:
     return None
 
 
-async def _check_dirs(services: Services) -> Diagnosis:
+async def _check_dirs(services: TroubleshootDeps) -> Diagnosis:
     import asyncio
 
     state, data = services.paths.state_dir, services.paths.data_dir
@@ -157,7 +156,7 @@ async def _check_dirs(services: Services) -> Diagnosis:
 
 
 async def _reach(
-    services: Services, http: httpx.AsyncClient, base: str
+    services: TroubleshootDeps, client: AnthropicClient, base: str
 ) -> tuple[Diagnosis, dt.datetime | None]:
     """GET /v1/models without a key: the API answers 401, which proves it is reachable."""
     import email.utils
@@ -166,10 +165,15 @@ async def _reach(
         f"Reachability of {base}",
         f"GET {base}/v1/models without a key (the API answers 401)",
     )
-    response, (kind, message) = await _get_models(services, http, base, None)
-    if response is None:
+    outcome = await client.probe_models(base)
+    if outcome.http_status is None:
+        message = outcome.message
         down = ValidationResult(
-            "", ValidationStatus.NETWORK_ERROR, services.clock(), error_type=kind, message=message
+            "",
+            ValidationStatus.NETWORK_ERROR,
+            services.clock(),
+            error_type=outcome.error_type,
+            message=message,
         )
         cause, steps, _ = _explain(
             ManagedKey("KEY", base_url=base),
@@ -181,12 +185,11 @@ async def _reach(
         return _env(
             title, checked, [message, *proxy_lines(services, base)], cause, steps, "problem"
         ), None
-    outcome = _classify(response)
     try:
-        date = email.utils.parsedate_to_datetime(response.headers.get("date", ""))
+        date = email.utils.parsedate_to_datetime(outcome.headers.get("date", ""))
     except (TypeError, ValueError):
         date = None
-    evidence = [f"HTTP {response.status_code}: {outcome.message or outcome.status}"]
+    evidence = [f"HTTP {outcome.http_status}: {outcome.message or outcome.status}"]
     if outcome.status in (ValidationStatus.INVALID, ValidationStatus.VALID):
         return _env(title, checked, evidence, "The API answers.", [], "ok"), date
     if outcome.status in (ValidationStatus.OVERLOADED, ValidationStatus.SERVER_ERROR):
@@ -204,7 +207,7 @@ async def _reach(
     ), date
 
 
-def _check_clock(services: Services, base: str, date: dt.datetime | None) -> Diagnosis:
+def _check_clock(services: TroubleshootDeps, base: str, date: dt.datetime | None) -> Diagnosis:
     checked = "this machine's clock against the API's Date header"
     if date is None:
         return _env(
@@ -236,20 +239,20 @@ def _check_clock(services: Services, base: str, date: dt.datetime | None) -> Dia
     )
 
 
-async def check_environment(services: Services) -> list[Diagnosis]:
+async def check_environment(services: TroubleshootDeps) -> list[Diagnosis]:
     """What `rotui doctor` checks before any key: keyring, config, dirs, clock, reachability."""
     import asyncio
 
-    from rotui.services import base_url_for
+    from rotui.core.model import base_url_for
 
     keys = services.keys([]) or [
         ManagedKey("KEY", base_url=base_url_for(ManagedKey("KEY"), services.environ))
     ]
     bases = list(dict.fromkeys(k.base_url or DEFAULT_BASE_URL for k in keys))
     found = [await _check_keyring(services), _check_config(services), await _check_dirs(services)]
-    http, _client = services.client()
+    http, client = services.client()
     async with http:
-        reached = await asyncio.gather(*(_reach(services, http, base) for base in bases))
+        reached = await asyncio.gather(*(_reach(services, client, base) for base in bases))
     found += [diagnosis for diagnosis, _date in reached]
     dated = [(base, date) for base, (_d, date) in zip(bases, reached, strict=True) if date]
     found.append(_check_clock(services, *(dated[0] if dated else (bases[0], None))))

@@ -7,17 +7,16 @@ Anthropic client are imported inside the functions that use them.
 from __future__ import annotations
 
 import urllib.parse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rotui.core.errors import RotuiError
 from rotui.core.model import ManagedKey, RemoteKey, ValidationResult, ValidationStatus
 
 if TYPE_CHECKING:
-    import httpx
 
     from rotui.core.anthropic import AnthropicClient
     from rotui.core.secret import Secret
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
 
@@ -57,7 +56,7 @@ def _bypassed(host: str, no_proxy: str) -> bool:
     return False
 
 
-def proxy_lines(services: Services, base_url: str) -> list[str]:
+def proxy_lines(services: TroubleshootDeps, base_url: str) -> list[str]:
     """The proxy variables rotui's HTTP client sees: names and hosts, never credentials."""
     shown, no_proxy = [], ""
     for name in PROXY_VARS:
@@ -116,7 +115,7 @@ def _record_line(record: RemoteKey) -> str:
     )
 
 
-async def _read(services: Services, source: str, username: str) -> tuple[Secret | None, str]:
+async def _read(services: TroubleshootDeps, source: str, username: str) -> tuple[Secret | None, str]:
     """A value from a source, or why there is none (a source's failure is evidence, not a crash)."""
     try:
         return await services.store.aread(source, username), ""
@@ -124,7 +123,7 @@ async def _read(services: Services, source: str, username: str) -> tuple[Secret 
         return None, str(exc)
 
 
-async def _admin_secret(services: Services) -> tuple[Secret | None, str]:
+async def _admin_secret(services: TroubleshootDeps) -> tuple[Secret | None, str]:
     from rotui.core.validation import read_admin_key
 
     if not services.config.settings.admin_key:
@@ -136,7 +135,7 @@ async def _admin_secret(services: Services) -> tuple[Secret | None, str]:
 
 
 async def _admin_record(
-    services: Services, client: AnthropicClient, secret: Secret, base_url: str | None
+    services: TroubleshootDeps, client: AnthropicClient, secret: Secret, base_url: str | None
 ) -> tuple[RemoteKey | None, list[str]]:
     """The Admin API's record of a key, matched by hint, with a line of evidence."""
     from rotui.core.anthropic import match_remote
@@ -154,47 +153,3 @@ async def _admin_record(
             "organization, or the value is mistyped"
         ]
     return record, [_record_line(record)]
-
-
-def _bearer_auth(secret: Secret) -> httpx.Auth:
-    import httpx
-
-    class BearerAuth(httpx.Auth):
-        """The key as ``Authorization: Bearer``, added at the last moment like ``x-api-key``."""
-
-        def auth_flow(self, request: httpx.Request) -> Any:
-            request.headers["authorization"] = "Bearer " + secret.reveal()
-            yield request
-
-        def __repr__(self) -> str:
-            return f"BearerAuth({secret!r})"
-
-    return BearerAuth()
-
-
-async def _get_models(
-    services: Services, http: httpx.AsyncClient, base: str, auth: httpx.Auth | None
-) -> tuple[Any, tuple[str, str]]:
-    """GET /v1/models (no tokens): the response, or the failure's kind and sentence."""
-    import httpx
-
-    from rotui.core.anthropic import describe_transport_error
-
-    settings = services.config.settings
-    try:
-        response = await http.get(
-            base.rstrip("/") + "/v1/models",
-            params={"limit": 1},
-            headers={"anthropic-version": settings.api_version, "accept": "application/json"},
-            auth=auth or httpx.USE_CLIENT_DEFAULT,
-            timeout=settings.timeout_seconds,
-        )
-    except httpx.TransportError as exc:
-        return None, describe_transport_error(exc, settings.timeout_seconds)
-    return response, ("", "")
-
-
-def _classify(response: Any) -> Any:
-    from rotui.core.anthropic import classify
-
-    return classify(response, lambda b: isinstance(b, dict) and isinstance(b.get("data"), list))

@@ -18,22 +18,22 @@ from rotui.core.troubleshoot.usage import diagnose_usage
 from rotui.core.troubleshoot.workspace import diagnose_workspace
 
 if TYPE_CHECKING:
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 
-def _for_key(diagnose: Callable[[Services, str], Awaitable[Diagnosis]]) -> FlowRunner:
-    async def run(services: Services, name: str | None) -> list[Diagnosis]:
+def _for_key(diagnose: Callable[[TroubleshootDeps, str], Awaitable[Diagnosis]]) -> FlowRunner:
+    async def run(services: TroubleshootDeps, name: str | None) -> list[Diagnosis]:
         assert name is not None  # run_flow refuses a key flow without a key
         return [await diagnose(services, name)]
 
     return run
 
 
-async def _usage_flow(services: Services, name: str | None) -> list[Diagnosis]:
+async def _usage_flow(services: TroubleshootDeps, name: str | None) -> list[Diagnosis]:
     return [await diagnose_usage(services, name)]
 
 
-async def _environment_flow(services: Services, name: str | None) -> list[Diagnosis]:
+async def _environment_flow(services: TroubleshootDeps, name: str | None) -> list[Diagnosis]:
     return await check_environment(services)
 
 
@@ -88,7 +88,7 @@ FLOWS: dict[str, Flow] = {
 }
 
 
-async def run_flow(services: Services, flow_id: str, name: str | None) -> list[Diagnosis]:
+async def run_flow(services: TroubleshootDeps, flow_id: str, name: str | None) -> list[Diagnosis]:
     """Run one flow; a failure that stops it becomes a diagnosis rather than a crash."""
     flow = FLOWS[flow_id]
     if flow.needs_key and name is None:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 
 Severity = Literal["ok", "warning", "problem"]
@@ -56,7 +56,7 @@ class Diagnosis:
         return asdict(self)
 
 
-FlowRunner = Callable[["Services", "str | None"], Awaitable[list[Diagnosis]]]
+FlowRunner = Callable[["TroubleshootDeps", "str | None"], Awaitable[list[Diagnosis]]]
 
 
 @dataclass(frozen=True)

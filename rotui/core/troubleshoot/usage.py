@@ -13,7 +13,7 @@ from rotui.core.troubleshoot.model import Diagnosis, Severity
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
     from rotui.core.secret import Secret
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 SPIKE_FACTOR = 3
 USAGE_DAYS = 7
@@ -33,7 +33,7 @@ def usage_spike(days: Mapping[dt.date, int]) -> str | None:
 
 
 async def _records(
-    services: Services, client: AnthropicClient, admin: Secret, keys: Sequence[ManagedKey]
+    services: TroubleshootDeps, client: AnthropicClient, admin: Secret, keys: Sequence[ManagedKey]
 ) -> dict[str, RemoteKey]:
     """Each key's Admin record matched by hint; the last saved record when its value is unreadable."""
     import asyncio
@@ -56,7 +56,7 @@ async def _records(
 
 
 async def _daily(
-    services: Services,
+    services: TroubleshootDeps,
     client: AnthropicClient,
     admin: Secret,
     records: Mapping[str, tuple[str | None, str]],
@@ -78,7 +78,7 @@ async def _daily(
 
 
 async def _last_24h(
-    services: Services,
+    services: TroubleshootDeps,
     client: AnthropicClient,
     admin: Secret,
     records: Mapping[str, tuple[str | None, str]],
@@ -99,7 +99,7 @@ async def _last_24h(
     return totals
 
 
-async def diagnose_usage(services: Services, name: str | None = None) -> Diagnosis:
+async def diagnose_usage(services: TroubleshootDeps, name: str | None = None) -> Diagnosis:
     """Daily tokens per key from the Admin usage report, spikes flagged, and the way out."""
     keys = services.keys([name] if name else [])
     title = "Unexpected usage or charges" + (f" · {name}" if name else "")

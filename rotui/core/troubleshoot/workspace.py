@@ -4,15 +4,22 @@ with its configuration and with the other keys of its environment.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rotui.core.errors import RotuiError
-from rotui.core.model import CONSOLE_KEYS_URL, RemoteKey, ValidationResult, ValidationStatus
+from rotui.core.model import (
+    CONSOLE_KEYS_URL,
+    ManagedKey,
+    RemoteKey,
+    ValidationResult,
+    ValidationStatus,
+)
 from rotui.core.troubleshoot.model import LIMITS_URL, Diagnosis, Severity
 
 if TYPE_CHECKING:
     from rotui.core.anthropic import WorkspaceDirectory
-    from rotui.services import Services
+    from rotui.core.troubleshoot.deps import TroubleshootDeps
 
 
 def _limits(result: ValidationResult) -> dict[str, int]:
@@ -31,38 +38,70 @@ def _workspace_of(result: ValidationResult, record: RemoteKey | None) -> str | N
     return result.workspace_id or (record.workspace_id if record else None)
 
 
-async def diagnose_workspace(services: Services, name: str) -> Diagnosis:
-    """Compare a key's workspace, organization and limits with its config and its environment."""
-    from rotui.core.validation import validate_keys
-
-    [key] = services.keys([name])
-    peers = [k for k in services.keys([]) if k.environment == key.environment]
-    from rotui.core.anthropic import describe_workspace, in_configured_workspace
-    from rotui.core.troubleshoot.evidence import _admin_secret
-
-    http, client = services.client()
-    directory: WorkspaceDirectory | None = None
-    async with http:
-        run = await validate_keys(peers, services.config.settings, services.store, client)
-        admin, _ = await _admin_secret(services)
-        if admin is not None and run.remote:
-            try:  # the default workspace's real id and the names, as the API means them
-                directory = await client.workspace_directory(admin, base_url=key.base_url)
-            except RotuiError as exc:
-                run.warnings.append(f"workspaces not listed: {exc}")
-    results = {r.key: r for r in run.results}
-    mine, record = results[name], run.remote.get(name)
-    actual, configured = _workspace_of(mine, record), key.workspace
-    evidence = list(run.warnings)
+def _peer_lines(
+    peers: list[ManagedKey],
+    results: dict[str, ValidationResult],
+    remote: Mapping[str, RemoteKey],
+    name: str,
+) -> list[str]:
+    """One line of evidence per key of the environment: status, organization, workspace, limits."""
+    lines = []
     for peer in peers:
         r = results[peer.name]
         limits = ", ".join(f"{k} {v:,}" for k, v in sorted(_limits(r).items())) or "none reported"
-        evidence.append(
+        lines.append(
             f"{peer.name}{' (this key)' if peer.name == name else ''}: {r.status}; organization "
-            f"{r.organization_id or '?'}; workspace {_workspace_of(r, run.remote.get(peer.name)) or 'default'} "
+            f"{r.organization_id or '?'}; workspace {_workspace_of(r, remote.get(peer.name)) or 'default'} "
             f"(configured “{peer.workspace}”); limits {limits}"
         )
+    return lines
+
+
+def _compare_peer(
+    key: ManagedKey,
+    mine: ValidationResult,
+    actual: str | None,
+    label: bool,
+    peer: ManagedKey,
+    theirs: ValidationResult,
+    their_ws: str | None,
+) -> tuple[list[str], list[str]]:
+    """Findings and warnings from one answering key of the same environment."""
+    name, configured = key.name, key.workspace
     findings, warnings = [], []
+    if mine.organization_id and theirs.organization_id not in (None, mine.organization_id):
+        findings.append(
+            f"{name} is in organization {mine.organization_id}, {peer.name} in {theirs.organization_id}"
+        )
+    if label and mine.status.ok and peer.workspace == configured and their_ws != actual:
+        findings.append(
+            f"{name} and {peer.name} are both configured as “{configured}” but sit in "
+            f"workspaces {actual or 'default'} and {their_ws or 'default'}"
+        )
+    mine_limits, their_limits = _limits(mine), _limits(theirs)
+    lower = [
+        f"{kind} {value:,} < {their_limits[kind]:,}"
+        for kind, value in sorted(mine_limits.items())
+        if value < their_limits.get(kind, value)
+    ]
+    if lower:
+        warnings.append(f"{name} has lower limits than {peer.name}: " + ", ".join(lower))
+    return findings, warnings
+
+
+def _compare_own(
+    key: ManagedKey,
+    mine: ValidationResult,
+    record: RemoteKey | None,
+    actual: str | None,
+    directory: WorkspaceDirectory | None,
+) -> tuple[list[str], list[str]]:
+    """Findings and warnings from the key's own answer and Admin API record, against its config."""
+    from rotui.core.anthropic import describe_workspace, in_configured_workspace
+
+    name, configured = key.name, key.workspace
+    findings: list[str] = []
+    warnings: list[str] = []
     if not mine.status.ok:
         warnings.append(
             f"{name} answers {mine.status}, so its headers may be incomplete (`rotui doctor {name}`)"
@@ -90,6 +129,32 @@ async def diagnose_workspace(services: Services, name: str) -> Diagnosis:
     elif configured == "default" and actual:
         # without the Admin API only the response header tells: it names non-default workspaces
         findings.append(f"{name} is in workspace {actual}, configured as the default workspace")
+    return findings, warnings
+
+
+async def diagnose_workspace(services: TroubleshootDeps, name: str) -> Diagnosis:
+    """Compare a key's workspace, organization and limits with its config and its environment."""
+    from rotui.core.validation import validate_keys
+
+    [key] = services.keys([name])
+    peers = [k for k in services.keys([]) if k.environment == key.environment]
+    from rotui.core.troubleshoot.evidence import _admin_secret
+
+    http, client = services.client()
+    directory: WorkspaceDirectory | None = None
+    async with http:
+        run = await validate_keys(peers, services.config.settings, services.store, client)
+        admin, _ = await _admin_secret(services)
+        if admin is not None and run.remote:
+            try:  # the default workspace's real id and the names, as the API means them
+                directory = await client.workspace_directory(admin, base_url=key.base_url)
+            except RotuiError as exc:
+                run.warnings.append(f"workspaces not listed: {exc}")
+    results = {r.key: r for r in run.results}
+    mine, record = results[name], run.remote.get(name)
+    actual, configured = _workspace_of(mine, record), key.workspace
+    evidence = list(run.warnings) + _peer_lines(peers, results, run.remote, name)
+    findings, warnings = _compare_own(key, mine, record, actual, directory)
     label = (
         configured != "default"
         and not configured.startswith("wrkspc_")
@@ -99,24 +164,10 @@ async def diagnose_workspace(services: Services, name: str) -> Diagnosis:
         theirs = results[peer.name]
         if peer.name == name or not theirs.status.ok:
             continue
-        if mine.organization_id and theirs.organization_id not in (None, mine.organization_id):
-            findings.append(
-                f"{name} is in organization {mine.organization_id}, {peer.name} in {theirs.organization_id}"
-            )
         their_ws = _workspace_of(theirs, run.remote.get(peer.name))
-        if label and mine.status.ok and peer.workspace == configured and their_ws != actual:
-            findings.append(
-                f"{name} and {peer.name} are both configured as “{configured}” but sit in "
-                f"workspaces {actual or 'default'} and {their_ws or 'default'}"
-            )
-        mine_limits, their_limits = _limits(mine), _limits(theirs)
-        lower = [
-            f"{kind} {value:,} < {their_limits[kind]:,}"
-            for kind, value in sorted(mine_limits.items())
-            if value < their_limits.get(kind, value)
-        ]
-        if lower:
-            warnings.append(f"{name} has lower limits than {peer.name}: " + ", ".join(lower))
+        found, warned = _compare_peer(key, mine, actual, label, peer, theirs, their_ws)
+        findings += found
+        warnings += warned
     evidence += [f"✗ {f}" for f in findings] + [f"! {w}" for w in warnings]
     steps = [
         f"Open {CONSOLE_KEYS_URL} and check which workspace holds the key with hint {mine.hint or '?'}",

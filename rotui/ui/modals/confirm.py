@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -131,7 +132,7 @@ class QuitModal(ModalScreen[bool]):
 
 
 def offer_take_over(
-    screen: Screen[object],
+    screen: Screen[Any],
     stale: StaleLock,
     retry: Callable[[], object],
     cancelled: Callable[[], object] | None = None,

@@ -6,14 +6,14 @@ import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, ProgressBar, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from rotui.core.errors import RotuiError
 from rotui.core.model import ValidationResult
@@ -21,9 +21,8 @@ from rotui.core.overview import SORTS, KeyRow, filter_rows, sort_rows, summarize
 from rotui.core.safetext import printable
 from rotui.core.secret import redact
 from rotui.services import Services
+from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.plain import plain
-from rotui.ui.screens.audit import AuditScreen
-from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
@@ -38,7 +37,7 @@ REDRAW_SECONDS = 60
 SETTLE_HEAP_AFTER = 0.5  # seconds after mount: gc.freeze() once the first paint is out
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(ReportingScreen):
     """Keys at a glance. Logic lives in :class:`Services`; this screen only shows and dispatches."""
 
     BINDINGS = [
@@ -103,11 +102,13 @@ class DashboardScreen(Screen[None]):
         read_only: bool = False,
         demo: bool = False,
         poll_interval: float = 1.0,
+        pairing: str | None = None,
     ) -> None:
         super().__init__()
         self.services = services
         self.read_only = read_only
         self.demo = demo
+        self.pairing = pairing  # the demo's note on how another terminal follows it
         self.poll_interval = poll_interval
         self.all_rows: list[KeyRow] = []
         self.shown: list[KeyRow] = []
@@ -149,12 +150,8 @@ class DashboardScreen(Screen[None]):
         if self.services.config.settings.admin_key and not self.read_only:
             self.refresh_usage()
             self.set_interval(USAGE_REFRESH_SECONDS, self.refresh_usage)
-        if self.demo and not self.read_only:
-            from rotui.demo import pairing_hint
-
-            hint = pairing_hint()
-            if hint:  # this process runs a demo another terminal can follow
-                self.notify(hint, title="Pair", timeout=10, markup=False)
+        if self.pairing and not self.read_only:  # this process runs a demo others can follow
+            self.notify(self.pairing, title="Pair", timeout=10, markup=False)
 
     def _settle_heap(self) -> None:
         """Move the startup heap out of the collector's sight, so full collections stay short."""
@@ -317,32 +314,19 @@ class DashboardScreen(Screen[None]):
         if usage:
             self._load(await asyncio.to_thread(self.services.snapshot))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place where a failed background job becomes a message for the operator."""
-        if event.state is not WorkerState.ERROR or (
-            event.worker.group == "poll" and not isinstance(event.worker.error, RotuiError)
-        ):
-            if event.state is WorkerState.ERROR:
-                self.log.error("poll failed", redact(repr(event.worker.error)))
-            return
-        error = event.worker.error
-        if isinstance(error, RotuiError):
-            self.app.push_screen(ErrorModal(error.title, error.message))
-        else:
-            self.app.push_screen(
-                ErrorModal(
-                    f"{event.worker.description} failed unexpectedly",
-                    redact(f"{type(error).__name__}: {error}")
-                    + "\nPlease report this; nothing was changed.",
-                )
-            )
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> bool:
+        """An unexpected poll failure is logged, not shown: the next poll tries again."""
+        if worker.group == "poll" and not isinstance(error, RotuiError):
+            self.log.error("poll failed", redact(repr(error)))
+            return True
+        return False
 
     def action_rotate(self) -> None:
         row = self.selected_row()
         if row is None:
             self.notify("No key selected", severity="warning")
             return
-        self.app.open_rotation(row.name)  # type: ignore[attr-defined]
+        navigator(self.app).open_rotation(row.name)
 
     def action_revoke(self) -> None:
         row = self.selected_row()
@@ -351,18 +335,16 @@ class DashboardScreen(Screen[None]):
             return
         active = self.services.runs().active(row.name)
         if active is not None and active.kind == "emergency":
-            self.app.open_rotation(row.name)  # type: ignore[attr-defined]
+            navigator(self.app).open_rotation(row.name)
         else:
-            self.app.open_emergency(row.name)  # type: ignore[attr-defined]
+            navigator(self.app).open_emergency(row.name)
 
     def action_troubleshoot(self) -> None:
-        from rotui.ui.screens.troubleshoot import TroubleshootScreen
-
         row = self.selected_row()
-        self.app.push_screen(TroubleshootScreen(self.services, row.name if row else None))
+        navigator(self.app).open_troubleshoot(row.name if row else None)
 
     def action_audit(self, key: str | None = None) -> None:
-        self.app.push_screen(AuditScreen(self.services.audit(), key, self.poll_interval))
+        navigator(self.app).open_audit(key, self.poll_interval)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

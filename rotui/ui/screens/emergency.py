@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from rotui.core.errors import RotuiError
 from rotui.core.model import CONSOLE_KEYS_URL
 from rotui.core.runs import STEP_TITLES, Run, StaleLock
-from rotui.core.secret import redact
 from rotui.core.timeparse import parse_exposure
 from rotui.core.usage import RECENT, OldKeyUsage
 from rotui.services import Services
 from rotui.ui.modals.confirm import TypedConfirmModal, offer_take_over
-from rotui.ui.screens.error import ErrorModal
+from rotui.ui.modals.error import ErrorModal
+from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.widgets.key_footer import KeyFooter
 
 NOW_TEXT = (
@@ -36,7 +36,9 @@ EXPOSURE_PLACEHOLDER = "UTC, e.g. 2026-11-26 14:30 or '2h ago' — Enter to appl
 USAGE_WORKER = "old key usage"
 
 
-class EmergencyScreen(Screen[None]):
+class EmergencyScreen(ReportingScreen):
+    UNEXPECTED_NOTE = ""  # a revoke may have begun: "nothing was changed" could be untrue
+
     """Opens the incident: choose how, then the wizard drives the run (same journal and resume)."""
 
     BINDINGS = [
@@ -343,30 +345,21 @@ class EmergencyScreen(Screen[None]):
                     self, stale, lambda: self.start(mode, typed, take_over=True), cancelled=lambda: None
                 )
                 return
-        opener = getattr(self.app, "open_rotation", None)
-        if opener is not None:
-            usage = self.usage.with_exposure(self.exposed) if self.usage is not None else None
-            self.dismiss(None)
-            opener(self.key, kind="emergency", mode=mode, exposed_at=self.exposed, usage=usage)
+        usage = self.usage.with_exposure(self.exposed) if self.usage is not None else None
+        self.dismiss(None)
+        navigator(self.app).open_rotation(
+            self.key, kind="emergency", mode=mode, exposed_at=self.exposed, usage=usage
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if event.worker.description == USAGE_WORKER:
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> bool:
+        """Usage that cannot be read is said in its place; other failures go to the app."""
+        if worker.description == USAGE_WORKER:
             self.query_one("#usage", Static).update(f"Old key usage: not available ({error})")
-            return
-        if isinstance(error, RotuiError):
-            self.app.push_screen(ErrorModal(error.title, error.message))
-        else:
-            self.app.push_screen(
-                ErrorModal(
-                    "emergency failed unexpectedly", redact(f"{type(error).__name__}: {error}")
-                )
-            )
+            return True
+        return False
 
 
 async def _finished(worker: Worker[None] | None) -> None:

@@ -5,31 +5,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from rotui.core.errors import RotuiError
 from rotui.core.locks import KeyHeld
 from rotui.core.rotation import Action, Next, Rotation, Step, rollback_refusal
 from rotui.core.runs import Run, RunStatus, StaleLock
-from rotui.core.secret import redact
 from rotui.core.usage import OldKeyUsage
 from rotui.services import Services
 from rotui.ui.modals.confirm import ReasonModal, TypedConfirmModal, offer_take_over
+from rotui.ui.modals.error import ErrorModal
+from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.plain import plain_cell
-from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
 from rotui.ui.wizard_text import checklist_text, how_revoked, step_help
 
 
-class RotationWizardScreen(Screen[None]):
+class RotationWizardScreen(ReportingScreen):
+    UNEXPECTED_NOTE = ""  # a step may have begun: "nothing was changed" could be untrue
+
     """Drives one key's run; leaving the screen keeps the run, which resumes next time."""
 
     BINDINGS = [
@@ -267,7 +269,7 @@ class RotationWizardScreen(Screen[None]):
         if action in ("confirm_consumer", "skip_consumer"):
             step = run.current_step() if run else None
             ok = run is not None and not run.facts.rollback_started and step in ("propagate", "verify")
-            return True if ok and run.status is RunStatus.ACTIVE else None
+            return True if ok and run is not None and run.status is RunStatus.ACTIVE else None
         if action == "retry":
             return True if upcoming in (Action.RETRY, Action.WAIT) else None
         if action == "source_updated":
@@ -415,10 +417,8 @@ class RotationWizardScreen(Screen[None]):
         self.step("source")
 
     def action_emergency(self) -> None:
-        opener = getattr(self.app, "open_emergency", None)
-        if opener is not None:
-            self.dismiss(None)
-            opener(self.key)
+        self.dismiss(None)
+        navigator(self.app).open_emergency(self.key)
 
     def action_revoke(self) -> None:
         rotation = self.rotation
@@ -493,18 +493,9 @@ class RotationWizardScreen(Screen[None]):
             return None
         return rotation.run if rotation.run.status is RunStatus.ACTIVE else None
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> bool:
+        """A known failure stays on the wizard's page too; the app shows the message."""
         if isinstance(error, RotuiError):
             self.failure = f"{error.title}: {error.message}"
             self.redraw()
-            self.app.push_screen(ErrorModal(error.title, error.message))
-        else:
-            self.app.push_screen(
-                ErrorModal(
-                    f"{event.worker.description} failed unexpectedly",
-                    redact(f"{type(error).__name__}: {error}"),
-                )
-            )
+        return False

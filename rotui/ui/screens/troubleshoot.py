@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
-from rotui.core.errors import RotuiError
 from rotui.core.safetext import printable
-from rotui.core.secret import redact
 from rotui.core.troubleshoot import FLOWS, Diagnosis, run_flow
 from rotui.services import Services
+from rotui.ui.navigation import ReportingScreen
 from rotui.ui.plain import plain
-from rotui.ui.screens.error import ErrorModal
 from rotui.ui.widgets.key_footer import KeyFooter
 
 SEVERITY_STYLE = {"ok": "success", "warning": "warning", "problem": "error"}
@@ -53,7 +52,7 @@ class DiagnosisView(Static):
         self.diagnosis = diagnosis
 
 
-class TroubleshootScreen(Screen[None]):
+class TroubleshootScreen(ReportingScreen):
     """Guided diagnoses for one key (or the whole setup); every check runs live and writes nothing."""
 
     BINDINGS = [
@@ -156,19 +155,7 @@ class TroubleshootScreen(Screen[None]):
         )
         return found
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A check that could not run becomes a message, never a traceback."""
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> bool:
+        """A check that could not run says so here; the app shows the message."""
         self._status("The check could not run; see the message.")
-        if isinstance(error, RotuiError):
-            self.app.push_screen(ErrorModal(error.title, error.message))
-        else:
-            self.app.push_screen(
-                ErrorModal(
-                    f"{event.worker.description} failed unexpectedly",
-                    redact(f"{type(error).__name__}: {error}")
-                    + "\nPlease report this; nothing was changed.",
-                )
-            )
+        return False
