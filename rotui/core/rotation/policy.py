@@ -131,9 +131,16 @@ def to_restore(run: Run, operator: set[str]) -> list[str]:
 
 
 def by_hand(run: Run, operator: set[str]) -> list[str]:
-    """Manual consumers the operator gave the new key: the rollback lists them to undo by hand."""
+    """Manual consumers the operator may have given the new key: the rollback lists them to undo.
+
+    A confirmed one surely; an unconfirmed one too once propagation began, because the operator
+    may have done the step and rotui may have died before the confirmation was journaled.
+    """
+    began = Step.PROPAGATE in run.step and run.step[Step.PROPAGATE].state is not StepState.PENDING
     return [
         name
         for name, record in run.consumers.items()
-        if name in operator and record.value is not None and record.value is not Held.CURRENT
+        if name in operator
+        and record.value is not Held.CURRENT
+        and (record.value is not None or (began and record.state is not ConsumerState.SKIPPED))
     ]
