@@ -70,14 +70,28 @@ def _print(report: ScanReport, as_json: bool, ctx: Context, names: Sequence[str]
         ctx.out(redact(json.dumps(report.to_dict(), indent=2)))
     else:
         rows = [
-            (str(f.status), f.key or "-", str(f.held), f.hint, f.place.label(), f.consumer or "-", f.note)
+            (
+                str(f.status),
+                f.key or "-",
+                str(f.held),
+                f.hint,
+                f.place.label(),
+                f.consumer or "-",
+                f.note,
+            )
             for f in report.findings
         ]
         if rows:
             head = ("STATUS", "KEY", "HELD", "HINT", "PLACE", "CONSUMER", "NOTE")
             widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
             for row in [head, *rows]:
-                ctx.out(redact("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1]).rstrip())
+                ctx.out(
+                    redact(
+                        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False))
+                        + "  "
+                        + row[-1]
+                    ).rstrip()
+                )
         else:
             ctx.out("no holder found")
     for name in names:

@@ -159,7 +159,7 @@ class InfisicalSim(LoopbackJsonSim):
                 return _folder_missing(folder)
             listed = [
                 {**_secret(name, value, version), "secretPath": path, "environment": env,
-                 "workspace": ws}  # fmt: skip
+                 "workspace": ws}
                 for (ws, env, path, name), (value, version) in sorted(self._secrets.items())
                 if ws == folder[0] and env == folder[1]
                 and (path == folder[2] or (recursive and (path.rstrip("/") + "/").startswith(base)))

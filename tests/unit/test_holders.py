@@ -57,7 +57,9 @@ def make_tree(root: Path, home: Path) -> dict[str, Path]:
     app.mkdir(parents=True)
     (app / ".env").write_text(f"DEBUG=1\n{KEY}={CURRENT}\n")  # the configured env_file
     (root / "service").mkdir()
-    (root / "service" / ".env.local").write_text(f"# copied by hand\nexport CLAUDE_KEY='{CURRENT}'\n")
+    (root / "service" / ".env.local").write_text(
+        f"# copied by hand\nexport CLAUDE_KEY='{CURRENT}'\n"
+    )
     (root / "notes.txt").write_text(f"someone pasted {STRAY} here\n")
     (root / "blob.bin").write_bytes(b"\0\1\2" + CURRENT.encode() + b"\0")
     (root / "big.log").write_text("x" * 5000 + CURRENT)
@@ -123,7 +125,9 @@ def world(tmp_path: Path, home: Path, sims: tuple[HerokuSim, InfisicalSim], extr
     return config, environ, keyring
 
 
-def cli(config: Path, environ: dict[str, str], keyring: MemoryKeyring, *argv: str) -> tuple[int, str, str]:
+def cli(
+    config: Path, environ: dict[str, str], keyring: MemoryKeyring, *argv: str
+) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     ctx = Context(paths=Paths.default(), config_arg=str(config), environ=environ, stdout=out,
                   stderr=err, store=SecretStore(keyring, environ=environ))  # fmt: skip
@@ -169,7 +173,9 @@ def test_every_holder_is_found_and_classified(
     assert "places" in err and "done;" in err
     audit = (isolated_home / ".local/share/rotui/audit.jsonl").read_text()
     entry = json.loads(audit.splitlines()[-1])
-    assert entry["action"] == "holders.scan" and entry["context"]["findings"] == len(report["findings"])
+    assert entry["action"] == "holders.scan" and entry["context"]["findings"] == len(
+        report["findings"]
+    )
     assert mask(STRAY) in audit
     no_value_in(out, err, audit)
 
@@ -191,13 +197,15 @@ def test_sources_can_be_turned_off(
 ) -> None:
     extra = "heroku = false\ninfisical = false\nshell = false"
     config, environ, keyring = world(tmp_path, isolated_home, sims, extra)
-    code, out, err = cli(config, environ, keyring, "holders", "--json")
+    _code, out, _err = cli(config, environ, keyring, "holders", "--json")
     sources = {f["source"] for f in json.loads(out)["findings"]}
     assert sources == {"file", "git"}
     assert not any(".bash_history" in f["where"] for f in json.loads(out)["findings"])
 
 
-def test_git_history_is_opt_in(tmp_path: Path, isolated_home: Path, sims: tuple[HerokuSim, InfisicalSim]) -> None:
+def test_git_history_is_opt_in(
+    tmp_path: Path, isolated_home: Path, sims: tuple[HerokuSim, InfisicalSim]
+) -> None:
     config, environ, keyring = world(tmp_path, isolated_home, sims)
     config.write_text(config.read_text().replace("git = true", "git = false"))
     _, out, _ = cli(config, environ, keyring, "holders", "--json")

@@ -86,7 +86,9 @@ def scan_paths(
         tick(done, done)
 
 
-def scan_file(path: str, matcher: Matcher, report: ScanReport, found: Found, max_bytes: int) -> None:
+def scan_file(
+    path: str, matcher: Matcher, report: ScanReport, found: Found, max_bytes: int
+) -> None:
     """Read one file and hand each hit to ``found``; a file that cannot be read is counted."""
     try:
         info = os.stat(path)

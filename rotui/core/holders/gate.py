@@ -53,7 +53,9 @@ def consumer_toml(finding: Finding) -> str | None:
             f'environment = "{env}"\npath = "/{path.rstrip("/")}"\nsecret = "{place.var}"\n'
         )
     if place.source == "file" and place.var:
-        return f'[[keys.consumers]]\nname = "{name}"\nkind = "env-file"\npath = "{place.where}"\n{var}'
+        return (
+            f'[[keys.consumers]]\nname = "{name}"\nkind = "env-file"\npath = "{place.where}"\n{var}'
+        )
     return None
 
 

@@ -19,7 +19,9 @@ from rotui.core.holders.model import ScanReport
 GitFound = Callable[[str, str, Hit], None]  # (repository, "commit path", hit)
 
 
-def repositories(roots: tuple[Path, ...], stop: threading.Event, limit: int = 1000) -> Iterator[Path]:
+def repositories(
+    roots: tuple[Path, ...], stop: threading.Event, limit: int = 1000
+) -> Iterator[Path]:
     """Git working trees under the roots (a folder with a ``.git``), not following symlinks."""
     seen = 0
     for root in roots:

@@ -65,7 +65,9 @@ async def heroku(
         name = app.get("name") if isinstance(app, dict) else None
         if not isinstance(name, str):
             continue
-        config = await _get_json(http, f"{api}/apps/{quote(name, safe='')}/config-vars", headers, "Heroku")
+        config = await _get_json(
+            http, f"{api}/apps/{quote(name, safe='')}/config-vars", headers, "Heroku"
+        )
         count += 1
         if isinstance(config, dict):
             for var, text in config.items():
@@ -82,12 +84,23 @@ async def infisical(
     """Every secret of every environment and folder of one project; returns environments read."""
     api = api_url.rstrip("/")
     headers = {"Authorization": f"Bearer {token.reveal()}"}
-    info = await _get_json(http, f"{api}/api/v1/workspace/{quote(project, safe='')}", headers, "Infisical")
-    environments = info.get("workspace", {}).get("environments", []) if isinstance(info, dict) else []
-    slugs = [e["slug"] for e in environments if isinstance(e, dict) and isinstance(e.get("slug"), str)]
+    info = await _get_json(
+        http, f"{api}/api/v1/workspace/{quote(project, safe='')}", headers, "Infisical"
+    )
+    environments = (
+        info.get("workspace", {}).get("environments", []) if isinstance(info, dict) else []
+    )
+    slugs = [
+        e["slug"] for e in environments if isinstance(e, dict) and isinstance(e.get("slug"), str)
+    ]
     tick(len(slugs))
     for slug in slugs:
-        params = {"workspaceId": project, "environment": slug, "secretPath": "/", "recursive": "true"}
+        params = {
+            "workspaceId": project,
+            "environment": slug,
+            "secretPath": "/",
+            "recursive": "true",
+        }
         body = await _get_json(http, f"{api}/api/v3/secrets/raw", headers, "Infisical", params)
         secrets = body.get("secrets", []) if isinstance(body, dict) else []
         for secret in secrets:
@@ -107,7 +120,9 @@ async def _get_json(
     try:
         response = await http.get(url, headers=dict(headers), params=params, timeout=PAGE_TIMEOUT)
     except httpx.HTTPError as exc:
-        raise SourceProblem(f"{what}: {type(exc).__name__} reaching {httpx.URL(url).host}") from None
+        raise SourceProblem(
+            f"{what}: {type(exc).__name__} reaching {httpx.URL(url).host}"
+        ) from None
     if response.status_code not in (200, 206):
         raise SourceProblem(f"{what}: HTTP {response.status_code} for {httpx.URL(url).path}")
     try:
@@ -149,8 +164,12 @@ async def _gh_api(gh: str, path: str, environ: Mapping[str, str], timeout: float
     if child.returncode != 0:
         from rotui.core.secret import redact
 
-        reason = redact(err.decode("utf-8", "replace").strip().splitlines()[-1:][0] if err.strip() else "")
-        raise SourceProblem(f"GitHub: gh api {path} failed ({reason or f'exit {child.returncode}'})")
+        reason = redact(
+            err.decode("utf-8", "replace").strip().splitlines()[-1:][0] if err.strip() else ""
+        )
+        raise SourceProblem(
+            f"GitHub: gh api {path} failed ({reason or f'exit {child.returncode}'})"
+        )
     try:
         return json.loads(out)
     except ValueError:

@@ -107,7 +107,11 @@ def _consumer_place(spec: ConsumerSpec) -> tuple[str, str, str] | None:
         return ("heroku", f"app {f['app']}", spec.var)
     if kind == "infisical":
         path = str(f.get("path") or "/")
-        return ("infisical", _norm("infisical", f"{f['project_id']}/{f['environment']}{path}"), spec.var)
+        return (
+            "infisical",
+            _norm("infisical", f"{f['project_id']}/{f['environment']}{path}"),
+            spec.var,
+        )
     if kind == "env-file":
         return ("file", _norm("file", str(Path(str(f["path"])).expanduser())), spec.var)
     if kind == "github":
@@ -169,7 +173,9 @@ async def scan(request: ScanRequest) -> ScanReport:
             await asyncio.wait_for(step(), settings.timeout_seconds)  # type: ignore[arg-type]
         except TimeoutError:
             report.partial = True
-            report.problems.append(f"{name}: stopped at its time bound ({settings.timeout_seconds:g} s)")
+            report.problems.append(
+                f"{name}: stopped at its time bound ({settings.timeout_seconds:g} s)"
+            )
     if not request.stop.is_set():
         await asyncio.to_thread(_local, request, settings, matcher, book, tell)
     else:
@@ -218,7 +224,9 @@ async def _targets(
     return targets, pending
 
 
-async def _token(request: ScanRequest, source: str, label: str, report: ScanReport) -> Secret | None:
+async def _token(
+    request: ScanRequest, source: str, label: str, report: ScanReport
+) -> Secret | None:
     from rotui.core.errors import RotuiError
 
     try:
@@ -247,7 +255,9 @@ async def _heroku(request: ScanRequest, keys: list[ManagedKey], value: remote.Va
             if token is None:
                 continue
             try:
-                done = await remote.heroku(request.http, api, token, value, lambda n: tell("heroku", 0, n))
+                done = await remote.heroku(
+                    request.http, api, token, value, lambda n: tell("heroku", 0, n)
+                )
                 report.places += done
                 tell("heroku", done)
             except remote.SourceProblem as exc:
@@ -280,14 +290,18 @@ async def _infisical(request: ScanRequest, keys: list[ManagedKey], value: remote
                 report.problems.append(str(exc))
 
 
-async def _github(request: ScanRequest, book: _Book, tell: Callable[..., None], report: ScanReport) -> None:
+async def _github(
+    request: ScanRequest, book: _Book, tell: Callable[..., None], report: ScanReport
+) -> None:
     from rotui.core.consumers.base import child_environ
     from rotui.core.consumers.github import GH_ENV_NAMES, GH_ENV_PREFIXES
 
     repos: dict[tuple[str, str], set[str]] = {}
     for _key, spec in book.specs:
         if str(spec.kind) == "github":
-            envs = repos.setdefault((str(spec.fields.get("gh") or "gh"), str(spec.fields["repo"])), set())
+            envs = repos.setdefault(
+                (str(spec.fields.get("gh") or "gh"), str(spec.fields["repo"])), set()
+            )
             if spec.fields.get("env"):
                 envs.add(str(spec.fields["env"]))
     tell("github", 0, len(repos))
@@ -295,7 +309,9 @@ async def _github(request: ScanRequest, book: _Book, tell: Callable[..., None], 
     for (gh, repo), envs in sorted(repos.items()):
         environ = child_environ(request.environ, GH_ENV_NAMES, GH_ENV_PREFIXES)
         try:
-            listed = await remote.github(gh, repo, sorted(envs), environ, request.config.holders.timeout_seconds)
+            listed = await remote.github(
+                gh, repo, sorted(envs), environ, request.config.holders.timeout_seconds
+            )
         except remote.SourceProblem as exc:
             report.problems.append(str(exc))
             continue
@@ -317,7 +333,8 @@ async def _github(request: ScanRequest, book: _Book, tell: Callable[..., None], 
     # a stale GitHub finding is a "name only" one with the note: mark it
     report.findings[:] = [
         Finding(f.place, f.held, Status.STALE, f.hint, f.key, f.consumer, f.note)
-        if f.held is Held.NAME_ONLY and f.note.startswith("may hold") else f
+        if f.held is Held.NAME_ONLY and f.note.startswith("may hold")
+        else f
         for f in report.findings
     ]
 
@@ -362,8 +379,13 @@ def _local(request: ScanRequest, settings: HoldersSettings, matcher: Matcher, bo
 def _audit(request: ScanRequest, report: ScanReport, names: set[str]) -> None:
     """One entry: that a scan ran and what it found, as masked hints and places."""
     found = [
-        {"status": str(f.status), "held": str(f.held), "hint": f.hint, "key": f.key,
-         "place": redact(f.place.label())}  # fmt: skip
+        {
+            "status": str(f.status),
+            "held": str(f.held),
+            "hint": f.hint,
+            "key": f.key,
+            "place": redact(f.place.label()),
+        }
         for f in report.findings[:AUDITED_FINDINGS]
     ]
     request.audit.append(
