@@ -24,7 +24,7 @@ def run_holders(names: Sequence[str], as_json: bool, ctx: Context) -> int:
 
     import httpx
 
-    from rotui.core.holders.scan import ScanRequest, last_completed, scan
+    from rotui.core.holders.scan import ScanRequest, scan
 
     services = ctx.services()
     services.keys(names)  # unknown names are a usage error before any scan
@@ -44,7 +44,7 @@ def run_holders(names: Sequence[str], as_json: bool, ctx: Context) -> int:
                 ScanRequest(
                     config=services.config, store=services.store, audit=services.audit(),
                     http=http, names=list(names), home=home, environ=dict(ctx.environ), stop=stop,
-                    on_progress=progress, rotated_at=last_completed(services.runs().all()),
+                    on_progress=progress, runs=services.runs().all(),
                 )
             )  # fmt: skip
 

@@ -72,7 +72,7 @@ class HolderGate:
 
     async def warnings(self, on_progress: Callable[..., None] | None = None) -> list[str]:
         """Scan for the old key; one line per unmanaged or stale holder."""
-        from rotui.core.holders.scan import ScanRequest, last_completed, scan
+        from rotui.core.holders.scan import ScanRequest, scan
 
         deps = self.rotation.deps
         report = await scan(
@@ -80,7 +80,7 @@ class HolderGate:
                 config=self.config, store=deps.store, audit=deps.audit,
                 http=deps.consumer_ctx.http, names=[self.rotation.key.name], home=self.home,
                 environ=self.environ, on_progress=on_progress, only_key_values=(Held.CURRENT,),
-                rotated_at=last_completed(deps.runs.all()),
+                runs=deps.runs.all(),
             )
         )  # fmt: skip
         self.found = revoke_warnings(report, self.rotation.key.name)

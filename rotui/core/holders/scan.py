@@ -57,7 +57,8 @@ class ScanRequest:
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     stop: threading.Event = field(default_factory=threading.Event)
     on_progress: OnProgress | None = None
-    rotated_at: dict[str, dt.datetime] = field(default_factory=dict)
+    rotated_at: dict[str, dt.datetime] = field(default_factory=dict)  # default: from ``runs``
+    runs: Sequence[Run] = ()  # journaled runs: the replaced key's fingerprint, when it was rotated
     only_key_values: tuple[Held, ...] = ()  # empty: current, pending and previous
 
 
@@ -135,6 +136,11 @@ async def scan(request: ScanRequest) -> ScanReport:
     names = {k.name for k in keys}
     hmac_key = request.audit._installation_key()  # the installation's HMAC key (audit.py)
     targets, pending = await _targets(request, config.keys, hmac_key)
+    if Held.PREVIOUS in (request.only_key_values or (Held.PREVIOUS,)):
+        for key_name, fp in replaced(request.runs).items():
+            targets.setdefault(fp, Target(key_name, Held.PREVIOUS))
+    if not request.rotated_at:
+        request.rotated_at = last_completed(request.runs)
     matcher = Matcher(hmac_key, targets)
     book = _Book(list(config.keys), pending, names)
     report = book.report
@@ -297,8 +303,10 @@ async def _github(
     from rotui.core.consumers.github import GH_ENV_NAMES, GH_ENV_PREFIXES
 
     repos: dict[tuple[str, str], set[str]] = {}
+    passed: set[str] = set()
     for _key, spec in book.specs:
         if str(spec.kind) == "github":
+            passed.update(spec.fields.get("pass_env", ()))
             envs = repos.setdefault(
                 (str(spec.fields.get("gh") or "gh"), str(spec.fields["repo"])), set()
             )
@@ -307,7 +315,7 @@ async def _github(
     tell("github", 0, len(repos))
     wanted = {(key, spec.var) for key, spec in book.specs} | {(k, k) for k in book.names}
     for (gh, repo), envs in sorted(repos.items()):
-        environ = child_environ(request.environ, GH_ENV_NAMES, GH_ENV_PREFIXES)
+        environ = child_environ(request.environ, (*GH_ENV_NAMES, *passed), GH_ENV_PREFIXES)
         try:
             listed = await remote.github(
                 gh, repo, sorted(envs), environ, request.config.holders.timeout_seconds
@@ -400,6 +408,22 @@ def _audit(request: ScanRequest, report: ScanReport, names: set[str]) -> None:
             "problems": [redact(p) for p in report.problems],
         },
     )
+
+
+def replaced(runs: Sequence[Run]) -> dict[str, str]:
+    """The fingerprint of the key each key's last completed run replaced (its previous value).
+
+    The keyring's ``NAME#previous`` is gone once a run finishes; the journal keeps the keyed
+    fingerprint, which is all a scan needs to show drift.
+    """
+    from rotui.core.runs import RunStatus
+
+    out: dict[str, str] = {}
+    for run in runs:
+        fp = run.facts.current_fp or ""
+        if run.status is RunStatus.COMPLETED and fp.startswith("hmac-sha256:"):
+            out[run.key] = fp.removeprefix("hmac-sha256:")
+    return out
 
 
 def last_completed(runs: Sequence[Run]) -> dict[str, dt.datetime]:
