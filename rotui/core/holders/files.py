@@ -8,6 +8,8 @@ Directory symlinks are not followed, and ``.git`` directories are left to the gi
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import os
 import stat
 import threading
@@ -15,12 +17,21 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rotui.core.holders.matcher import Hit, Matcher
+from rotui.core.holders.matcher import PREFIX, Hit, Matcher
 from rotui.core.holders.model import ScanReport
 
 SHELL_FILES = (".zshrc", ".bashrc", ".profile", ".bash_profile", ".zprofile", ".zshenv",
                ".zsh_history", ".bash_history")  # fmt: skip
 BINARY_SNIFF = 8192
+READERS = 4  # threads reading files
+BATCH = 128  # files per task
+IN_FLIGHT = 8  # tasks queued at most: memory stays flat
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOCTTY", 0)
+)
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 Found = Callable[[str, Hit], None]
@@ -66,68 +77,92 @@ def scan_paths(
     deadline: float,
     max_places: int,
     tick: Tick | None = None,
+    workers: int = READERS,
 ) -> None:
-    """Scan each path; stops at ``stop``, the deadline or the place bound (the report says so)."""
+    """Scan each path; stops at ``stop``, the deadline or the place bound (the report says so).
+
+    A few threads read files (a read releases the GIL) with at most ``IN_FLIGHT`` files queued,
+    so memory stays flat; hits and skips are recorded here, in order of completion.
+    """
     done = 0
-    for path in paths:
-        if stop.is_set():
-            report.partial = True
-            return
-        if done >= max_places or time.monotonic() > deadline:
-            report.skip(path, "the scan's time or place bound was reached")
-            report.partial = True
-            return
-        done += 1
-        report.places += 1
-        scan_file(path, matcher, report, found, max_bytes)
-        if tick is not None and done % 256 == 0:
-            tick(done, done)
+    Batch = list[tuple[str, Outcome]]
+    queue: collections.deque[concurrent.futures.Future[Batch]] = collections.deque()
+
+    def read_batch(batch: list[str]) -> Batch:
+        return [(path, read_and_match(path, matcher, max_bytes)) for path in batch]
+
+    def settle(block: bool) -> None:
+        nonlocal done
+        while queue and (block or queue[0].done()):
+            for path, (skipped, hits) in queue.popleft().result():
+                if skipped:
+                    report.skip(path, skipped)
+                for hit in hits:
+                    found(path, hit)
+                done += 1
+            if tick is not None:
+                tick(done, report.places)
+
+    batch: list[str] = []
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="holders-read") as pool:
+        for path in paths:
+            if stop.is_set():
+                report.partial = True
+                break
+            if report.places >= max_places or time.monotonic() > deadline:
+                report.skip(path, "the scan's time or place bound was reached")
+                report.partial = True
+                break
+            report.places += 1
+            batch.append(path)
+            if len(batch) >= BATCH:
+                queue.append(pool.submit(read_batch, batch))
+                batch = []
+                settle(block=len(queue) >= IN_FLIGHT)
+        if batch:
+            queue.append(pool.submit(read_batch, batch))
+        settle(block=True)
     if tick is not None:
         tick(done, done)
+
+
+Outcome = tuple[str, list[Hit]]  # (skip reason or "", hits)
 
 
 def scan_file(
     path: str, matcher: Matcher, report: ScanReport, found: Found, max_bytes: int
 ) -> None:
     """Read one file and hand each hit to ``found``; a file that cannot be read is counted."""
+    skipped, hits = read_and_match(path, matcher, max_bytes)
+    if skipped:
+        report.skip(path, skipped)
+    for hit in hits:
+        found(path, hit)
+
+
+def read_and_match(path: str, matcher: Matcher, max_bytes: int) -> Outcome:
+    """One file: open without following a FIFO's writer, check it, read it once, match, drop."""
     try:
-        info = os.stat(path)
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
-        reason = "dangling symlink" if os.path.islink(path) else "vanished"
-        report.skip(path, reason)
-        return
+        return ("dangling symlink" if os.path.islink(path) else "vanished"), []
     except OSError as exc:
-        report.skip(path, f"unreadable ({exc.strerror or exc})")
-        return
-    if not stat.S_ISREG(info.st_mode):
-        report.skip(path, "not a regular file")
-        return
-    if info.st_size > max_bytes:
-        report.skip(path, f"over {max_bytes} bytes")
-        return
+        return f"unreadable ({exc.strerror or exc})", []
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file", []
+        if info.st_size > max_bytes:
+            return f"over {max_bytes} bytes", []
+        data = os.read(fd, info.st_size + 1) if info.st_size else b""
     except OSError as exc:
-        report.skip(path, f"unreadable ({exc.strerror or exc})")
-        return
-    try:
-        data = os.read(fd, max_bytes + 1) if info.st_size else b""
-        while len(data) <= max_bytes:  # a file that grew, or a short read
-            more = os.read(fd, max_bytes + 1 - len(data))
-            if not more:
-                break
-            data += more
-    except OSError as exc:
-        report.skip(path, f"unreadable ({exc.strerror or exc})")
-        return
+        return f"unreadable ({exc.strerror or exc})", []
     finally:
         os.close(fd)
     if len(data) > max_bytes:
-        report.skip(path, f"over {max_bytes} bytes")
-        return
-    if b"\0" in data[:BINARY_SNIFF]:
-        report.skip(path, "binary")
-        return
-    for hit in matcher.scan(data):
-        found(path, hit)
-    del data
+        return f"over {max_bytes} bytes", []
+    if data.find(b"\0", 0, BINARY_SNIFF) >= 0:
+        return "binary", []
+    if PREFIX not in data:
+        return "", []
+    return "", list(matcher.scan(data))

@@ -202,31 +202,35 @@ async def _targets(
     targets: dict[str, Target] = {}
     pending: set[str] = set()
     wanted = request.only_key_values or (Held.CURRENT, Held.PENDING, Held.PREVIOUS)
-    for key in keys:
+    reads = [
+        (key.name, held, source, username)
+        for key in keys
         for held, source, username in (
             (Held.CURRENT, key.source, key.name),
             (Held.PENDING, "keyring", pending_name(key.name)),
             (Held.PREVIOUS, "keyring", previous_name(key.name)),
-        ):
-            try:
-                secret = await request.store.aread(source, username)
-            except RotuiError:
-                secret = None
-            if secret is None:
-                continue
-            if held is Held.PENDING:
-                pending.add(key.name)
-            if held in wanted:
-                targets[secret.fingerprint(hmac_key)] = Target(key.name, held)
-            del secret
+        )
+    ]
     admin = request.config.settings.admin_key
     if admin:
+        reads.append((ADMIN, Held.CURRENT, admin, "__admin__"))
+
+    async def fingerprint(source: str, username: str) -> str | None:
+        """The value's fingerprint; the value itself never leaves this function."""
         try:
-            secret = await request.store.aread(admin, "__admin__")
+            secret = await request.store.aread(source, username)
         except RotuiError:
-            secret = None
-        if secret is not None:
-            targets.setdefault(secret.fingerprint(hmac_key), Target(ADMIN, Held.CURRENT))
+            return None
+        return None if secret is None else secret.fingerprint(hmac_key)
+
+    prints = await asyncio.gather(*(fingerprint(source, user) for _, _, source, user in reads))
+    for (name, held, _, _), fp in zip(reads, prints, strict=True):
+        if fp is None:
+            continue
+        if held is Held.PENDING:
+            pending.add(name)
+        if held in wanted or name == ADMIN:
+            targets.setdefault(fp, Target(name, held))
     return targets, pending
 
 
