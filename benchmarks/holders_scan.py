@@ -54,7 +54,9 @@ def make_tree(root: Path, files: int, size: int) -> list[str]:
             folder.mkdir(parents=True, exist_ok=True)
         data = block
         if n % step == 0 and n // step < PLANTED:
-            data = block[: size // 2] + f"\nKEY={planted[n // step]}\n".encode() + block[size // 2 :]
+            data = (
+                block[: size // 2] + f"\nKEY={planted[n // step]}\n".encode() + block[size // 2 :]
+            )
         (folder / f"f{n:06d}.env").write_bytes(data)
     return planted
 
@@ -64,8 +66,12 @@ def ripgrep(quick: bool) -> str | None:
     found = shutil.which("rg")
     if found or quick:
         return found
-    subprocess.run(["apt-get", "install", "-y", "-qq", "ripgrep"], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "ripgrep"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return shutil.which("rg")
 
 
@@ -92,7 +98,9 @@ def run(scale: Scale, work: Path) -> list[Row]:
         argv = [python(), "-m", "rotui", "--config", str(configs[where]), "holders", "--json"]
         done = run_child(argv, env, timeout=1800)
         if done.returncode not in (0, 1) or b'"findings"' not in done.stdout:
-            raise RuntimeError(f"rotui holders failed: {done.stderr.decode(errors='replace')[-300:]}")
+            raise RuntimeError(
+                f"rotui holders failed: {done.stderr.decode(errors='replace')[-300:]}"
+            )
         if where == tree and done.stdout.count(b'"hint"') != PLANTED:
             raise RuntimeError("rotui holders did not find every planted key")
         if any(key.encode() in done.stdout + done.stderr for key in planted):
@@ -108,19 +116,47 @@ def run(scale: Scale, work: Path) -> list[Row]:
 
     title = f"7 rotui holders, {files:,} files ({files * size / 1e6:.0f} MB)"
     if rg is None:
-        return [Row(title, "s", None, "rg -c", None, "—", f"≤ {GOAL_RATIO:g}× rg", "SKIP",
-                    ("ripgrep is not installed (the full run installs Debian's ripgrep)",))]  # fmt: skip
+        return [
+            Row(
+                title,
+                "s",
+                None,
+                "rg -c",
+                None,
+                "—",
+                f"≤ {GOAL_RATIO:g}× rg",
+                "SKIP",
+                ("ripgrep is not installed (the full run installs Debian's ripgrep)",),
+            )
+        ]
     a, b = compare(scale, lambda: ours(tree), theirs)
     tenth, _ = compare(scale, lambda: ours(small), lambda: {"wall": 0.0})
     ratio = a["wall"].median / b["wall"].median
     growth = a["rss"].median - tenth["rss"].median
     return [
-        Row(title, "s", a["wall"], "rg -c sk-ant- (same tree)", b["wall"], f"{ratio:.1f}×",
-            f"≤ {GOAL_RATIO:g}× rg", verdict(ratio <= GOAL_RATIO),
-            (f"{os.cpu_count()} cores, shared; rg and rotui (4 reader threads) both use all of them",)),  # fmt: skip
-        Row(f"7 rotui holders peak RSS, {files:,} vs {files // 10:,} files", "MB", a["rss"],
-            f"the same on {files // 10:,} files", tenth["rss"], f"{growth:+.1f} MB",
-            f"grows < {GOAL_GROWTH_MB:g} MB", verdict(growth < GOAL_GROWTH_MB)),  # fmt: skip
+        Row(
+            title,
+            "s",
+            a["wall"],
+            "rg -c sk-ant- (same tree)",
+            b["wall"],
+            f"{ratio:.1f}×",
+            f"≤ {GOAL_RATIO:g}× rg",
+            verdict(ratio <= GOAL_RATIO),
+            (
+                f"{os.cpu_count()} cores, shared; rg and rotui (4 reader threads) both use all of them",
+            ),
+        ),
+        Row(
+            f"7 rotui holders peak RSS, {files:,} vs {files // 10:,} files",
+            "MB",
+            a["rss"],
+            f"the same on {files // 10:,} files",
+            tenth["rss"],
+            f"{growth:+.1f} MB",
+            f"grows < {GOAL_GROWTH_MB:g} MB",
+            verdict(growth < GOAL_GROWTH_MB),
+        ),
     ]
 
 
