@@ -51,11 +51,18 @@ def run_holders(names: Sequence[str], as_json: bool, ctx: Context) -> int:
             home = Path(ctx.environ.get("HOME") or Path.home())
             return await scan(
                 ScanRequest(
-                    config=services.config, store=services.store, audit=services.audit(),
-                    http=http, names=list(names), home=home, environ=dict(ctx.environ), stop=stop,
-                    on_progress=progress, runs=services.runs().all(),
+                    config=services.config,
+                    store=services.store,
+                    audit=services.audit(),
+                    http=http,
+                    names=list(names),
+                    home=home,
+                    environ=dict(ctx.environ),
+                    stop=stop,
+                    on_progress=progress,
+                    runs=services.runs().all(),
                 )
-            )  # fmt: skip
+            )
 
     previous = signal.getsignal(signal.SIGINT)
     in_main = threading.current_thread() is threading.main_thread()

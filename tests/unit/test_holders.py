@@ -112,7 +112,9 @@ path = "{root}/app/.env"
 """
 
 
-def world(tmp_path: Path, home: Path, sims: tuple[HerokuSim, InfisicalSim], extra: str = "") -> tuple[Path, dict[str, str], MemoryKeyring]:  # fmt: skip
+def world(
+    tmp_path: Path, home: Path, sims: tuple[HerokuSim, InfisicalSim], extra: str = ""
+) -> tuple[Path, dict[str, str], MemoryKeyring]:
     heroku, infisical = sims
     root = tmp_path / "tree"
     make_tree(root, home)
@@ -129,8 +131,14 @@ def cli(
     config: Path, environ: dict[str, str], keyring: MemoryKeyring, *argv: str
 ) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    ctx = Context(paths=Paths.default(), config_arg=str(config), environ=environ, stdout=out,
-                  stderr=err, store=SecretStore(keyring, environ=environ))  # fmt: skip
+    ctx = Context(
+        paths=Paths.default(),
+        config_arg=str(config),
+        environ=environ,
+        stdout=out,
+        stderr=err,
+        store=SecretStore(keyring, environ=environ),
+    )
     args = build_parser().parse_args(["--config", str(config), *argv])
     code = run(args, ctx)
     return code, out.getvalue(), err.getvalue()
@@ -150,8 +158,10 @@ def test_every_holder_is_found_and_classified(
     code, out, err = cli(config, environ, keyring, "holders", "--json")
     assert code == 1, err  # unmanaged and stale holders were found
     report = json.loads(out)
-    got = {(f["status"], f["held"], f["source"], f["where"].replace(str(tmp_path), "T"), f["var"])
-           for f in report["findings"]}  # fmt: skip
+    got = {
+        (f["status"], f["held"], f["source"], f["where"].replace(str(tmp_path), "T"), f["var"])
+        for f in report["findings"]
+    }
     assert ("managed", "current", "heroku", "app api-prod", KEY) in got
     assert ("unmanaged", "current", "heroku", "app forgotten-worker", "LLM_KEY") in got
     assert ("stale", "previous", "heroku", "app old-staging", KEY) in got
@@ -168,8 +178,11 @@ def test_every_holder_is_found_and_classified(
     stray = next(f for f in report["findings"] if f["status"] == "unknown")
     assert stray["hint"] == mask(STRAY)
     assert report["skipped"] == {
-        "binary": 1, "dangling symlink": 1, "not a regular file": 1, "over 4096 bytes": 1,
-    }  # fmt: skip
+        "binary": 1,
+        "dangling symlink": 1,
+        "not a regular file": 1,
+        "over 4096 bytes": 1,
+    }
     assert "places" in err and "done;" in err
     audit = (isolated_home / ".local/share/rotui/audit.jsonl").read_text()
     entry = json.loads(audit.splitlines()[-1])
@@ -269,13 +282,25 @@ async def test_a_stopped_scan_is_partial(tmp_path: Path, isolated_home: Path) ->
     keyring.set_password("rotui", KEY, CURRENT)
     audit = AuditLog(tmp_path / "data")
     async with httpx.AsyncClient() as http:
-        request = ScanRequest(config=config, store=SecretStore(keyring, environ={}), audit=audit,
-                              http=http, home=isolated_home)  # fmt: skip
+        request = ScanRequest(
+            config=config,
+            store=SecretStore(keyring, environ={}),
+            audit=audit,
+            http=http,
+            home=isolated_home,
+        )
         request.stop.set()
         report = await scan(request)
     assert report.partial and report.findings == []
     async with httpx.AsyncClient() as http:
-        report = await scan(ScanRequest(config=config, store=SecretStore(keyring, environ={}),
-                                        audit=audit, http=http, home=isolated_home))  # fmt: skip
+        report = await scan(
+            ScanRequest(
+                config=config,
+                store=SecretStore(keyring, environ={}),
+                audit=audit,
+                http=http,
+                home=isolated_home,
+            )
+        )
     assert not report.partial
     assert [(f.status, f.held) for f in report.findings] == [(Status.UNMANAGED, Held.CURRENT)]

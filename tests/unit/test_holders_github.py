@@ -39,7 +39,11 @@ def github(tmp_path: Path) -> Iterator[GithubFake]:
         repo = fake.add_repo("acme/api", environments=("prod", "staging"))
         repo.vault.values[KEY] = ("v", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")  # before
         repo.vault.values["UNRELATED"] = ("v", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")
-        repo.environments["prod"].values[KEY] = ("v", "2026-01-01T00:00:00Z", "2026-07-01T00:00:00Z")
+        repo.environments["prod"].values[KEY] = (
+            "v",
+            "2026-01-01T00:00:00Z",
+            "2026-07-01T00:00:00Z",
+        )
         yield fake
 
 

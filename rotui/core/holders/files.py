@@ -20,8 +20,16 @@ from pathlib import Path
 from rotui.core.holders.matcher import PREFIX, Hit, Matcher
 from rotui.core.holders.model import ScanReport
 
-SHELL_FILES = (".zshrc", ".bashrc", ".profile", ".bash_profile", ".zprofile", ".zshenv",
-               ".zsh_history", ".bash_history")  # fmt: skip
+SHELL_FILES = (
+    ".zshrc",
+    ".bashrc",
+    ".profile",
+    ".bash_profile",
+    ".zprofile",
+    ".zshenv",
+    ".zsh_history",
+    ".bash_history",
+)
 BINARY_SNIFF = 8192
 READERS = 4  # threads reading files
 BATCH = 128  # files per task

@@ -62,8 +62,13 @@ def consumer_toml(finding: Finding) -> str | None:
 class HolderGate:
     """The holders check of one rotation's revoke step, with its typed, audited acknowledgement."""
 
-    def __init__(self, rotation: Rotation, config: Config, environ: dict[str, str] | None = None,
-                 home: Path | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        rotation: Rotation,
+        config: Config,
+        environ: dict[str, str] | None = None,
+        home: Path | None = None,
+    ) -> None:
         self.rotation = rotation
         self.config = config
         self.environ = dict(os.environ) if environ is None else environ
@@ -77,12 +82,18 @@ class HolderGate:
         deps = self.rotation.deps
         report = await scan(
             ScanRequest(
-                config=self.config, store=deps.store, audit=deps.audit,
-                http=deps.consumer_ctx.http, names=[self.rotation.key.name], home=self.home,
-                environ=self.environ, on_progress=on_progress, only_key_values=(Held.CURRENT,),
+                config=self.config,
+                store=deps.store,
+                audit=deps.audit,
+                http=deps.consumer_ctx.http,
+                names=[self.rotation.key.name],
+                home=self.home,
+                environ=self.environ,
+                on_progress=on_progress,
+                only_key_values=(Held.CURRENT,),
                 runs=deps.runs.all(),
             )
-        )  # fmt: skip
+        )
         self.found = revoke_warnings(report, self.rotation.key.name)
         return [describe(f) for f in self.found]
 

@@ -54,13 +54,29 @@ def scan_history(
     environ: Mapping[str, str],
 ) -> None:
     """Stream the patches of matching commits through the matcher; bounded in commits and time."""
-    argv = ["git", "-C", str(repo), "log", "--all", "-p", "--no-color", "--no-ext-diff",
-            "--no-textconv", f"--max-count={commits}", "-G", "sk-ant-", "--format=commit %H"]  # fmt: skip
+    argv = [
+        "git",
+        "-C",
+        str(repo),
+        "log",
+        "--all",
+        "-p",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        f"--max-count={commits}",
+        "-G",
+        "sk-ant-",
+        "--format=commit %H",
+    ]
     try:
         child = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             env=dict(environ),
-        )  # fmt: skip
+        )
     except OSError as exc:
         report.skip(str(repo), f"git could not run ({exc.strerror or exc})")
         return

@@ -53,8 +53,11 @@ async def heroku(
 ) -> int:
     """Every config var of every app ``token`` sees; returns how many apps were read."""
     api = api_url.rstrip("/")
-    headers = {"Accept": HEROKU_ACCEPT, "Authorization": f"Bearer {token.reveal()}",
-               "Range": f"id ..; max={MAX_APPS}"}  # fmt: skip
+    headers = {
+        "Accept": HEROKU_ACCEPT,
+        "Authorization": f"Bearer {token.reveal()}",
+        "Range": f"id ..; max={MAX_APPS}",
+    }
     apps = await _get_json(http, f"{api}/apps", headers, "Heroku")
     if not isinstance(apps, list):
         raise SourceProblem("Heroku: the app list is not a list")
@@ -78,9 +81,13 @@ async def heroku(
 
 
 async def infisical(
-    http: httpx.AsyncClient, api_url: str, token: Secret, project: str, value: Value,
+    http: httpx.AsyncClient,
+    api_url: str,
+    token: Secret,
+    project: str,
+    value: Value,
     tick: Callable[[int], None],
-) -> int:  # fmt: skip
+) -> int:
     """Every secret of every environment and folder of one project; returns environments read."""
     api = api_url.rstrip("/")
     headers = {"Authorization": f"Bearer {token.reveal()}"}
@@ -107,16 +114,23 @@ async def infisical(
             if not isinstance(secret, dict) or not isinstance(secret.get("secretValue"), str):
                 continue
             path = str(secret.get("secretPath") or "/")
-            value("infisical", f"{project}/{slug}{path}", str(secret.get("secretKey", "")),
-                  secret["secretValue"])  # fmt: skip
+            value(
+                "infisical",
+                f"{project}/{slug}{path}",
+                str(secret.get("secretKey", "")),
+                secret["secretValue"],
+            )
         del body, secrets
     return len(slugs)
 
 
 async def _get_json(
-    http: httpx.AsyncClient, url: str, headers: Mapping[str, str], what: str,
+    http: httpx.AsyncClient,
+    url: str,
+    headers: Mapping[str, str],
+    what: str,
     params: Mapping[str, str] | None = None,
-) -> Any:  # fmt: skip
+) -> Any:
     try:
         response = await http.get(url, headers=dict(headers), params=params, timeout=PAGE_TIMEOUT)
     except httpx.HTTPError as exc:
@@ -150,9 +164,14 @@ async def github(
 async def _gh_api(gh: str, path: str, environ: Mapping[str, str], timeout: float) -> Any:
     try:
         child = await asyncio.create_subprocess_exec(
-            gh, "api", path, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=dict(environ),
-        )  # fmt: skip
+            gh,
+            "api",
+            path,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=dict(environ),
+        )
     except OSError as exc:
         raise SourceProblem(f"GitHub: {gh} could not run ({exc.strerror or exc})") from None
     try:

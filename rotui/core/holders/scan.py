@@ -249,8 +249,13 @@ async def _token(
     return token
 
 
-async def _heroku(request: ScanRequest, keys: list[ManagedKey], value: remote.Value,
-                  tell: Callable[..., None], report: ScanReport) -> None:  # fmt: skip
+async def _heroku(
+    request: ScanRequest,
+    keys: list[ManagedKey],
+    value: remote.Value,
+    tell: Callable[..., None],
+    report: ScanReport,
+) -> None:
     seen: set[tuple[str, str]] = set()
     for key in keys:
         for consumer in key.consumers:
@@ -274,8 +279,13 @@ async def _heroku(request: ScanRequest, keys: list[ManagedKey], value: remote.Va
                 report.problems.append(str(exc))
 
 
-async def _infisical(request: ScanRequest, keys: list[ManagedKey], value: remote.Value,
-                     tell: Callable[..., None], report: ScanReport) -> None:  # fmt: skip
+async def _infisical(
+    request: ScanRequest,
+    keys: list[ManagedKey],
+    value: remote.Value,
+    tell: Callable[..., None],
+    report: ScanReport,
+) -> None:
     seen: set[tuple[str, str, str]] = set()
     for key in keys:
         for consumer in key.consumers:
@@ -292,8 +302,9 @@ async def _infisical(request: ScanRequest, keys: list[ManagedKey], value: remote
             if token is None:
                 continue
             try:
-                done = await remote.infisical(request.http, api, token, project, value,
-                                              lambda n: tell("infisical", 0, n))  # fmt: skip
+                done = await remote.infisical(
+                    request.http, api, token, project, value, lambda n: tell("infisical", 0, n)
+                )
                 report.places += done
                 tell("infisical", done)
             except remote.SourceProblem as exc:
@@ -351,8 +362,13 @@ async def _github(
     ]
 
 
-def _local(request: ScanRequest, settings: HoldersSettings, matcher: Matcher, book: _Book,
-           tell: Callable[..., None]) -> None:  # fmt: skip
+def _local(
+    request: ScanRequest,
+    settings: HoldersSettings,
+    matcher: Matcher,
+    book: _Book,
+    tell: Callable[..., None],
+) -> None:
     report, stop = book.report, request.stop
     deadline = time.monotonic() + settings.timeout_seconds
 
@@ -371,8 +387,17 @@ def _local(request: ScanRequest, settings: HoldersSettings, matcher: Matcher, bo
             yield from files.walk(root, report, stop)
 
     tick.last = 0  # type: ignore[attr-defined]
-    files.scan_paths(paths(), matcher, report, found, stop, max_bytes=settings.max_file_bytes,
-                     deadline=deadline, max_places=settings.max_places, tick=tick)  # fmt: skip
+    files.scan_paths(
+        paths(),
+        matcher,
+        report,
+        found,
+        stop,
+        max_bytes=settings.max_file_bytes,
+        deadline=deadline,
+        max_places=settings.max_places,
+        tick=tick,
+    )
     if not settings.git or stop.is_set():
         return
     from rotui.core.consumers.base import child_environ
@@ -383,8 +408,16 @@ def _local(request: ScanRequest, settings: HoldersSettings, matcher: Matcher, bo
         book.add(Place("git", f"{repo}@{where}", hit.var), hit.held, hit.key, hit.hint)
 
     for repo in git.repositories(settings.paths, stop):
-        git.scan_history(repo, matcher, report, found_git, stop, commits=settings.git_commits,
-                         deadline=deadline, environ=environ)  # fmt: skip
+        git.scan_history(
+            repo,
+            matcher,
+            report,
+            found_git,
+            stop,
+            commits=settings.git_commits,
+            deadline=deadline,
+            environ=environ,
+        )
         tell("git", 1, 1)
 
 
