@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rotui.core.holders.model import Progress, ScanReport, Status
 
@@ -20,11 +20,6 @@ EXIT_INTERRUPTED = 130
 def run_holders(names: Sequence[str], as_json: bool, ctx: Context) -> int:
     """0: every holder is managed; 1: an unmanaged, stale or unknown holder; 130: stopped early."""
     import asyncio
-    from pathlib import Path
-
-    import httpx
-
-    from rotui.core.holders.scan import ScanRequest, scan
 
     services = ctx.services()
     services.keys(names)  # unknown names are a usage error before any scan
@@ -38,31 +33,9 @@ def run_holders(names: Sequence[str], as_json: bool, ctx: Context) -> int:
             ctx.say(f"rotui: holders: {p.done}/{p.total} places, {p.elapsed:.1f} s ({p.source})")
 
     async def go() -> ScanReport:
-        remote = {str(c.kind) for k in services.config.keys for c in k.consumers}
-        settings = services.config.holders
-        wanted = (settings.heroku and "heroku" in remote) or (
-            settings.infisical and "infisical" in remote
-        )
-        async with (
-            httpx.AsyncClient(trust_env=ctx.trust_env, timeout=30.0)
-            if wanted
-            else _NoClient() as http
-        ):
-            home = Path(ctx.environ.get("HOME") or Path.home())
-            return await scan(
-                ScanRequest(
-                    config=services.config,
-                    store=services.store,
-                    audit=services.audit(),
-                    http=http,
-                    names=list(names),
-                    home=home,
-                    environ=dict(ctx.environ),
-                    stop=stop,
-                    on_progress=progress,
-                    runs=services.runs().all(),
-                )
-            )
+        from rotui.holders_run import scan_holders
+
+        return await scan_holders(services, names, stop, progress)
 
     previous = signal.getsignal(signal.SIGINT)
     in_main = threading.current_thread() is threading.main_thread()
@@ -77,16 +50,6 @@ def run_holders(names: Sequence[str], as_json: bool, ctx: Context) -> int:
     if report.partial and stop.is_set():
         return EXIT_INTERRUPTED
     return 1 if any(f.status is not Status.MANAGED for f in report.findings) else 0
-
-
-class _NoClient:
-    """Stands in for the HTTP client when no Heroku or Infisical source is read (no TLS setup)."""
-
-    async def __aenter__(self) -> Any:
-        return None
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
 
 
 def _print(report: ScanReport, as_json: bool, ctx: Context, names: Sequence[str]) -> None:

@@ -74,6 +74,13 @@ class DashboardScreen(Screen[None]):
             tooltip="Explain why the selected key fails and what to do",
         ),
         Binding(
+            "w",
+            "holders",
+            "Where",
+            id="holders",
+            tooltip="Where does the selected key live? Every holder of it, by fingerprint",
+        ),
+        Binding(
             "a",
             "audit",
             "Audit",
@@ -360,6 +367,12 @@ class DashboardScreen(Screen[None]):
 
         row = self.selected_row()
         self.app.push_screen(TroubleshootScreen(self.services, row.name if row else None))
+
+    def action_holders(self) -> None:
+        from rotui.ui.screens.holders import HoldersScreen
+
+        row = self.selected_row()
+        self.app.push_screen(HoldersScreen(self.services, row.name if row else None))
 
     def action_audit(self, key: str | None = None) -> None:
         self.app.push_screen(AuditScreen(self.services.audit(), key, self.poll_interval))

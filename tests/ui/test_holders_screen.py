@@ -1,0 +1,45 @@
+"""The holders view in the TUI: `w` on a key row scans for it; progress, then the places found."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from rotui.core.holders.model import HoldersSettings
+from rotui.ui.app import make_app
+from rotui.ui.screens.dashboard import DashboardScreen
+from rotui.ui.screens.holders import HoldersScreen
+from rotui.ui.widgets.key_table import KeyTable
+from tests.ui.helpers import wait_until
+
+
+async def test_w_shows_where_the_selected_key_lives(demo, tmp_path: Path) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        name = app.screen.query_one(KeyTable).selected_name
+        key = demo.config.key(name)
+        value = demo.services.store.read(key.source, key.name)
+        tree = tmp_path / "tree"
+        tree.mkdir()
+        (tree / ".env").write_text(f"LLM={value.reveal()}\n")
+        (tree / "blob.bin").write_bytes(b"\0" + value.reveal().encode())
+        holders = HoldersSettings(heroku=False, infisical=False, github=False, paths=(tree,))
+        demo.services.config = dataclasses.replace(demo.config, holders=holders)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, HoldersScreen), "holders screen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.report is not None, "the scan's end", 20)
+        await pilot.pause(0.3)
+        status = str(screen.query_one("#holders-status", Static).render())
+        assert "1 unmanaged" in status and "1 skipped" in status and "done" in status
+        table = screen.query_one(DataTable)
+        cells = [str(c) for c in table.get_row_at(0)]
+        assert cells[0] == "unmanaged" and cells[1] == name and cells[3] == value.hint
+        assert cells[4].endswith("tree/.env:1 · LLM")
+        screen_text = "\n".join(str(w.render()) for w in screen.query(Static))
+        assert value.reveal() not in screen_text + " ".join(cells)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "back")
