@@ -43,3 +43,23 @@ async def test_w_shows_where_the_selected_key_lives(demo, tmp_path: Path) -> Non
         assert value.reveal() not in screen_text + " ".join(cells)
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "back")
+
+
+async def test_w_on_the_emergency_screen_scans_for_that_key(demo, tmp_path: Path) -> None:
+    from rotui.ui.screens.emergency import EmergencyScreen
+
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        name = app.screen.query_one(KeyTable).selected_name
+        demo.services.config = dataclasses.replace(
+            demo.config, holders=HoldersSettings(heroku=False, infisical=False, github=False)
+        )
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), "emergency")
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, HoldersScreen), "holders screen")
+        assert app.screen.key == name
+        await wait_until(pilot, lambda: app.screen.report is not None, "the scan's end", 20)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), "back")
