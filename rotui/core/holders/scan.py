@@ -28,6 +28,7 @@ from rotui.core.holders.model import (
     ScanReport,
     Status,
 )
+from rotui.core.runs import RunStatus
 from rotui.core.secret import Secret, redact
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from rotui.core.secret import SecretStore
 
 OnProgress = Callable[[Progress], None]
+FP_PREFIX = "hmac-sha256:"  # AuditLog.fingerprint's form, as journaled in a run's facts
 ADMIN = "\0admin"  # the admin key is in the inventory but is not reported
 AUDITED_FINDINGS = 200
 
@@ -65,10 +67,17 @@ class ScanRequest:
 class _Book:
     """Classifies hits against the configured consumers and keeps the report."""
 
-    def __init__(self, keys: list[ManagedKey], pending: set[str], names: set[str]) -> None:
+    def __init__(
+        self,
+        keys: list[ManagedKey],
+        pending: set[str],
+        names: set[str],
+        wanted: tuple[Held, ...] = (),
+    ) -> None:
         from rotui.core.consumers.fields import consumer_spec
 
         self.report = ScanReport()
+        self.wanted = wanted  # empty: every value; a value not wanted is not reported at all
         self.pending = pending
         self.names = names
         self.managed: dict[tuple[str, str, str], tuple[str, str]] = {}
@@ -84,6 +93,8 @@ class _Book:
 
     def add(self, place: Place, held: Held, key: str | None, hint: str, note: str = "") -> None:
         if key == ADMIN or (key is not None and key not in self.names):
+            return
+        if key is not None and self.wanted and held not in (*self.wanted, Held.NAME_ONLY):
             return
         ident = (place.source, _norm(place.source, place.where), place.var)
         owner = self.managed.get(ident)
@@ -136,13 +147,12 @@ async def scan(request: ScanRequest) -> ScanReport:
     names = {k.name for k in keys}
     hmac_key = request.audit._installation_key()  # the installation's HMAC key (audit.py)
     targets, pending = await _targets(request, config.keys, hmac_key)
-    if Held.PREVIOUS in (request.only_key_values or (Held.PREVIOUS,)):
-        for key_name, fp in replaced(request.runs).items():
-            targets.setdefault(fp, Target(key_name, Held.PREVIOUS))
+    for key_name, fp in replaced(request.runs).items():
+        targets.setdefault(fp, Target(key_name, Held.PREVIOUS))
     if not request.rotated_at:
         request.rotated_at = last_completed(request.runs)
     matcher = Matcher(hmac_key, targets)
-    book = _Book(list(config.keys), pending, names)
+    book = _Book(list(config.keys), pending, names, request.only_key_values)
     report = book.report
     started = time.monotonic()
     progress = Progress()
@@ -201,13 +211,24 @@ async def _targets(
 
     targets: dict[str, Target] = {}
     pending: set[str] = set()
-    wanted = request.only_key_values or (Held.CURRENT, Held.PENDING, Held.PREVIOUS)
+    # A value that is both (a source already updated to the new key) counts as PENDING: the
+    # first listed wins. An active run's fingerprints say which key is the old one.
+    for run in request.runs:
+        if run.status is RunStatus.ACTIVE:
+            for held, fp in (
+                (Held.PENDING, run.facts.pending_fp),
+                (Held.CURRENT, run.facts.current_fp),
+            ):
+                if fp and fp.startswith(FP_PREFIX):
+                    targets.setdefault(fp.removeprefix(FP_PREFIX), Target(run.key, held))
+                    if held is Held.PENDING:
+                        pending.add(run.key)
     reads = [
         (key.name, held, source, username)
         for key in keys
         for held, source, username in (
-            (Held.CURRENT, key.source, key.name),
             (Held.PENDING, "keyring", pending_name(key.name)),
+            (Held.CURRENT, key.source, key.name),
             (Held.PREVIOUS, "keyring", previous_name(key.name)),
         )
     ]
@@ -229,8 +250,7 @@ async def _targets(
             continue
         if held is Held.PENDING:
             pending.add(name)
-        if held in wanted or name == ADMIN:
-            targets.setdefault(fp, Target(name, held))
+        targets.setdefault(fp, Target(name, held))
     return targets, pending
 
 
@@ -453,13 +473,11 @@ def replaced(runs: Sequence[Run]) -> dict[str, str]:
     The keyring's ``NAME#previous`` is gone once a run finishes; the journal keeps the keyed
     fingerprint, which is all a scan needs to show drift.
     """
-    from rotui.core.runs import RunStatus
-
     out: dict[str, str] = {}
     for run in runs:
         fp = run.facts.current_fp or ""
-        if run.status is RunStatus.COMPLETED and fp.startswith("hmac-sha256:"):
-            out[run.key] = fp.removeprefix("hmac-sha256:")
+        if run.status is RunStatus.COMPLETED and fp.startswith(FP_PREFIX):
+            out[run.key] = fp.removeprefix(FP_PREFIX)
     return out
 
 
