@@ -1,4 +1,4 @@
-"""The holders view in the TUI: `w` on a key row scans for it; progress, then the places found."""
+"""The holders view in the TUI: "where: NAME" in the palette, `w` on the emergency screen."""
 
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ from rotui.ui.widgets.key_table import KeyTable
 from tests.ui.helpers import wait_until
 
 
-async def test_w_shows_where_the_selected_key_lives(demo, tmp_path: Path) -> None:
+def palette(app, title: str):
+    return next(cb for t, _, cb in app.screen.palette_commands() if t == title)
+
+
+async def test_where_in_the_palette_shows_where_the_key_lives(demo, tmp_path: Path) -> None:
     app = make_app(demo.services)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
@@ -28,7 +32,7 @@ async def test_w_shows_where_the_selected_key_lives(demo, tmp_path: Path) -> Non
         (tree / "blob.bin").write_bytes(b"\0" + value.reveal().encode())
         holders = HoldersSettings(heroku=False, infisical=False, github=False, paths=(tree,))
         demo.services.config = dataclasses.replace(demo.config, holders=holders)
-        await pilot.press("w")
+        palette(app, f"where: {name}")()
         await wait_until(pilot, lambda: isinstance(app.screen, HoldersScreen), "holders screen")
         screen = app.screen
         await wait_until(pilot, lambda: screen.report is not None, "the scan's end", 20)

@@ -74,13 +74,6 @@ class DashboardScreen(Screen[None]):
             tooltip="Explain why the selected key fails and what to do",
         ),
         Binding(
-            "w",
-            "holders",
-            "Where",
-            id="holders",
-            tooltip="Where does the selected key live? Every holder of it, by fingerprint",
-        ),
-        Binding(
             "a",
             "audit",
             "Audit",
@@ -425,6 +418,7 @@ class DashboardScreen(Screen[None]):
             ("revoke", "Emergency revoke of this key", "revoke"),
             ("diagnose", "Troubleshoot this key", "troubleshoot"),
             ("audit", "Audit log of this key", "audit"),
+            ("where", "Where does this key live? Every holder of it, by fingerprint", "holders"),
         ]
         for row in self.all_rows:
             for verb, help_text, action in per_key:
