@@ -14,6 +14,7 @@ from types import ModuleType
 
 from benchmarks import (
     dashboard_start,
+    holders_scan,
     propagation,
     responsiveness,
     status_json,
@@ -31,6 +32,7 @@ FIGURES: tuple[tuple[str, ModuleType], ...] = (
     ("4", responsiveness),
     ("5", propagation),
     ("6", validate_memory),
+    ("7", holders_scan),
 )
 
 

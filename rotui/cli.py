@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="take over a run whose rotui was killed (its lock was never released)",
     )
 
+    p.add_argument("--ack-holders", metavar="NAME", default="",
+                   help="revoke although places outside the config hold the old key (type its name)")  # fmt: skip
+
+    p = sub.add_parser("holders", help="where does this key live? every place holding it, by fingerprint")
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
     p = sub.add_parser(
         "revoke", help="emergency revoke: revoke now or overlap (the screen, or --headless)"
     )
@@ -299,6 +306,7 @@ def run(
         "runs": cmd_runs,
         "audit": cmd_audit,
         "serve": cmd_serve,
+        "holders": cmd_holders,
     }
     from rotui import hangup
 
@@ -639,7 +647,11 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
 
     async def go() -> int:
         async with services.rotation(args.name, take_over=args.take_over) as rotation:
-            options = HeadlessOptions(confirm_manual=args.confirm_manual, revoke=args.revoke)
+            from rotui.core.holders.gate import HolderGate
+
+            options = HeadlessOptions(confirm_manual=args.confirm_manual, revoke=args.revoke,
+                                      holders=HolderGate(rotation, services.config, ctx.environ),
+                                      ack_holders=args.ack_holders)  # fmt: skip
             return await drive(rotation, read_key, options, ctx.out)
 
     return asyncio.run(go())
@@ -982,6 +994,12 @@ def cmd_revoke_checked(args: argparse.Namespace, ctx: Context) -> int:
     """``rotui revoke``: the confirmation checked here, the rest in :func:`cmd_revoke`."""
     _check_confirm(args)
     return cmd_revoke(args, ctx)
+
+
+def cmd_holders(args: argparse.Namespace, ctx: Context) -> int:
+    from rotui.cli_holders import run_holders
+
+    return run_holders(args.names, args.json, ctx)
 
 
 def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:

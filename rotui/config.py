@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from rotui.core.consumers.fields import consumer_spec
 from rotui.core.errors import ConfigError
+from rotui.core.holders.model import HoldersSettings
 from rotui.core.model import (
     API_VERSIONS,
     Config,
@@ -46,7 +47,19 @@ ENV_VAR = "ROTUI_CONFIG"
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_NAME_LENGTH = 128
 
-TOP_LEVEL_FIELDS = ("settings", "keymap", "keys")
+TOP_LEVEL_FIELDS = ("settings", "keymap", "keys", "holders")
+HOLDERS_FIELDS = (
+    "heroku",
+    "infisical",
+    "github",
+    "shell",
+    "paths",
+    "git",
+    "max_file_bytes",
+    "timeout_seconds",
+    "max_places",
+    "git_commits",
+)
 SETTINGS_FIELDS = (
     "cadence_days",
     "warn_days",
@@ -384,7 +397,8 @@ class _Checker:
         settings = self.settings(data["settings"]) if "settings" in data else Settings()
         keymap = self.keymap(data["keymap"]) if "keymap" in data else {}
         keys = self.keys(data["keys"]) if "keys" in data else ()
-        return Config(settings=settings, keys=keys, keymap=keymap)
+        holders = self.holders(data["holders"]) if "holders" in data else HoldersSettings()
+        return Config(settings=settings, keys=keys, keymap=keymap, holders=holders)
 
     def no_pasted_keys(self, document: Any, root: str) -> None:
         """Refuse key-shaped text in every string and field name, naming the field, masked.
@@ -468,6 +482,37 @@ class _Checker:
         if "theme" in table:
             values["theme"] = self.nonempty(table["theme"], "settings.theme")
         return Settings(**values)
+
+    def holders(self, value: Any) -> HoldersSettings:
+        """Check [holders]: which sources a holders scan reads, and its bounds."""
+        table = self.table(value, "holders")
+        self.known_fields(table, "holders", HOLDERS_FIELDS)
+        values: dict[str, Any] = {}
+        for name in ("heroku", "infisical", "github", "shell", "git"):
+            if name in table:
+                if not isinstance(table[name], bool):
+                    self.fail(f"holders.{name}", f"expected true or false, got {_toml_type(table[name])}")
+                values[name] = table[name]
+        if "paths" in table:
+            roots = table["paths"]
+            if not isinstance(roots, list):
+                self.fail("holders.paths", f"expected an array of folder paths, got {_toml_type(roots)}")
+            values["paths"] = tuple(
+                _expand(self.nonempty(root, f"holders.paths[{index}]"))
+                for index, root in enumerate(roots)
+            )
+        for name, low, high in (
+            ("max_file_bytes", 1, 1 << 34),
+            ("max_places", 1, 10_000_000),
+            ("git_commits", 1, 1_000_000),
+        ):
+            if name in table:
+                values[name] = self.integer(table[name], f"holders.{name}", low, high)
+        if "timeout_seconds" in table:
+            values["timeout_seconds"] = self.integer(
+                table["timeout_seconds"], "holders.timeout_seconds", 1, 86_400
+            )
+        return HoldersSettings(**values)
 
     def keymap(self, value: Any) -> dict[str, str]:
         """Check [keymap]; binding ids are checked by the UI, which knows them."""
@@ -748,7 +793,7 @@ def _unknown_top_level(name: str, value: Any) -> str:
     is_table = isinstance(value, dict) or (
         isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
     )
-    allowed = "allowed: [settings], [keymap], [[keys]]"
+    allowed = "allowed: [settings], [keymap], [[keys]], [holders]"
     problem = f"unknown table; {allowed}" if is_table else f"unknown top-level field; {allowed}"
     if name in SETTINGS_FIELDS:
         return f"{problem} (did you mean to put it under [settings]?)"

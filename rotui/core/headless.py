@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rotui.core.errors import RotuiError
 from rotui.core.rotation import Action, Next, Rotation, Step
 from rotui.core.rotation.policy import resume_command
 from rotui.core.runs import STEP_TITLES, RunStatus, StepState
+
+if TYPE_CHECKING:
+    from rotui.core.holders.gate import HolderGate
 
 Say = Callable[[str], None]
 
@@ -25,6 +29,8 @@ class HeadlessOptions:
     confirm_manual: bool = False
     revoke: bool = False
     confirm: str = ""  # the key's name, typed: the emergency's headless confirmation
+    holders: HolderGate | None = None  # the holders check before the revoke (rotui holders)
+    ack_holders: str = ""  # the key's name, typed: revoke although unmanaged places hold it
 
 
 class Waiting(Exception):
@@ -214,6 +220,15 @@ async def _revoke(rotation: Rotation, upcoming: Next, options: HeadlessOptions, 
         raise RotuiError("the old key cannot be revoked yet", "; ".join(blockers))
     if not (options.revoke or (rotation.kind == "emergency" and options.confirm == key)):
         raise Waiting("the revoke runs only with --revoke")
+    if options.holders is not None and (found := await options.holders.warnings()):
+        for line in found:
+            say(f"! {line}")
+        if options.ack_holders != key:
+            raise Waiting(
+                f"{len(found)} place(s) outside the config hold the old key: add them as "
+                f"consumers, or revoke anyway with --ack-holders {key}"
+            )
+        options.holders.acknowledge(options.ack_holders)
     usage = await rotation.old_key_usage()
     if usage:
         say(f"! the old key used {usage} tokens since propagation finished: something may still hold it")

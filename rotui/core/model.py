@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rotui.core.holders.model import HoldersSettings
+
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSIONS = ("2023-06-01", "2026-10-21")
 CONSOLE_KEYS_URL = "https://platform.claude.com/settings/keys"
@@ -98,6 +100,7 @@ class Config:
     keys: tuple[ManagedKey, ...] = ()
     keymap: Mapping[str, str] = field(default_factory=dict)
     path: str | None = None
+    holders: HoldersSettings = field(default_factory=HoldersSettings)
 
     def key(self, name: str) -> ManagedKey | None:
         return next((k for k in self.keys if k.name == name), None)

@@ -5,6 +5,9 @@ Shapes from the Platform API Reference (devcenter.heroku.com/articles/platform-a
 ``{"id", "message"}`` with the table's ids (401 ``unauthorized``, 403 ``forbidden``, 404
 ``not_found``, 406 ``not_acceptable`` "set Accept: application/vnd.heroku+json; version=3 header
 and try again", 422 ``invalid_params``); ``config-vars`` GET and PATCH answer the app's whole map.
+``GET /apps`` is schema.json's "App List" (``"href": "/apps"``, ``"rel": "instances"``): an array of
+app objects, ranged by ``Range: id ..; max=N`` (200 when everything fits, 206 with ``Next-Range``
+otherwise; this simulation never holds more than one page).
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ class HerokuSim(LoopbackJsonSim):
         self._apps: dict[str, dict[str, str]] = {name: dict(v) for name, v in source.items()}
         self._writes: Counter[str] = Counter()
         self._history: list[tuple[str, str, str | None]] = []
+        self._visible: set[str] | None = None  # None: the token's account sees every app
+
+    def add_app(self, app: str, config: Mapping[str, str]) -> None:
+        """An app the token's account can see although no consumer names it."""
+        with self._lock:
+            self._apps[app] = dict(config)
 
     def config_vars(self, app: str) -> dict[str, str]:
         """A copy of an app's config vars (KeyError for an unknown app)."""
@@ -69,6 +78,12 @@ class HerokuSim(LoopbackJsonSim):
             }
         if bearer(headers) not in self._tokens:
             return 401, {"id": "unauthorized", "message": "Invalid credentials provided."}
+        if path == "/apps":
+            if method != "GET":
+                return _not_allowed()
+            with self._lock:
+                visible = sorted(self._apps) if self._visible is None else sorted(self._visible)
+            return 200, [_app_info(app) for app in visible]
         match = _APP.fullmatch(path)
         with self._lock:
             if match is None or match["app"] not in self._apps:

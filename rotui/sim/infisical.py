@@ -8,6 +8,13 @@ environment with slug '…' not found" for a wrong environment or path, before t
 up; "Secret with name '…' not found") and ``backend/src/server/plugins/error-handler.ts`` (403
 ``PermissionDenied`` "You are not allowed to {action} on {subject}"; bodies ``{reqId, statusCode,
 message, error}``).
+
+Listing, for ``rotui holders``: ``backend/src/server/routes/v1/project-router.ts`` ``GET
+/api/v1/workspace/:workspaceId`` answers ``{workspace: {id, name, environments: [{id, name, slug}]}}``;
+``routes/v3/secret-router.ts`` ``GET /api/v3/secrets/raw`` (query ``workspaceId``, ``environment``,
+``secretPath`` default "/", ``recursive``) answers ``{secrets: [...], imports: []}``, each secret with
+its ``secretPath`` (Infisical/go-sdk ``packages/models``), the folder's subfolders included when
+``recursive`` is true.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any
 from rotui.sim.downstream import Answer, LoopbackJsonSim, bearer
 
 _SECRET = re.compile(r"/api/v3/secrets/raw/(?P<name>[^/]+)")
+_WORKSPACE = re.compile(r"/api/v1/workspace/(?P<id>[^/]+)")
 _Where = tuple[str, str, str, str]  # workspace id, environment, path, secret name
 _Folder = tuple[str, str, str]  # workspace id, environment, path
 # A new Infisical project has these environments, each with the root folder.
@@ -95,6 +103,11 @@ class InfisicalSim(LoopbackJsonSim):
         token = bearer(headers)
         if token not in self._tokens:
             return _error(401, "UnauthorizedError", "Invalid token")
+        if method == "GET" and path == "/api/v3/secrets/raw":
+            return self._list(query, read_value=token not in self._write_only)
+        workspace = _WORKSPACE.fullmatch(path)
+        if method == "GET" and workspace is not None:
+            return self._workspace(workspace["id"])
         match = _SECRET.fullmatch(path)
         if match is None:
             return _error(404, "NotFound", "Route not found")
@@ -125,6 +138,33 @@ class InfisicalSim(LoopbackJsonSim):
             self._secrets[where] = (body["secretValue"], version)
             self._writes += 1
         return 200, {"secret": _secret(name, body["secretValue"], version)}
+
+    def _workspace(self, workspace_id: str) -> Answer:
+        with self._lock:
+            known = {f[1] for f in self._folders if f[0] == workspace_id}
+        slugs = sorted(set(DEFAULT_ENVIRONMENTS) | known)
+        environments = [{"id": f"env-{slug}", "name": slug.title(), "slug": slug} for slug in slugs]
+        return 200, {"workspace": {"id": workspace_id, "name": workspace_id, "environments": environments}}
+
+    def _list(self, query: Mapping[str, str], *, read_value: bool = True) -> Answer:
+        if "workspaceId" not in query or "environment" not in query:
+            return _error(400, "BadRequest", "Missing workspace id or environment")
+        folder = (query["workspaceId"], query["environment"], query.get("secretPath", "/"))
+        recursive = query.get("recursive", "false").lower() == "true"
+        if not read_value:
+            return _error(403, "PermissionDenied", "You are not allowed to readValue on secrets")
+        base = folder[2].rstrip("/") + "/"
+        with self._lock:
+            if not self._folder_exists(folder):
+                return _folder_missing(folder)
+            listed = [
+                {**_secret(name, value, version), "secretPath": path, "environment": env,
+                 "workspace": ws}
+                for (ws, env, path, name), (value, version) in sorted(self._secrets.items())
+                if ws == folder[0] and env == folder[1]
+                and (path == folder[2] or (recursive and (path.rstrip("/") + "/").startswith(base)))
+            ]
+        return 200, {"secrets": listed, "imports": []}
 
     def _get(self, name: str, query: Mapping[str, str], *, read_value: bool = True) -> Answer:
         if "workspaceId" not in query or "environment" not in query:

@@ -18,6 +18,7 @@ FIGURES = (
     "4 longest event-loop stall during validate-all",
     "5 propagation of one rotation",
     "6 rotui validate --json",
+    "7 rotui holders",
 )
 
 

@@ -343,6 +343,12 @@ class DashboardScreen(ReportingScreen):
         row = self.selected_row()
         navigator(self.app).open_troubleshoot(row.name if row else None)
 
+    def action_holders(self) -> None:
+        from rotui.ui.screens.holders import HoldersScreen
+
+        row = self.selected_row()
+        self.app.push_screen(HoldersScreen(self.services, row.name if row else None))
+
     def action_audit(self, key: str | None = None) -> None:
         navigator(self.app).open_audit(key, self.poll_interval)
 
@@ -394,6 +400,7 @@ class DashboardScreen(ReportingScreen):
             ("revoke", "Emergency revoke of this key", "revoke"),
             ("diagnose", "Troubleshoot this key", "troubleshoot"),
             ("audit", "Audit log of this key", "audit"),
+            ("where", "Where does this key live? Every holder of it, by fingerprint", "holders"),
         ]
         for row in self.all_rows:
             for verb, help_text, action in per_key:

@@ -63,6 +63,13 @@ class EmergencyScreen(ReportingScreen):
             id="emergency.overlap",
             tooltip="New key, propagate, verify, then revoke",
         ),
+        Binding(
+            "w",
+            "holders",
+            "Where",
+            id="emergency.holders",
+            tooltip="Where does this key live? Every place holding it (the leak may be one)",
+        ),
     ]
     DEFAULT_CSS = """
     EmergencyScreen #emergency-title { height: 1; padding: 0 1; background: $error; color: $text; text-style: bold; }
@@ -350,6 +357,11 @@ class EmergencyScreen(ReportingScreen):
         navigator(self.app).open_rotation(
             self.key, kind="emergency", mode=mode, exposed_at=self.exposed, usage=usage
         )
+
+    def action_holders(self) -> None:
+        from rotui.ui.screens.holders import HoldersScreen
+
+        self.app.push_screen(HoldersScreen(self.services, self.key))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -451,6 +451,11 @@ class RotationWizardScreen(ReportingScreen):
         assert self.rotation is not None
         rotation = self.rotation
         run = rotation.view()
+        if not getattr(self, "holders_acknowledged", False):
+            from rotui.ui.holders_ack import ask_holders
+
+            if await ask_holders(self, rotation):
+                return  # the acknowledgement modal calls confirm_revoke again once typed
         usage = await rotation.old_key_usage()
         lines = [f"The old key {run.facts.current_hint} stops working at once; this cannot be undone."]
         if usage:

@@ -1,0 +1,128 @@
+"""What a holders scan finds: places, findings and skipped places, with masked hints only."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
+DEFAULT_SOURCE_SECONDS = 120.0
+DEFAULT_MAX_PLACES = 200_000
+DEFAULT_GIT_COMMITS = 2_000
+SKIPPED_SHOWN = 50  # skipped places named one by one; the rest are only counted
+
+
+class Status(enum.StrEnum):
+    MANAGED = "managed"  # a configured consumer of the key
+    UNMANAGED = "unmanaged"  # found, not in the config
+    STALE = "stale"  # holds a value that is no longer (or about to stop being) current
+    UNKNOWN = "unknown"  # an Anthropic key in no inventory
+
+
+class Held(enum.StrEnum):
+    CURRENT = "current"
+    PENDING = "pending"
+    PREVIOUS = "previous"
+    UNKNOWN = "unknown"  # not one of the configured keys' values
+    NAME_ONLY = "name only"  # GitHub: the secret's value cannot be read
+
+
+@dataclass(frozen=True)
+class HoldersSettings:
+    """``[holders]`` in the config: each source can be turned off; git history is opt-in."""
+
+    heroku: bool = True
+    infisical: bool = True
+    github: bool = True
+    shell: bool = True
+    paths: tuple[Path, ...] = ()
+    git: bool = False
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    timeout_seconds: float = DEFAULT_SOURCE_SECONDS  # each source's time bound
+    max_places: int = DEFAULT_MAX_PLACES  # each source's place bound
+    git_commits: int = DEFAULT_GIT_COMMITS  # commits of history read per repository
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a value sits: ``source`` (heroku, infisical, github, file, git), ``where``, ``var``."""
+
+    source: str
+    where: str
+    var: str = ""
+    line: int | None = None
+
+    def label(self) -> str:
+        at = f":{self.line}" if self.line else ""
+        return f"{self.source} {self.where}{at}" + (f" · {self.var}" if self.var else "")
+
+
+@dataclass(frozen=True)
+class Finding:
+    place: Place
+    held: Held
+    status: Status
+    hint: str  # the masked hint, never the value
+    key: str | None = None  # the configured key whose value this is
+    consumer: str | None = None  # the configured consumer at this place
+    note: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "status": str(self.status),
+            "held": str(self.held),
+            "hint": self.hint,
+            "source": self.place.source,
+            "where": self.place.where,
+            "var": self.place.var or None,
+            "line": self.place.line,
+            "consumer": self.consumer,
+            "note": self.note or None,
+        }
+
+
+@dataclass
+class Progress:
+    """Places done of those known so far; the total grows while file trees are walked."""
+
+    done: int = 0
+    total: int = 0
+    source: str = ""
+    elapsed: float = 0.0
+
+
+@dataclass
+class ScanReport:
+    findings: list[Finding] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
+    skipped_places: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
+    problems: list[str] = field(default_factory=list)  # a source that could not be read
+    places: int = 0
+    partial: bool = False
+    elapsed: float = 0.0
+
+    def skip(self, where: str, reason: str) -> None:
+        self.skipped[reason] += 1
+        if len(self.skipped_places) < SKIPPED_SHOWN:
+            self.skipped_places.append((where, reason))
+
+    def for_key(self, name: str) -> list[Finding]:
+        return [f for f in self.findings if f.key == name]
+
+    def drift(self, name: str) -> list[Finding]:
+        """Places still holding the key's previous value after a rotation."""
+        return [f for f in self.findings if f.key == name and f.held is Held.PREVIOUS]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "partial": self.partial,
+            "places": self.places,
+            "elapsed_seconds": round(self.elapsed, 3),
+            "findings": [f.to_dict() for f in self.findings],
+            "skipped": dict(sorted(self.skipped.items())),
+            "skipped_places": [{"where": w, "reason": r} for w, r in self.skipped_places],
+            "problems": list(self.problems),
+        }

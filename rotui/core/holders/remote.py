@@ -1,0 +1,204 @@
+"""Services: Heroku apps each token sees, Infisical projects, GitHub secret names and dates.
+
+Values read from Heroku and Infisical go straight to the matcher and are dropped; GitHub values
+cannot be read, so only names and update times are listed.
+
+- Heroku Platform API (heroku/platform-api ``schema.json``, "App List": ``GET /apps``, paged by
+  ``Range: id ..; max=1000``; "Config Vars Info for App": ``GET /apps/{app_id_or_name}/config-vars``).
+- Infisical (Infisical/infisical ``backend/src/server/routes/v1/project-router.ts``:
+  ``GET /api/v1/workspace/:workspaceId`` answers ``{workspace: {environments: [{name, slug}]}}``;
+  ``routes/v3/secret-router.ts``: ``GET /api/v3/secrets/raw?workspaceId&environment&secretPath
+  &recursive=true`` answers ``{secrets: [{secretKey, secretValue, secretPath, ...}], imports}``).
+- GitHub through the consumer's gh: ``gh api repos/O/R/actions/secrets`` and
+  ``repos/O/R/environments/ENV/secrets`` (docs.github.com/en/rest/actions/secrets: ``{total_count,
+  secrets: [{name, created_at, updated_at}]}``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from rotui.core.secret import Secret
+
+HEROKU_ACCEPT = "application/vnd.heroku+json; version=3"
+MAX_APPS = 1000
+PAGE_TIMEOUT = 30.0
+
+ReadToken = Callable[[str, str], Awaitable[Secret]]
+Value = Callable[[str, str, str, str], None]  # (source, where, var, value): matched, dropped
+
+
+class SourceProblem(Exception):
+    """One source could not be read; the scan goes on with the others."""
+
+
+@dataclass(frozen=True)
+class GithubSecret:
+    repo: str
+    env: str
+    name: str
+    updated_at: dt.datetime | None
+
+
+async def heroku(
+    http: httpx.AsyncClient, api_url: str, token: Secret, value: Value, tick: Callable[[int], None]
+) -> int:
+    """Every config var of every app ``token`` sees; returns how many apps were read."""
+    api = api_url.rstrip("/")
+    headers = {
+        "Accept": HEROKU_ACCEPT,
+        "Authorization": f"Bearer {token.reveal()}",
+        "Range": f"id ..; max={MAX_APPS}",
+    }
+    apps = await _get_json(http, f"{api}/apps", headers, "Heroku")
+    if not isinstance(apps, list):
+        raise SourceProblem("Heroku: the app list is not a list")
+    headers.pop("Range")
+    tick(len(apps))
+    count = 0
+    for app in apps[:MAX_APPS]:
+        name = app.get("name") if isinstance(app, dict) else None
+        if not isinstance(name, str):
+            continue
+        config = await _get_json(
+            http, f"{api}/apps/{quote(name, safe='')}/config-vars", headers, "Heroku"
+        )
+        count += 1
+        if isinstance(config, dict):
+            for var, text in config.items():
+                if isinstance(text, str):
+                    value("heroku", f"app {name}", str(var), text)
+        del config
+    return count
+
+
+async def infisical(
+    http: httpx.AsyncClient,
+    api_url: str,
+    token: Secret,
+    project: str,
+    value: Value,
+    tick: Callable[[int], None],
+) -> int:
+    """Every secret of every environment and folder of one project; returns environments read."""
+    api = api_url.rstrip("/")
+    headers = {"Authorization": f"Bearer {token.reveal()}"}
+    info = await _get_json(
+        http, f"{api}/api/v1/workspace/{quote(project, safe='')}", headers, "Infisical"
+    )
+    environments = (
+        info.get("workspace", {}).get("environments", []) if isinstance(info, dict) else []
+    )
+    slugs = [
+        e["slug"] for e in environments if isinstance(e, dict) and isinstance(e.get("slug"), str)
+    ]
+    tick(len(slugs))
+    for slug in slugs:
+        params = {
+            "workspaceId": project,
+            "environment": slug,
+            "secretPath": "/",
+            "recursive": "true",
+        }
+        body = await _get_json(http, f"{api}/api/v3/secrets/raw", headers, "Infisical", params)
+        secrets = body.get("secrets", []) if isinstance(body, dict) else []
+        for secret in secrets:
+            if not isinstance(secret, dict) or not isinstance(secret.get("secretValue"), str):
+                continue
+            path = str(secret.get("secretPath") or "/")
+            value(
+                "infisical",
+                f"{project}/{slug}{path}",
+                str(secret.get("secretKey", "")),
+                secret["secretValue"],
+            )
+        del body, secrets
+    return len(slugs)
+
+
+async def _get_json(
+    http: httpx.AsyncClient,
+    url: str,
+    headers: Mapping[str, str],
+    what: str,
+    params: Mapping[str, str] | None = None,
+) -> Any:
+    try:
+        response = await http.get(url, headers=dict(headers), params=params, timeout=PAGE_TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise SourceProblem(
+            f"{what}: {type(exc).__name__} reaching {httpx.URL(url).host}"
+        ) from None
+    if response.status_code not in (200, 206):
+        raise SourceProblem(f"{what}: HTTP {response.status_code} for {httpx.URL(url).path}")
+    try:
+        return response.json()
+    except ValueError:
+        raise SourceProblem(f"{what}: the answer to {httpx.URL(url).path} is not JSON") from None
+
+
+async def github(
+    gh: str, repo: str, envs: Iterable[str], environ: Mapping[str, str], timeout: float
+) -> list[GithubSecret]:
+    """Secret names and update times of a repository and the given environments, via ``gh api``."""
+    found: list[GithubSecret] = []
+    places = [("", f"repos/{repo}/actions/secrets")] + [
+        (env, f"repos/{repo}/environments/{quote(env, safe='')}/secrets") for env in envs
+    ]
+    for env, path in places:
+        body = await _gh_api(gh, path, environ, timeout)
+        for item in body.get("secrets", []) if isinstance(body, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                found.append(GithubSecret(repo, env, item["name"], _when(item.get("updated_at"))))
+    return found
+
+
+async def _gh_api(gh: str, path: str, environ: Mapping[str, str], timeout: float) -> Any:
+    try:
+        child = await asyncio.create_subprocess_exec(
+            gh,
+            "api",
+            path,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=dict(environ),
+        )
+    except OSError as exc:
+        raise SourceProblem(f"GitHub: {gh} could not run ({exc.strerror or exc})") from None
+    try:
+        out, err = await asyncio.wait_for(child.communicate(), timeout)
+    except TimeoutError:
+        child.kill()
+        await child.wait()
+        raise SourceProblem(f"GitHub: gh api {path} took over {timeout:g} s") from None
+    if child.returncode != 0:
+        from rotui.core.secret import redact
+
+        reason = redact(
+            err.decode("utf-8", "replace").strip().splitlines()[-1:][0] if err.strip() else ""
+        )
+        raise SourceProblem(
+            f"GitHub: gh api {path} failed ({reason or f'exit {child.returncode}'})"
+        )
+    try:
+        return json.loads(out)
+    except ValueError:
+        raise SourceProblem(f"GitHub: gh api {path} did not answer JSON") from None
+
+
+def _when(text: Any) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -1,0 +1,43 @@
+"""The wizard's holders check before the revoke: unmanaged or stale holders, acknowledged typed.
+
+Kept beside the wizard rather than in it: the wizard calls :func:`ask_holders` once from its
+revoke worker and asks again after the acknowledgement, which is audited by the core gate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rotui.core.holders.gate import HolderGate, consumer_toml
+from rotui.ui.modals.confirm import TypedConfirmModal
+
+if TYPE_CHECKING:
+    from rotui.core.rotation import Rotation
+
+
+async def ask_holders(screen: Any, rotation: Rotation) -> bool:
+    """Scan for the old key; True when a typed acknowledgement was asked for (the revoke waits)."""
+    gate = HolderGate(rotation, screen.services.config, dict(screen.services.environ))
+    found = await gate.warnings()
+    if not found:
+        return False
+    key = rotation.key.name
+    snippets = [t for t in (consumer_toml(f) for f in gate.found) if t]
+    body = "These places outside the config still hold the old key; they break at the revoke:\n"
+    body += "\n".join(f"  • {line}" for line in found[:12])
+    if len(found) > 12:
+        body += f"\n  … and {len(found) - 12} more (rotui holders {key})"
+    if snippets:
+        body += "\n\nTo manage them, add to the config:\n" + "\n".join(snippets[:3])
+    body += f"\nType {key} to acknowledge and go on to the revoke."
+
+    def typed(value: str | None) -> None:
+        if value:
+            gate.acknowledge(value)
+            screen.holders_acknowledged = True
+            screen.confirm_revoke()
+
+    screen.app.push_screen(
+        TypedConfirmModal("Holders outside the config", body, key, "Acknowledge"), typed
+    )
+    return True

@@ -1,0 +1,54 @@
+"""The revoke step with a holder of the old key outside the config: refused until acknowledged.
+
+The acknowledgement is the key's name typed (``--ack-holders NAME``) and is audited with the
+places and masked hints; no value reaches the output, the audit or gh's argv.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rotui.core.secret import mask
+from rotui.sim.fake_gh import recorded_calls
+from tests.e2e.world import KEY, NEW, OLD, SECRETS, World
+
+
+def test_an_unmanaged_holder_blocks_the_revoke_until_acknowledged(world: World) -> None:
+    world.heroku.add_app("forgotten-worker", {"CLAUDE": OLD, "PORT": "80"})
+    argv = ("rotate", KEY, "--headless", "--confirm-manual", "--revoke")
+    first = world.rotui(*argv, stdin=NEW + "\n")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert f"! unmanaged: heroku app forgotten-worker · CLAUDE holds {mask(OLD)}" in first.stdout
+    assert f"revoke anyway with --ack-holders {KEY}" in first.stdout
+    assert world.anthropic.key_by_id(world.old_id).status == "active"
+
+    wrong = world.rotui(*argv, "--ack-holders", "anthropic_api_key")
+    assert wrong.returncode == 1
+    assert world.anthropic.key_by_id(world.old_id).status == "active"
+
+    done = world.rotui(*argv, "--ack-holders", KEY)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert world.anthropic.key_by_id(world.old_id).status == "inactive"
+    entries = json.loads(world.rotui("audit", "--json").stdout)["entries"]
+    acks = [e for e in entries if e["action"] == "holders.acknowledged"]
+    assert len(acks) == 1 and acks[0]["key"] == KEY
+    assert any("forgotten-worker" in line for line in acks[0]["context"]["holders"])
+    assert any(e["action"] == "holders.scan" for e in entries)
+    audit_text = (world.root / "home").joinpath(".local/share/rotui/audit.jsonl").read_text()
+    for text in (first.stdout, first.stderr, wrong.stdout, done.stdout, done.stderr, audit_text):
+        assert not any(value in text for value in SECRETS)
+    for call in recorded_calls(world.gh_state):
+        assert not any(value in " ".join(call["argv"]) for value in SECRETS)
+
+
+def test_after_the_rotation_holders_shows_drift(world: World) -> None:
+    world.heroku.add_app("forgotten-worker", {"CLAUDE": OLD})
+    argv = ("rotate", KEY, "--headless", "--confirm-manual", "--revoke", "--ack-holders", KEY)
+    assert world.rotui(*argv, stdin=NEW + "\n").returncode == 0
+    shown = world.rotui("holders", KEY, "--json")
+    assert shown.returncode == 1
+    found = json.loads(shown.stdout)["findings"]
+    drift = [f for f in found if f["held"] == "previous"]
+    assert [(f["where"], f["status"]) for f in drift] == [("app forgotten-worker", "stale")]
+    assert f"1 place(s) still hold the previous value of {KEY}" in shown.stderr
+    assert not any(value in shown.stdout + shown.stderr for value in SECRETS)

@@ -1,0 +1,65 @@
+"""The wizard's revoke with a holder of the old key outside the config: acknowledged, typed."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from textual.widgets import Static
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+from rotui.ui.app import make_app
+from rotui.ui.modals.confirm import TypedConfirmModal
+from rotui.ui.screens.rotation import RotationWizardScreen
+from rotui.ui.widgets.secret_input import SecretInput
+from tests.e2e.test_rotation_guards import services
+from tests.e2e.test_rotation_wizard import select_consumer, settle
+from tests.e2e.world import KEY, NEW, OLD, World
+
+
+async def test_the_revoke_waits_for_the_holders_acknowledgement(world: World) -> None:
+    world.heroku.add_app("forgotten-worker", {"CLAUDE": OLD})
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        assert isinstance(wizard, RotationWizardScreen)
+        wizard.query_one("#new-key", SecretInput).value = NEW
+        await pilot.press("enter")
+        await settle(pilot, app)
+        for name in ("laptop", "ci"):
+            select_consumer(app, name)
+            await pilot.press("c")
+            await settle(pilot, app)
+        await pilot.press("X")
+        await settle(pilot, app)
+        modal = app.screen
+        assert isinstance(modal, TypedConfirmModal)
+        body = str(modal.query_one("#confirm-body", Static).render())
+        assert "unmanaged: heroku app forgotten-worker · CLAUDE" in body
+        assert 'app = "forgotten-worker"' in body and OLD not in body
+        await pilot.press("escape")  # declined: nothing revoked
+        await settle(pilot, app)
+        assert world.anthropic.key_by_id(world.old_id).status == "active"
+        await pilot.press("X")
+        await settle(pilot, app)
+        modal = app.screen
+        assert "forgotten-worker" in str(modal.query_one("#confirm-body", Static).render())
+        modal.query_one("#confirm-typed").value = KEY
+        await pilot.pause()
+        await pilot.click("#ok")
+        await settle(pilot, app)
+        revoke = app.screen
+        assert isinstance(revoke, TypedConfirmModal)
+        assert "stops working at once" in str(revoke.query_one("#confirm-body", Static).render())
+        revoke.query_one("#confirm-typed").value = KEY
+        await pilot.pause()
+        await pilot.click("#ok")
+        await settle(pilot, app)
+    assert world.anthropic.key_by_id(world.old_id).status == "inactive"
+    audit = svc.audit().path.read_text()
+    acks = [json.loads(line) for line in audit.splitlines() if "holders.acknowledged" in line]
+    assert len(acks) == 1 and "forgotten-worker" in acks[0]["context"]["holders"][0]
+    assert OLD not in audit and NEW not in audit

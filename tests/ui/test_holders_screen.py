@@ -1,0 +1,69 @@
+"""The holders view in the TUI: "where: NAME" in the palette, `w` on the emergency screen."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from rotui.core.holders.model import HoldersSettings
+from rotui.ui.app import make_app
+from rotui.ui.screens.dashboard import DashboardScreen
+from rotui.ui.screens.holders import HoldersScreen
+from rotui.ui.widgets.key_table import KeyTable
+from tests.ui.helpers import wait_until
+
+
+def palette(app, title: str):
+    return next(cb for t, _, cb in app.screen.palette_commands() if t == title)
+
+
+async def test_where_in_the_palette_shows_where_the_key_lives(demo, tmp_path: Path) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        name = app.screen.query_one(KeyTable).selected_name
+        key = demo.config.key(name)
+        value = demo.services.store.read(key.source, key.name)
+        tree = tmp_path / "tree"
+        tree.mkdir()
+        (tree / ".env").write_text(f"LLM={value.reveal()}\n")
+        (tree / "blob.bin").write_bytes(b"\0" + value.reveal().encode())
+        holders = HoldersSettings(heroku=False, infisical=False, github=False, paths=(tree,))
+        demo.services.config = dataclasses.replace(demo.config, holders=holders)
+        palette(app, f"where: {name}")()
+        await wait_until(pilot, lambda: isinstance(app.screen, HoldersScreen), "holders screen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.report is not None, "the scan's end", 20)
+        await pilot.pause(0.3)
+        status = str(screen.query_one("#holders-status", Static).render())
+        assert "1 unmanaged" in status and "1 skipped" in status and "done" in status
+        table = screen.query_one(DataTable)
+        cells = [str(c) for c in table.get_row_at(0)]
+        assert cells[0] == "unmanaged" and cells[1] == name and cells[3] == value.hint
+        assert cells[4].endswith("tree/.env:1 · LLM")
+        screen_text = "\n".join(str(w.render()) for w in screen.query(Static))
+        assert value.reveal() not in screen_text + " ".join(cells)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "back")
+
+
+async def test_w_on_the_emergency_screen_scans_for_that_key(demo, tmp_path: Path) -> None:
+    from rotui.ui.screens.emergency import EmergencyScreen
+
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        name = app.screen.query_one(KeyTable).selected_name
+        demo.services.config = dataclasses.replace(
+            demo.config, holders=HoldersSettings(heroku=False, infisical=False, github=False)
+        )
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), "emergency")
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, HoldersScreen), "holders screen")
+        assert app.screen.key == name
+        await wait_until(pilot, lambda: app.screen.report is not None, "the scan's end", 20)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), "back")
