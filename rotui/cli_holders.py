@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rotui.core.holders.model import Progress, ScanReport, Status
 
 if TYPE_CHECKING:
-    from rotui.cli import Context
+    from rotui.context import Context
 
 EXIT_INTERRUPTED = 130
 

@@ -123,6 +123,11 @@ class RotuiApp(App[None]):
 
         self.push_screen(EmergencyScreen(self.services, key, exposed_at=exposed_at))
 
+    def open_holders(self, key: str | None) -> None:
+        from rotui.ui.screens.holders import HoldersScreen
+
+        self.push_screen(HoldersScreen(self.services, key))
+
     def open_troubleshoot(self, key: str | None) -> None:
         from rotui.ui.screens.troubleshoot import TroubleshootScreen
 

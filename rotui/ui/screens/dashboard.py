@@ -344,10 +344,8 @@ class DashboardScreen(ReportingScreen):
         navigator(self.app).open_troubleshoot(row.name if row else None)
 
     def action_holders(self) -> None:
-        from rotui.ui.screens.holders import HoldersScreen
-
         row = self.selected_row()
-        self.app.push_screen(HoldersScreen(self.services, row.name if row else None))
+        navigator(self.app).open_holders(row.name if row else None)
 
     def action_audit(self, key: str | None = None) -> None:
         navigator(self.app).open_audit(key, self.poll_interval)

@@ -359,9 +359,7 @@ class EmergencyScreen(ReportingScreen):
         )
 
     def action_holders(self) -> None:
-        from rotui.ui.screens.holders import HoldersScreen
-
-        self.app.push_screen(HoldersScreen(self.services, self.key))
+        navigator(self.app).open_holders(self.key)
 
     def action_close(self) -> None:
         self.dismiss(None)
