@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from rotui import __version__
 from rotui.core.errors import ConfigError, RotuiError, UsageError
-from rotui.core.model import Config
+from rotui.core.model import Config, ManagedKey
 from rotui.paths import Paths
 
 if TYPE_CHECKING:
@@ -268,6 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     _report_parser(sub)
     _audit_parser(sub)
 
+    p = sub.add_parser(
+        "import", help="list the organisation's keys (Admin API) as a configuration fragment"
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to a NEW file FILE (mode 0600), not stdout"
+    )
+
     from rotui.core.troubleshoot import add_doctor_parser
 
     add_doctor_parser(sub)
@@ -405,6 +412,7 @@ def run(
         "runs": cmd_runs,
         "audit": cmd_audit,
         "serve": cmd_serve,
+        "import": cmd_import,
     }
     from rotui import hangup
 
@@ -960,19 +968,58 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _write_private(path: str, text: str) -> None:
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    """Every key of the organisation as a commented TOML fragment; configured ones skipped."""
+    import asyncio
+
+    from rotui.core.inventory import build_fragment, configured_ids
+    from rotui.core.validation import read_admin_key
+    from rotui.services import base_url_for
+
+    services = ctx.services()
+    config = services.config
+    if not config.settings.admin_key:
+        raise UsageError(
+            "rotui import needs the Admin API",
+            'set settings.admin_key (e.g. admin_key = "env:ANTHROPIC_ADMIN_KEY")',
+        )
+    known = configured_ids(config, services.snapshot().remote)
+
+    async def go() -> tuple[str, Any]:
+        admin = await read_admin_key(config.settings, services.store)
+        assert admin is not None  # admin_key is set: read_admin_key raises when it gives nothing
+        http, client = services.client()
+        async with http:
+            base = base_url_for(ManagedKey(name="import"), ctx.environ)
+            return await build_fragment(client, admin, base, config, known, ctx.clock())
+
+    text, plan = asyncio.run(go())
+    for remote, name in plan.skipped:
+        ctx.say(f"rotui: skipped {remote.name or '(unnamed)'} ({remote.id}): configured as {name}")
+    if args.output:
+        _write_private(args.output, text, new=True)
+        ctx.say(f"rotui: wrote {len(plan.keys)} key(s) to {args.output}")
+    else:
+        ctx.out(text.rstrip("\n"))
+    return 0
+
+
+def _write_private(path: str, text: str, new: bool = False) -> None:
     """Write a report 0600, never through a symlink and never into a FIFO, device or other's file.
 
     ``O_NOFOLLOW`` refuses a link planted at the name; the file is checked, made 0600 and only
     then emptied, so an existing looser file does not keep its mode. The directory is the
-    operator's and left as it is.
+    operator's and left as it is. ``new``: an existing name (a link included) is refused, never
+    overwritten.
     """
     import errno
     import stat
 
     flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags, 0o600)
+        fd = os.open(path, flags | (os.O_EXCL if new else 0), 0o600)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists", "not overwriting it; name a new file") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise UsageError(

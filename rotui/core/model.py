@@ -98,6 +98,7 @@ class Config:
     keys: tuple[ManagedKey, ...] = ()
     keymap: Mapping[str, str] = field(default_factory=dict)
     path: str | None = None
+    fragments: tuple[str, ...] = ()  # files the main one includes, in load order
 
     def key(self, name: str) -> ManagedKey | None:
         return next((k for k in self.keys if k.name == name), None)
