@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import glob
 import math
 import os
 import re
@@ -43,7 +44,7 @@ ENV_VAR = "ROTUI_CONFIG"
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_NAME_LENGTH = 128
 
-TOP_LEVEL_FIELDS = ("settings", "keymap", "keys")
+TOP_LEVEL_FIELDS = ("include", "settings", "keymap", "keys")
 SETTINGS_FIELDS = (
     "cadence_days",
     "warn_days",
@@ -184,6 +185,13 @@ def load_config(path: Path, cache_dir: Path | None = None) -> Config:
 
     With ``cache_dir``, the parsed TOML document is cached there (see :mod:`rotui.config_cache`).
     """
+    return dataclasses.replace(
+        parse_config(_read_text(path), str(path), cache_dir), path=str(path)
+    )
+
+
+def _read_text(path: Path) -> str:
+    """A configuration file's text: a regular file, at most ``MAX_CONFIG_BYTES``, UTF-8."""
     shown = _one_line(str(path))
     try:
         raw = _read_regular_file(path, shown)
@@ -204,10 +212,11 @@ def load_config(path: Path, cache_dir: Path | None = None) -> Config:
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(
             f"{shown}: file too large",
-            f"a configuration file is at most {MAX_CONFIG_BYTES} bytes; is this the right file?",
+            f"a configuration file is at most {MAX_CONFIG_BYTES} bytes; is this the right file?"
+            " (a large inventory can be split into fragments: include = [\"keys.d/*.toml\"])",
         )
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(
@@ -215,7 +224,6 @@ def load_config(path: Path, cache_dir: Path | None = None) -> Config:
             f"line {line}, byte offset {exc.start}: byte 0x{raw[exc.start]:02x} is not valid"
             " UTF-8; save the file as UTF-8",
         ) from None
-    return dataclasses.replace(parse_config(text, str(path), cache_dir), path=str(path))
 
 
 def _read_regular_file(path: Path, shown: str) -> bytes:
@@ -249,8 +257,32 @@ def _read_regular_file(path: Path, shown: str) -> bytes:
 
 
 def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = None) -> Config:
-    """Parse TOML text into a Config; an empty document is an error (likely a truncated file)."""
-    from rotui.config_cache import pickled, read_cached, store_cached
+    """Parse TOML text into a Config; an empty document is an error (likely a truncated file).
+
+    ``include`` patterns are resolved relative to ``path``'s directory; each fragment is read,
+    cached and checked like the main file, and names are unique across all of them.
+    """
+    data, blob = _document(text, path, cache_dir)
+    if not data:
+        raise ConfigError(
+            f"{_one_line(path)}: empty configuration",
+            "the file has no [settings] and no [[keys]]; add a [[keys]] table with a name, or "
+            "delete the file and run `rotui init` for a commented starter",
+        )
+    from rotui.config_cache import store_cached
+
+    checker = _Checker(path)
+    config = checker.config(data)
+    if "include" in data:
+        config = _with_fragments(config, checker.includes(data["include"]), path, cache_dir)
+    if blob is not None:
+        store_cached(blob, path, cache_dir)  # only now: a rejected document is never kept
+    return config
+
+
+def _document(text: str, path: str, cache_dir: Path | None) -> tuple[dict[str, Any], bytes | None]:
+    """The TOML document (from the cache when it holds this exact text) and what to cache."""
+    from rotui.config_cache import pickled, read_cached
 
     shown = _one_line(path)
     if text.startswith("\ufeff"):
@@ -270,16 +302,52 @@ def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = Non
         if "integer string conversion" in problem:
             problem = "an integer has too many digits (TOML integers are 64-bit)"
         raise ConfigError(f"{shown}: invalid TOML", _one_line(problem)) from None
-    if not data:
-        raise ConfigError(
-            f"{shown}: empty configuration",
-            "the file has no [settings] and no [[keys]]; add a [[keys]] table with a name, or "
-            "delete the file and run `rotui init` for a commented starter",
-        )
-    config = _Checker(path).config(data)
-    if blob is not None:
-        store_cached(blob, path, cache_dir)  # only now: a rejected document is never kept
-    return config
+    return data, blob
+
+
+def _with_fragments(
+    config: Config, patterns: tuple[str, ...], path: str, cache_dir: Path | None
+) -> Config:
+    """Add the keys of every included fragment, in pattern order, then file name order."""
+    from rotui.config_cache import store_cached
+
+    main = Path(path)
+    files: list[Path] = []
+    for index, pattern in enumerate(patterns):
+        full = _expand(pattern)
+        if not full.is_absolute():
+            full = main.parent / full
+        if any(ch in pattern for ch in "*?["):
+            found = [Path(p) for p in sorted(glob.glob(str(full)))]
+        elif full.exists() or full.is_symlink():
+            found = [full]
+        else:
+            _Checker(path).fail(
+                f"include[{index}]", f"{_show(pattern)}: no such file ({_one_line(str(full))})"
+            )
+        files += [f for f in found if f not in files and f != main]
+    keys = list(config.keys)
+    owners = {k.name.casefold(): (path, i) for i, k in enumerate(keys)}
+    for file in files:
+        fragment = str(file)
+        data, blob = _document(_read_text(file), fragment, cache_dir)
+        checker = _Checker(fragment)
+        for index, key in enumerate(checker.fragment(data)):
+            folded = key.name.casefold()
+            if folded in owners:
+                other, at = owners[folded]
+                checker.fail(
+                    f"keys[{index}].name",
+                    f"duplicate key name {_show(key.name)} (also defined in "
+                    f"{_one_line(other)} at keys[{at}])",
+                )
+            owners[folded] = (fragment, index)
+            keys.append(key)
+        if blob is not None:
+            store_cached(blob, fragment, cache_dir)
+    return dataclasses.replace(
+        config, keys=tuple(keys), fragments=tuple(str(f) for f in files)
+    )
 
 
 def parse_source(value: str, where: str, path: str) -> str:
@@ -382,6 +450,31 @@ class _Checker:
         keymap = self.keymap(data["keymap"]) if "keymap" in data else {}
         keys = self.keys(data["keys"]) if "keys" in data else ()
         return Config(settings=settings, keys=keys, keymap=keymap)
+
+    def includes(self, value: Any) -> tuple[str, ...]:
+        """Check ``include``: an array of file paths or glob patterns (relative to this file)."""
+        example = 'e.g. include = ["keys.d/*.toml"]'
+        if not isinstance(value, list):
+            self.fail("include", f"expected an array of paths, got {_toml_type(value)}; {example}")
+        patterns = []
+        for index, item in enumerate(value):
+            pattern = self.nonempty(item, f"include[{index}]")
+            if _CONTROL.search(pattern):
+                self.fail(f"include[{index}]", "must not contain control characters")
+            patterns.append(pattern)
+        return tuple(patterns)
+
+    def fragment(self, data: dict[str, Any]) -> tuple[ManagedKey, ...]:
+        """Check an included file: only [[keys]] tables, each checked as in the main file."""
+        self.no_pasted_keys(data, "")
+        for name in data:
+            if name != "keys":
+                self.fail(
+                    _field("", name),
+                    "an included file holds only [[keys]] tables; [settings], [keymap] and "
+                    "include belong in the main configuration file",
+                )
+        return self.keys(data["keys"]) if "keys" in data else ()
 
     def no_pasted_keys(self, document: Any, root: str) -> None:
         """Refuse key-shaped text in every string and field name, naming the field, masked.
@@ -745,7 +838,7 @@ def _unknown_top_level(name: str, value: Any) -> str:
     is_table = isinstance(value, dict) or (
         isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
     )
-    allowed = "allowed: [settings], [keymap], [[keys]]"
+    allowed = "allowed: include, [settings], [keymap], [[keys]]"
     problem = f"unknown table; {allowed}" if is_table else f"unknown top-level field; {allowed}"
     if name in SETTINGS_FIELDS:
         return f"{problem} (did you mean to put it under [settings]?)"

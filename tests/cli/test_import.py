@@ -120,6 +120,19 @@ def test_import_writes_a_new_private_file_and_never_overwrites(
     assert_clean(through)
 
 
+def test_import_again_skips_what_an_earlier_import_wrote(
+    config: Path, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "first.toml"
+    assert rotui(child_env, "import", "-o", str(target)).returncode == 0
+    # the operator includes the fragment; a second import finds nothing new
+    config.write_text('include = ["first.toml"]\n' + config.read_text())
+    again = rotui(child_env, "import")
+    assert again.returncode == 0, again.stderr
+    assert "[[keys]]" not in again.stdout
+    assert again.stderr.count("rotui: skipped") == 3 + BULK
+
+
 def test_import_without_admin_key_says_what_to_set(
     config: Path, child_env: dict[str, str]
 ) -> None:
