@@ -174,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="for cron: exit 1 when a key is overdue or failed its last validation"
     )
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--notify",
+        action="store_true",
+        help="send the summary to the [notify] urls when it changed since the last one",
+    )
 
     p = sub.add_parser("key", help="store or remove a key in the keyring")
     keysub = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
@@ -607,6 +612,10 @@ def _report_keyring_trouble(run: ValidationRun, ctx: Context) -> None:
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    if args.notify and not ctx.load_config().notify_urls:
+        raise UsageError(
+            "--notify needs [notify] urls", 'e.g. [notify] urls = ["env:ROTUI_NOTIFY_URL"]'
+        )
     rows = _status_rows(ctx)
     problems = []
     for row in rows:
@@ -628,7 +637,37 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out(f"{p['name']}: {p['problem'].replace('_', ' ')} ({p['detail']})")
     else:
         ctx.out(f"ok: {len(rows)} keys, none overdue, none failing")
+    if args.notify:
+        _notify_check(ctx)
     return 1 if problems else 0
+
+
+def _notify_check(ctx: Context) -> None:
+    """``check --notify``: a failed notification is reported and audited, never an exit code."""
+    import asyncio
+
+    from rotui.core.notify import notify_check
+
+    services = _reporting(ctx)
+    notifier = services.notifier()
+    assert notifier is not None  # cmd_check refused --notify without urls
+    where = ctx.paths.state_dir / "notify.json"
+    done = asyncio.run(notify_check(notifier, services.rows(), where, ctx.clock().isoformat()))
+    ctx.say(
+        {
+            "sent": "rotui: notification sent",
+            "unchanged": "rotui: no notification: nothing changed since the last one",
+            "failed": "rotui: warning: the notification was not delivered; it is tried again "
+            "on the next check",
+        }[done]
+    )
+
+
+def _reporting(ctx: Context) -> Services:
+    """The services, with a failed notification reported on stderr (not under a full screen)."""
+    services = ctx.services()
+    services.notices = lambda text: ctx.say(f"rotui: warning: {text}")
+    return services
 
 
 def _read_secret_input(ctx: Context, prompt: str) -> str:
@@ -729,6 +768,7 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
         return _read_secret_input(ctx, f"Paste the new key for {args.name} (input hidden): ")
 
     async def go() -> int:
+        _reporting(ctx)
         async with services.rotation(args.name, take_over=args.take_over) as rotation:
             options = HeadlessOptions(confirm_manual=args.confirm_manual, revoke=args.revoke)
             return await drive(rotation, read_key, options, ctx.out)
@@ -852,6 +892,7 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
         return _read_secret_input(ctx, f"Paste the new key for {args.name} (input hidden): ")
 
     async def go() -> int:
+        _reporting(ctx)
         async with services.rotation(
             args.name, kind="emergency", mode=mode, exposed_at=exposed, take_over=args.take_over
         ) as rotation:

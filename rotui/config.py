@@ -44,7 +44,8 @@ ENV_VAR = "ROTUI_CONFIG"
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_NAME_LENGTH = 128
 
-TOP_LEVEL_FIELDS = ("include", "settings", "keymap", "keys")
+TOP_LEVEL_FIELDS = ("include", "settings", "keymap", "notify", "keys")
+NOTIFY_FIELDS = ("urls", "runs")
 SETTINGS_FIELDS = (
     "cadence_days",
     "warn_days",
@@ -449,7 +450,32 @@ class _Checker:
         settings = self.settings(data["settings"]) if "settings" in data else Settings()
         keymap = self.keymap(data["keymap"]) if "keymap" in data else {}
         keys = self.keys(data["keys"]) if "keys" in data else ()
-        return Config(settings=settings, keys=keys, keymap=keymap)
+        config = Config(settings=settings, keys=keys, keymap=keymap)
+        return self.notify(data["notify"], config) if "notify" in data else config
+
+    def notify(self, value: Any, config: Config) -> Config:
+        """Check [notify]: each URL is a secret source, never a URL written here."""
+        table = self.table(value, "notify")
+        self.known_fields(table, "notify", NOTIFY_FIELDS)
+        urls = table.get("urls", [])
+        if not isinstance(urls, list):
+            self.fail("notify.urls", f"expected an array of sources, got {_toml_type(urls)}")
+        sources = []
+        for index, item in enumerate(urls):
+            where = f"notify.urls[{index}]"
+            text = self.string(item, where, SOURCE_FORMS)
+            if "://" in text or text.strip().lower().startswith(("http:", "https:", "mailto:")):
+                self.fail(
+                    where,
+                    "a notification URL is a secret (a webhook's address lets anyone post): keep "
+                    f"it in the keyring or an environment variable and name that source here, "
+                    f"{SOURCE_FORMS}",
+                )
+            sources.append(parse_source(text, where, self.path))
+        runs = table.get("runs", True)
+        if not isinstance(runs, bool):
+            self.fail("notify.runs", f"expected true or false, got {_toml_type(runs)}")
+        return dataclasses.replace(config, notify_urls=tuple(sources), notify_runs=runs)
 
     def includes(self, value: Any) -> tuple[str, ...]:
         """Check ``include``: an array of file paths or glob patterns (relative to this file)."""
@@ -471,8 +497,8 @@ class _Checker:
             if name != "keys":
                 self.fail(
                     _field("", name),
-                    "an included file holds only [[keys]] tables; [settings], [keymap] and "
-                    "include belong in the main configuration file",
+                    "an included file holds only [[keys]] tables; [settings], [keymap], "
+                    "[notify] and include belong in the main configuration file",
                 )
         return self.keys(data["keys"]) if "keys" in data else ()
 
@@ -838,7 +864,7 @@ def _unknown_top_level(name: str, value: Any) -> str:
     is_table = isinstance(value, dict) or (
         isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
     )
-    allowed = "allowed: include, [settings], [keymap], [[keys]]"
+    allowed = "allowed: [settings], [keymap], [[keys]], [notify], include"
     problem = f"unknown table; {allowed}" if is_table else f"unknown top-level field; {allowed}"
     if name in SETTINGS_FIELDS:
         return f"{problem} (did you mean to put it under [settings]?)"
