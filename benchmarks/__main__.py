@@ -16,6 +16,7 @@ from benchmarks import (
     dashboard_start,
     propagation,
     responsiveness,
+    scale as inventory_scale,
     status_json,
     validate_all,
     validate_memory,
@@ -31,6 +32,7 @@ FIGURES: tuple[tuple[str, ModuleType], ...] = (
     ("4", responsiveness),
     ("5", propagation),
     ("6", validate_memory),
+    ("7", inventory_scale),
 )
 
 

@@ -523,8 +523,10 @@ FRESHNESS_WORDS = {
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     rows = _status_rows(ctx)
-    if args.json:
-        ctx.out(json.dumps({"generated_at": ctx.clock().isoformat(), "keys": rows}, indent=2))
+    if args.json:  # one key per line: json's C encoder (indent= is pure Python: 10,000 keys)
+        head = json.dumps(ctx.clock().isoformat())
+        body = ",\n    ".join(json.dumps(row, ensure_ascii=False) for row in rows)
+        ctx.out(f'{{\n  "generated_at": {head},\n  "keys": [' + (f"\n    {body}\n  ]\n}}" if rows else "]\n}"))
         return 0
     if not rows:
         ctx.say("rotui: no keys configured yet; add a [[keys]] table to the configuration")

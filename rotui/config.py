@@ -263,21 +263,29 @@ def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = Non
     ``include`` patterns are resolved relative to ``path``'s directory; each fragment is read,
     cached and checked like the main file, and names are unique across all of them.
     """
-    data, blob = _document(text, path, cache_dir)
-    if not data:
-        raise ConfigError(
-            f"{_one_line(path)}: empty configuration",
-            "the file has no [settings] and no [[keys]]; add a [[keys]] table with a name, or "
-            "delete the file and run `rotui init` for a commented starter",
-        )
-    from rotui.config_cache import store_cached
+    from rotui.config_cache import read_checked, store_cached, store_checked
 
-    checker = _Checker(path)
-    config = checker.config(data)
-    if "include" in data:
-        config = _with_fragments(config, checker.includes(data["include"]), path, cache_dir)
-    if blob is not None:
-        store_cached(blob, path, cache_dir)  # only now: a rejected document is never kept
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    checked = read_checked(text, path, cache_dir)
+    if isinstance(checked, tuple) and len(checked) == 2 and isinstance(checked[0], Config):
+        config, includes = checked
+    else:
+        data, blob = _document(text, path, cache_dir)
+        if not data:
+            raise ConfigError(
+                f"{_one_line(path)}: empty configuration",
+                "the file has no [settings] and no [[keys]]; add a [[keys]] table with a name, "
+                "or delete the file and run `rotui init` for a commented starter",
+            )
+        checker = _Checker(path)
+        config = checker.config(data)
+        includes = checker.includes(data["include"]) if "include" in data else ()
+        if blob is not None:
+            store_cached(blob, path, cache_dir)  # only now: a rejected document is never kept
+        store_checked(text, (config, includes), path, cache_dir)
+    if includes:
+        config = _with_fragments(config, includes, path, cache_dir)
     return config
 
 
@@ -310,7 +318,7 @@ def _with_fragments(
     config: Config, patterns: tuple[str, ...], path: str, cache_dir: Path | None
 ) -> Config:
     """Add the keys of every included fragment, in pattern order, then file name order."""
-    from rotui.config_cache import store_cached
+    from rotui.config_cache import read_checked, store_cached, store_checked
 
     main = Path(path)
     files: list[Path] = []
@@ -331,9 +339,18 @@ def _with_fragments(
     owners = {k.name.casefold(): (path, i) for i, k in enumerate(keys)}
     for file in files:
         fragment = str(file)
-        data, blob = _document(_read_text(file), fragment, cache_dir)
+        text = _read_text(file)
+        if text.startswith("\ufeff"):
+            text = text[1:]
         checker = _Checker(fragment)
-        for index, key in enumerate(checker.fragment(data)):
+        found = read_checked(text, fragment, cache_dir)
+        if not (isinstance(found, tuple) and all(isinstance(k, ManagedKey) for k in found)):
+            data, blob = _document(text, fragment, cache_dir)
+            found = checker.fragment(data)
+            if blob is not None:
+                store_cached(blob, fragment, cache_dir)
+            store_checked(text, found, fragment, cache_dir)
+        for index, key in enumerate(found):
             folded = key.name.casefold()
             if folded in owners:
                 other, at = owners[folded]
@@ -344,8 +361,6 @@ def _with_fragments(
                 )
             owners[folded] = (fragment, index)
             keys.append(key)
-        if blob is not None:
-            store_cached(blob, fragment, cache_dir)
     return dataclasses.replace(
         config, keys=tuple(keys), fragments=tuple(str(f) for f in files)
     )

@@ -18,6 +18,10 @@ FIGURES = (
     "4 longest event-loop stall during validate-all",
     "5 propagation of one rotation",
     "6 rotui validate --json",
+    "7 status --json, 60 keys × 4 consumers in 3 fragments",
+    "7c rotui import, 60 Admin API keys",
+    "7d rotui validate --json, 60 keys",
+    "7e rotui validate --json, 60 keys",
 )
 
 
