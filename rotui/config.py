@@ -324,10 +324,12 @@ def _with_fragments(
     files: list[Path] = []
     for index, pattern in enumerate(patterns):
         full = _expand(pattern)
+        wildcard = str(full)
         if not full.is_absolute():
             full = main.parent / full
+            wildcard = os.path.join(glob.escape(str(main.parent)), wildcard)  # a literal dir
         if any(ch in pattern for ch in "*?["):
-            found = [Path(p) for p in sorted(glob.glob(str(full)))]
+            found = [Path(p) for p in sorted(glob.glob(wildcard))]
         elif full.exists() or full.is_symlink():
             found = [full]
         else:

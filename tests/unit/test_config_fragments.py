@@ -52,6 +52,12 @@ def test_fragments_add_their_keys_in_file_name_order(tmp_path, monkeypatch) -> N
     assert [Path(f).name for f in config.fragments] == ["a.toml", "b.toml"]
 
 
+def test_patterns_are_relative_to_a_directory_with_glob_characters(tmp_path) -> None:
+    root = tmp_path / "team [prod]*"
+    path = tree(root, {"a.toml": key("a1")})
+    assert [k.name for k in load_config(path).keys] == ["main-key", "a1"]
+
+
 def test_a_duplicate_name_across_fragments_names_both_files(tmp_path) -> None:
     path = tree(tmp_path, {"a.toml": key("one") + key("Shared"), "b.toml": key("shared")})
     message = problem(path)
