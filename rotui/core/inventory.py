@@ -81,15 +81,18 @@ def plan_import(
     remote: Sequence[RemoteKey],
     config: Config,
     configured_ids: Mapping[str, str],
+    directory: WorkspaceDirectory | None = None,
 ) -> ImportPlan:
     """Name each importable key, skipping those the configuration already has.
 
     ``configured_ids`` maps Admin ids to configured names: from validation (the state's matched
     Admin records) and from the ``# admin id:`` comments of earlier imports. A key whose derived
-    name is already configured is also taken as configured.
+    name is already configured in the same workspace is also taken as configured.
     """
+    directory = directory or WorkspaceDirectory()
+    names = {ws_id: name for name, ws_id in directory.by_name.items()}
     plan = ImportPlan()
-    configured = {k.name.casefold(): k.name for k in config.keys}
+    configured = {k.name.casefold(): k for k in config.keys}
     taken = set(configured)
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
     for key in sorted(remote, key=lambda k: (k.created_at or oldest, k.id)):
@@ -99,9 +102,10 @@ def plan_import(
         if key.id in configured_ids:
             plan.skipped.append((key, configured_ids[key.id]))
             continue
-        natural = config_name(key.name, set())
-        if natural.casefold() in configured:
-            plan.skipped.append((key, configured[natural.casefold()]))
+        same = configured.get(config_name(key.name, set()).casefold())
+        workspace = _workspace(key, directory, names)[0]
+        if same is not None and same.workspace in (workspace, names.get(workspace)):
+            plan.skipped.append((key, same.name))
             continue
         plan.keys.append(Imported(config_name(key.name, taken), key))
     return plan
@@ -209,5 +213,5 @@ async def build_fragment(
 ) -> tuple[str, ImportPlan]:
     """List the organisation's keys and render the fragment of those not yet configured."""
     remote, directory = await fetch_inventory(client, admin, base_url)
-    plan = plan_import(remote, config, known)
+    plan = plan_import(remote, config, known, directory)
     return render(plan, directory, now), plan

@@ -62,7 +62,9 @@ def config(tmp_path: Path, sim: SimulatedAnthropic, child_env: dict[str, str]) -
     path = tmp_path / "rotui.toml"
     path.write_text(
         '[settings]\nadmin_key = "env:ADMIN_KEY"\n\n[[keys]]\nname = "svc-007"\n'
-        'source = "env:SVC7"\nworkspace = "default"\n'
+        'source = "env:SVC7"\nworkspace = "Research"\n'
+        # the same name, configured for another workspace: not the Admin key "svc 008"
+        '\n[[keys]]\nname = "svc-008"\nsource = "env:SVC8"\nworkspace = "Europe team"\n'
     )
     path.chmod(0o600)
     child_env.update(ROTUI_CONFIG=str(path), ADMIN_KEY=ADMIN, ANTHROPIC_BASE_URL=sim.base_url)
@@ -81,6 +83,7 @@ def test_import_lists_every_workspace_and_page_and_the_fragment_loads(
     # every active and inactive key but the one configured; the archived one left out
     assert len(keys) == 3 + BULK - 1
     assert "gone" not in keys and "svc-007" not in keys
+    assert keys["svc-008-2"].workspace == "default"  # svc 008 lives in the default workspace
     assert "rotui: skipped svc 007" in done.stderr and "configured as svc-007" in done.stderr
     # same Admin name twice: unique names; workspaces by id, the default one as "default"
     assert keys["prod-backend"].workspace == "default"
