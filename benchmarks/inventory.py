@@ -98,12 +98,18 @@ def started_sim(
 
 
 def fragment_configs(
-    root: Path, count: int, fragments: int, *, consumers: int = 0, settings: str = ""
+    root: Path,
+    count: int,
+    fragments: int,
+    *,
+    consumers: int = 0,
+    settings: str = "",
+    base_url: str | None = None,
 ) -> Path:
     """A main file including ``fragments`` files that hold ``count`` keys between them."""
     import tomllib
 
-    keys = tomllib.loads(config_text(count, consumers=consumers))["keys"]
+    keys = tomllib.loads(config_text(count, consumers=consumers, base_url=base_url))["keys"]
     (root / "keys.d").mkdir(parents=True, exist_ok=True)
     per = -(-count // fragments)
     for part in range(fragments):

@@ -18,13 +18,7 @@ from benchmarks.harness import (
     run_child,
     verdict,
 )
-from benchmarks.inventory import (
-    ADMIN_KEY,
-    config_text,
-    fragment_configs,
-    key_values,
-    write_config,
-)
+from benchmarks.inventory import ADMIN_KEY, fragment_configs, key_values, write_config
 from benchmarks.simserver import sim_process
 
 STATUS_GOAL = 0.5  # seconds, warm cache
@@ -40,7 +34,7 @@ METHOD = (
     "`rotui import` (a child) against the simulated Admin API in its own process (10,000 keys "
     "over 4 workspaces, one in ten inactive, 100 ms latency per request), against the paging "
     "limit (ceil(N/100) key pages + 2 workspace lists) × RTT. 7d/7e: `rotui validate --json` "
-    "(a child, keys from env: sources) of 10,000 keys at 100 ms latency and max_concurrency 50, "
+    "(a child, keys from env: sources, in 10 fragments) of 10,000 keys at 100 ms latency and max_concurrency 50, "
     "against ceil(N/C) × RTT, and its peak RSS against the same with 1,000 keys."
 )
 
@@ -136,10 +130,13 @@ def _validate(scale: Scale, work: Path) -> list[Row]:
     values = key_values(large)
     limit = math.ceil(large / concurrency) * latency
     with sim_process(large, latency, isolated_env(work)) as base_url:
-        configs = {
-            n: write_config(
-                work / f"rotui-{n}.toml",
-                config_text(n, base_url=base_url, max_concurrency=concurrency),
+        configs = {  # 10,000 keys exceed one file's 1 MiB: fragments, as an organisation would
+            n: fragment_configs(
+                work / f"keys-{n}",
+                n,
+                scale.inventory_fragments,
+                settings=f"max_concurrency = {concurrency}\n",
+                base_url=base_url,
             )
             for n in (small, large)
         }
