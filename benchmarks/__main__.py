@@ -21,6 +21,9 @@ from benchmarks import (
     validate_all,
     validate_memory,
 )
+from benchmarks import (
+    scale as inventory_scale,
+)
 from benchmarks.harness import Row, Scale, isolated_env, share_bytecode_cache
 from benchmarks.report import terminal_table, write_results
 
@@ -33,6 +36,7 @@ FIGURES: tuple[tuple[str, ModuleType], ...] = (
     ("5", propagation),
     ("6", validate_memory),
     ("7", holders_scan),
+    ("8", inventory_scale),
 )
 
 

@@ -41,6 +41,10 @@ class Scale:
     keyring_delay: float
     memory_small: int
     memory_large: int
+    inventory_keys: int = 10_000  # issue 17: an organisation's inventory
+    inventory_small: int = 1_000
+    inventory_fragments: int = 10
+    inventory_concurrency: int = 50
 
     @classmethod
     def full(cls, runs: int = 5) -> Scale:
@@ -76,6 +80,10 @@ class Scale:
             keyring_delay=0.05,
             memory_small=10,
             memory_large=40,
+            inventory_keys=60,
+            inventory_small=20,
+            inventory_fragments=3,
+            inventory_concurrency=10,
         )
 
 

@@ -1,7 +1,8 @@
 """The simulated Anthropic API in its own process, so its threads never compete with rotui's for the GIL.
 
-``python -m benchmarks.simserver COUNT LATENCY`` accepts the fake values of the first COUNT
-benchmark keys, prints its base URL on one line and serves on 127.0.0.1 until stdin closes.
+``python -m benchmarks.simserver COUNT LATENCY [admin]`` accepts the fake values of the first
+COUNT benchmark keys (with ``admin``, also lists them through the Admin API), prints its base
+URL on one line and serves on 127.0.0.1 until stdin closes.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from benchmarks.inventory import key_values, started_sim
 
 
 @contextlib.contextmanager
-def sim_process(count: int, latency: float, env: Mapping[str, str]) -> Iterator[str]:
+def sim_process(
+    count: int, latency: float, env: Mapping[str, str], admin: bool = False
+) -> Iterator[str]:
     """Start the server process, yield its base URL, and stop it however the block ends."""
     child = subprocess.Popen(
-        [python(), "-m", "benchmarks.simserver", str(count), repr(latency)],
+        [python(), "-m", "benchmarks.simserver", str(count), repr(latency)]
+        + (["admin"] if admin else []),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env=dict(env),
@@ -41,8 +45,8 @@ def sim_process(count: int, latency: float, env: Mapping[str, str]) -> Iterator[
 
 
 def main(argv: list[str]) -> int:
-    count, latency = int(argv[0]), float(argv[1])
-    with started_sim(key_values(count), latency=latency) as sim:
+    count, latency, admin = int(argv[0]), float(argv[1]), argv[2:] == ["admin"]
+    with started_sim(key_values(count), latency=latency, admin=admin) as sim:
         print(sim.base_url, flush=True)
         sys.stdin.read()  # until the parent closes our stdin (or dies)
     return 0

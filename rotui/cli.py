@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 from rotui import __version__
 from rotui.context import Context, OutputClosed, _flush
 from rotui.core.errors import RotuiError, UsageError
+from rotui.core.model import ManagedKey
 from rotui.paths import Paths
 
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="for cron: exit 1 when a key is overdue or failed its last validation"
     )
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--notify",
+        action="store_true",
+        help="send the summary to the [notify] urls when it changed since the last one",
+    )
 
     p = sub.add_parser("key", help="store or remove a key in the keyring")
     keysub = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
@@ -172,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     _audit_parser(sub)
 
     _doctor_parser(sub)
+    p = sub.add_parser(
+        "import", help="list the organisation's keys (Admin API) as a configuration fragment"
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to a NEW file FILE (mode 0600), not stdout"
+    )
 
     p = sub.add_parser(
         "demo", help="run on the built-in demo inventory and a simulated API on loopback"
@@ -307,6 +319,7 @@ def run(
         "audit": cmd_audit,
         "serve": cmd_serve,
         "holders": cmd_holders,
+        "import": cmd_import,
     }
     from rotui import hangup
 
@@ -412,8 +425,10 @@ FRESHNESS_WORDS = {
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     rows = _status_rows(ctx)
-    if args.json:
-        ctx.out(json.dumps({"generated_at": ctx.clock().isoformat(), "keys": rows}, indent=2))
+    if args.json:  # one key per line: json's C encoder (indent= is pure Python: 10,000 keys)
+        head = json.dumps(ctx.clock().isoformat())
+        body = ",\n    ".join(json.dumps(row, ensure_ascii=False) for row in rows)
+        ctx.out(f'{{\n  "generated_at": {head},\n  "keys": [' + (f"\n    {body}\n  ]\n}}" if rows else "]\n}"))
         return 0
     if not rows:
         ctx.say("rotui: no keys configured yet; add a [[keys]] table to the configuration")
@@ -501,6 +516,10 @@ def _report_keyring_trouble(run: ValidationRun, ctx: Context) -> None:
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    if args.notify and not ctx.load_config().notify_urls:
+        raise UsageError(
+            "--notify needs [notify] urls", 'e.g. [notify] urls = ["env:ROTUI_NOTIFY_URL"]'
+        )
     rows = _status_rows(ctx)
     problems = []
     for row in rows:
@@ -522,7 +541,37 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out(f"{p['name']}: {p['problem'].replace('_', ' ')} ({p['detail']})")
     else:
         ctx.out(f"ok: {len(rows)} keys, none overdue, none failing")
+    if args.notify:
+        _notify_check(ctx)
     return 1 if problems else 0
+
+
+def _notify_check(ctx: Context) -> None:
+    """``check --notify``: a failed notification is reported and audited, never an exit code."""
+    import asyncio
+
+    from rotui.core.notify import notify_check
+
+    services = _reporting(ctx)
+    notifier = services.notifier()
+    assert notifier is not None  # cmd_check refused --notify without urls
+    where = ctx.paths.state_dir / "notify.json"
+    done = asyncio.run(notify_check(notifier, services.rows(), where, ctx.clock().isoformat()))
+    ctx.say(
+        {
+            "sent": "rotui: notification sent",
+            "unchanged": "rotui: no notification: nothing changed since the last one",
+            "failed": "rotui: warning: the notification was not delivered; it is tried again "
+            "on the next check",
+        }[done]
+    )
+
+
+def _reporting(ctx: Context) -> Services:
+    """The services, with a failed notification reported on stderr (not under a full screen)."""
+    services = ctx.services()
+    services.notices = lambda text: ctx.say(f"rotui: warning: {text}")
+    return services
 
 
 def _read_secret_input(ctx: Context, prompt: str) -> str:
@@ -646,6 +695,7 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
         return _read_secret_input(ctx, f"Paste the new key for {args.name} (input hidden): ")
 
     async def go() -> int:
+        _reporting(ctx)
         async with services.rotation(args.name, take_over=args.take_over) as rotation:
             from rotui.core.holders.gate import HolderGate
 
@@ -773,6 +823,7 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
         return _read_secret_input(ctx, f"Paste the new key for {args.name} (input hidden): ")
 
     async def go() -> int:
+        _reporting(ctx)
         async with services.rotation(
             args.name, kind="emergency", mode=mode, exposed_at=exposed, take_over=args.take_over
         ) as rotation:
@@ -889,19 +940,58 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _write_private(path: str, text: str) -> None:
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    """Every key of the organisation as a commented TOML fragment; configured ones skipped."""
+    import asyncio
+
+    from rotui.core.inventory import build_fragment, configured_ids
+    from rotui.core.model import base_url_for
+    from rotui.core.validation import read_admin_key
+
+    services = ctx.services()
+    config = services.config
+    if not config.settings.admin_key:
+        raise UsageError(
+            "rotui import needs the Admin API",
+            'set settings.admin_key (e.g. admin_key = "env:ANTHROPIC_ADMIN_KEY")',
+        )
+    known = configured_ids(config, services.snapshot().remote)
+
+    async def go() -> tuple[str, Any]:
+        admin = await read_admin_key(config.settings, services.store)
+        assert admin is not None  # admin_key is set: read_admin_key raises when it gives nothing
+        http, client = services.client()
+        async with http:
+            base = base_url_for(ManagedKey(name="import"), ctx.environ)
+            return await build_fragment(client, admin, base, config, known, ctx.clock())
+
+    text, plan = asyncio.run(go())
+    for remote, name in plan.skipped:
+        ctx.say(f"rotui: skipped {remote.name or '(unnamed)'} ({remote.id}): configured as {name}")
+    if args.output:
+        _write_private(args.output, text, new=True)
+        ctx.say(f"rotui: wrote {len(plan.keys)} key(s) to {args.output}")
+    else:
+        ctx.out(text.rstrip("\n"))
+    return 0
+
+
+def _write_private(path: str, text: str, new: bool = False) -> None:
     """Write a report 0600, never through a symlink and never into a FIFO, device or other's file.
 
     ``O_NOFOLLOW`` refuses a link planted at the name; the file is checked, made 0600 and only
     then emptied, so an existing looser file does not keep its mode. The directory is the
-    operator's and left as it is.
+    operator's and left as it is. ``new``: an existing name (a link included) is refused, never
+    overwritten.
     """
     import errno
     import stat
 
     flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags, 0o600)
+        fd = os.open(path, flags | (os.O_EXCL if new else 0), 0o600)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists", "not overwriting it; name a new file") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise UsageError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import glob
 import math
 import os
 import re
@@ -47,7 +48,7 @@ ENV_VAR = "ROTUI_CONFIG"
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_NAME_LENGTH = 128
 
-TOP_LEVEL_FIELDS = ("settings", "keymap", "keys", "holders")
+TOP_LEVEL_FIELDS = ("include", "settings", "keymap", "notify", "keys", "holders")
 HOLDERS_FIELDS = (
     "heroku",
     "infisical",
@@ -60,6 +61,7 @@ HOLDERS_FIELDS = (
     "max_places",
     "git_commits",
 )
+NOTIFY_FIELDS = ("urls", "runs")
 SETTINGS_FIELDS = (
     "cadence_days",
     "warn_days",
@@ -200,6 +202,13 @@ def load_config(path: Path, cache_dir: Path | None = None) -> Config:
 
     With ``cache_dir``, the parsed TOML document is cached there (see :mod:`rotui.config_cache`).
     """
+    return dataclasses.replace(
+        parse_config(_read_text(path), str(path), cache_dir), path=str(path)
+    )
+
+
+def _read_text(path: Path) -> str:
+    """A configuration file's text: a regular file, at most ``MAX_CONFIG_BYTES``, UTF-8."""
     shown = _one_line(str(path))
     try:
         raw = _read_regular_file(path, shown)
@@ -220,10 +229,11 @@ def load_config(path: Path, cache_dir: Path | None = None) -> Config:
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(
             f"{shown}: file too large",
-            f"a configuration file is at most {MAX_CONFIG_BYTES} bytes; is this the right file?",
+            f"a configuration file is at most {MAX_CONFIG_BYTES} bytes; is this the right file?"
+            " (a large inventory can be split into fragments: include = [\"keys.d/*.toml\"])",
         )
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(
@@ -231,7 +241,6 @@ def load_config(path: Path, cache_dir: Path | None = None) -> Config:
             f"line {line}, byte offset {exc.start}: byte 0x{raw[exc.start]:02x} is not valid"
             " UTF-8; save the file as UTF-8",
         ) from None
-    return dataclasses.replace(parse_config(text, str(path), cache_dir), path=str(path))
 
 
 def _read_regular_file(path: Path, shown: str) -> bytes:
@@ -265,8 +274,42 @@ def _read_regular_file(path: Path, shown: str) -> bytes:
 
 
 def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = None) -> Config:
-    """Parse TOML text into a Config; an empty document is an error (likely a truncated file)."""
-    from rotui.config_cache import pickled, read_cached, store_cached
+    """Parse TOML text into a Config; an empty document is an error (likely a truncated file).
+
+    ``include`` patterns are resolved relative to ``path``'s directory; each fragment is read,
+    cached and checked like the main file, and names are unique across all of them.
+    """
+    from rotui.config_cache import read_checked, store_cached, store_checked
+
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    checked = read_checked(text, path, cache_dir)
+    config: Config
+    includes: tuple[str, ...]
+    if isinstance(checked, tuple) and len(checked) == 2 and isinstance(checked[0], Config):
+        config, includes = checked[0], tuple(checked[1])
+    else:
+        data, blob = _document(text, path, cache_dir)
+        if not data:
+            raise ConfigError(
+                f"{_one_line(path)}: empty configuration",
+                "the file has no [settings] and no [[keys]]; add a [[keys]] table with a name, "
+                "or delete the file and run `rotui init` for a commented starter",
+            )
+        checker = _Checker(path)
+        config = checker.config(data)
+        includes = checker.includes(data["include"]) if "include" in data else ()
+        if blob is not None:
+            store_cached(blob, path, cache_dir)  # only now: a rejected document is never kept
+        store_checked(text, (config, includes), path, cache_dir)
+    if includes:
+        config = _with_fragments(config, includes, path, cache_dir)
+    return config
+
+
+def _document(text: str, path: str, cache_dir: Path | None) -> tuple[dict[str, Any], bytes | None]:
+    """The TOML document (from the cache when it holds this exact text) and what to cache."""
+    from rotui.config_cache import pickled, read_cached
 
     shown = _one_line(path)
     if text.startswith("\ufeff"):
@@ -286,16 +329,64 @@ def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = Non
         if "integer string conversion" in problem:
             problem = "an integer has too many digits (TOML integers are 64-bit)"
         raise ConfigError(f"{shown}: invalid TOML", _one_line(problem)) from None
-    if not data:
-        raise ConfigError(
-            f"{shown}: empty configuration",
-            "the file has no [settings] and no [[keys]]; add a [[keys]] table with a name, or "
-            "delete the file and run `rotui init` for a commented starter",
-        )
-    config = _Checker(path).config(data)
-    if blob is not None:
-        store_cached(blob, path, cache_dir)  # only now: a rejected document is never kept
-    return config
+    return data, blob
+
+
+def _with_fragments(
+    config: Config, patterns: tuple[str, ...], path: str, cache_dir: Path | None
+) -> Config:
+    """Add the keys of every included fragment, in pattern order, then file name order."""
+    from rotui.config_cache import read_checked, store_cached, store_checked
+
+    main = Path(path)
+    files: list[Path] = []
+    for index, pattern in enumerate(patterns):
+        full = _expand(pattern)
+        wildcard = str(full)
+        if not full.is_absolute():
+            full = main.parent / full
+            wildcard = os.path.join(glob.escape(str(main.parent)), wildcard)  # a literal dir
+        if any(ch in pattern for ch in "*?["):
+            matched = [Path(p) for p in sorted(glob.glob(wildcard))]
+        elif full.exists() or full.is_symlink():
+            matched = [full]
+        else:
+            _Checker(path).fail(
+                f"include[{index}]", f"{_show(pattern)}: no such file ({_one_line(str(full))})"
+            )
+        files += [f for f in matched if f not in files and f != main]
+    keys = list(config.keys)
+    owners = {k.name.casefold(): (path, i) for i, k in enumerate(keys)}
+    for file in files:
+        fragment = str(file)
+        text = _read_text(file)
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        checker = _Checker(fragment)
+        cached = read_checked(text, fragment, cache_dir)
+        found: tuple[ManagedKey, ...]
+        if isinstance(cached, tuple) and all(isinstance(k, ManagedKey) for k in cached):
+            found = cached
+        else:
+            data, blob = _document(text, fragment, cache_dir)
+            found = checker.fragment(data)
+            if blob is not None:
+                store_cached(blob, fragment, cache_dir)
+            store_checked(text, found, fragment, cache_dir)
+        for index, key in enumerate(found):
+            folded = key.name.casefold()
+            if folded in owners:
+                other, at = owners[folded]
+                checker.fail(
+                    f"keys[{index}].name",
+                    f"duplicate key name {_show(key.name)} (also defined in "
+                    f"{_one_line(other)} at keys[{at}])",
+                )
+            owners[folded] = (fragment, index)
+            keys.append(key)
+    return dataclasses.replace(
+        config, keys=tuple(keys), fragments=tuple(str(f) for f in files)
+    )
 
 
 def parse_source(value: str, where: str, path: str) -> str:
@@ -398,7 +489,57 @@ class _Checker:
         keymap = self.keymap(data["keymap"]) if "keymap" in data else {}
         keys = self.keys(data["keys"]) if "keys" in data else ()
         holders = self.holders(data["holders"]) if "holders" in data else HoldersSettings()
-        return Config(settings=settings, keys=keys, keymap=keymap, holders=holders)
+        config = Config(settings=settings, keys=keys, keymap=keymap, holders=holders)
+        return self.notify(data["notify"], config) if "notify" in data else config
+
+    def notify(self, value: Any, config: Config) -> Config:
+        """Check [notify]: each URL is a secret source, never a URL written here."""
+        table = self.table(value, "notify")
+        self.known_fields(table, "notify", NOTIFY_FIELDS)
+        urls = table.get("urls", [])
+        if not isinstance(urls, list):
+            self.fail("notify.urls", f"expected an array of sources, got {_toml_type(urls)}")
+        sources = []
+        for index, item in enumerate(urls):
+            where = f"notify.urls[{index}]"
+            text = self.string(item, where, SOURCE_FORMS)
+            if "://" in text or text.strip().lower().startswith(("http:", "https:", "mailto:")):
+                self.fail(
+                    where,
+                    "a notification URL is a secret (a webhook's address lets anyone post): keep "
+                    f"it in the keyring or an environment variable and name that source here, "
+                    f"{SOURCE_FORMS}",
+                )
+            sources.append(parse_source(text, where, self.path))
+        runs = table.get("runs", True)
+        if not isinstance(runs, bool):
+            self.fail("notify.runs", f"expected true or false, got {_toml_type(runs)}")
+        return dataclasses.replace(config, notify_urls=tuple(sources), notify_runs=runs)
+
+    def includes(self, value: Any) -> tuple[str, ...]:
+        """Check ``include``: an array of file paths or glob patterns (relative to this file)."""
+        example = 'e.g. include = ["keys.d/*.toml"]'
+        if not isinstance(value, list):
+            self.fail("include", f"expected an array of paths, got {_toml_type(value)}; {example}")
+        patterns = []
+        for index, item in enumerate(value):
+            pattern = self.nonempty(item, f"include[{index}]")
+            if _CONTROL.search(pattern):
+                self.fail(f"include[{index}]", "must not contain control characters")
+            patterns.append(pattern)
+        return tuple(patterns)
+
+    def fragment(self, data: dict[str, Any]) -> tuple[ManagedKey, ...]:
+        """Check an included file: only [[keys]] tables, each checked as in the main file."""
+        self.no_pasted_keys(data, "")
+        for name in data:
+            if name != "keys":
+                self.fail(
+                    _field("", name),
+                    "an included file holds only [[keys]] tables; [settings], [keymap], "
+                    "[notify] and include belong in the main configuration file",
+                )
+        return self.keys(data["keys"]) if "keys" in data else ()
 
     def no_pasted_keys(self, document: Any, root: str) -> None:
         """Refuse key-shaped text in every string and field name, naming the field, masked.
@@ -794,6 +935,7 @@ def _unknown_top_level(name: str, value: Any) -> str:
         isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
     )
     allowed = "allowed: [settings], [keymap], [[keys]], [holders]"
+    allowed = "allowed: [settings], [keymap], [[keys]], [notify], include"
     problem = f"unknown table; {allowed}" if is_table else f"unknown top-level field; {allowed}"
     if name in SETTINGS_FIELDS:
         return f"{problem} (did you mean to put it under [settings]?)"

@@ -2,8 +2,10 @@
 
 TOML parsing is the largest part of ``rotui status`` and of the dashboard's start with hundreds
 of keys. The cache holds ``tomllib``'s output for one exact text — keyed by the text's SHA-256
-and the Python version — and never rotui's interpretation of it: every check still runs on
-every load, so a rotui upgrade can never be served a stale verdict.
+and the Python version. With thousands of keys the checks cost more than the parsing, so the
+checked result of a file that passed is kept too, keyed also by the source of the code that
+checked it (:func:`code_stamp`): any change to the checker, the model or rotui's version means
+checking again, so an upgrade can never be served a stale verdict.
 
 The file lives in the private cache dir (0700, the file 0600) and holds no secret: only a
 document that passed every check is cached, and the loader refuses a key value in a
@@ -31,6 +33,79 @@ _ALLOWED = {
     ("datetime", "timedelta"),
     ("datetime", "timezone"),
 }
+
+
+_CHECKED = {
+    ("rotui.core.model", "Config"),
+    ("rotui.core.model", "Settings"),
+    ("rotui.core.model", "ManagedKey"),
+    ("rotui.core.model", "Consumer"),
+    ("rotui.core.model", "ConsumerKind"),
+    ("rotui.core.model", "ValidationMode"),
+}
+_CHECKER_MODULES = (
+    "rotui/__init__.py",
+    "rotui/config.py",
+    "rotui/config_cache.py",
+    "rotui/core/model.py",
+    "rotui/core/errors.py",
+    "rotui/core/secret.py",
+    "rotui/core/consumers/fields.py",
+)
+_stamp: list[str] = []
+
+
+def code_stamp() -> str:
+    """A digest of the checker's own source: a checked result is reused only by the same code."""
+    if not _stamp:
+        root = Path(__file__).resolve().parent.parent
+        digest = hashlib.sha256(f"{SCHEMA}\0{sys.version}".encode())
+        for name in _CHECKER_MODULES:
+            try:
+                digest.update((root / name).read_bytes())
+            except OSError:
+                digest.update(os.urandom(16))  # unknown code: never match a stored result
+        _stamp.append(digest.hexdigest())
+    return _stamp[0]
+
+
+class _CheckedUnpickler(pickle.Unpickler):
+    """A TOML document's types and rotui's own configuration model, nothing else."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED or (module, name) in _CHECKED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a checked configuration")
+
+
+def read_checked(text: str, config_path: str, cache_dir: Path | None) -> Any | None:
+    """The checked result stored for exactly this text and this code, or None."""
+    if cache_dir is None:
+        return None
+    where = cache_file(cache_dir, config_path).with_suffix(".checked.pickle")
+    if not (_trusted(where.parent) and _trusted(where)):
+        return None
+    try:
+        stamp, stored_digest, checked = _CheckedUnpickler(io.BytesIO(where.read_bytes())).load()
+    except Exception:  # any unreadable cache means "check as usual"
+        return None
+    if stamp == code_stamp() and stored_digest == _digest(text):
+        return checked
+    return None
+
+
+def store_checked(text: str, checked: Any, config_path: str, cache_dir: Path | None) -> None:
+    """Keep what the checks made of a file that passed them (a rejected one is never kept)."""
+    if cache_dir is None:
+        return
+    try:
+        from rotui.paths import atomic_write, private_dir
+
+        blob = pickle.dumps((code_stamp(), _digest(text), checked), pickle.HIGHEST_PROTOCOL)
+        private_dir(cache_dir)
+        atomic_write(cache_file(cache_dir, config_path).with_suffix(".checked.pickle"), blob)
+    except Exception:  # a read-only or full cache dir costs speed, nothing else
+        pass
 
 
 class _DocumentUnpickler(pickle.Unpickler):

@@ -29,6 +29,7 @@ from rotui.state import Snapshot, StateStore
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
     from rotui.core.audit import AuditLog
+    from rotui.core.notify import Notifier
     from rotui.core.rotation import Rotation
     from rotui.core.runs import Run, RunStore
     from rotui.core.secret import SecretStore
@@ -59,6 +60,7 @@ class Services:
     actor: str | None = None  # who the audit log names; default user@host
     revoke_poll_seconds: float = 3.0  # between checks that a revoked key answers 401
     console: Callable[[str], str] | None = None  # the demo's simulated Console: key name -> new key
+    notices: Callable[[str], None] | None = None  # where a failed notification is reported
 
     def __post_init__(self) -> None:
         self.state = StateStore(self.paths.state_dir)
@@ -209,6 +211,23 @@ class Services:
         await _to_thread(self.state.record_usage, usage)
         return usage
 
+    def notifier(self) -> Notifier | None:
+        """The [notify] targets, or None when none are configured; sends are audited."""
+        if not self.config.notify_urls:
+            return None
+        from rotui.core.notify import Notifier
+
+        def audit(action: str, key: str | None, context: dict[str, Any]) -> None:
+            self.audit().append(action, key=key, context=context)
+
+        return Notifier(
+            self.config.notify_urls,
+            self.store,
+            audit,
+            self.notices,
+            timeout=self.config.settings.timeout_seconds,
+        )
+
     def runs(self) -> RunStore:
         from rotui.core.runs import RunStore
 
@@ -240,6 +259,15 @@ class Services:
         [key] = self.keys([name])
         audit = self.audit()
         key_lock = _AuditedLock(self, name, audit)
+        notifier = self.notifier() if self.config.notify_runs else None
+
+        def notify(event: str, run: Run, detail: str) -> None:
+            from rotui.core.notify import run_message
+
+            if notifier is not None:
+                title, body = run_message(event, run, detail)
+                notifier.send_soon(title, body, f"run.{event}", run.key)
+
         if lock:
             key_lock.take(take_over)
         try:
@@ -264,8 +292,13 @@ class Services:
                     revoke_poll_seconds=self.revoke_poll_seconds,
                     on_change=on_change,
                     lock=key_lock,
+                    notify=notify if notifier is not None else None,
                 )
-                yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
+                try:
+                    yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
+                finally:
+                    if notifier is not None:
+                        await notifier.drain()  # each send is bounded by the timeout
         finally:
             key_lock.release()
 

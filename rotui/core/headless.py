@@ -69,6 +69,7 @@ async def drive(
             _report_done(rotation, shown, say)
         except Waiting as waiting:
             _report_done(rotation, shown, say)
+            rotation.notify_waiting(upcoming)
             title = _title(upcoming)
             say(f"… {title}: waiting — {waiting}")
             say(f"stopped at “{title}”{_run_id(rotation)}; run the same command to resume")

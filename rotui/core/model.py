@@ -101,6 +101,9 @@ class Config:
     keymap: Mapping[str, str] = field(default_factory=dict)
     path: str | None = None
     holders: HoldersSettings = field(default_factory=HoldersSettings)
+    fragments: tuple[str, ...] = ()  # files the main one includes, in load order
+    notify_urls: tuple[str, ...] = ()  # [notify] urls: secret sources of apprise URLs
+    notify_runs: bool = True  # [notify] runs: runs notify on start, waiting and end
 
     def key(self, name: str) -> ManagedKey | None:
         return next((k for k in self.keys if k.name == name), None)

@@ -293,12 +293,20 @@ def _limit(query: Mapping[str, list[str]], default: int, high: int) -> int | _Re
     return int(raw)
 
 
-def _page(items: list[dict[str, Any]], query: Mapping[str, list[str]]) -> _Response:
-    """Apply the id-cursor paging that /v1/models and the Admin API lists share."""
+def _page(
+    items: list[Any],
+    query: Mapping[str, list[str]],
+    render: Callable[[Any], dict[str, Any]] | None = None,
+) -> _Response:
+    """Apply the id-cursor paging that /v1/models and the Admin API lists share.
+
+    With ``render``, ``items`` are objects with an ``id`` and only the page is rendered (an
+    organisation of 10,000 keys is paged without rendering every key for every page).
+    """
     limit = _limit(query, 20, 1000)
     if isinstance(limit, _Response):
         return limit
-    ids = [item["id"] for item in items]
+    ids = [item.id for item in items] if render else [item["id"] for item in items]
     after, before = _first(query, "after_id"), _first(query, "before_id")
     if before:
         end = ids.index(before) if before in ids else 0
@@ -307,6 +315,8 @@ def _page(items: list[dict[str, Any]], query: Mapping[str, list[str]]) -> _Respo
     else:
         start = ids.index(after) + 1 if after in ids else (len(ids) if after else 0)
         page, has_more = items[start : start + limit], start + limit < len(items)
+    if render is not None:
+        page = [render(item) for item in page]
     first, last = (page[0]["id"], page[-1]["id"]) if page else (None, None)
     return _Response(200, {"data": page, "has_more": has_more, "first_id": first, "last_id": last})
 
@@ -647,12 +657,12 @@ class SimulatedAnthropic:
         with self._lock:
             keys = sorted(self._keys, key=lambda k: (k.created_at, k.id), reverse=True)
             items = [
-                k.to_api(call.version)
+                k
                 for k in keys
                 if status in (None, k.status)
                 and (workspace is None or workspace in (k.workspace_id, k.real_workspace_id))
             ]
-        return _page(items, call.query)
+            return _page(items, call.query, lambda k: k.to_api(call.version))
 
     def _list_workspaces(self, call: _Call) -> _Response:
         """GET /v1/organizations/workspaces (SDK types/organization/workspace_list_params.py).

@@ -19,6 +19,10 @@ FIGURES = (
     "5 propagation of one rotation",
     "6 rotui validate --json",
     "7 rotui holders",
+    "8 status --json, 60 keys × 4 consumers in 3 fragments",
+    "8c rotui import, 60 Admin API keys",
+    "8d rotui validate --json, 60 keys",
+    "8e rotui validate --json, 60 keys",
 )
 
 

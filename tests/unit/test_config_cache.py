@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rotui import config, config_cache
 from rotui.config import load_config
 from rotui.config_cache import cache_file, pickled, read_cached, store_cached
 from rotui.core.errors import ConfigError
@@ -64,15 +65,48 @@ def test_an_edited_config_is_parsed_again(tmp_path, monkeypatch) -> None:
     assert len(calls) == 2
 
 
-def test_checks_still_run_on_a_cached_document(tmp_path) -> None:
-    """The cache holds TOML, not verdicts: what rotui refuses stays refused, cached or not."""
+def test_checks_run_again_when_the_checking_code_changed(tmp_path, monkeypatch) -> None:
+    """A verdict is reused only by the code that made it: new checks see the cached document."""
     path, cache = write(tmp_path), tmp_path / "cache"
     load_config(path, cache_dir=cache)
     document = tomllib.loads(CONFIG)
     document["keys"][0]["source"] = "nowhere:x"
-    store_cached(pickled(CONFIG, document), str(path), cache)  # as if checks had changed
+    store_cached(pickled(CONFIG, document), str(path), cache)
+    assert load_config(path, cache_dir=cache).keys[0].source == "keyring"  # same code: verdict
+    monkeypatch.setattr(config_cache, "_stamp", ["another rotui"])  # as if checks had changed
     with pytest.raises(ConfigError, match="source"):
         load_config(path, cache_dir=cache)
+
+
+def test_a_warm_load_runs_no_check(tmp_path, monkeypatch) -> None:
+    """With thousands of keys the checks cost most: a file that passed is not checked again."""
+    path, cache = write(tmp_path), tmp_path / "cache"
+    cold = load_config(path, cache_dir=cache)
+    checked: list[str] = []
+    real = config._Checker.key
+    monkeypatch.setattr(
+        config._Checker, "key", lambda self, *a: checked.append("key") or real(self, *a)
+    )
+    assert load_config(path, cache_dir=cache) == cold
+    assert checked == []
+    path.write_text(CONFIG.replace("2026-09-01", "2026-09-02"))
+    assert load_config(path, cache_dir=cache).keys[0].created.day == 2
+    assert checked == ["key"]
+
+
+def test_a_tampered_checked_cache_cannot_run_code(tmp_path) -> None:
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    where = cache_file(tmp_path, "/etc/rotui.toml").with_suffix(".checked.pickle")
+    where.parent.mkdir(mode=0o700)
+    where.write_bytes(pickle.dumps((config_cache.code_stamp(), "x", Evil())))
+    where.chmod(0o600)
+    assert config_cache.read_checked(CONFIG, "/etc/rotui.toml", tmp_path) is None
+    assert not marker.exists()
 
 
 def test_a_rejected_config_is_never_cached(tmp_path) -> None:

@@ -42,6 +42,7 @@ class EndingSteps(RunBase):
         )
         run.status = RunStatus.COMPLETED
         self._mark(Step.FINISH, StepState.DONE, f"CURRENT is now {run.facts.pending_hint}")
+        self._notify("completed")
 
     async def _forget(self, *names: str) -> None:
         for name in names:
@@ -110,4 +111,5 @@ class EndingSteps(RunBase):
         self._audit(f"secret.{self._verb}.rolled_back", context)
         run.status = RunStatus.ROLLED_BACK
         self._save()
+        self._notify("rolled_back", f"{len(restored)} consumer(s) restored, {len(manual)} by hand")
         return manual

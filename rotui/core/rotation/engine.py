@@ -9,6 +9,7 @@ starts over. The order of the steps is :mod:`~rotui.core.rotation.machine`'s, ch
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from rotui.core.consumers.fields import ConsumerSpec, consumer_spec
 from rotui.core.errors import RotuiError, UsageError
 from rotui.core.model import ManagedKey, Settings, ValidationResult
 from rotui.core.rotation import machine, policy
-from rotui.core.rotation.machine import Mode, RunKind, Step
+from rotui.core.rotation.machine import Action, Mode, Next, RunKind, Step
 from rotui.core.runs import (
+    STEP_TITLES,
     ConsumerRecord,
     ConsumerState,
     Held,
@@ -83,6 +85,9 @@ class RotationDeps:
     revoke_poll_seconds: float = REVOKE_POLL_SECONDS
     on_change: Callable[[Run], None] | None = None  # the wizard redraws on every journal write
     lock: RunLock | None = None  # None: the caller holds the key's lock
+    # (event, run, detail): a run started, waits for a person, or ended; it must not raise or
+    # block (Services sends in the background). Events: started, waiting, completed, rolled_back.
+    notify: Callable[[str, Run, str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class RunBase:
         self.checked: Precheck | None = None
         self._pending_in_memory: Secret | None = None
         self._writes: asyncio.Semaphore | None = None
+        self._notified_stop: tuple[object, ...] | None = None
 
     # Opening and starting ------------------------------------------------------------------------
 
@@ -248,6 +254,7 @@ class RunBase:
             context["exposed_at"] = run.facts.exposed_at
         self._audit(f"secret.{self._verb}.started", context)
         self._on_started(run)
+        self._notify("started")
         return run
 
     def _on_started(self, run: Run) -> None:
@@ -302,6 +309,22 @@ class RunBase:
         self.deps.audit.append(
             action, key=self.key.name, run_id=self._run().run_id, context=context or {}
         )
+
+    def _notify(self, event: str, detail: str = "") -> None:
+        """Tell the team (``deps.notify``); a notification never fails or holds up the run."""
+        if self.deps.notify is None or self.run is None:
+            return
+        with contextlib.suppress(Exception):
+            self.deps.notify(event, self.run, detail)
+
+    def notify_waiting(self, upcoming: Next) -> None:
+        """A driver stopped for the operator at ``upcoming``: tell the team once per stop."""
+        if upcoming.action in (Action.RUN, Action.DONE) or self.run is None:
+            return
+        stop = (self.run.run_id, str(upcoming.action), upcoming.step, upcoming.waiting)
+        if stop != self._notified_stop:
+            self._notified_stop = stop
+            self._notify("waiting", _waiting_words(upcoming))
 
     def _mark(self, step: str, state: StepState, detail: str = "") -> None:
         record = self._run().step[step]
@@ -375,3 +398,22 @@ class RunBase:
 
     def _fp(self, secret: Secret) -> str:
         return self.deps.audit.fingerprint(secret)
+
+
+_WAITS = {
+    Action.PASTE_KEY: "the new key to be pasted",
+    Action.REPASTE_KEY: "the new key to be pasted again",
+    Action.CONFIRM_CONSUMERS: "consumers to be updated or checked by hand and confirmed",
+    Action.UPDATE_SOURCE: "the key's own source to be updated",
+    Action.CONFIRM_REVOKE: "the revoke to be confirmed",
+    Action.RETRY: "the cause of a failed step to be fixed",
+    Action.WAIT: "a change to be approved outside rotui",
+    Action.ROLLBACK: "the rollback to be run again",
+}
+
+
+def _waiting_words(upcoming: Next) -> str:
+    """What a stopped run waits for, in words (consumer names, never a value)."""
+    title = STEP_TITLES.get(upcoming.step or "", upcoming.step or "the run")
+    words = f"{title}: waits for {_WAITS.get(upcoming.action, str(upcoming.action))}"
+    return words + (f" ({', '.join(upcoming.waiting)})" if upcoming.waiting else "")

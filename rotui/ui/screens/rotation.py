@@ -294,6 +294,7 @@ class RotationWizardScreen(ReportingScreen):
         except RotuiError as exc:
             self.failure = f"{exc.title}: {exc.message}"
             self.next = await self.rotation.next()
+        self.rotation.notify_waiting(self.next)
         if self.next.action is Action.PASTE_KEY:
             await self._check_keyring()
         self.redraw()
