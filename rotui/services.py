@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rotui.core.errors import StateError, UsageError
-from rotui.core.model import DEFAULT_BASE_URL, Config, ManagedKey, ValidationMode
+from rotui.core.model import DEFAULT_BASE_URL, Config, ManagedKey, ValidationMode, ValidationResult
 from rotui.core.overview import KeyRow, build_rows
 from rotui.paths import Paths
 from rotui.state import Snapshot, StateStore
@@ -266,10 +266,18 @@ class Services:
                     revoke_poll_seconds=self.revoke_poll_seconds,
                     on_change=on_change,
                     lock=key_lock,
+                    record=self._record_check,
                 )
                 yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
         finally:
             key_lock.release()
+
+
+    def _record_check(self, result: ValidationResult, replaced: bool) -> None:
+        """A run's check of a key, kept where the dashboard reads; a replaced key's usage dropped."""
+        self.state.record([result])
+        if replaced:
+            self.state.record_usage({result.key: {}})
 
 
 class _AuditedLock:

@@ -296,3 +296,11 @@ async def test_emergency_screen_takes_the_suspected_exposure(world: World) -> No
     report = incident_report(run, svc.audit().entries())
     assert "- Suspected exposure: " in report and "not given" not in report
     assert "42 tokens in 1 hour(s)" in report and "⚠ after the exposure" in report
+
+
+def test_a_just_deactivated_key_counts_as_failing(world: World) -> None:
+    assert world.rotui("validate", KEY).returncode == 0  # "✓ valid" before the incident
+    stopped = world.rotui(*NOW, stdin="")  # deactivated, then no new key to paste
+    assert world.anthropic.key_by_id(world.old_id).status == "inactive", stopped.stdout
+    status = json.loads(world.rotui("status", "--json").stdout)["keys"][0]
+    assert status["last_validation"]["status"] == "invalid", status
