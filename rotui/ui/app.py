@@ -27,15 +27,28 @@ APP_BINDINGS = [
 
 
 def binding_ids() -> set[str]:
-    """Ids a [keymap] table may remap."""
+    """Ids a [keymap] table may remap: every binding of every screen and modal rotui shows."""
+    from rotui.ui.modals.confirm import QuitModal, ReasonModal, TypedConfirmModal
+    from rotui.ui.screens.audit import AuditScreen
+    from rotui.ui.screens.emergency import EmergencyScreen
+    from rotui.ui.screens.error import ErrorModal
+    from rotui.ui.screens.rotation import RotationWizardScreen
     from rotui.ui.screens.troubleshoot import TroubleshootScreen
 
-    bindings = [
-        *APP_BINDINGS,
-        *DashboardScreen.BINDINGS,
-        *KeyTable.BINDINGS,
-        *TroubleshootScreen.BINDINGS,
-    ]
+    owners = (
+        DashboardScreen,
+        KeyTable,
+        TroubleshootScreen,
+        RotationWizardScreen,
+        EmergencyScreen,
+        AuditScreen,
+        HelpScreen,
+        ErrorModal,
+        TypedConfirmModal,
+        ReasonModal,
+        QuitModal,
+    )
+    bindings = [*APP_BINDINGS, *(b for owner in owners for b in owner.BINDINGS)]
     return {b.id for b in bindings if isinstance(b, Binding) and b.id}
 
 

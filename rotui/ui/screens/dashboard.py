@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import SimpleCommand
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, ProgressBar, Static
@@ -84,6 +85,14 @@ class DashboardScreen(Screen[None]):
             "slash", "filter", "Filter", id="filter", tooltip="Filter the keys by any visible text"
         ),
         Binding("s", "sort", "Sort", id="sort", tooltip="Sort by due date, age, status or name"),
+        Binding(
+            "enter",
+            "actions",
+            "Actions…",
+            id="actions",
+            show=False,
+            tooltip="Every action for the selected key, to pick from",
+        ),
         Binding("j", "cursor_down", "Down", id="down", show=False, tooltip="Next key"),
         Binding("k", "cursor_up", "Up", id="up", show=False, tooltip="Previous key"),
         Binding(
@@ -310,6 +319,8 @@ class DashboardScreen(Screen[None]):
             severity="error" if failing else "information",
         )
         self._load(await asyncio.to_thread(self.services.snapshot))
+        if self.services.config.settings.admin_key:  # the keys' Admin records are known now
+            self.refresh_usage()
 
     @work(exclusive=True, group="usage", exit_on_error=False, description="refresh usage")
     async def refresh_usage(self) -> None:
@@ -363,6 +374,23 @@ class DashboardScreen(Screen[None]):
 
     def action_audit(self, key: str | None = None) -> None:
         self.app.push_screen(AuditScreen(self.services.audit(), key, self.poll_interval))
+
+    @on(DataTable.RowSelected, "#keys")
+    def _row_chosen(self) -> None:
+        self.action_actions()
+
+    def action_actions(self) -> None:
+        """Enter on a key row (as in k9s): that key's actions, to pick one with the keyboard."""
+        row = self.selected_row()
+        if row is None:
+            return
+        suffix = f": {row.name}"
+        commands = [
+            SimpleCommand(title.removesuffix(suffix), run, help_text)
+            for title, help_text, run in self.palette_commands()
+            if title.endswith(suffix) and not title.startswith("select")
+        ]
+        self.app.search_commands(commands, placeholder=f"Actions for {row.name}…")
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -41,7 +41,7 @@ class EmergencyScreen(Screen[None]):
 
     BINDINGS = [
         Binding(
-            "escape",
+            "escape,q",
             "close",
             "Back",
             id="emergency.close",

@@ -34,7 +34,7 @@ class RotationWizardScreen(Screen[None]):
 
     BINDINGS = [
         Binding(
-            "escape",
+            "escape,q",
             "close",
             "Back",
             id="wizard.close",

@@ -58,7 +58,7 @@ class TroubleshootScreen(Screen[None]):
 
     BINDINGS = [
         Binding(
-            "escape",
+            "escape,q",
             "close",
             "Back",
             id="troubleshoot.close",
