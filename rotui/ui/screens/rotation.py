@@ -93,8 +93,8 @@ class RotationWizardScreen(Screen[None]):
     DEFAULT_CSS = """
     RotationWizardScreen #wizard-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     RotationWizardScreen #wizard-body { height: 1fr; }
-    RotationWizardScreen #checklist { width: 1fr; padding: 0 1; }
-    RotationWizardScreen #panel { width: 1fr; padding: 0 1; }
+    RotationWizardScreen #checklist { width: 2fr; padding: 0 1; }
+    RotationWizardScreen #panel { width: 3fr; min-width: 46; padding: 0 1; }  /* the Console URL on one line */
     RotationWizardScreen #consumers { height: auto; max-height: 12; }
     RotationWizardScreen #step-help { margin-bottom: 1; }
     RotationWizardScreen SecretInput, RotationWizardScreen Button { margin-bottom: 1; }
@@ -258,7 +258,8 @@ class RotationWizardScreen(Screen[None]):
         if upcoming is None:
             return failure + "Checking the current key…"
         keyring_ok = self._keyring_ok is not False
-        return failure + step_help(self.rotation, run, upcoming, keyring_ok=keyring_ok)
+        body = step_help(self.rotation, run, upcoming, keyring_ok=keyring_ok)
+        return body if self.failure and self.failure in body else failure + body  # said once
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         rotation = self.rotation
