@@ -163,10 +163,17 @@ class RotuiApp(App[None]):
 
         self.push_screen(QuitModal(self.resume_message(runs)), answered)
 
-    @staticmethod
-    def resume_message(runs: Sequence[Run]) -> str:
+    def resume_message(self, runs: Sequence[Run]) -> str:
+        """How to resume each run; the demo starts afresh each time, so it says that instead."""
         from rotui.core.rotation.policy import describe, resume_command
 
+        if self.demo:
+            return "\n".join(
+                f"rotui demo: {describe(run)} of {run.key} ends with this demo (the next "
+                f"`rotui demo` starts afresh); with your own configuration, `{resume_command(run)}` "
+                "would resume it"
+                for run in runs
+            )
         return "\n".join(
             f"rotui: {describe(run)} of {run.key} is kept; resume it with `{resume_command(run)}`"
             for run in runs

@@ -112,7 +112,8 @@ class QuitModal(ModalScreen[bool]):
         with Vertical():
             yield Static("A run is in progress. Quit anyway?", markup=False)
             yield Static(
-                self.resume.replace("rotui: ", "") + "\nNothing is lost: every step is journaled.",
+                self.resume.replace("rotui: ", "").replace("rotui demo: ", "")
+                + ("" if self.resume.startswith("rotui demo") else "\nNothing is lost: every step is journaled."),
                 markup=False,
             )
             with Horizontal():

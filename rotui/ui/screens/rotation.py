@@ -265,6 +265,8 @@ class RotationWizardScreen(Screen[None]):
         rotation = self.rotation
         run = rotation.run if rotation else None
         upcoming = self.next.action if self.next and not self.blocked else None
+        if self.blocked and action in ("confirm_consumer", "skip_consumer"):
+            return None  # another rotui drives the run: this view only watches
         if action in ("confirm_consumer", "skip_consumer"):
             step = run.current_step() if run else None
             ok = run is not None and not run.facts.rollback_started and step in ("propagate", "verify")
