@@ -17,6 +17,7 @@ from benchmarks import (
     propagation,
     responsiveness,
     status_json,
+    terminal,
     validate_all,
     validate_memory,
 )
@@ -31,6 +32,7 @@ FIGURES: tuple[tuple[str, ModuleType], ...] = (
     ("4", responsiveness),
     ("5", propagation),
     ("6", validate_memory),
+    ("7", terminal),
 )
 
 

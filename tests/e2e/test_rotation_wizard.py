@@ -253,6 +253,8 @@ async def test_a_rejected_paste_leaves_an_empty_field_for_the_next_one(world: Wo
         await settle(pilot, app)
         assert box.value == "" and svc.runs().all() == []
         assert "✗" in str(wizard.query_one("#step-help", Static).render())
+        # said beside the field, not again in a 40-column toast that breaks the Console URL
+        assert not [n for n in app._notifications if n.severity == "error"]
         box.value = NEW
         await pilot.press("enter")
         await settle(pilot, app)

@@ -88,7 +88,8 @@ def test_quitting_the_demo_mid_run_says_it_starts_afresh(
 
 
 def test_quit_mid_run_then_rotui_rotate_resumes_it(
-    terminal: TmuxFactory, world: World  # noqa: F811
+    terminal: TmuxFactory,
+    world: World,  # noqa: F811
 ) -> None:
     term = terminal(["rotate", KEY], world.env)
     term.wait_for("paste the new key")
@@ -111,7 +112,8 @@ def test_quit_mid_run_then_rotui_rotate_resumes_it(
 
 
 def test_a_second_operator_sees_who_drives_the_key(
-    terminal: TmuxFactory, world: World  # noqa: F811
+    terminal: TmuxFactory,
+    world: World,  # noqa: F811
 ) -> None:
     first = terminal(["rotate", KEY], world.env)
     first.wait_for("paste the new key")
@@ -136,7 +138,8 @@ def test_a_second_operator_sees_who_drives_the_key(
 
 
 def test_ctrl_c_at_the_hidden_key_prompt_needs_one_press(
-    terminal: TmuxFactory, world: World  # noqa: F811
+    terminal: TmuxFactory,
+    world: World,  # noqa: F811
 ) -> None:
     term = terminal(["key", "set", KEY], world.env)
     term.wait_for("(input hidden)")

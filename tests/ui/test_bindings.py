@@ -54,7 +54,7 @@ async def test_q_in_a_sub_screen_goes_back_and_q_on_the_dashboard_quits(fresh_de
     async with app.run_test(size=(80, 24)) as pilot:
         for key, screen in (("a", AuditScreen), ("t", TroubleshootScreen)):
             await pilot.press(key)
-            await wait_until(pilot, lambda: isinstance(app.screen, screen), screen.__name__)
+            await wait_until(pilot, lambda s=screen: isinstance(app.screen, s), screen.__name__)
             await pilot.press("q")
             await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "back")
         assert app.is_running

@@ -113,7 +113,11 @@ class QuitModal(ModalScreen[bool]):
             yield Static("A run is in progress. Quit anyway?", markup=False)
             yield Static(
                 self.resume.replace("rotui: ", "").replace("rotui demo: ", "")
-                + ("" if self.resume.startswith("rotui demo") else "\nNothing is lost: every step is journaled."),
+                + (
+                    ""
+                    if self.resume.startswith("rotui demo")
+                    else "\nNothing is lost: every step is journaled."
+                ),
                 markup=False,
             )
             with Horizontal():

@@ -323,8 +323,7 @@ class RotationWizardScreen(Screen[None]):
                 return
             except RotuiError as exc:
                 self.failure = f"{exc.title}: {exc.message}"
-                self.redraw()
-                self.notify(f"{exc.title}: {exc.message}", severity="error", markup=False)
+                self.redraw()  # said in the panel, beside the field, at its width: no toast
                 return
             await self._advance()
 

@@ -89,7 +89,7 @@ class KeyFooter(Footer):
 
     def _palette(self) -> ComposeResult:
         try:
-            _node, binding, enabled, tooltip = self.screen.active_bindings[
+            _node, binding, enabled, _tooltip = self.screen.active_bindings[
                 self.app.COMMAND_PALETTE_BINDING
             ]
         except KeyError:
