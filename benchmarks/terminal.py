@@ -104,7 +104,7 @@ def run(scale: Scale, work: Path) -> list[Row]:
     if tmux is None:
         skip = "tmux is not installed"
         return [
-            Row("7a start to painted table in tmux", "s", None, "—", None, "—", f"≤ {TIME_GOAL:g}×", "SKIP", (skip,)),
+            Row("7a dashboard start to painted table in tmux", "s", None, "—", None, "—", f"≤ {TIME_GOAL:g}×", "SKIP", (skip,)),
             Row("7b keypress to screen in tmux", "ms", None, "—", None, "—", f"≤ {KEYPRESS_GOAL_MS:g} ms", "SKIP", (skip,)),
         ]  # fmt: skip
     count = scale.dashboard_keys

@@ -18,6 +18,8 @@ FIGURES = (
     "4 longest event-loop stall during validate-all",
     "5 propagation of one rotation",
     "6 rotui validate --json",
+    "7a dashboard start to painted table in tmux",
+    "7b keypress to screen in tmux",
 )
 
 
