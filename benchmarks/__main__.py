@@ -18,6 +18,7 @@ from benchmarks import (
     propagation,
     responsiveness,
     status_json,
+    terminal,
     validate_all,
     validate_memory,
 )
@@ -37,6 +38,7 @@ FIGURES: tuple[tuple[str, ModuleType], ...] = (
     ("6", validate_memory),
     ("7", holders_scan),
     ("8", inventory_scale),
+    ("9", terminal),
 )
 
 

@@ -3,6 +3,7 @@
 ``python -m benchmarks.paint rotui CONFIG ROOT`` starts the dashboard on CONFIG with files under
 ROOT; ``python -m benchmarks.paint minimal ROWS`` starts a bare Textual app with a ROWS-row
 DataTable. Both paint at 120×36 the same way, so the parent can compare wall time and peak RSS.
+``minimal-tty ROWS`` runs the same bare app in the terminal it is started in (figure 7, tmux).
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ def main(argv: list[str]) -> int:
     expected: int | None = None
     if argv[:1] == ["rotui"] and len(argv) == 3:
         app = rotui_app(Path(argv[1]), Path(argv[2]))
+    elif argv[:1] == ["minimal-tty"] and len(argv) == 2:  # figure 7: in a real terminal
+        MinimalTable(int(argv[1])).run()
+        return 0
     elif argv[:1] == ["minimal"] and len(argv) == 2:
         expected = int(argv[1])
         app = MinimalTable(expected)

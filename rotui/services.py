@@ -293,6 +293,7 @@ class Services:
                     on_change=on_change,
                     lock=key_lock,
                     notify=notify if notifier is not None else None,
+                    record=self._record_check,
                 )
                 try:
                     yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
@@ -301,6 +302,13 @@ class Services:
                         await notifier.drain()  # each send is bounded by the timeout
         finally:
             key_lock.release()
+
+
+    def _record_check(self, result: ValidationResult, replaced: bool) -> None:
+        """A run's check of a key, kept where the dashboard reads; a replaced key's usage dropped."""
+        self.state.record([result])
+        if replaced:
+            self.state.record_usage({result.key: {}})
 
 
 class _AuditedLock:

@@ -30,15 +30,30 @@ APP_BINDINGS = [
 
 
 def binding_ids() -> set[str]:
-    """Ids a [keymap] table may remap."""
+    """Ids a [keymap] table may remap: every binding of every screen and modal rotui shows."""
+    from rotui.ui.modals.confirm import QuitModal, ReasonModal, TypedConfirmModal
+    from rotui.ui.modals.error import ErrorModal
+    from rotui.ui.screens.audit import AuditScreen
+    from rotui.ui.screens.emergency import EmergencyScreen
+    from rotui.ui.screens.holders import HoldersScreen
+    from rotui.ui.screens.rotation import RotationWizardScreen
     from rotui.ui.screens.troubleshoot import TroubleshootScreen
 
-    bindings = [
-        *APP_BINDINGS,
-        *DashboardScreen.BINDINGS,
-        *KeyTable.BINDINGS,
-        *TroubleshootScreen.BINDINGS,
-    ]
+    owners = (
+        DashboardScreen,
+        KeyTable,
+        TroubleshootScreen,
+        RotationWizardScreen,
+        EmergencyScreen,
+        AuditScreen,
+        HoldersScreen,
+        HelpScreen,
+        ErrorModal,
+        TypedConfirmModal,
+        ReasonModal,
+        QuitModal,
+    )
+    bindings = [*APP_BINDINGS, *(b for owner in owners for b in owner.BINDINGS)]
     return {b.id for b in bindings if isinstance(b, Binding) and b.id}
 
 
@@ -176,10 +191,17 @@ class RotuiApp(App[None]):
 
         self.push_screen(QuitModal(self.resume_message(runs)), answered)
 
-    @staticmethod
-    def resume_message(runs: Sequence[Run]) -> str:
+    def resume_message(self, runs: Sequence[Run]) -> str:
+        """How to resume each run; the demo starts afresh each time, so it says that instead."""
         from rotui.core.rotation.policy import describe, resume_command
 
+        if self.demo:
+            return "\n".join(
+                f"rotui demo: {describe(run)} of {run.key} ends with this demo (the next "
+                f"`rotui demo` starts afresh); with your own configuration, `{resume_command(run)}` "
+                "would resume it"
+                for run in runs
+            )
         return "\n".join(
             f"rotui: {describe(run)} of {run.key} is kept; resume it with `{resume_command(run)}`"
             for run in runs

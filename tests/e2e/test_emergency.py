@@ -192,7 +192,7 @@ async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
         assert "Incident open for" in text and "api (heroku)" in text and "Revoke now" in text
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(app.screen, TypedConfirmModal) and app.focused.id == "cancel"
+        assert isinstance(app.screen, TypedConfirmModal) and app.focused.id == "confirm-typed"
         app.screen.query_one("#confirm-typed").value = KEY
         await pilot.pause()
         await pilot.click("#ok")
@@ -296,3 +296,26 @@ async def test_emergency_screen_takes_the_suspected_exposure(world: World) -> No
     report = incident_report(run, svc.audit().entries())
     assert "- Suspected exposure: " in report and "not given" not in report
     assert "42 tokens in 1 hour(s)" in report and "⚠ after the exposure" in report
+
+
+def test_a_just_deactivated_key_counts_as_failing(world: World) -> None:
+    assert world.rotui("validate", KEY).returncode == 0  # "✓ valid" before the incident
+    stopped = world.rotui(*NOW, stdin="")  # deactivated, then no new key to paste
+    assert world.anthropic.key_by_id(world.old_id).status == "inactive", stopped.stdout
+    status = json.loads(world.rotui("status", "--json").stdout)["keys"][0]
+    assert status["last_validation"]["status"] == "invalid", status
+
+
+async def test_the_consumers_that_break_show_at_80x24_without_scrolling(world: World) -> None:
+    app = make_app(services(world), emergency=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+        screen = app.screen
+        assert isinstance(screen, EmergencyScreen)
+        breaks = screen.query_one("#breaks", Static)
+        body = screen.query_one("#emergency-body")
+        assert "api (heroku)" in str(breaks.render())
+        assert breaks.region.height and breaks.region.bottom <= body.region.bottom, (
+            breaks.region,
+            body.region,
+        )

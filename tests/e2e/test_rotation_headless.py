@@ -243,3 +243,15 @@ def test_a_key_read_from_the_environment_waits_for_its_source_to_be_updated(worl
     assert (
         f"rotui/{KEY}" not in ring or ring[f"rotui/{KEY}"] == OLD
     )  # the keyring entry is not the source
+
+
+def test_after_a_rotation_the_state_shows_the_new_keys_check(world: World) -> None:
+    world.rotui("validate", KEY)  # the old key's check, and its usage, as the dashboard kept them
+    done = world.rotui(
+        "rotate", KEY, "--headless", "--confirm-manual", "--revoke", stdin=NEW + "\n"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    [state_file] = (world.root / "home").rglob("validation.json")
+    result = json.loads(state_file.read_text())["results"][KEY]
+    assert result["status"] == "valid" and result["hint"].endswith(NEW[-4:]), result
+    assert json.loads(state_file.read_text())["usage"].get(KEY, {}) == {}

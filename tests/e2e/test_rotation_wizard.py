@@ -71,7 +71,9 @@ async def test_wizard_runs_the_whole_sop(world: World) -> None:
         await settle(pilot, app)
         modal = app.screen
         assert isinstance(modal, TypedConfirmModal)
-        assert app.focused.id == "cancel"  # the safe choice has the focus
+        assert app.focused.id == "confirm-typed"  # typing starts at once
+        await pilot.press("W", "enter")  # anything but the name does nothing
+        assert app.screen is modal and modal.query_one("#confirm-typed").value == "W"
         assert "no tokens since propagation" in str(
             modal.query_one("#confirm-body", Static).render()
         )
@@ -228,6 +230,7 @@ async def test_a_failing_current_key_is_shown_not_crashed_and_leads_to_the_emerg
         assert isinstance(wizard, RotationWizardScreen)  # no modal, no crash
         help_text = str(wizard.query_one("#step-help", Static).render())
         assert "answers invalid" in help_text and "no run was started" in help_text
+        assert help_text.count("answers invalid") == 1, help_text  # said once, not twice
         assert "e opens the emergency revoke" in help_text
         assert not wizard.query_one("#new-key", SecretInput).display
         await pilot.press("e")
@@ -250,6 +253,8 @@ async def test_a_rejected_paste_leaves_an_empty_field_for_the_next_one(world: Wo
         await settle(pilot, app)
         assert box.value == "" and svc.runs().all() == []
         assert "✗" in str(wizard.query_one("#step-help", Static).render())
+        # said beside the field, not again in a 40-column toast that breaks the Console URL
+        assert not [n for n in app._notifications if n.severity == "error"]
         box.value = NEW
         await pilot.press("enter")
         await settle(pilot, app)
@@ -288,11 +293,11 @@ async def test_quitting_mid_run_asks_and_says_how_to_resume(world: World) -> Non
         await pilot.press("enter")
         await settle(pilot, app)
         app.set_focus(None)
-        await pilot.press("q")
+        await pilot.press("ctrl+q")  # q goes back from a sub-screen; ctrl+q quits from anywhere
         await wait_until(pilot, lambda: isinstance(app.screen, QuitModal), "the quit question")
         await pilot.press("escape")  # stay
         await wait_until(pilot, lambda: isinstance(app.screen, RotationWizardScreen), "wizard")
-        await pilot.press("q")
+        await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: isinstance(app.screen, QuitModal), "asked again")
         await pilot.press("y")
         await wait_until(pilot, lambda: not app.is_running, "app exited")

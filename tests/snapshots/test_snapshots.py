@@ -1,4 +1,4 @@
-"""Snapshots of the dashboard, help and read-only mode at 80×24 and 120×36 (frozen demo)."""
+"""Snapshots of the dashboard, help and read-only mode at 80×24 and 120×36, every screen at 80×24."""
 
 from __future__ import annotations
 
@@ -41,3 +41,35 @@ def test_read_only(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     with frozen_demo(tmp_path, FROZEN) as (services, _sim):
         app = make_app(services, demo=True, read_only=True)
         assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+def open_with(*keys: str):
+    """A run_before that presses ``keys`` on the settled dashboard, then lets the screen settle."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    return run_before
+
+
+# Every screen at 80×24 (the SSH-in-tmux size): the row selected, then the screen's key.
+SCREENS = {
+    "wizard": ("j", "r"),  # the agents key: its pre-check passes, the paste step
+    "wizard_failed_precheck": ("j", "j", "r"),  # the evals key: its pre-check fails
+    "emergency": ("j", "x"),
+    "troubleshoot": ("t",),
+    "audit": ("a",),
+    "actions": ("enter",),
+}
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_every_screen_at_80x24(snap_compare, tmp_path: Path, screen: str) -> None:
+    with frozen_demo(tmp_path, FROZEN) as (services, _sim):
+        app = make_app(services, demo=True)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=open_with(*SCREENS[screen]))

@@ -353,3 +353,17 @@ async def test_a_warning_found_before_start_is_shown_on_the_screen(demo) -> None
         await pilot.pause()
         shown = [n.message for n in app._notifications]
         assert shown == ["/etc/rotui.toml is accessible to group (mode 0640)"]
+
+
+async def test_usage_alerts_come_with_the_first_validation_not_ten_minutes_later(
+    fresh_demo,
+) -> None:
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        summary = app.screen.query_one("#summary", Static)
+        assert "⚡" not in str(summary.render())  # no Admin records yet: nothing to ask about
+        await pilot.press("V")
+        await wait_until(
+            pilot, lambda: "⚡ 2 unusual usage" in str(summary.render()), "the usage alerts"
+        )

@@ -143,3 +143,15 @@ async def test_without_a_key_only_the_setup_wide_flows_can_run(demo) -> None:
         assert "select it on the dashboard first" in shown(app)
         text = await choose(app, pilot, "usage")
         assert "ANTHROPIC_API_KEY_AGENTS" in text and "ANTHROPIC_API_KEY_BATCH" in text
+
+
+async def test_the_answers_take_the_whole_width_at_80_columns(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.push_screen(TroubleshootScreen(demo.services, "ANTHROPIC_API_KEY_STAGING"))
+        await pilot.pause()
+        await choose(app, pilot, "key")
+        views = list(app.screen.query(DiagnosisView))
+        assert views and all(v.region.width >= 70 for v in views), [v.region for v in views]
+        assert app.screen.query_one("#flows").region.height <= 9  # the questions, above them

@@ -23,6 +23,8 @@ FIGURES = (
     "8c rotui import, 60 Admin API keys",
     "8d rotui validate --json, 60 keys",
     "8e rotui validate --json, 60 keys",
+    "9a dashboard start to painted table in tmux",
+    "9b keypress to screen in tmux",
 )
 
 

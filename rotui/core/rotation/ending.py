@@ -29,6 +29,10 @@ class EndingSteps(RunBase):
         if self.key.source == "keyring":
             await store.aset_keyring(self.key.name, new)
         await self._forget(pending_name(self.key.name), previous_name(self.key.name))
+        try:  # the dashboard shows the new key's check, not the old key's
+            self._record(await self._validate(new), replaced=True)  # type: ignore[attr-defined]
+        except RotuiError as exc:
+            run.warnings.append(f"the new key was not checked at finish: {exc.title}")
         run.facts.completed_at = self._now()
         # The SOP's entry goes first: a crash before the run is marked complete repeats it, never loses it.
         self._audit(

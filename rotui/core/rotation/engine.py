@@ -88,6 +88,9 @@ class RotationDeps:
     # (event, run, detail): a run started, waits for a person, or ended; it must not raise or
     # block (Services sends in the background). Events: started, waiting, completed, rolled_back.
     notify: Callable[[str, Run, str], None] | None = None
+    # A check of the key's value, for the state the dashboard reads; ``replaced``: the name now
+    # holds a new key, so what was kept about the old one (its usage) no longer describes it.
+    record: Callable[[ValidationResult, bool], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -395,6 +398,15 @@ class RunBase:
             return await self.pending_secret() is not None
         except RotuiError:
             return False
+
+    def _record(self, result: ValidationResult, *, replaced: bool = False) -> None:
+        """Keep a check the run made (the old key's 401, the new key at finish) for the dashboard."""
+        if self.deps.record is None:
+            return
+        try:
+            self.deps.record(result, replaced)
+        except RotuiError as exc:  # the run's outcome does not hang on the dashboard's state
+            self._run().warnings.append(f"could not record the check of {result.key}: {exc.title}")
 
     def _fp(self, secret: Secret) -> str:
         return self.deps.audit.fingerprint(secret)

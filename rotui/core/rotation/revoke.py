@@ -130,6 +130,7 @@ class RevokeSteps(RunBase):
         for attempt in range(self.deps.revoke_poll_attempts):
             result = await self.deps.client.validate(self.key.name, old, base_url=self.key.base_url)
             if result.status is ValidationStatus.INVALID:
+                self._record(result)  # the key the name still gives is dead: failing, not "valid"
                 return True
             if attempt + 1 < self.deps.revoke_poll_attempts:
                 await self.deps.sleep(self.deps.revoke_poll_seconds)

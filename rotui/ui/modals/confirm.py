@@ -1,4 +1,4 @@
-"""Confirmations for destructive or audited steps: Cancel has the focus; some need a typed word."""
+"""Confirmations for destructive or audited steps: Cancel is the default; some need a typed word."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ class TypedConfirmModal(ModalScreen[str | None]):
                 yield Button(self.action, id="ok", variant="error", disabled=True)
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()  # destructive: the safe choice has the focus
+        # Typing starts at once (Posting's ConfirmationModal auto_focus); nothing but the exact
+        # name does anything: Enter on anything else stays, Esc cancels, Tab reaches Cancel.
+        self.query_one("#confirm-typed", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#ok", Button).disabled = event.value.strip() != self.expected
@@ -111,7 +113,12 @@ class QuitModal(ModalScreen[bool]):
         with Vertical():
             yield Static("A run is in progress. Quit anyway?", markup=False)
             yield Static(
-                self.resume.replace("rotui: ", "") + "\nNothing is lost: every step is journaled.",
+                self.resume.replace("rotui: ", "").replace("rotui demo: ", "")
+                + (
+                    ""
+                    if self.resume.startswith("rotui demo")
+                    else "\nNothing is lost: every step is journaled."
+                ),
                 markup=False,
             )
             with Horizontal():

@@ -31,7 +31,7 @@ class AuditScreen(Screen[None]):
     """Reads ``audit.jsonl`` and follows it; the filter narrows by key name."""
 
     BINDINGS = [
-        Binding("escape", "close", "Back", id="audit.close", tooltip="Back to the dashboard"),
+        Binding("escape,q", "close", "Back", id="audit.close", tooltip="Back to the dashboard"),
         Binding(
             "slash",
             "focus_filter",

@@ -26,7 +26,7 @@ from rotui.ui.widgets.key_footer import KeyFooter
 
 NOW_TEXT = (
     "Revoke now: the old key is deactivated first, so whoever holds it is cut off at once — and so "
-    "is every consumer below, until rotui repairs them with the new key (downtime)."
+    "is every consumer listed above, until rotui repairs them with the new key (downtime)."
 )
 OVERLAP_TEXT = (
     "Overlap: new key, propagate, verify, then revoke — the rotation, fast-tracked. No downtime, "
@@ -43,7 +43,7 @@ class EmergencyScreen(ReportingScreen):
 
     BINDINGS = [
         Binding(
-            "escape",
+            "escape,q",
             "close",
             "Back",
             id="emergency.close",
@@ -111,9 +111,9 @@ class EmergencyScreen(ReportingScreen):
                 id="exposure-note",
                 markup=False,
             )
+            yield Static(id="breaks", markup=False)  # above the choice: seen at 80×24 unscrolled
             yield Static(NOW_TEXT, markup=False)
             yield Static(OVERLAP_TEXT, markup=False)
-            yield Static(id="breaks", markup=False)
         with Horizontal(id="emergency-actions"):  # outside the scroll: always on screen
             yield Button("Overlap (o)", id="overlap", variant="warning")
             yield Button("Revoke now (n)", id="now", variant="error")
@@ -121,13 +121,12 @@ class EmergencyScreen(ReportingScreen):
 
     def on_mount(self) -> None:
         [key] = self.services.keys([self.key])
-        consumers = (
-            "\n".join(f"  - {c.name} ({c.kind})" for c in key.consumers) or "  (none configured)"
-        )
+        consumers = ", ".join(f"{c.name} ({c.kind})" for c in key.consumers) or "none configured"
         active = self.services.runs().active(self.key)
         in_progress = f"\n\n{self._in_progress(active)}" if active is not None else ""
         self.query_one("#breaks", Static).update(
-            f"Consumers that break when the old key is revoked:\n{consumers}{in_progress}"
+            f"Consumers that break when the old key is revoked ({len(key.consumers)}): "
+            + f"{consumers}{in_progress}"
         )
         if active is not None and active.kind == "emergency":
             self.opened = dt.datetime.fromisoformat(active.started_at)

@@ -36,7 +36,7 @@ class RotationWizardScreen(ReportingScreen):
 
     BINDINGS = [
         Binding(
-            "escape",
+            "escape,q",
             "close",
             "Back",
             id="wizard.close",
@@ -95,8 +95,8 @@ class RotationWizardScreen(ReportingScreen):
     DEFAULT_CSS = """
     RotationWizardScreen #wizard-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     RotationWizardScreen #wizard-body { height: 1fr; }
-    RotationWizardScreen #checklist { width: 1fr; padding: 0 1; }
-    RotationWizardScreen #panel { width: 1fr; padding: 0 1; }
+    RotationWizardScreen #checklist { width: 2fr; padding: 0 1; }
+    RotationWizardScreen #panel { width: 3fr; min-width: 46; padding: 0 1; }  /* the Console URL on one line */
     RotationWizardScreen #consumers { height: auto; max-height: 12; }
     RotationWizardScreen #step-help { margin-bottom: 1; }
     RotationWizardScreen SecretInput, RotationWizardScreen Button { margin-bottom: 1; }
@@ -260,12 +260,15 @@ class RotationWizardScreen(ReportingScreen):
         if upcoming is None:
             return failure + "Checking the current key…"
         keyring_ok = self._keyring_ok is not False
-        return failure + step_help(self.rotation, run, upcoming, keyring_ok=keyring_ok)
+        body = step_help(self.rotation, run, upcoming, keyring_ok=keyring_ok)
+        return body if self.failure and self.failure in body else failure + body  # said once
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         rotation = self.rotation
         run = rotation.run if rotation else None
         upcoming = self.next.action if self.next and not self.blocked else None
+        if self.blocked and action in ("confirm_consumer", "skip_consumer"):
+            return None  # another rotui drives the run: this view only watches
         if action in ("confirm_consumer", "skip_consumer"):
             step = run.current_step() if run else None
             ok = run is not None and not run.facts.rollback_started and step in ("propagate", "verify")
@@ -323,8 +326,7 @@ class RotationWizardScreen(ReportingScreen):
                 return
             except RotuiError as exc:
                 self.failure = f"{exc.title}: {exc.message}"
-                self.redraw()
-                self.notify(f"{exc.title}: {exc.message}", severity="error", markup=False)
+                self.redraw()  # said in the panel, beside the field, at its width: no toast
                 return
             await self._advance()
 

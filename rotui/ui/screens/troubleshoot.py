@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.events import Resize
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
@@ -52,12 +53,15 @@ class DiagnosisView(Static):
         self.diagnosis = diagnosis
 
 
+NARROW_BELOW = 110  # columns
+
+
 class TroubleshootScreen(ReportingScreen):
     """Guided diagnoses for one key (or the whole setup); every check runs live and writes nothing."""
 
     BINDINGS = [
         Binding(
-            "escape",
+            "escape,q",
             "close",
             "Back",
             id="troubleshoot.close",
@@ -77,6 +81,8 @@ class TroubleshootScreen(ReportingScreen):
     TroubleshootScreen #flows { width: 44; height: 1fr; }
     TroubleshootScreen #diagnoses { width: 1fr; height: 1fr; padding: 0 1; }
     TroubleshootScreen #troubleshoot-status { margin-bottom: 1; }
+    TroubleshootScreen.narrow #troubleshoot-body { layout: vertical; }
+    TroubleshootScreen.narrow #flows { width: 1fr; height: auto; max-height: 9; }
     TroubleshootScreen .diagnosis { margin-bottom: 1; padding: 0 1; border-left: thick $primary; }
     TroubleshootScreen .diagnosis.-ok { border-left: thick $success; }
     TroubleshootScreen .diagnosis.-warning { border-left: thick $warning; }
@@ -115,6 +121,10 @@ class TroubleshootScreen(ReportingScreen):
 
     def on_mount(self) -> None:
         self.query_one("#flows", OptionList).focus()
+
+    def on_resize(self, event: Resize) -> None:
+        """Under 110 columns the answers go below the questions, at full width, not beside."""
+        self.set_class(event.size.width < NARROW_BELOW, "narrow")
 
     @on(OptionList.OptionSelected, "#flows")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

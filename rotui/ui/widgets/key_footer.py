@@ -1,29 +1,111 @@
-"""The footer of key hints, rebuilt only when the keys it shows change."""
+"""The footer of key hints: what applies now first, the way back always, rebuilt only on change."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import Resize
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+ALWAYS_SHOWN = ("wizard.rollback", "help", "quit")  # besides every screen's way back (``*.close``)
+
+
+def essential(binding: Binding) -> bool:
+    """The footer never drops these for room: the way back, the rollback, help and quit."""
+    ident = binding.id or ""
+    return ident in ALWAYS_SHOWN or ident.endswith(".close")
+
+
+def hint_width(key: str, description: str, compact: bool) -> int:
+    """Columns one FooterKey takes (Footer's CSS: padding around the key, or a margin if compact)."""
+    return len(key) + len(description) + (2 if compact else 3)
 
 
 class KeyFooter(Footer):
-    """Textual's Footer, minus the rebuilds that change nothing.
+    """Textual's Footer, choosing and ordering its keys for the width it has.
 
-    Footer mounts one widget per key and rebuilds them all on every bindings signal — each focus
-    move and screen push. The dashboard's start sends three with the same keys, and those
-    rebuilds were a fifth of its time to the first painted table (``make bench``, figure 3a).
-    A rebuild happens only when what the footer would show differs from what it shows.
+    * Only actions that apply now: a binding the screen refuses (``check_action`` None, such as
+      read-only's validate) is not shown, so the footer never offers what would be refused.
+    * When the keys do not fit, the compact form is tried, then the last keys that are not
+      essential are dropped; the way back (``*.close``), the rollback, help and quit stay. The
+      command palette's ``^p`` goes first (help lists it).
+    * Footer mounts one widget per key and rebuilds them all on every bindings signal — each focus
+      move and screen push. The dashboard's start sends three with the same keys, and those
+      rebuilds were a fifth of its time to the first painted table (``make bench``, figure 3a).
+      A rebuild happens only when what the footer would show differs from what it shows.
     """
 
     _shown: Any = None
 
+    def _hints(self) -> tuple[list[tuple[Binding, str]], bool, bool]:
+        """The keys to show (binding, its key as displayed), compact or not, palette or not."""
+        seen: set[str] = set()
+        hints: list[tuple[Binding, str]] = []
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if not binding.show or not enabled or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            hints.append((binding, self.app.get_key_display(binding)))
+        hints.sort(key=lambda hint: essential(hint[0]))  # stable: the screen's own actions first
+        width = self.app.size.width
+        palette = bool(self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE)
+
+        def used(compact: bool) -> int:
+            total = sum(hint_width(k, b.description, compact) for b, k in hints)
+            return total + (hint_width("^p", "palette", compact) + 2 if palette else 0)
+
+        compact = False
+        if used(False) > width:
+            palette = False
+        if used(False) > width:
+            compact = True
+        while used(compact) > width:
+            droppable = [i for i, (b, _k) in enumerate(hints) if not essential(b)]
+            if not droppable:
+                break
+            del hints[droppable[-1]]
+        return hints, compact, palette
+
     def _signature(self) -> Any:
-        bindings = tuple(
-            (binding.key, binding.action, binding.description, binding.show, enabled, tooltip)
-            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+        hints, compact, palette = self._hints()
+        shown = tuple((b.key, b.action, b.description, k) for b, k in hints)
+        return (compact, palette, shown)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        hints, compact, palette = self._hints()
+        self.compact = compact
+        self.styles.grid_size_columns = len(hints) + (1 if palette else 0)
+        for binding, key in hints:
+            yield FooterKey(
+                binding.key, key, binding.description, binding.action, tooltip=binding.tooltip
+            ).data_bind(compact=Footer.compact)
+        if palette:
+            yield from self._palette()
+
+    def _palette(self) -> ComposeResult:
+        try:
+            _node, binding, enabled, _tooltip = self.screen.active_bindings[
+                self.app.COMMAND_PALETTE_BINDING
+            ]
+        except KeyError:
+            return
+        yield FooterKey(
+            binding.key,
+            self.app.get_key_display(binding),
+            binding.description,
+            binding.action,
+            classes="-command-palette",
+            disabled=not enabled,
+            tooltip=binding.tooltip or binding.description,
         )
-        return (self.compact, self.show_command_palette, bindings)
+
+    def on_resize(self, event: Resize) -> None:
+        self.call_after_refresh(self.recompose)
 
     async def recompose(self) -> None:
         if not self.is_attached:  # its screen is gone: nothing to show, nothing to rebuild

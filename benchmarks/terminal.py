@@ -1,0 +1,216 @@
+"""Figure 7: in a real terminal (tmux, as the user sees it): start to painted table, keypress to screen.
+
+7a: the real ``rotui`` on 500 keys, from spawn to the first key row on the tmux screen, against
+the bare 500-row DataTable app (``python -m benchmarks.paint minimal-tty``) in the same terminal,
+timed the same way. 7b: on that dashboard, ``j`` to the detail pane naming the next key, while
+validate-all runs against a simulated API (its own process, 100 ms per request); the reference
+is the same meter on the idle dashboard just before. Skipped (SKIP) without tmux.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from benchmarks.harness import Row, Sample, Scale, Stats, compare, fresh_dir, isolated_env, python
+from benchmarks.harness import verdict as passed
+from benchmarks.inventory import config_text, key_values, write_config
+from benchmarks.simserver import sim_process
+
+TIME_GOAL = 1.3  # × the bare DataTable app, in the same terminal
+KEYPRESS_GOAL_MS = 50.0
+SIZE = (120, 36)
+POLL = 0.002  # seconds between two captures
+PRESSES = 20
+METHOD = (
+    "A private tmux server (its own socket) at 120×36 runs the command; a poller captures the pane "
+    f"every {POLL * 1000:g} ms. 7a: from `tmux new-session` to the first `BENCH_KEY_` row on the "
+    "screen, for the real `rotui --config` (500 keys × 4 consumers, fresh state) and for the bare "
+    "500-row DataTable app (`python -m benchmarks.paint minimal-tty`), alternated. 7b: `j` "
+    f"pressed {PRESSES} times on that dashboard (`tmux send-keys`), each timed until the detail "
+    "pane names another key, while `V` validates all 500 keys against the simulated API (own "
+    "process, 100 ms per request, max_concurrency 20); the reference is the same on the idle "
+    "dashboard just before. The capture's own cost (a few ms) is in both columns."
+)
+ROW = re.compile(r"BENCH_KEY_\d{4}")
+
+
+class Terminal:
+    """One detached tmux session on a private server: start, read the screen, press keys, close."""
+
+    def __init__(self, tmux: str, work: Path) -> None:
+        self.tmux = tmux
+        self.socket = Path(tempfile.gettempdir()) / f"rotui-bench-{os.getpid()}-{id(self)}"
+        self.conf = work / "tmux.conf"
+        self.conf.write_text("set -g status off\nset -g escape-time 10\n")
+
+    def _run(self, *args: str, env: Mapping[str, str] | None = None) -> str:
+        done = subprocess.run(
+            [self.tmux, "-S", str(self.socket), "-f", str(self.conf), *args],
+            capture_output=True,
+            text=True,
+            env=dict(env) if env is not None else None,
+            timeout=60,
+        )
+        return done.stdout
+
+    def start(self, argv: list[str], env: Mapping[str, str]) -> None:
+        width, height = SIZE
+        self._run(
+            "new-session", "-d", "-s", "b", "-x", str(width), "-y", str(height),
+            shlex.join(argv) + "; sleep 60",
+            env={**env, "TERM": "xterm-256color"},
+        )  # fmt: skip
+
+    def screen(self) -> str:
+        return self._run("capture-pane", "-p", "-t", "b:0.0")
+
+    def wait(self, ok: Callable[[str], bool], timeout: float = 60.0) -> str:
+        deadline = time.perf_counter() + timeout
+        while True:
+            screen = self.screen()
+            if ok(screen):
+                return screen
+            if time.perf_counter() > deadline:
+                raise RuntimeError("the terminal never showed what was awaited:\n" + screen)
+            time.sleep(POLL)
+
+    def press(self, key: str) -> None:
+        self._run("send-keys", "-t", "b:0.0", key)
+
+    def close(self) -> None:
+        subprocess.run([self.tmux, "-S", str(self.socket), "kill-server"], capture_output=True)
+        self.socket.unlink(missing_ok=True)
+
+
+def selected(screen: str) -> str | None:
+    """The key the detail pane (the right-hand column at 120 wide) names, if any."""
+    for line in screen.splitlines():
+        found = ROW.search(line[SIZE[0] - 40 :])
+        if found:
+            return found.group()
+    return None
+
+
+def run(scale: Scale, work: Path) -> list[Row]:
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        skip = "tmux is not installed"
+        return [
+            Row("9a dashboard start to painted table in tmux", "s", None, "—", None, "—", f"≤ {TIME_GOAL:g}×", "SKIP", (skip,)),
+            Row("9b keypress to screen in tmux", "ms", None, "—", None, "—", f"≤ {KEYPRESS_GOAL_MS:g} ms", "SKIP", (skip,)),
+        ]  # fmt: skip
+    count = scale.dashboard_keys
+    env = isolated_env(work)
+    rotui = str(Path(python()).parent / "rotui")
+    if not os.access(rotui, os.X_OK):
+        raise RuntimeError(f"{rotui}: the console script is not installed in this venv")
+    painted_config = write_config(
+        work / "painted.toml", config_text(count, consumers=scale.consumers, source="keyring")
+    )
+
+    def painted(argv: list[str]) -> Sample:
+        term = Terminal(tmux, work)
+        try:
+            started = time.perf_counter()
+            term.start(argv, env)
+            term.wait(lambda s: ROW.search(s) is not None)
+            return {"wall": time.perf_counter() - started}
+        finally:
+            term.close()
+
+    def dashboard() -> Sample:
+        root = fresh_dir(work, "state-")
+        state_env = {"XDG_STATE_HOME": str(root)}
+        return painted(
+            [
+                "env",
+                *(f"{k}={v}" for k, v in state_env.items()),
+                rotui,
+                "--config",
+                str(painted_config),
+            ]
+        )
+
+    def minimal() -> Sample:
+        return painted([python(), "-m", "benchmarks.paint", "minimal-tty", str(count)])
+
+    ours, theirs = compare(scale, dashboard, minimal)
+    ratio = ours["wall"].median / theirs["wall"].median
+    rows = [
+        Row(
+            figure=f"9a dashboard start to painted table in tmux, {count} keys",
+            unit="s",
+            measured=ours["wall"],
+            reference_name=f"bare {count}-row DataTable app, same terminal",
+            reference=theirs["wall"],
+            comparison=f"{ratio:.2f}×",
+            goal=f"≤ {TIME_GOAL:g}×",
+            verdict=passed(ratio <= TIME_GOAL),
+        )
+    ]
+    busy, idle = keypresses(tmux, work, env, rotui, count, scale)
+    rows.append(
+        Row(
+            figure=f"9b keypress to screen in tmux during validate-all of {count} keys (max)",
+            unit="ms",
+            measured=busy,
+            reference_name="the same, dashboard idle",
+            reference=idle,
+            comparison=f"+{busy.median - idle.median:.0f} ms median",
+            goal=f"≤ {KEYPRESS_GOAL_MS:g} ms",
+            verdict=passed(busy.max <= KEYPRESS_GOAL_MS),
+        )
+    )
+    return rows
+
+
+def keypresses(
+    tmux: str, work: Path, env: dict[str, str], rotui: str, count: int, scale: Scale
+) -> tuple[Stats, Stats]:
+    """Milliseconds from ``j`` to the detail pane naming another key: during validate-all, idle."""
+    presses = PRESSES if not scale.quick else 3
+    values = key_values(count)
+    with sim_process(count, 0.1, env) as base_url:
+        config = write_config(
+            work / "validate.toml",
+            config_text(count, base_url=base_url, source="env", max_concurrency=20),
+        )
+        term = Terminal(tmux, work)
+        try:
+            term.start(
+                [
+                    "env",
+                    f"XDG_STATE_HOME={fresh_dir(work, 'state-')}",
+                    rotui,
+                    "--config",
+                    str(config),
+                ],
+                {**env, **values},
+            )
+            term.wait(lambda s: selected(s) is not None)
+
+            def measure(times: int) -> list[float]:
+                took = []
+                for _ in range(times):
+                    before = selected(term.screen())
+                    start = time.perf_counter()
+                    term.press("j")
+                    term.wait(lambda s, was=before: selected(s) not in (None, was))
+                    took.append((time.perf_counter() - start) * 1000)
+                return took
+
+            idle = measure(presses)
+            term.press("V")
+            term.wait(lambda s: "━" in s or "%" in s)  # the progress bar: validation under way
+            busy = measure(presses)
+        finally:
+            term.close()
+    return Stats(tuple(busy)), Stats(tuple(idle))

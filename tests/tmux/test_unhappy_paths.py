@@ -1,0 +1,148 @@
+"""The unhappy paths in a real terminal at 80×24, keyboard only, as an SRE meets them over SSH."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.e2e.conftest import world  # noqa: F401  (the loopback world, for real configurations)
+from tests.e2e.world import KEY, NEW, World
+from tests.support.tmux import TmuxFactory
+
+AGENTS = "ANTHROPIC_API_KEY_AGENTS"  # the demo's second row: its current key passes the pre-check
+DASHBOARD = "sorted by due date"
+
+
+def demo(terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path):
+    env = {**child_env, "TMPDIR": str(tmp_path)}
+    term = terminal(["demo"], env)
+    term.wait_for("ANTHROPIC_API_KEY_BATCH")
+    return term
+
+
+def footer(screen: str) -> str:
+    return screen.rstrip("\n").splitlines()[-1]
+
+
+def test_a_failing_pre_check_then_esc_and_the_console_url_whole(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    term = demo(terminal, child_env, tmp_path)
+    term.send("j")
+    term.send("r")
+    screen = term.wait_for("paste the new key")
+    assert "https://platform.claude.com/settings/keys" in screen  # on one line, not broken
+    term.send("Escape")
+    term.wait_for(DASHBOARD)
+    term.send("j")
+    term.send("r")  # the evals key: its current key is rate limited
+    screen = term.wait_for("no run was started")
+    assert "e Emergency" in footer(screen) and "esc Back" in footer(screen), footer(screen)
+    term.send("Escape")
+    term.wait_for(DASHBOARD)
+    term.send("q")
+    assert term.wait_exit() == 0
+
+
+def test_a_rejected_paste_then_a_rollback_at_80_columns(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    term = demo(terminal, child_env, tmp_path)
+    term.send("j")
+    term.send("r")
+    term.wait_for("paste the new key")
+    term.paste("hello")
+    term.send("Enter")
+    term.wait_for("not an Anthropic API key")
+    term.paste("sk-ant-api03-" + "x" * 20)  # well formed, but the API does not know it
+    term.send("Enter")
+    screen = term.wait_until(lambda s: "b Roll back" in footer(s), "b in the footer")
+    assert "esc Back" in footer(screen) and "? Help" in footer(screen)
+    term.send("b")
+    term.wait_for(f"Type {AGENTS} to roll back")
+    term.type(AGENTS)  # typing goes to the field at once: no Tab first
+    term.send("Enter")
+    term.wait_for("rolled_back")
+    term.send("Escape")
+    term.wait_for(DASHBOARD)
+    term.send("q")
+    assert term.wait_exit() == 0
+
+
+def test_quitting_the_demo_mid_run_says_it_starts_afresh(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    term = demo(terminal, child_env, tmp_path)
+    term.send("j")
+    term.send("r")
+    term.wait_for("paste the new key")
+    term.paste("sk-ant-api03-" + "x" * 20)
+    term.send("Enter")
+    term.wait_until(lambda s: "b Roll back" in footer(s), "the run started")
+    term.send("C-q")
+    term.wait_for("Quit anyway?")
+    term.send("y")
+    assert term.wait_exit() == 0
+    said = " ".join(term.screen().split())
+    assert "starts afresh" in said and "is kept" not in said, said
+
+
+def test_quit_mid_run_then_rotui_rotate_resumes_it(
+    terminal: TmuxFactory,
+    world: World,  # noqa: F811
+) -> None:
+    term = terminal(["rotate", KEY], world.env)
+    term.wait_for("paste the new key")
+    term.paste(NEW)
+    term.send("Enter")
+    term.wait_until(lambda s: "c Confirm" in footer(s), "a consumer to confirm by hand")
+    term.send("C-q")
+    term.wait_for("Quit anyway?")
+    term.send("y")
+    assert term.wait_exit() == 0
+    said = " ".join(term.screen().split())
+    assert f"resume it with `rotui rotate {KEY}`" in said, said
+    again = terminal(["rotate", KEY], world.env)
+    screen = again.wait_for("(resumed)")
+    assert NEW not in screen
+    again.send("Escape")
+    again.wait_for(DASHBOARD)
+    again.send("q")
+    assert again.wait_exit() == 0
+
+
+def test_a_second_operator_sees_who_drives_the_key(
+    terminal: TmuxFactory,
+    world: World,  # noqa: F811
+) -> None:
+    first = terminal(["rotate", KEY], world.env)
+    first.wait_for("paste the new key")
+    first.paste(NEW)
+    first.send("Enter")
+    first.wait_until(lambda s: "c Confirm" in footer(s), "the first operator's run under way")
+    second = terminal([], world.env)
+    second.wait_for(DASHBOARD)
+    second.send("r")
+    second.wait_for("is being driven by another")
+    screen = second.wait_until(lambda s: "esc Back" in footer(s), "the footer")
+    assert re.search(r"\(pid \d+ on .*\) holds it", screen), screen
+    assert footer(screen).split("▏")[0].split() == ["esc", "Back", "?", "Help"], footer(screen)
+    second.send("Escape")
+    second.wait_for(DASHBOARD)
+    second.send("q")
+    assert second.wait_exit() == 0
+    first.send("C-q")
+    first.wait_for("Quit anyway?")
+    first.send("y")
+    assert first.wait_exit() == 0
+
+
+def test_ctrl_c_at_the_hidden_key_prompt_needs_one_press(
+    terminal: TmuxFactory,
+    world: World,  # noqa: F811
+) -> None:
+    term = terminal(["key", "set", KEY], world.env)
+    term.wait_for("(input hidden)")
+    term.send("C-c")
+    assert term.wait_exit() == 130
+    assert "rotui: interrupted" in term.screen()

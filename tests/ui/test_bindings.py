@@ -1,0 +1,101 @@
+"""One binding model across screens: remappable ids, Esc/q back, Enter for a key's actions, the footer."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from textual.command import CommandPalette
+from textual.widgets._footer import FooterKey
+
+from rotui.ui.app import make_app
+from rotui.ui.screens.audit import AuditScreen
+from rotui.ui.screens.dashboard import DashboardScreen
+from rotui.ui.screens.troubleshoot import TroubleshootScreen
+from rotui.ui.widgets.key_footer import KeyFooter
+from tests.ui.helpers import wait_until
+
+
+def footer_text(app) -> list[str]:
+    """The footer's keys a person sees whole ("key description"); one cut off at the edge is not."""
+    footer = app.screen.query_one(KeyFooter)
+    width = app.size.width
+    return [
+        f"{k.key_display} {k.description}".strip()
+        for k in footer.query(FooterKey)
+        if k.region.width and k.region.right <= width
+    ]
+
+
+def with_keymap(demo, keymap: dict[str, str]):
+    services = dataclasses.replace(demo.services)
+    services.config = dataclasses.replace(demo.config, keymap=keymap)
+    return services
+
+
+async def test_every_screens_binding_ids_can_be_remapped(fresh_demo) -> None:
+    keymap = {
+        "wizard.rollback": "B",
+        "wizard.close": "escape,h",
+        "emergency.now": "N",
+        "audit.close": "escape,h",
+        "help.close": "escape,h",
+        "quit.yes": "Y",
+    }
+    app = make_app(with_keymap(fresh_demo, keymap))  # refused today: "unknown binding id"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen), "the audit screen")
+        await pilot.press("h")  # the remapped way back
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "back")
+
+
+async def test_q_in_a_sub_screen_goes_back_and_q_on_the_dashboard_quits(fresh_demo) -> None:
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key, screen in (("a", AuditScreen), ("t", TroubleshootScreen)):
+            await pilot.press(key)
+            await wait_until(pilot, lambda s=screen: isinstance(app.screen, s), screen.__name__)
+            await pilot.press("q")
+            await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "back")
+        assert app.is_running
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running, "quit")
+
+
+async def test_enter_on_a_key_row_offers_that_keys_actions(fresh_demo) -> None:
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        name = app.screen.table.selected_name
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the actions")
+        await pilot.press("r", "o", "t", "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RotationWizardScreen", "rot")
+        assert app.screen.key == name
+
+
+async def test_the_footer_at_80_columns_keeps_help_and_quit(fresh_demo) -> None:
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = footer_text(app)
+        assert "? Help" in shown and "q Quit" in shown, shown
+        assert shown[0] == "v Validate"  # the actions on the selected key first
+
+
+async def test_a_remapped_key_does_not_vanish_from_the_footer_at_80_columns(fresh_demo) -> None:
+    app = make_app(with_keymap(fresh_demo, {"help": "h", "quit": "ctrl+q"}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = footer_text(app)
+        assert "h Help" in shown and "^q Quit" in shown, shown
+
+
+async def test_the_read_only_footer_offers_no_refused_action(demo) -> None:
+    app = make_app(demo.services, read_only=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        shown = " · ".join(footer_text(app))
+        for refused in ("Validate", "Rotate", "Revoke"):
+            assert refused not in shown, shown
+        assert "t Diagnose" in shown and "a Audit" in shown
