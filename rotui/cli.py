@@ -831,7 +831,17 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
             usage = await _usage_lines(rotation, exposed)
             for line in usage:
                 ctx.out(line)
-            options = HeadlessOptions(confirm_manual=args.confirm_manual, confirm=args.confirm)
+            from rotui.core.holders.gate import HolderGate
+
+            # An overlap emergency revokes the old key after propagation: the places that still
+            # hold it are shown first, and the typed --confirm NAME acknowledges them (audited).
+            gate = HolderGate(rotation, services.config, ctx.environ) if mode == "overlap" else None
+            options = HeadlessOptions(
+                confirm_manual=args.confirm_manual,
+                confirm=args.confirm,
+                holders=gate,
+                ack_holders=args.confirm,
+            )
             return await drive(rotation, read_key, options, ctx.out)
 
     return asyncio.run(go())

@@ -52,3 +52,19 @@ def test_after_the_rotation_holders_shows_drift(world: World) -> None:
     assert [(f["where"], f["status"]) for f in drift] == [("app forgotten-worker", "stale")]
     assert f"1 place(s) still hold the previous value of {KEY}" in shown.stderr
     assert not any(value in shown.stdout + shown.stderr for value in SECRETS)
+
+
+def test_an_overlap_emergency_shows_the_holders_and_its_typed_name_acknowledges_them(
+    world: World,
+) -> None:
+    world.heroku.add_app("forgotten-worker", {"CLAUDE": OLD})
+    done = world.rotui(
+        "revoke", KEY, "--headless", "--mode", "overlap", "--confirm", KEY, "--confirm-manual",
+        stdin=NEW + "\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"! unmanaged: heroku app forgotten-worker · CLAUDE holds {mask(OLD)}" in done.stdout
+    entries = json.loads(world.rotui("audit", "--json").stdout)["entries"]
+    acks = [e for e in entries if e["action"] == "holders.acknowledged"]
+    assert len(acks) == 1 and any("forgotten-worker" in h for h in acks[0]["context"]["holders"])
+    assert not any(value in done.stdout + done.stderr for value in SECRETS)
