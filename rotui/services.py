@@ -101,12 +101,16 @@ class Services:
         import httpx
 
         from rotui.core.anthropic import AnthropicClient
+        from rotui.core.bounded_http import BoundedAsyncClient
 
         settings = self.config.settings
         limits = httpx.Limits(max_connections=max(settings.max_concurrency * 2, 10))
         try:  # trust_env reads the proxy variables here; a malformed one raises
-            http = httpx.AsyncClient(
-                transport=self.transport, limits=limits, trust_env=self.trust_env
+            http = BoundedAsyncClient(
+                transport=self.transport,
+                limits=limits,
+                trust_env=self.trust_env,
+                deadline=settings.timeout_seconds,
             )
         except (httpx.InvalidURL, ValueError) as exc:
             import os

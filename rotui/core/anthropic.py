@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from rotui import __version__
+from rotui.core.bounded_http import DeadlineExceeded, ResponseTooLarge
 from rotui.core.errors import ProviderError
 from rotui.core.model import (
     DEFAULT_BASE_URL,
@@ -226,6 +227,8 @@ def describe_transport_error(exc: httpx.TransportError, timeout: float) -> tuple
     texts = list(dict.fromkeys(str(c) for c in causes if str(c)))
     text = redact("; ".join(texts))
     lowered = text.lower()
+    if isinstance(exc, DeadlineExceeded):
+        return "timeout", f"{exc} in all (a stalled or trickling server)"
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", f"no answer within {timeout:g} s ({type(exc).__name__})"
     if isinstance(exc, httpx.ProxyError):
@@ -344,6 +347,9 @@ class AnthropicClient:
                         auth=_KeyAuth(secret),
                         timeout=self.timeout,
                     )
+                except ResponseTooLarge as exc:
+                    outcome = Outcome(ValidationStatus.BAD_RESPONSE, None, "too_large", str(exc))
+                    response = None
                 except httpx.TransportError as exc:
                     kind, message = describe_transport_error(exc, self.timeout)
                     outcome = Outcome(ValidationStatus.NETWORK_ERROR, None, kind, message)
@@ -355,7 +361,7 @@ class AnthropicClient:
                 outcome.headers = response.headers
                 outcome.retry_after = parse_retry_after(response.headers, self._clock())
                 wait = self._retry_wait(response.status_code, response.headers, outcome, attempt)
-            elif outcome.error_type not in ("dns", "tls", "local") and attempt <= self.max_retries:
+            elif outcome.error_type not in ("dns", "tls", "local", "too_large") and attempt <= self.max_retries:
                 wait = self._backoff(attempt - 1)
             outcome.latency_ms = round(latency, 1)
             outcome.attempts = attempt
