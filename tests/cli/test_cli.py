@@ -59,6 +59,7 @@ def config(tmp_path: Path, sim: SimulatedAnthropic, child_env: dict[str, str]) -
 [settings]
 cadence_days = 90
 warn_days = 14
+admin_base_url = "{sim.base_url}"
 
 [[keys]]
 name = "GOOD"
