@@ -315,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--demo", action="store_true", help="serve `rotui demo` instead")
     p.add_argument(
+        "--keep-token",
+        action="store_true",
+        help="keep the token when the last session closes (by default it expires then)",
+    )
+    p.add_argument(
         "--public-url",
         metavar="URL",
         help="the URL the browser uses, when it differs from http://HOST:PORT",
@@ -713,6 +718,7 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
     if not args.headless:
         from rotui.ui.app import make_app
 
+        _need_terminal(ctx, "add --headless to rotate from a script")
         make_app(services, rotate=args.name, theme=args.theme, notices=ctx.warnings).run()
         return 0
     from rotui.core.headless import HeadlessOptions, drive
@@ -817,6 +823,7 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
     if not args.headless:
         from rotui.ui.app import make_app
 
+        _need_terminal(ctx, "add --headless to run the emergency from a script")
         make_app(
             services,
             emergency=args.name,
@@ -1052,6 +1059,21 @@ def _check_audited_key(name: str, ctx: Context, audited: list[str | None]) -> No
         )
 
 
+def _need_terminal(ctx: Context, instead: str) -> None:
+    """The full-screen UI needs a terminal on stdin and stdout; without one it would hang.
+
+    A driver named in ``TEXTUAL_DRIVER`` (textual-serve's web driver, per browser tab) brings
+    its own screen and input, so it needs none.
+    """
+    if ctx.environ.get("TEXTUAL_DRIVER"):
+        return
+    if ctx.stdin is None or not ctx.stdin.isatty() or not ctx.stdout.isatty():
+        raise UsageError(
+            "no terminal",
+            f"the full-screen UI needs a terminal on stdin and stdout; {instead}",
+        )
+
+
 def _check_confirm(args: argparse.Namespace) -> None:
     """A typed confirmation that names another key is refused, and said so, before anything."""
     if args.confirm and args.confirm != args.name:
@@ -1071,6 +1093,7 @@ def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:
     """``rotui``: the full-screen dashboard on the configured inventory."""
     from rotui.ui.app import make_app
 
+    _need_terminal(ctx, "use `rotui status` (or `--json`) in scripts, or `rotui serve` for a browser")
     app = make_app(ctx.services(), read_only=args.read_only, theme=args.theme, notices=ctx.warnings)
     app.run()
     return 0
@@ -1082,6 +1105,8 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     if getattr(args, "demo_command", None):  # `rotui demo audit`: on the running demo's files
         commands = {"status": cmd_status, "report": cmd_report, "audit": cmd_audit}
         return commands[args.demo_command](args, follow_context(ctx))
+    if not args.headless:
+        _need_terminal(ctx, "use `rotui demo --headless`")
     return run_demo(ctx, headless=args.headless, read_only=args.read_only, theme=args.theme)
 
 
