@@ -718,8 +718,9 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
     if not args.headless:
         from rotui.ui.app import make_app
 
+        app = make_app(services, rotate=args.name, theme=args.theme, notices=ctx.warnings)
         _need_terminal(ctx, "add --headless to rotate from a script")
-        make_app(services, rotate=args.name, theme=args.theme, notices=ctx.warnings).run()
+        app.run()
         return 0
     from rotui.core.headless import HeadlessOptions, drive
 
@@ -823,14 +824,15 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
     if not args.headless:
         from rotui.ui.app import make_app
 
-        _need_terminal(ctx, "add --headless to run the emergency from a script")
-        make_app(
+        app = make_app(
             services,
             emergency=args.name,
             theme=args.theme,
             exposed_at=exposed,
             notices=ctx.warnings,
-        ).run()
+        )
+        _need_terminal(ctx, "add --headless to run the emergency from a script")
+        app.run()
         return 0
     if active is not None and active.kind != "emergency":
         from rotui.core.rotation.policy import Verdict, start_conflict
@@ -1093,8 +1095,8 @@ def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:
     """``rotui``: the full-screen dashboard on the configured inventory."""
     from rotui.ui.app import make_app
 
-    _need_terminal(ctx, "use `rotui status` (or `--json`) in scripts, or `rotui serve` for a browser")
     app = make_app(ctx.services(), read_only=args.read_only, theme=args.theme, notices=ctx.warnings)
+    _need_terminal(ctx, "use `rotui status` (or `--json`) in scripts, or `rotui serve` for a browser")
     app.run()
     return 0
 
