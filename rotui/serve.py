@@ -301,13 +301,13 @@ def _well_formed(data: str, kinds: dict[str, Any]) -> bool:
         return False
     if envelope[0] == "resize":
         size = envelope[1]
-        return all(isinstance(size.get(k), int) and 0 < size[k] < 10_000 for k in ("width", "height"))
+        return all(
+            isinstance(size.get(k), int) and 0 < size[k] < 10_000 for k in ("width", "height")
+        )
     return True
 
 
-def _guarded(
-    server_class: Any, guard: Guard, announce: Any = None, url: str = ""
-) -> Any:
+def _guarded(server_class: Any, guard: Guard, announce: Any = None, url: str = "") -> Any:
     """textual-serve's Server with :class:`Guard` in front of every route.
 
     ``announce`` prints a line on the console: a new URL after SIGUSR1, the token's expiry.

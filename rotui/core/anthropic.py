@@ -364,7 +364,10 @@ class AnthropicClient:
                 outcome.headers = response.headers
                 outcome.retry_after = parse_retry_after(response.headers, self._clock())
                 wait = self._retry_wait(response.status_code, response.headers, outcome, attempt)
-            elif outcome.error_type not in ("dns", "tls", "local", "too_large") and attempt <= self.max_retries:
+            elif (
+                outcome.error_type not in ("dns", "tls", "local", "too_large")
+                and attempt <= self.max_retries
+            ):
                 wait = self._backoff(attempt - 1)
             outcome.latency_ms = round(latency, 1)
             outcome.attempts = attempt

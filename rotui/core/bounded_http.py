@@ -90,7 +90,7 @@ class BoundedAsyncClient(httpx.AsyncClient):
         self.deadline = deadline
         self.max_bytes = max_bytes
 
-    async def send(  # type: ignore[override]
+    async def send(
         self, request: httpx.Request, *, stream: bool = False, **kwargs: Any
     ) -> httpx.Response:
         loop = asyncio.get_running_loop()
@@ -100,9 +100,7 @@ class BoundedAsyncClient(httpx.AsyncClient):
             async with asyncio.timeout_at(deadline):
                 response = await super().send(request, stream=True, **kwargs)
         except TimeoutError:
-            raise DeadlineExceeded(
-                f"no answer within {seconds:g} s", request=request
-            ) from None
+            raise DeadlineExceeded(f"no answer within {seconds:g} s", request=request) from None
         try:
             length = int(response.headers.get("content-length", "0") or 0)
         except ValueError:

@@ -212,10 +212,14 @@ def _sendable(secret: Secret, source: str, username: str) -> Secret:
         kind = source.split(":", 1)[0] + ":"
         index, char = next((i, c) for i, c in enumerate(value) if not HEADER_SAFE.fullmatch(c))
         what = (
-            "a line break" if char in "\r\n"
-            else "whitespace" if char.isspace()
-            else "a quote" if char in QUOTES
-            else "a non-ASCII character" if not char.isascii()
+            "a line break"
+            if char in "\r\n"
+            else "whitespace"
+            if char.isspace()
+            else "a quote"
+            if char in QUOTES
+            else "a non-ASCII character"
+            if not char.isascii()
             else "a control character"
         )
         raise SecretError(

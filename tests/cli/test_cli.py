@@ -387,8 +387,7 @@ def test_a_source_that_prints_more_than_a_key_is_refused_without_echo(
     assert done.returncode == 1
     results = {r["key"]: r for r in json.loads(done.stdout)["results"]}
     assert (
-        results["GOOD"]["status"] == "no_secret"
-        and "unusable value" in results["GOOD"]["message"]
+        results["GOOD"]["status"] == "no_secret" and "unusable value" in results["GOOD"]["message"]
     )
     assert results["REVOKED"]["status"] == "no_secret"
     everything = (

@@ -21,7 +21,9 @@ SCREENS = {
 }
 
 
-def run(argv: list[str], config: Path, env: dict[str, str], stdin: int) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: list[str], config: Path, env: dict[str, str], stdin: int
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rotui", "--config", str(config), *argv],
         stdin=stdin,
@@ -35,7 +37,9 @@ def run(argv: list[str], config: Path, env: dict[str, str], stdin: int) -> subpr
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "rotui.toml"
-    path.write_text('[[keys]]\nname = "K"\nsource = "env:K_VALUE"\nbase_url = "http://127.0.0.1:9"\n')
+    path.write_text(
+        '[[keys]]\nname = "K"\nsource = "env:K_VALUE"\nbase_url = "http://127.0.0.1:9"\n'
+    )
     path.chmod(0o600)
     return path
 

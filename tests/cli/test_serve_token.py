@@ -57,7 +57,9 @@ def served(
     request: pytest.FixtureRequest, child_env: dict[str, str], tmp_path: Path
 ) -> Iterator[Served]:
     config = tmp_path / "rotui.toml"
-    config.write_text('[[keys]]\nname = "K"\nsource = "env:K_VALUE"\nbase_url = "http://127.0.0.1:9"\n')
+    config.write_text(
+        '[[keys]]\nname = "K"\nsource = "env:K_VALUE"\nbase_url = "http://127.0.0.1:9"\n'
+    )
     config.chmod(0o600)
     port = _free_port()
     err = tmp_path / "stderr.txt"
@@ -152,7 +154,7 @@ def test_the_token_lives_and_dies_as_documented(served: Served) -> None:
         assert enter(client, first) == 403
 
     console = served.console()
-    assert "Traceback" not in console and "File \"" not in console, console
+    assert "Traceback" not in console and 'File "' not in console, console
     for url in (first, second):  # each token shows once: in the line that announced it
         assert console.count(url.split("=", 1)[1]) == 1, console
     assert len(console.splitlines()) < 60, console  # a line per request at most, no flood

@@ -36,7 +36,12 @@ class _Forward(QuietHandler):
             answer = client.request(method, server.upstream + path, headers=keep, content=body)
         self.send_response(answer.status_code)
         for name, value in answer.headers.items():
-            if name not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+            if name not in (
+                "content-length",
+                "transfer-encoding",
+                "connection",
+                "content-encoding",
+            ):
                 self.send_header(name, value)
         self.send_header("content-length", str(len(answer.content)))
         self.end_headers()

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from rotui.core.errors import StateError
-from rotui.core.runs import ConsumerState
 from rotui.core.rotation.engine import previous_name
+from rotui.core.runs import ConsumerState
 from tests.e2e.test_rotation_guards import services, through_propagation, through_verify
 from tests.e2e.world import KEY, OLD, World
 
@@ -36,7 +36,9 @@ def on_disk(svc: Any, rotation: Any) -> Any:
     return svc.runs().load(rotation.run.run_id)
 
 
-async def roll_back_restores_the_old_key(world: World, rotation: Any, mend: Callable[[], None]) -> None:
+async def roll_back_restores_the_old_key(
+    world: World, rotation: Any, mend: Callable[[], None]
+) -> None:
     mend()
     await rotation.rollback()
     assert world.heroku.config_vars("raxx-api-prod")[KEY] == OLD
@@ -80,6 +82,8 @@ async def test_a_revoke_without_its_audit_entry_does_not_start(world: World) -> 
         assert rotation.run.facts.revoke_started is None
         assert world.anthropic.key_by_id(world.old_id).status == "active"
         previous = previous_name(KEY)
-        assert await rotation.deps.store.aread("keyring", previous) is not None  # kept for the revoke
+        assert (
+            await rotation.deps.store.aread("keyring", previous) is not None
+        )  # kept for the revoke
         await roll_back_restores_the_old_key(world, rotation, mend)
         assert await rotation.deps.store.aread("keyring", previous) is None  # PREVIOUS removed too

@@ -302,30 +302,22 @@ async def test_admin_pages_are_followed(sim, client, monkeypatch) -> None:
 async def test_admin_status_update_deactivates_a_key(sim, client) -> None:
     secret = add(sim, "deact")
     [record] = await client.list_api_keys(Secret(ADMIN))
-    updated = await client.set_api_key_status(
-        Secret(ADMIN), record.id, "inactive")
+    updated = await client.set_api_key_status(Secret(ADMIN), record.id, "inactive")
     assert updated.status == "inactive"
-    assert (
-        await client.get_api_key(Secret(ADMIN), record.id)
-    ).status == "inactive"
+    assert (await client.get_api_key(Secret(ADMIN), record.id)).status == "inactive"
     result = await client.validate("K", secret, base_url=sim.base_url)
     assert result.status is S.INVALID
 
 
 async def test_admin_errors_are_clear(sim, client) -> None:
     with pytest.raises(ProviderError, match="Admin API key was refused"):
-        await client.list_api_keys(
-            Secret(fake_key("not-admin", "sk-ant-admin01-"))
-        )
+        await client.list_api_keys(Secret(fake_key("not-admin", "sk-ant-admin01-")))
 
 
 async def test_daily_usage_per_key(sim, client) -> None:
     add(sim, "u1")
     add(sim, "u2")
-    remote = {
-        r.partial_key_hint: r
-        for r in await client.list_api_keys(Secret(ADMIN))
-    }
+    remote = {r.partial_key_hint: r for r in await client.list_api_keys(Secret(ADMIN))}
     id1 = remote[Secret(fake_key("u1")).partial_key_hint].id
     id2 = remote[Secret(fake_key("u2")).partial_key_hint].id
     sim.add_usage(id1, "2026-11-24", 100, 20)

@@ -53,9 +53,7 @@ def sim() -> Iterator[SimulatedAnthropic]:
 @pytest.fixture
 async def client(sim: SimulatedAnthropic) -> AsyncIterator[AnthropicClient]:
     async with httpx.AsyncClient() as http:
-        yield AnthropicClient(
-            http, clock=lambda: NOW, timeout=2.0, admin_base_url=sim.base_url
-        )
+        yield AnthropicClient(http, clock=lambda: NOW, timeout=2.0, admin_base_url=sim.base_url)
 
 
 # Identity-linked keys -------------------------------------------------------------------------

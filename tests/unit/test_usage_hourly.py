@@ -46,9 +46,7 @@ def http(sim: SimulatedAnthropic) -> Iterator[httpx.Client]:
 @pytest.fixture
 async def client(sim: SimulatedAnthropic) -> AsyncIterator[AnthropicClient]:
     async with httpx.AsyncClient(trust_env=False) as http:
-        yield AnthropicClient(
-            http, clock=lambda: NOW, timeout=5.0, admin_base_url=sim.base_url
-        )
+        yield AnthropicClient(http, clock=lambda: NOW, timeout=5.0, admin_base_url=sim.base_url)
 
 
 def key_id() -> str:
@@ -172,8 +170,7 @@ async def test_client_reads_hourly_buckets_across_pages(sim: SimulatedAnthropic,
     sim.add_usage(key_id(), ago(200), 10, 1)  # beyond one page of 168 hours
     sim.add_usage(key_id(), ago(1), 40, 2)
     sim.add_usage(key_id(), ago(1.1), 3, 0)  # the same hour
-    usage = await client.hourly_usage(
-        Secret(ADMIN), ago(240), floor_hour(NOW) + H)
+    usage = await client.hourly_usage(Secret(ADMIN), ago(240), floor_hour(NOW) + H)
     assert usage[key_id()] == {floor_hour(ago(200)): 11, floor_hour(ago(1)): 45}
     assert all(hour.tzinfo is not None for hour in usage[key_id()])
     asked = [r for r in sim.requests() if r.path == URL]

@@ -68,7 +68,10 @@ async def _daily(
     days = [today - dt.timedelta(days=i) for i in range(USAGE_DAYS)]
     end = start + dt.timedelta(days=USAGE_DAYS)
     report = await client.daily_usage(admin, start, end, api_key_ids=list(ids)) if ids else {}
-    return {name: {day: report.get(key_id, {}).get(day, 0) for day in days} for key_id, name in ids.items()}
+    return {
+        name: {day: report.get(key_id, {}).get(day, 0) for day in days}
+        for key_id, name in ids.items()
+    }
 
 
 async def _last_24h(
