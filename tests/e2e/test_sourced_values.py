@@ -14,9 +14,11 @@ import pytest
 
 from rotui.config import load_config
 from rotui.core.errors import RotuiError, SecretError
+from rotui.core.rotation.engine import previous_name
 from rotui.core.secret import MemoryKeyring, SecretStore
 from rotui.paths import Paths
 from rotui.services import Services
+from tests.e2e.test_rotation_guards import through_propagation
 from tests.e2e.world import ADMIN, KEY, OLD, World
 
 BAD_VALUES = {
@@ -98,3 +100,15 @@ async def test_a_malformed_admin_key_is_refused_masked(world: World) -> None:
     assert "unusable value" in str(raised.value)
     assert ADMIN[:30] not in str(raised.value) and ADMIN[31:] not in str(raised.value)
     assert [r for r in world.anthropic.requests() if r.path.startswith("/v1/organizations")] == []
+
+
+async def test_a_rollback_says_why_the_source_cannot_give_the_old_key(world: World) -> None:
+    svc = sourced(world, OLD)
+    async with svc.rotation(KEY) as rotation:
+        await through_propagation(rotation)
+        svc.store._environ["CURRENT_KEY"] = BAD_VALUES["non-ASCII"]  # type: ignore[index]
+        svc.store.delete_keyring(previous_name(KEY))  # only the source is left to ask
+        with pytest.raises(RotuiError) as raised:
+            await rotation.rollback()
+    assert "not at hand" in str(raised.value) and "unusable value" in str(raised.value)
+    assert_masked(str(raised.value), BAD_VALUES["non-ASCII"])
