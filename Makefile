@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 TESTS := $(VENV)/.test-installed
 
-.PHONY: demo test lint bench screenshots snapshot-update clean
+.PHONY: demo test lint bench explore screenshots snapshot-update clean
 
 # The demo needs the runtime only: no test tools, no pip upgrade, so a newcomer waits seconds.
 $(RUNTIME): pyproject.toml
@@ -29,6 +29,10 @@ lint: $(RUNTIME)
 
 bench: $(TESTS)
 	$(BIN)/python -m benchmarks
+
+# The run engine's model-based test, explored far longer than `make test` does (minutes).
+explore: $(TESTS)
+	ROTUI_MODEL_EXAMPLES=2000 $(BIN)/python -m pytest -q tests/unit/test_engine_model.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

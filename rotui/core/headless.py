@@ -129,35 +129,12 @@ async def _answer(
     say: Say,
     retried: set[str],
 ) -> None:
-    """Do what the engine waits for, when the options allow it; else raise :class:`Waiting`.
-
-    A step that failed before this command ran is retried once: the operator ran the command
-    again after fixing the cause. One that fails again stops the command.
-    """
-    key = rotation.key.name
-    action, step = upcoming.action, upcoming.step
-    if action is Action.RETRY:
-        if step is None or step in retried or (step == Step.PRECHECK and rotation.run is None):
-            raise _failure(rotation, step, upcoming.detail)
-        retried.add(step)
-        if step in (Step.REVOKE, Step.DEACTIVATE):
-            action = Action.CONFIRM_REVOKE
-        else:
-            await rotation.run_step(step)
+    """Do what the engine waits for, when the options allow it; else raise :class:`Waiting`."""
+    action = upcoming.action
+    if action in (Action.RETRY, Action.WAIT, Action.RUN, Action.ROLLBACK):
+        action = await _once_more(rotation, upcoming, retried)
+        if action is None:
             return
-    if action is Action.WAIT and f"wait:{step}" not in retried:
-        retried.add(f"wait:{step}")  # read the change requests back once per command
-        await rotation.run_step(step or "")
-        return
-    if action is Action.WAIT:
-        raise Waiting(
-            f"{', '.join(upcoming.waiting)}: a change request waits for approval; once it is "
-            "merged, the same command goes on"
-        )
-    if action is Action.RUN:  # nothing moved: the engine waits on something outside rotui
-        raise Waiting(upcoming.detail or "nothing more can be done now")
-    if action is Action.ROLLBACK:
-        raise Waiting(f"a rollback is not complete: `{resume_command(rotation.run)} --rollback` redoes it")  # type: ignore[arg-type]
     if action is Action.PASTE_KEY:
         url, name = rotation.console_guidance()
         say(f"  create the new key at {url} (suggested name: {name}); reading it from stdin")
@@ -167,33 +144,77 @@ async def _answer(
         say(f"  PENDING is not in the keyring; reading {upcoming.detail} again from stdin")
         await rotation.recover_pending(read_key())
     elif action is Action.CONFIRM_CONSUMERS:
-        for name in upcoming.waiting:
-            what = rotation.adapters[name].describe()
-            if not options.confirm_manual:
-                if name in rotation.operator:
-                    raise Waiting(f"manual consumer {name}: {what} (then --confirm-manual)")
-                raise Waiting(f"{name} has no verify_url or verify_command: check it, then --confirm-manual")
-            say(f"  {name}: {what} — confirmed (--confirm-manual)")
-            rotation.confirm_consumer(name, "confirmed with --confirm-manual")
+        _confirm_consumers(rotation, upcoming, options, say)
     elif action is Action.UPDATE_SOURCE:
         if not options.confirm_manual:
-            raise Waiting(f"update {rotation.key.source.split(' ')[0]} to the new key, then --confirm-manual")
+            source = rotation.key.source.split(" ")[0]
+            raise Waiting(f"update {source} to the new key, then --confirm-manual")
         await rotation.confirm_source_updated()
-    elif action is Action.CONFIRM_REVOKE and step == Step.DEACTIVATE:
-        if options.confirm != key:
-            raise Waiting(
-                f"revoking now needs --confirm {key}"
-                + (f" (--confirm {options.confirm} does not match the key's name)" if options.confirm else "")
-            )
-        await rotation.deactivate(options.confirm, console_confirmed=options.confirm_manual)
     elif action is Action.CONFIRM_REVOKE:
-        blockers = rotation.revoke_blockers()
-        if blockers:
-            raise RotuiError("the old key cannot be revoked yet", "; ".join(blockers))
-        allowed = options.revoke or (rotation.kind == "emergency" and options.confirm == key)
-        if not allowed:
-            raise Waiting("the revoke runs only with --revoke")
-        usage = await rotation.old_key_usage()
-        if usage:
-            say(f"! the old key used {usage} tokens since propagation finished: something may still hold it")
-        await rotation.revoke(key, console_confirmed=options.confirm_manual)
+        await _revoke(rotation, upcoming, options, say)
+
+
+async def _once_more(rotation: Rotation, upcoming: Next, retried: set[str]) -> Action | None:
+    """A step that failed before this command ran is retried once (the operator ran the command
+    again after fixing the cause), change requests are read back once; anything else stops here.
+
+    Returns the action still to do (a failed revoke is confirmed again), or None when done.
+    """
+    action, step = upcoming.action, upcoming.step
+    if action is Action.RETRY:
+        if step is None or step in retried or (step == Step.PRECHECK and rotation.run is None):
+            raise _failure(rotation, step, upcoming.detail)
+        retried.add(step)
+        if step in (Step.REVOKE, Step.DEACTIVATE):
+            return Action.CONFIRM_REVOKE
+        await rotation.run_step(step)
+        return None
+    if action is Action.WAIT and f"wait:{step}" not in retried:
+        retried.add(f"wait:{step}")
+        await rotation.run_step(step or "")
+        return None
+    if action is Action.WAIT:
+        raise Waiting(
+            f"{', '.join(upcoming.waiting)}: a change request waits for approval; once it is "
+            "merged, the same command goes on"
+        )
+    if action is Action.ROLLBACK and rotation.run is not None:
+        raise Waiting(
+            f"a rollback is not complete: `{resume_command(rotation.run)} --rollback` redoes it"
+        )
+    raise Waiting(upcoming.detail or "nothing more can be done now")  # nothing moved
+
+
+def _confirm_consumers(
+    rotation: Rotation, upcoming: Next, options: HeadlessOptions, say: Say
+) -> None:
+    for name in upcoming.waiting:
+        what = rotation.adapters[name].describe()
+        if not options.confirm_manual and name in rotation.operator:
+            raise Waiting(f"manual consumer {name}: {what} (then --confirm-manual)")
+        if not options.confirm_manual:
+            raise Waiting(
+                f"{name} has no verify_url or verify_command: check it, then --confirm-manual"
+            )
+        say(f"  {name}: {what} — confirmed (--confirm-manual)")
+        rotation.confirm_consumer(name, "confirmed with --confirm-manual")
+
+
+async def _revoke(rotation: Rotation, upcoming: Next, options: HeadlessOptions, say: Say) -> None:
+    """The irreversible step, only as the options allow: --revoke, or an emergency's --confirm."""
+    key = rotation.key.name
+    if upcoming.step == Step.DEACTIVATE:
+        if options.confirm != key:
+            mismatch = f" (--confirm {options.confirm} does not match the key's name)"
+            raise Waiting(f"revoking now needs --confirm {key}" + (mismatch if options.confirm else ""))
+        await rotation.deactivate(options.confirm, console_confirmed=options.confirm_manual)
+        return
+    blockers = rotation.revoke_blockers()
+    if blockers:
+        raise RotuiError("the old key cannot be revoked yet", "; ".join(blockers))
+    if not (options.revoke or (rotation.kind == "emergency" and options.confirm == key)):
+        raise Waiting("the revoke runs only with --revoke")
+    usage = await rotation.old_key_usage()
+    if usage:
+        say(f"! the old key used {usage} tokens since propagation finished: something may still hold it")
+    await rotation.revoke(key, console_confirmed=options.confirm_manual)

@@ -197,3 +197,23 @@ async def test_looking_and_a_failed_precheck_leave_no_run_no_lock_no_audit(world
         assert KeyLock(svc.paths.state_dir, KEY).live_holder() is None
     assert svc.runs().all() == []
     assert svc.audit().entries() == []
+
+
+async def test_the_core_keeps_a_revoke_now_run_in_its_order(world: World) -> None:
+    """No driver can put the new key anywhere before the old one is confirmed dead."""
+    svc = services(world)
+    async with svc.rotation(KEY, kind="emergency", mode="now") as rotation:
+        assert rotation.open() is None
+        await rotation.precheck()
+        with pytest.raises(UsageError, match="deactivates the old key first"):
+            await rotation.accept_new_key(NEW)
+        assert svc.runs().all() == [] and svc.audit().entries() == []
+        await rotation.deactivate(KEY)
+        run = rotation.run
+        assert run is not None
+        run.facts.revoked_at = None  # as if the 401 was never confirmed
+        with pytest.raises(UsageError, match="needs the old key confirmed dead"):
+            await rotation.accept_new_key(NEW)
+        with pytest.raises(UsageError, match="cannot run now"):
+            await rotation.propagate()
+    assert world.heroku.config_vars("raxx-api-prod")[KEY] == OLD

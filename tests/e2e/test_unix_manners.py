@@ -16,7 +16,8 @@ def rotate_once(world: World) -> str:
         "rotate", KEY, "--headless", "--confirm-manual", "--revoke", stdin=NEW + "\n"
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout.splitlines()[0].split()[2]  # "starting run <id> ..."
+    [started] = [line for line in done.stdout.splitlines() if line.startswith("started run ")]
+    return started.split()[2]  # "started run <id> for <key>"
 
 
 def into_closed_pipe(world: World, *args: str) -> tuple[int, str]:

@@ -21,7 +21,8 @@ def test_exit_statuses_incl_a_signal(terminal: TmuxFactory) -> None:
     assert terminal([], dict(os.environ), command=["sh", "-c", "exit 7"]).wait_exit() == 7
     killed = terminal([], dict(os.environ), command=["sh", "-c", "kill -TERM $$"])
     assert killed.wait_exit() == 128 + 15
-    running = terminal([], dict(os.environ), command=["sleep", "60"])
+    running = terminal([], dict(os.environ), command=["sh", "-c", "echo ready; exec sleep 60"])
+    running.wait_for("ready")  # the program runs: a C-c now is not lost before it starts
     assert running.exit_code() is None
     running.send("C-c")  # SIGINT reaches the program, not only the waiting shell
     assert running.wait_exit() == 128 + 2

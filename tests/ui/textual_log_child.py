@@ -55,7 +55,7 @@ async def drive(demo: Demo) -> str:
         )
         await pilot.pause()
         taken = demo.services.runs().latest().get(KEY)
-        assert taken is not None and taken.facts.get("pending_stored"), taken
+        assert taken is not None and taken.facts.pending_stored, taken
     return new_key
 
 

@@ -10,6 +10,8 @@ lock and secrets: :mod:`.engine`. Drivers (the headless CLI, the wizard) call
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from rotui.core.errors import RotuiError
 from rotui.core.rotation import machine
 from rotui.core.rotation.ending import EndingSteps
@@ -81,7 +83,7 @@ class Rotation(NewKeySteps, PropagationSteps, RevokeSteps, EndingSteps):
 
     async def run_step(self, step: str) -> None:
         """Run one automatic step (or retry the failed one); the operator's steps are refused."""
-        steps = {
+        steps: dict[Step, Callable[[], Awaitable[object]]] = {
             Step.PRECHECK: self.precheck,
             Step.VALIDATE_NEW: self.validate_new,
             Step.PROPAGATE: self.propagate,
@@ -91,7 +93,7 @@ class Rotation(NewKeySteps, PropagationSteps, RevokeSteps, EndingSteps):
         }
         call = steps.get(Step(step))
         if call is None:
-            raise RotuiError(f"“{Step(step).title}” waits for the operator", "it is not automatic")
+            raise RotuiError(f"“{Step(step).heading}” waits for the operator", "it is not automatic")
         await call()
 
     async def advance(self) -> Next:

@@ -60,7 +60,8 @@ class Step(enum.StrEnum):
     FINISH = "finish"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
+        """The step's title, as the checklist shows it."""
         return STEP_TITLES[self.value]
 
 
@@ -181,7 +182,7 @@ def unmet(run: Run, step: Step | str) -> list[str]:
     if run.status is not RunStatus.ACTIVE:
         return [f"run {run.run_id} is {run.status}"]
     if step.value not in run.steps:
-        return [f"“{step.title}” is not a step of this run"]
+        return [f"“{step.heading}” is not a step of this run"]
     reasons = []
     for earlier in run.steps[: run.steps.index(step.value)]:
         if run.step[earlier].state not in (StepState.DONE, StepState.SKIPPED):
@@ -197,7 +198,7 @@ def check(run: Run, step: Step | str) -> None:
     """Raise a clear :class:`UsageError` unless ``step`` may start now."""
     reasons = unmet(run, step)
     if reasons:
-        raise UsageError(f"“{Step(step).title}” cannot run now", "; ".join(reasons))
+        raise UsageError(f"“{Step(step).heading}” cannot run now", "; ".join(reasons))
 
 
 class Action(enum.StrEnum):
@@ -258,34 +259,44 @@ def next_action(
         return Next(Action.UPDATE_SOURCE, step)
     if not pending_at_hand and step in (Step.VALIDATE_NEW, Step.PROPAGATE, Step.VERIFY):
         return Next(Action.REPASTE_KEY, step, detail=run.facts.pending_hint or "")
-    consumers = run.consumers
     if step == Step.PROPAGATE:
-        waiting = tuple(n for n, r in consumers.items() if r.state is ConsumerState.WAITING)
-        order = orders or {}
-        first = min((order.get(n, 0) for n in waiting), default=0)
-        rest = all(
-            r.state in WRITTEN_OR_SETTLED or n in waiting or n in operator or order.get(n, 0) > first
-            for n, r in consumers.items()
-        )
-        if waiting and rest:
-            return Next(Action.WAIT, step, waiting, detail=record.detail)
-        manual = tuple(
-            n for n, r in consumers.items() if n in operator and r.state is ConsumerState.PENDING
-        )
-        rest_done = all(
-            r.state in WRITTEN_OR_SETTLED for n, r in consumers.items() if n not in operator
-        )
-        if manual and rest_done:
-            return Next(Action.CONFIRM_CONSUMERS, step, manual)
+        return _propagate_next(run, operator, orders or {})
     if step == Step.VERIFY:
-        waiting = tuple(
-            n
-            for n, r in consumers.items()
-            if r.state is ConsumerState.WRITTEN and (n in unverifiable or n in operator)
-        )
-        others = all(
-            r.state in SETTLED for n, r in consumers.items() if n not in waiting
-        )
-        if waiting and others:
-            return Next(Action.CONFIRM_CONSUMERS, step, waiting)
+        return _verify_next(run, operator, unverifiable)
+    return Next(Action.RUN, step)
+
+
+def _propagate_next(run: Run, operator: Collection[str], orders: Mapping[str, int]) -> Next:
+    """Propagation waits for a change request, or for the operator's manual consumers."""
+    step, consumers = str(Step.PROPAGATE), run.consumers
+    waiting = tuple(n for n, r in consumers.items() if r.state is ConsumerState.WAITING)
+    first = min((orders.get(n, 0) for n in waiting), default=0)
+    held_back = all(
+        r.state in WRITTEN_OR_SETTLED or n in waiting or n in operator or orders.get(n, 0) > first
+        for n, r in consumers.items()
+    )
+    if waiting and held_back:
+        return Next(Action.WAIT, step, waiting, detail=run.step[step].detail)
+    manual = tuple(
+        n for n, r in consumers.items() if n in operator and r.state is ConsumerState.PENDING
+    )
+    rest_done = all(
+        r.state in WRITTEN_OR_SETTLED for n, r in consumers.items() if n not in operator
+    )
+    if manual and rest_done:
+        return Next(Action.CONFIRM_CONSUMERS, step, manual)
+    return Next(Action.RUN, step)
+
+
+def _verify_next(run: Run, operator: Collection[str], unverifiable: Collection[str]) -> Next:
+    """Verification waits for the operator on consumers rotui cannot check downstream."""
+    step, consumers = str(Step.VERIFY), run.consumers
+    waiting = tuple(
+        n
+        for n, r in consumers.items()
+        if r.state is ConsumerState.WRITTEN and (n in unverifiable or n in operator)
+    )
+    others = all(r.state in SETTLED for n, r in consumers.items() if n not in waiting)
+    if waiting and others:
+        return Next(Action.CONFIRM_CONSUMERS, step, waiting)
     return Next(Action.RUN, step)

@@ -33,7 +33,7 @@ def describe(run: Run) -> str:
     kind = RunKind(run.kind)
     what = WORDS[kind] if kind is RunKind.ROTATION else f"{Mode(run.mode).words} emergency revoke"
     step = run.current_step()
-    where = f"run {run.run_id}" + (f", step “{Step(step).title}”" if step else "")
+    where = f"run {run.run_id}" + (f", step “{Step(step).heading}”" if step else "")
     article = "an" if what[0] in "aeiou" else "a"
     return f"{article} {what} ({where})"
 

@@ -13,7 +13,7 @@ from rotui.core.anthropic import (
 from rotui.core.errors import KeyFormatError, RotuiError, UsageError
 from rotui.core.model import CONSOLE_KEYS_URL, ValidationResult, ValidationStatus
 from rotui.core.rotation.engine import Precheck, RunBase, previous_name
-from rotui.core.rotation.machine import RunKind, Step
+from rotui.core.rotation.machine import Mode, RunKind, Step
 from rotui.core.runs import Run, StepState
 from rotui.core.secret import Secret, check_api_key
 
@@ -106,6 +106,11 @@ class NewKeySteps(RunBase):
         """Check the pasted key and store it as PENDING at once: the run starts here."""
         checked = check_api_key(raw)
         new = checked.secret
+        if self.run is None and self.mode is Mode.NOW:
+            raise UsageError(
+                "a revoke-now run deactivates the old key first",
+                "nothing is written before the old key is confirmed dead; revoke it first",
+            )
         if self.run is None:
             pre = self.checked
             if pre is None or not pre.ok:
@@ -222,6 +227,7 @@ class NewKeySteps(RunBase):
         )
         directory = await client.workspace_directory(admin)
         where = describe_workspace(record, directory)
+        verdict: bool | None
         if current is not None:
             run.facts.current_remote_id = current.id
             verdict = same_workspace(record, current)
