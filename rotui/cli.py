@@ -23,7 +23,6 @@ from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 from rotui import __version__
 from rotui.context import Context, OutputClosed, _flush
 from rotui.core.errors import RotuiError, UsageError
-from rotui.core.model import ManagedKey
 from rotui.paths import Paths
 
 if TYPE_CHECKING:
@@ -227,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow a non-loopback --host: anyone who reaches it can drive rotui",
     )
     p.add_argument("--demo", action="store_true", help="serve `rotui demo` instead")
+    p.add_argument(
+        "--keep-token",
+        action="store_true",
+        help="keep the token when the last session closes (by default it expires then)",
+    )
     p.add_argument(
         "--public-url",
         metavar="URL",
@@ -687,7 +691,9 @@ def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
     if not args.headless:
         from rotui.ui.app import make_app
 
-        make_app(services, rotate=args.name, theme=args.theme, notices=ctx.warnings).run()
+        app = make_app(services, rotate=args.name, theme=args.theme, notices=ctx.warnings)
+        _need_terminal(ctx, "add --headless to rotate from a script")
+        app.run()
         return 0
     from rotui.core.headless import HeadlessOptions, drive
 
@@ -796,13 +802,15 @@ def cmd_revoke(args: argparse.Namespace, ctx: Context) -> int:
     if not args.headless:
         from rotui.ui.app import make_app
 
-        make_app(
+        app = make_app(
             services,
             emergency=args.name,
             theme=args.theme,
             exposed_at=exposed,
             notices=ctx.warnings,
-        ).run()
+        )
+        _need_terminal(ctx, "add --headless to run the emergency from a script")
+        app.run()
         return 0
     if active is not None and active.kind != "emergency":
         from rotui.core.rotation.policy import Verdict, start_conflict
@@ -955,7 +963,6 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     import asyncio
 
     from rotui.core.inventory import build_fragment, configured_ids
-    from rotui.core.model import base_url_for
     from rotui.core.validation import read_admin_key
 
     services = ctx.services()
@@ -971,9 +978,8 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         admin = await read_admin_key(config.settings, services.store)
         assert admin is not None  # admin_key is set: read_admin_key raises when it gives nothing
         http, client = services.client()
-        async with http:
-            base = base_url_for(ManagedKey(name="import"), ctx.environ)
-            return await build_fragment(client, admin, base, config, known, ctx.clock())
+        async with http:  # the Admin API at settings.admin_base_url, as every Admin call
+            return await build_fragment(client, admin, config, known, ctx.clock())
 
     text, plan = asyncio.run(go())
     for remote, name in plan.skipped:
@@ -1081,6 +1087,21 @@ def _check_audited_key(name: str, ctx: Context, audited: list[str | None]) -> No
         )
 
 
+def _need_terminal(ctx: Context, instead: str) -> None:
+    """The full-screen UI needs a terminal on stdin and stdout; without one it would hang.
+
+    A driver named in ``TEXTUAL_DRIVER`` (textual-serve's web driver, per browser tab) brings
+    its own screen and input, so it needs none.
+    """
+    if ctx.environ.get("TEXTUAL_DRIVER"):
+        return
+    if ctx.stdin is None or not ctx.stdin.isatty() or not ctx.stdout.isatty():
+        raise UsageError(
+            "no terminal",
+            f"the full-screen UI needs a terminal on stdin and stdout; {instead}",
+        )
+
+
 def _check_confirm(args: argparse.Namespace) -> None:
     """A typed confirmation that names another key is refused, and said so, before anything."""
     if args.confirm and args.confirm != args.name:
@@ -1107,6 +1128,7 @@ def cmd_dashboard(args: argparse.Namespace, ctx: Context) -> int:
     from rotui.ui.app import make_app
 
     app = make_app(ctx.services(), read_only=args.read_only, theme=args.theme, notices=ctx.warnings)
+    _need_terminal(ctx, "use `rotui status` (or `--json`) in scripts, or `rotui serve` for a browser")
     app.run()
     return 0
 
@@ -1117,6 +1139,8 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     if getattr(args, "demo_command", None):  # `rotui demo audit`: on the running demo's files
         commands = {"status": cmd_status, "report": cmd_report, "audit": cmd_audit}
         return commands[args.demo_command](args, follow_context(ctx))
+    if not args.headless:
+        _need_terminal(ctx, "use `rotui demo --headless`")
     return run_demo(
         ctx,
         headless=args.headless,

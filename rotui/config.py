@@ -69,6 +69,7 @@ SETTINGS_FIELDS = (
     "ping_model",
     "max_concurrency",
     "admin_key",
+    "admin_base_url",
     "api_version",
     "timeout_seconds",
     "theme",
@@ -122,6 +123,8 @@ api_version = "2023-06-01"
 timeout_seconds = 30
 # Admin API key for listing and revoking keys; any source, "keyring" is user "__admin__".
 # admin_key = "env:ANTHROPIC_ADMIN_KEY"
+# Where the Admin API key is sent, and nowhere else (never a key's base_url or a gateway).
+# admin_base_url = "https://api.anthropic.com"
 # Textual theme name.
 # theme = "textual-dark"
 
@@ -613,6 +616,10 @@ class _Checker:
             where = "settings.admin_key"
             values["admin_key"] = parse_source(
                 self.string(table["admin_key"], where, SOURCE_FORMS), where, self.path
+            )
+        if "admin_base_url" in table:
+            values["admin_base_url"] = self.base_url(
+                table["admin_base_url"], "settings.admin_base_url"
             )
         if "api_version" in table:
             values["api_version"] = self.choice(

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from rotui.core.errors import StateError, UsageError
 from rotui.core.model import (
-    DEFAULT_BASE_URL,
     Config,
     ManagedKey,
     ValidationMode,
@@ -98,12 +97,16 @@ class Services:
         import httpx
 
         from rotui.core.anthropic import AnthropicClient
+        from rotui.core.bounded_http import BoundedAsyncClient
 
         settings = self.config.settings
         limits = httpx.Limits(max_connections=max(settings.max_concurrency * 2, 10))
         try:  # trust_env reads the proxy variables here; a malformed one raises
-            http = httpx.AsyncClient(
-                transport=self.transport, limits=limits, trust_env=self.trust_env
+            http = BoundedAsyncClient(
+                transport=self.transport,
+                limits=limits,
+                trust_env=self.trust_env,
+                deadline=settings.timeout_seconds,
             )
         except (httpx.InvalidURL, ValueError) as exc:
             import os
@@ -124,6 +127,7 @@ class Services:
             api_version=settings.api_version,
             max_concurrency=settings.max_concurrency,
             timeout=settings.timeout_seconds,
+            admin_base_url=settings.admin_base_url,
             clock=self.clock,
             timer=self.timer,
         )
@@ -184,22 +188,13 @@ class Services:
             return {}
         today = self.clock().date()
         start = dt.datetime.combine(today - dt.timedelta(days=USAGE_DAYS - 1), dt.time(), dt.UTC)
-        by_base: dict[str, list[str]] = {}
-        for key in self.keys():
-            record = snap.remote.get(key.name)
-            if record is not None:
-                by_base.setdefault(key.base_url or DEFAULT_BASE_URL, []).append(key.name)
+        ids = {snap.remote[k.name].id: k.name for k in self.keys() if k.name in snap.remote}
         usage: dict[str, dict[dt.date, int]] = {}
         http, client = self.client()
         async with http:
-            for base, names in by_base.items():
-                ids = {snap.remote[n].id: n for n in names}
+            if ids:  # the Admin API, at settings.admin_base_url, never a key's base_url
                 per_id = await client.daily_usage(
-                    admin,
-                    start,
-                    start + dt.timedelta(days=USAGE_DAYS),
-                    api_key_ids=list(ids),
-                    base_url=base,
+                    admin, start, start + dt.timedelta(days=USAGE_DAYS), api_key_ids=list(ids)
                 )
                 for key_id, name in ids.items():
                     usage[name] = {

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from rotui import __version__
+from rotui.core.bounded_http import DeadlineExceeded, ResponseTooLarge
 from rotui.core.errors import ProviderError
 from rotui.core.model import (
     DEFAULT_BASE_URL,
@@ -237,6 +238,8 @@ def describe_transport_error(exc: httpx.TransportError, timeout: float) -> tuple
     texts = list(dict.fromkeys(str(c) for c in causes if str(c)))
     text = redact("; ".join(texts))
     lowered = text.lower()
+    if isinstance(exc, DeadlineExceeded):
+        return "timeout", f"{exc} in all (a stalled or trickling server)"
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", f"no answer within {timeout:g} s ({type(exc).__name__})"
     if isinstance(exc, httpx.ProxyError):
@@ -288,6 +291,7 @@ class AnthropicClient:
         max_concurrency: int = 8,
         max_retries: int = 2,
         timeout: float = 30.0,
+        admin_base_url: str = DEFAULT_BASE_URL,
         clock: Clock = utcnow,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = lambda: random.uniform(0.75, 1.0),
@@ -298,6 +302,8 @@ class AnthropicClient:
         self.max_concurrency = max_concurrency
         self.max_retries = max_retries
         self.timeout = timeout
+        # The Admin key goes here and nowhere else: never a key's base_url or a gateway.
+        self.admin_base_url = (admin_base_url or DEFAULT_BASE_URL).rstrip("/")
         self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
@@ -355,6 +361,9 @@ class AnthropicClient:
                         auth=_KeyAuth(secret),
                         timeout=self.timeout,
                     )
+                except ResponseTooLarge as exc:
+                    outcome = Outcome(ValidationStatus.BAD_RESPONSE, None, "too_large", str(exc))
+                    response = None
                 except httpx.TransportError as exc:
                     kind, message = describe_transport_error(exc, self.timeout)
                     outcome = Outcome(ValidationStatus.NETWORK_ERROR, None, kind, message)
@@ -366,7 +375,10 @@ class AnthropicClient:
                 outcome.headers = response.headers
                 outcome.retry_after = parse_retry_after(response.headers, self._clock())
                 wait = self._retry_wait(response.status_code, response.headers, outcome, attempt)
-            elif outcome.error_type not in ("dns", "tls", "local") and attempt <= self.max_retries:
+            elif (
+                outcome.error_type not in ("dns", "tls", "local", "too_large")
+                and attempt <= self.max_retries
+            ):
                 wait = self._backoff(attempt - 1)
             outcome.latency_ms = round(latency, 1)
             outcome.attempts = attempt
@@ -452,7 +464,7 @@ class AnthropicClient:
             )
         unresolved = ""
         try:
-            workspace_id = await self.workspace_header(workspace, admin, base_url=base_url)
+            workspace_id = await self.workspace_header(workspace, admin)
         except ProviderError as exc:
             # A workspace-bound key needs no header: check it anyway, and say why none was sent
             # if the key turns out to be identity-linked.
@@ -505,12 +517,11 @@ class AnthropicClient:
             attempts=outcome.attempts,
         )
 
-    async def _admin(
-        self, method: str, base_url: str | None, path: str, admin: Secret, **kwargs: Any
-    ) -> Any:
+    async def _admin(self, method: str, path: str, admin: Secret, **kwargs: Any) -> Any:
+        """One Admin API call, always to ``admin_base_url``."""
         outcome = await self._exchange(
             method,
-            base_url or DEFAULT_BASE_URL,
+            self.admin_base_url,
             path,
             admin,
             lambda b: isinstance(b, dict),
@@ -520,9 +531,7 @@ class AnthropicClient:
             raise admin_error(outcome)
         return outcome.body
 
-    async def workspace_header(
-        self, workspace: str | None, admin: Secret | None, *, base_url: str | None = None
-    ) -> str | None:
+    async def workspace_header(self, workspace: str | None, admin: Secret | None) -> str | None:
         """The ``anthropic-workspace-id`` to send for a configured workspace, or None.
 
         An id is sent as is; ``default`` (or nothing) sends no header; a name is resolved through
@@ -539,7 +548,7 @@ class AnthropicClient:
                 "rotui needs settings.admin_key to look its id up, or configure the id "
                 '(workspace = "wrkspc_…")',
             )
-        directory = await self.workspace_directory(admin, base_url=base_url)
+        directory = await self.workspace_directory(admin)
         found = directory.by_name.get(workspace)
         if found is None:
             raise ProviderError(
@@ -552,7 +561,6 @@ class AnthropicClient:
         self,
         admin: Secret,
         *,
-        base_url: str | None = None,
         include_default: bool = False,
         include_archived: bool = False,
     ) -> list[dict[str, Any]]:
@@ -564,31 +572,25 @@ class AnthropicClient:
         }
         found: list[dict[str, Any]] = []
         for _ in range(1000):
-            page = await self._admin(
-                "GET", base_url, "/v1/organizations/workspaces", admin, params=params
-            )
+            page = await self._admin("GET", "/v1/organizations/workspaces", admin, params=params)
             found += [w for w in page.get("data") or [] if isinstance(w, dict) and w.get("id")]
             if not page.get("has_more") or not page.get("last_id"):
                 break
             params = {**params, "after_id": page["last_id"]}
         return found
 
-    async def workspace_directory(
-        self, admin: Secret, *, base_url: str | None = None
-    ) -> WorkspaceDirectory:
+    async def workspace_directory(self, admin: Secret) -> WorkspaceDirectory:
         """The organization's workspaces by name and the default workspace's real id, cached.
 
         The list hides the default workspace unless ``include_default`` is true, so the one id
         that appears only with it is the default's.
         """
-        base = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        base = self.admin_base_url
         lock = self._directory_locks.setdefault(base, asyncio.Lock())
         async with lock:
             if base not in self._directories:
-                everything = await self.list_workspaces(
-                    admin, base_url=base_url, include_default=True
-                )
-                others = await self.list_workspaces(admin, base_url=base_url)
+                everything = await self.list_workspaces(admin, include_default=True)
+                others = await self.list_workspaces(admin)
                 other_ids = {w["id"] for w in others}
                 defaults = [w["id"] for w in everything if w["id"] not in other_ids]
                 self._directories[base] = WorkspaceDirectory(
@@ -601,18 +603,17 @@ class AnthropicClient:
         self,
         admin: Secret,
         *,
-        base_url: str | None = None,
         status: str | None = None,
         workspace_id: str | None = None,
     ) -> list[RemoteKey]:
         """Every API key of the organization, following the pages to the end."""
         keys: list[RemoteKey] = []
-        async for item in self._pages(admin, base_url, status, workspace_id):
+        async for item in self._pages(admin, status, workspace_id):
             keys.append(remote_key(item))
         return keys
 
     async def _pages(
-        self, admin: Secret, base_url: str | None, status: str | None, workspace_id: str | None
+        self, admin: Secret, status: str | None, workspace_id: str | None
     ) -> AsyncIterator[dict[str, Any]]:
         params: dict[str, Any] = {"limit": 100}
         if status:
@@ -620,9 +621,7 @@ class AnthropicClient:
         if workspace_id:
             params["workspace_id"] = workspace_id
         for _ in range(1000):
-            page = await self._admin(
-                "GET", base_url, "/v1/organizations/api_keys", admin, params=params
-            )
+            page = await self._admin("GET", "/v1/organizations/api_keys", admin, params=params)
             for item in page.get("data") or []:
                 if isinstance(item, dict) and item.get("id"):
                     yield item
@@ -630,19 +629,14 @@ class AnthropicClient:
                 return
             params = {**params, "after_id": page["last_id"]}
 
-    async def get_api_key(
-        self, admin: Secret, key_id: str, *, base_url: str | None = None
-    ) -> RemoteKey:
-        body = await self._admin("GET", base_url, f"/v1/organizations/api_keys/{key_id}", admin)
+    async def get_api_key(self, admin: Secret, key_id: str) -> RemoteKey:
+        body = await self._admin("GET", f"/v1/organizations/api_keys/{key_id}", admin)
         return remote_key(body)
 
-    async def set_api_key_status(
-        self, admin: Secret, key_id: str, status: str, *, base_url: str | None = None
-    ) -> RemoteKey:
+    async def set_api_key_status(self, admin: Secret, key_id: str, status: str) -> RemoteKey:
         """Deactivate (``inactive``, reversible) or reactivate a key through the Admin API."""
         body = await self._admin(
             "POST",
-            base_url,
             f"/v1/organizations/api_keys/{key_id}",
             admin,
             payload={"status": status},
@@ -657,7 +651,6 @@ class AnthropicClient:
         *,
         bucket_width: str = "1d",
         api_key_ids: list[str] | None = None,
-        base_url: str | None = None,
     ) -> dict[str, dict[dt.datetime, int]]:
         """Tokens per API key id per bucket (keyed by the bucket's UTC start), grouped by key.
 
@@ -681,7 +674,7 @@ class AnthropicClient:
         usage: dict[str, dict[dt.datetime, int]] = {}
         for _ in range(1000):
             page = await self._admin(
-                "GET", base_url, "/v1/organizations/usage_report/messages", admin, params=params
+                "GET", "/v1/organizations/usage_report/messages", admin, params=params
             )
             for bucket in page.get("data") or []:
                 begins = _parse_time(bucket.get("starting_at"))
@@ -703,7 +696,6 @@ class AnthropicClient:
         ending_at: dt.datetime | None = None,
         *,
         api_key_ids: list[str] | None = None,
-        base_url: str | None = None,
     ) -> dict[str, dict[dt.datetime, int]]:
         """Tokens per API key id per UTC hour (keyed by the hour's start)."""
         return await self.usage_report(
@@ -712,7 +704,6 @@ class AnthropicClient:
             ending_at,
             bucket_width="1h",
             api_key_ids=api_key_ids,
-            base_url=base_url,
         )
 
     async def daily_usage(
@@ -722,7 +713,6 @@ class AnthropicClient:
         ending_at: dt.datetime | None = None,
         *,
         api_key_ids: list[str] | None = None,
-        base_url: str | None = None,
     ) -> dict[str, dict[dt.date, int]]:
         """Tokens per API key id per UTC day, from the messages usage report grouped by key."""
         report = await self.usage_report(
@@ -731,7 +721,6 @@ class AnthropicClient:
             ending_at,
             bucket_width="1d",
             api_key_ids=api_key_ids,
-            base_url=base_url,
         )
         usage: dict[str, dict[dt.date, int]] = {}
         for key_id, buckets in report.items():

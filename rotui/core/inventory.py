@@ -51,11 +51,14 @@ class ImportPlan:
 
 
 async def fetch_inventory(
-    client: AnthropicClient, admin: Secret, base_url: str | None
+    client: AnthropicClient, admin: Secret
 ) -> tuple[list[RemoteKey], WorkspaceDirectory]:
-    """Every key of the organisation (all workspaces: the list is unfiltered) and the workspaces."""
-    directory = await client.workspace_directory(admin, base_url=base_url)
-    keys = await client.list_api_keys(admin, base_url=base_url)
+    """Every key of the organisation (all workspaces: the list is unfiltered) and the workspaces.
+
+    The Admin API is reached at ``settings.admin_base_url`` only, like every Admin call.
+    """
+    directory = await client.workspace_directory(admin)
+    keys = await client.list_api_keys(admin)
     return keys, directory
 
 
@@ -206,12 +209,11 @@ _NAME_LINE = re.compile(r'\s*name\s*=\s*"([^"\\]*)"')
 async def build_fragment(
     client: AnthropicClient,
     admin: Secret,
-    base_url: str | None,
     config: Config,
     known: Mapping[str, str],
     now: dt.datetime,
 ) -> tuple[str, ImportPlan]:
     """List the organisation's keys and render the fragment of those not yet configured."""
-    remote, directory = await fetch_inventory(client, admin, base_url)
+    remote, directory = await fetch_inventory(client, admin)
     plan = plan_import(remote, config, known, directory)
     return render(plan, directory, now), plan

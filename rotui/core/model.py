@@ -89,6 +89,7 @@ class Settings:
     ping_model: str = "claude-haiku-4-5"
     max_concurrency: int = 8
     admin_key: str | None = None
+    admin_base_url: str = DEFAULT_BASE_URL  # the Admin key is sent here and nowhere else
     api_version: str = "2023-06-01"
     timeout_seconds: float = 30.0
     theme: str | None = None

@@ -204,6 +204,35 @@ def check_usable_api_key(secret: Secret, where: str) -> None:
         )
 
 
+def _sendable(secret: Secret, source: str, username: str) -> Secret:
+    """Refuse, masked, a sourced value that no HTTP header or one-line stdin can carry.
+
+    A value with whitespace inside, a quote or a non-ASCII character is not a key alone on one
+    line: it would break the request (or be sent mangled) in whichever step reads it first.
+    """
+    value = secret.reveal()
+    if not HEADER_SAFE.fullmatch(value):
+        kind = source.split(":", 1)[0] + ":"
+        index, char = next((i, c) for i, c in enumerate(value) if not HEADER_SAFE.fullmatch(c))
+        what = (
+            "a line break"
+            if char in "\r\n"
+            else "whitespace"
+            if char.isspace()
+            else "a quote"
+            if char in QUOTES
+            else "a non-ASCII character"
+            if not char.isascii()
+            else "a control character"
+        )
+        raise SecretError(
+            f"the {kind} source of {username} gives an unusable value",
+            f"the value ({len(value)} characters) has {what} at position {index + 1}; a source "
+            "must give the key alone on one line, in ASCII, before rotui sends it anywhere",
+        )
+    return secret
+
+
 def check_admin_key(raw: str) -> Secret:
     """Accept an Admin API key, refusing an ordinary API key with a clear word."""
     value = raw.strip()
@@ -397,9 +426,10 @@ class SecretStore:
             return self.get_keyring(username)
         if source.startswith("env:"):
             value = self._environ.get(source[4:], "").strip()
-            return Secret(value) if value else None
+            return _sendable(Secret(value), source, username) if value else None
         if source.startswith("command:"):
-            return self._run_command(source[8:], username)
+            found = self._run_command(source[8:], username)
+            return _sendable(found, source, username) if found is not None else None
         raise SecretError(
             "unknown secret source", f"{source!r}: use keyring, env:VAR or command:..."
         )

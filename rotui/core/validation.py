@@ -140,15 +140,15 @@ async def _match_admin(
     admin = await read_admin_key(settings, store)
     if admin is None:
         return {}
-    by_base: dict[str | None, list[RemoteKey]] = {}
+    remote: list[RemoteKey] | None = None  # one organization, at settings.admin_base_url
     matched: dict[str, RemoteKey] = {}
     for key in keys:
         secret = secrets.get(key.name)
         if secret is None:
             continue
-        if key.base_url not in by_base:
-            by_base[key.base_url] = await client.list_api_keys(admin, base_url=key.base_url)
-        record = match_remote(secret, by_base[key.base_url])
+        if remote is None:
+            remote = await client.list_api_keys(admin)
+        record = match_remote(secret, remote)
         if record is not None:
             matched[key.name] = record
     return matched

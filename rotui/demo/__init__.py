@@ -217,6 +217,7 @@ def demo_config_text(base_url: str, today: dt.date, wiring: DemoWiring | None = 
             "warn_days": 14,
             "validation": "auth",
             "admin_key": "keyring",
+            "admin_base_url": base_url,
             "max_concurrency": 8,
         },
         "keys": keys,

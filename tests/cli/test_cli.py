@@ -59,6 +59,7 @@ def config(tmp_path: Path, sim: SimulatedAnthropic, child_env: dict[str, str]) -
 [settings]
 cadence_days = 90
 warn_days = 14
+admin_base_url = "{sim.base_url}"
 
 [[keys]]
 name = "GOOD"
@@ -337,7 +338,8 @@ def test_demo_headless_runs_on_its_own(child_env, isolated_home) -> None:
 
 
 def test_anthropic_base_url_from_the_environment(config, child_env, sim) -> None:
-    config.write_text(config.read_text().replace(f'base_url = "{sim.base_url}"\n', ""))
+    text = config.read_text().replace(f'\nbase_url = "{sim.base_url}"\n', "\n")
+    config.write_text(text.replace(f'\nbase_url = "{sim.base_url}"\n', "\n"))
     child_env["ANTHROPIC_BASE_URL"] = sim.base_url + "/"
     done = rotui(child_env, "validate", "GOOD", "--json")
     assert done.returncode == 0, done.stderr
@@ -385,8 +387,7 @@ def test_a_source_that_prints_more_than_a_key_is_refused_without_echo(
     assert done.returncode == 1
     results = {r["key"]: r for r in json.loads(done.stdout)["results"]}
     assert (
-        results["GOOD"]["status"] == "no_secret"
-        and "not a usable API key" in results["GOOD"]["message"]
+        results["GOOD"]["status"] == "no_secret" and "unusable value" in results["GOOD"]["message"]
     )
     assert results["REVOKED"]["status"] == "no_secret"
     everything = (

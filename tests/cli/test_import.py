@@ -61,7 +61,8 @@ def sim() -> Iterator[SimulatedAnthropic]:
 def config(tmp_path: Path, sim: SimulatedAnthropic, child_env: dict[str, str]) -> Path:
     path = tmp_path / "rotui.toml"
     path.write_text(
-        '[settings]\nadmin_key = "env:ADMIN_KEY"\n\n[[keys]]\nname = "svc-007"\n'
+        f'[settings]\nadmin_key = "env:ADMIN_KEY"\nadmin_base_url = "{sim.base_url}"\n'
+        '\n[[keys]]\nname = "svc-007"\n'
         'source = "env:SVC7"\nworkspace = "Research"\n'
         # the same name, configured for another workspace: not the Admin key "svc 008"
         '\n[[keys]]\nname = "svc-008"\nsource = "env:SVC8"\nworkspace = "Europe team"\n'

@@ -4,6 +4,7 @@ the exposure time from the command line, and the exposure in the audit log."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 from pathlib import Path
@@ -355,8 +356,17 @@ def test_rotui_revoke_passes_exposed_at_to_the_dashboard(
 
     monkeypatch.setattr("rotui.ui.app.make_app", fake_make_app)
     args = cli.build_parser().parse_args(["revoke", KEY, "--exposed-at", "2026-01-01 10:30"])
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True  # the screen needs one (without it: "no terminal")
+
     ctx = cli.Context(
-        paths=Paths.under(tmp_path / "cli"), config_arg=str(world.config), environ=world.env
+        paths=Paths.under(tmp_path / "cli"),
+        config_arg=str(world.config),
+        environ=world.env,
+        stdin=Terminal(),
+        stdout=Terminal(),
     )
     assert cli.run(args, ctx) == 0
     assert seen["ran"] and seen["emergency"] == KEY

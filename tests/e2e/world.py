@@ -153,6 +153,7 @@ def build_world(
         config.write_text(
             f"""[settings]
 {'admin_key = "env:ROTUI_ADMIN"' if admin else ""}
+admin_base_url = "{anthropic.base_url}"
 
 [[keys]]
 name = "{KEY}"

@@ -43,10 +43,15 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-async def client(sleeps: Sleeps) -> AsyncIterator[AnthropicClient]:
+async def client(sleeps: Sleeps, sim: SimulatedAnthropic) -> AsyncIterator[AnthropicClient]:
     async with httpx.AsyncClient() as http:
         yield AnthropicClient(
-            http, clock=lambda: NOW, sleep=sleeps, jitter=lambda: 1.0, timeout=2.0
+            http,
+            clock=lambda: NOW,
+            sleep=sleeps,
+            jitter=lambda: 1.0,
+            timeout=2.0,
+            admin_base_url=sim.base_url,
         )
 
 
@@ -267,7 +272,7 @@ async def test_admin_lists_every_page_and_matches_local_keys(sim, client) -> Non
         add(sim, f"a{i}", name=f"key-{i}", created_at=f"2026-0{i + 1}-01T00:00:00Z")
         for i in range(5)
     ]
-    remote = await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)
+    remote = await client.list_api_keys(Secret(ADMIN))
     assert len(remote) == 5 and len({r.id for r in remote}) == 5
     record = match_remote(secrets[2], remote)
     assert record is not None and record.name == "key-2"
@@ -282,46 +287,37 @@ async def test_admin_pages_are_followed(sim, client, monkeypatch) -> None:
 
     original = anthropic.AnthropicClient._admin
 
-    async def small_pages(self, method, base_url, path, admin, **kwargs):
+    async def small_pages(self, method, path, admin, **kwargs):
         params = kwargs.get("params")
         if params and "limit" in params and path.endswith("api_keys"):
             kwargs["params"] = {**params, "limit": 2}
-        return await original(self, method, base_url, path, admin, **kwargs)
+        return await original(self, method, path, admin, **kwargs)
 
     monkeypatch.setattr(anthropic.AnthropicClient, "_admin", small_pages)
-    remote = await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)
+    remote = await client.list_api_keys(Secret(ADMIN))
     assert len({r.id for r in remote}) == 7
     assert sum(1 for r in sim.requests() if r.path == "/v1/organizations/api_keys") == 4
 
 
 async def test_admin_status_update_deactivates_a_key(sim, client) -> None:
     secret = add(sim, "deact")
-    [record] = await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)
-    updated = await client.set_api_key_status(
-        Secret(ADMIN), record.id, "inactive", base_url=sim.base_url
-    )
+    [record] = await client.list_api_keys(Secret(ADMIN))
+    updated = await client.set_api_key_status(Secret(ADMIN), record.id, "inactive")
     assert updated.status == "inactive"
-    assert (
-        await client.get_api_key(Secret(ADMIN), record.id, base_url=sim.base_url)
-    ).status == "inactive"
+    assert (await client.get_api_key(Secret(ADMIN), record.id)).status == "inactive"
     result = await client.validate("K", secret, base_url=sim.base_url)
     assert result.status is S.INVALID
 
 
 async def test_admin_errors_are_clear(sim, client) -> None:
     with pytest.raises(ProviderError, match="Admin API key was refused"):
-        await client.list_api_keys(
-            Secret(fake_key("not-admin", "sk-ant-admin01-")), base_url=sim.base_url
-        )
+        await client.list_api_keys(Secret(fake_key("not-admin", "sk-ant-admin01-")))
 
 
 async def test_daily_usage_per_key(sim, client) -> None:
     add(sim, "u1")
     add(sim, "u2")
-    remote = {
-        r.partial_key_hint: r
-        for r in await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)
-    }
+    remote = {r.partial_key_hint: r for r in await client.list_api_keys(Secret(ADMIN))}
     id1 = remote[Secret(fake_key("u1")).partial_key_hint].id
     id2 = remote[Secret(fake_key("u2")).partial_key_hint].id
     sim.add_usage(id1, "2026-11-24", 100, 20)
@@ -331,7 +327,6 @@ async def test_daily_usage_per_key(sim, client) -> None:
         Secret(ADMIN),
         dt.datetime(2026, 11, 19, tzinfo=dt.UTC),
         dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
-        base_url=sim.base_url,
     )
     assert usage[id1] == {dt.date(2026, 11, 24): 120, dt.date(2026, 11, 25): 1005}
     assert usage[id2] == {dt.date(2026, 11, 25): 10}
@@ -403,14 +398,13 @@ async def test_a_header_breaking_value_is_never_echoed(sim, sleeps) -> None:
 
 async def test_usage_report_pages_are_followed(sim, client) -> None:
     add(sim, "long")
-    [record] = await client.list_api_keys(Secret(ADMIN), base_url=sim.base_url)
+    [record] = await client.list_api_keys(Secret(ADMIN))
     sim.add_usage(record.id, "2026-09-20", 10, 1)
     sim.add_usage(record.id, "2026-11-01", 20, 2)
     usage = await client.daily_usage(
         Secret(ADMIN),
         dt.datetime(2026, 9, 15, tzinfo=dt.UTC),
         dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
-        base_url=sim.base_url,
     )
     assert usage[record.id] == {dt.date(2026, 9, 20): 11, dt.date(2026, 11, 1): 22}
     assert sum(1 for r in sim.requests() if r.path.endswith("usage_report/messages")) >= 3

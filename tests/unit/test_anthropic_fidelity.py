@@ -51,9 +51,9 @@ def sim() -> Iterator[SimulatedAnthropic]:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[AnthropicClient]:
+async def client(sim: SimulatedAnthropic) -> AsyncIterator[AnthropicClient]:
     async with httpx.AsyncClient() as http:
-        yield AnthropicClient(http, clock=lambda: NOW, timeout=2.0)
+        yield AnthropicClient(http, clock=lambda: NOW, timeout=2.0, admin_base_url=sim.base_url)
 
 
 # Identity-linked keys -------------------------------------------------------------------------
@@ -134,8 +134,8 @@ async def test_remote_keys_compare_by_scope_on_both_versions(sim, client, versio
     sim.add_key(SimKey(default_key))
     sim.add_key(SimKey(team_key, workspace_id=TEAM.id))
     admin = Secret(ADMIN)
-    remote = await client.list_api_keys(admin, base_url=sim.base_url)
-    directory = await client.workspace_directory(admin, base_url=sim.base_url)
+    remote = await client.list_api_keys(admin)
+    directory = await client.workspace_directory(admin)
     assert directory == WorkspaceDirectory({"team": TEAM.id}, DEFAULT_WORKSPACE_ID)
     mine = match_remote(Secret(default_key), remote)
     theirs = match_remote(Secret(team_key), remote)

@@ -16,7 +16,7 @@ import pytest
 from rotui import cli
 from rotui.core import anthropic
 from rotui.core.errors import UsageError
-from rotui.core.model import Config, Consumer, ConsumerKind, ManagedKey, Settings
+from rotui.core.model import DEFAULT_BASE_URL, Config, Consumer, ConsumerKind, ManagedKey, Settings
 from rotui.core.runs import Run, RunStatus, RunStore, StepRecord, StepState
 from rotui.core.secret import MemoryKeyring, Secret, SecretStore
 from rotui.core.troubleshoot import (
@@ -81,7 +81,11 @@ def build(
     for name, value in (values if values is not None else {NAME: VALUE}).items():
         ring.set_password("rotui", name, value)
     env = {"ROTUI_ADMIN": ADMIN, "PATH": os.environ.get("PATH", ""), **(environ or {})}
-    settings = Settings(admin_key="env:ROTUI_ADMIN" if admin else None, timeout_seconds=timeout)
+    settings = Settings(
+        admin_key="env:ROTUI_ADMIN" if admin else None,
+        admin_base_url=base_url or DEFAULT_BASE_URL,
+        timeout_seconds=timeout,
+    )
     config = Config(
         settings=settings,
         keys=tuple(keys or (ManagedKey(NAME, environment="prod", base_url=base_url),)),

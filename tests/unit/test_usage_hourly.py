@@ -44,9 +44,9 @@ def http(sim: SimulatedAnthropic) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[AnthropicClient]:
+async def client(sim: SimulatedAnthropic) -> AsyncIterator[AnthropicClient]:
     async with httpx.AsyncClient(trust_env=False) as http:
-        yield AnthropicClient(http, clock=lambda: NOW, timeout=5.0)
+        yield AnthropicClient(http, clock=lambda: NOW, timeout=5.0, admin_base_url=sim.base_url)
 
 
 def key_id() -> str:
@@ -170,9 +170,7 @@ async def test_client_reads_hourly_buckets_across_pages(sim: SimulatedAnthropic,
     sim.add_usage(key_id(), ago(200), 10, 1)  # beyond one page of 168 hours
     sim.add_usage(key_id(), ago(1), 40, 2)
     sim.add_usage(key_id(), ago(1.1), 3, 0)  # the same hour
-    usage = await client.hourly_usage(
-        Secret(ADMIN), ago(240), floor_hour(NOW) + H, base_url=sim.base_url
-    )
+    usage = await client.hourly_usage(Secret(ADMIN), ago(240), floor_hour(NOW) + H)
     assert usage[key_id()] == {floor_hour(ago(200)): 11, floor_hour(ago(1)): 45}
     assert all(hour.tzinfo is not None for hour in usage[key_id()])
     asked = [r for r in sim.requests() if r.path == URL]
@@ -187,16 +185,14 @@ async def test_client_daily_usage_is_the_same_report_by_day(
     sim.add_usage(key_id(), ago(1), 40, 2)
     sim.add_usage(key_id(), ago(30), 5, 0)
     admin = Secret(ADMIN)
-    days = await client.daily_usage(admin, ago(72), NOW, base_url=sim.base_url)
+    days = await client.daily_usage(admin, ago(72), NOW)
     assert days[key_id()] == {ago(1).date(): 42, ago(30).date(): 5}
-    buckets = await client.usage_report(
-        admin, ago(72), NOW, bucket_width="1d", base_url=sim.base_url
-    )
+    buckets = await client.usage_report(admin, ago(72), NOW, bucket_width="1d")
     assert set(buckets[key_id()]) == {
         dt.datetime.combine(d, dt.time(), dt.UTC) for d in days[key_id()]
     }
     with pytest.raises(ValueError, match="bucket_width"):
-        await client.usage_report(admin, ago(2), bucket_width="2h", base_url=sim.base_url)
+        await client.usage_report(admin, ago(2), bucket_width="2h")
 
 
 # Rolling windows and the exposure flag -----------------------------------------------------------

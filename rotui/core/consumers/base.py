@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from rotui.core.bounded_http import DeadlineExceeded, ResponseTooLarge
 from rotui.core.consumers.fields import ConsumerSpec
 from rotui.core.errors import RotuiError
 from rotui.core.model import ConsumerKind
@@ -228,6 +229,8 @@ async def verify_url(spec: ConsumerSpec, ctx: ConsumerContext) -> VerifyOutcome:
     assert spec.verify_url
     try:
         response = await ctx.http.get(spec.verify_url, timeout=ctx.timeout)
+    except (ResponseTooLarge, DeadlineExceeded) as exc:
+        return VerifyOutcome(False, f"{spec.verify_url}: {exc}")
     except httpx.TransportError as exc:
         return VerifyOutcome(False, f"{spec.verify_url} unreachable: {redact(type(exc).__name__)}")
     if not 200 <= response.status_code < 300:

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from rotui.core.bounded_http import DeadlineExceeded, ResponseTooLarge
 from rotui.core.consumers.base import ConsumerContext
 from rotui.core.errors import RotuiError
 from rotui.core.secret import Secret
@@ -57,7 +58,9 @@ def transport_failure(service: str, url: str, exc: httpx.TransportError) -> Rotu
     """Say which kind of network failure it was, without the exception's own text."""
     target = httpx.URL(url)
     where = f"{target.host}:{target.port}" if target.port else target.host
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, ResponseTooLarge | DeadlineExceeded):
+        kind = str(exc)
+    elif isinstance(exc, httpx.TimeoutException):
         kind = "timed out"
     elif isinstance(exc, httpx.ConnectError):
         kind = "connection failed (refused, DNS or TLS)"

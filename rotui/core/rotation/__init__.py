@@ -135,7 +135,7 @@ class Rotation(NewKeySteps, PropagationSteps, RevokeSteps, EndingSteps):
                 admin_problems.append("settings.admin_key gave no Admin key")
             else:
                 try:
-                    await self.deps.client.list_api_keys(self.deps.admin, base_url=self.key.base_url)
+                    await self.deps.client.list_api_keys(self.deps.admin)
                 except RotuiError as exc:
                     admin_problems.append(str(exc))
             checks.append(("Admin API key", admin_problems))

@@ -58,19 +58,22 @@ class EndingSteps(RunBase):
     async def _old_value(self) -> Secret:
         """The key the run replaces: PREVIOUS when kept, else the source while it still gives it."""
         want = self._run().facts.current_fp
+        why = "now gives another value"
         for source, name in (
             ("keyring", previous_name(self.key.name)),
             (self.key.source, self.key.name),
         ):
             try:
                 value = await self.deps.store.aread(source, name)
-            except RotuiError:
+            except RotuiError as exc:
+                if source == self.key.source:
+                    why = f"cannot be used ({exc.title}: {exc.message})"
                 continue
             if value is not None and (want is None or self._fp(value) == want):
                 return value
         raise RotuiError(
             "the old key is not at hand to put back",
-            f"its source {self.key.source.split(' ')[0]} now gives another value: revert the source first",
+            f"its source {self.key.source.split(' ')[0]} {why}: revert the source first",
         )
 
     async def rollback(self) -> list[str]:

@@ -159,10 +159,11 @@ class PropagationSteps(RunBase):
             raise UsageError(f"{name} cannot be confirmed now", "consumers are confirmed while propagating or verifying")
         self.take_lock()
         record = self._require_consumer(name)
+        value: Held | None = None
         if name in self.operator and record.state is ConsumerState.PENDING:
-            self._consumer(name, ConsumerState.VERIFIED, note, value=Held.PENDING)
+            value = Held.PENDING
         elif record.state is ConsumerState.WRITTEN and name in self.unverifiable | self.operator:
-            self._consumer(name, ConsumerState.VERIFIED, note)
+            pass
         elif record.state is ConsumerState.WRITTEN:
             raise UsageError(
                 f"{name} is verified by rotui, not by hand",
@@ -170,7 +171,9 @@ class PropagationSteps(RunBase):
             )
         else:
             raise UsageError(f"{name} cannot be confirmed now", f"it is {record.state}; write it first")
+        # Audited first: when the audit cannot be written, the confirmation is not journaled.
         self._audit(f"secret.{self._verb}.consumer.confirmed", {"consumer": name, "note": note})
+        self._consumer(name, ConsumerState.VERIFIED, note, value=value)
         self._settle_steps()
 
     def skip_consumer(self, name: str, reason: str) -> None:
@@ -181,12 +184,13 @@ class PropagationSteps(RunBase):
         if not reason.strip():
             raise UsageError("a reason is required", "say why this consumer is skipped; it is audited")
         self.take_lock()
-        record = self._require_consumer(name)
-        self._consumer(name, ConsumerState.SKIPPED, f"skipped: {reason.strip()}")
-        del record  # its believed value stays: a rollback still restores a skipped consumer
+        self._require_consumer(name)
+        # Audited first: when the audit cannot be written, the skip is not journaled.
         self._audit(
             f"secret.{self._verb}.consumer.skipped", {"consumer": name, "reason": reason.strip()}
         )
+        # its believed value stays: a rollback still restores a skipped consumer
+        self._consumer(name, ConsumerState.SKIPPED, f"skipped: {reason.strip()}")
         self._settle_steps()
 
     def _require_consumer(self, name: str):  # type: ignore[no-untyped-def]
@@ -257,5 +261,5 @@ class PropagationSteps(RunBase):
                 f"{self.key.source.split(' ')[0]} still gives {source.hint}",
                 f"update it to the new key {run.facts.pending_hint} and confirm again",
             )
-        self._mark(Step.SOURCE_UPDATE, StepState.DONE, f"{self.key.source.split(' ')[0]} now gives the new key")
         self._audit(f"secret.{self._verb}.source_updated", {"source": self.key.source.split(" ")[0]})
+        self._mark(Step.SOURCE_UPDATE, StepState.DONE, f"{self.key.source.split(' ')[0]} now gives the new key")

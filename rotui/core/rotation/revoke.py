@@ -40,7 +40,6 @@ class RevokeSteps(RunBase):
             start,
             floor_hour(self.deps.clock()) + dt.timedelta(hours=1),
             api_key_ids=[old_id],
-            base_url=self.key.base_url,
         )
         return sum(n for hour, n in usage.get(old_id, {}).items() if hour >= start)
 
@@ -66,7 +65,7 @@ class RevokeSteps(RunBase):
         admin = self.deps.admin
         old_id = facts.current_remote_id
         if admin is not None and not old_id:
-            remote = await self.deps.client.list_api_keys(admin, base_url=self.key.base_url)
+            remote = await self.deps.client.list_api_keys(admin)
             found = next(
                 (r for r in remote if r.partial_key_hint.replace("...", "…") == facts.current_hint),
                 None,
@@ -90,9 +89,7 @@ class RevokeSteps(RunBase):
         facts.revoke_started = self._now()
         self._mark(step, StepState.RUNNING, "deactivating the old key")
         if admin is not None and old_id:
-            await self.deps.client.set_api_key_status(
-                admin, old_id, "inactive", base_url=self.key.base_url
-            )
+            await self.deps.client.set_api_key_status(admin, old_id, "inactive")
             crash_point()  # deactivated, not yet journaled: a resume deactivates again (idempotent)
             facts.revoke_method = "admin-api"
         else:
@@ -168,7 +165,7 @@ class RevokeSteps(RunBase):
         """The Admin API id of the key being replaced: the run's, or matched by its hint."""
         old_id = self.run.facts.current_remote_id if self.run else self._old_id
         if not old_id:
-            remote = await self.deps.client.list_api_keys(admin, base_url=self.key.base_url)
+            remote = await self.deps.client.list_api_keys(admin)
             record = match_remote(await self.current_secret(), remote)
             if record is None:
                 return None
@@ -198,9 +195,7 @@ class RevokeSteps(RunBase):
             return None
         now = self.deps.clock()
         start, end = fetch_window(now, exposed)
-        usage = await self.deps.client.hourly_usage(
-            admin, start, end, api_key_ids=[old_id], base_url=self.key.base_url
-        )
+        usage = await self.deps.client.hourly_usage(admin, start, end, api_key_ids=[old_id])
         summary = OldKeyUsage.build(now, usage.get(old_id, {}), exposed, since=start)
         if record:
             self.note_usage(summary)

@@ -214,7 +214,7 @@ class NewKeySteps(RunBase):
                 )
             return ["workspace not checked (no Admin API)"] if expected is _UNKNOWN else []
         client = self.deps.client
-        remote = await client.list_api_keys(admin, base_url=self.key.base_url)
+        remote = await client.list_api_keys(admin)
         record = match_remote(new, remote)
         if record is None:
             run.warnings.append("the Admin API does not list the new key yet")
@@ -225,7 +225,7 @@ class NewKeySteps(RunBase):
             (r for r in remote if r.partial_key_hint.replace("...", "…") == run.facts.current_hint),
             None,
         )
-        directory = await client.workspace_directory(admin, base_url=self.key.base_url)
+        directory = await client.workspace_directory(admin)
         where = describe_workspace(record, directory)
         verdict: bool | None
         if current is not None:

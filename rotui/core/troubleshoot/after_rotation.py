@@ -65,10 +65,10 @@ async def _old_record(
     try:
         if facts.get("current_remote_id"):
             record: RemoteKey | None = await client.get_api_key(
-                admin, str(facts["current_remote_id"]), base_url=key.base_url
+                admin, str(facts["current_remote_id"])
             )
         else:
-            remote = await client.list_api_keys(admin, base_url=key.base_url)
+            remote = await client.list_api_keys(admin)
             record = next((r for r in remote if r.partial_key_hint == hint), None)
     except RotuiError as exc:
         return None, f"Admin API not consulted: {exc}"

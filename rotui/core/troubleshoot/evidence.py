@@ -144,7 +144,7 @@ async def _admin_record(
     if admin is None:
         return None, [why] if why else []
     try:
-        record = match_remote(secret, await client.list_api_keys(admin, base_url=base_url))
+        record = match_remote(secret, await client.list_api_keys(admin))
     except RotuiError as exc:
         return None, [f"Admin API not consulted: {exc}"]
     if record is None:

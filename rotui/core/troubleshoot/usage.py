@@ -42,14 +42,14 @@ async def _records(
 
     values = await asyncio.gather(*(_read(services, k.source, k.name) for k in keys))
     saved = (await asyncio.to_thread(services.snapshot)).remote
-    listed: dict[str | None, list[RemoteKey]] = {}
+    listed: list[RemoteKey] | None = None  # one organization, at settings.admin_base_url
     found: dict[str, RemoteKey] = {}
     for key, (secret, _why) in zip(keys, values, strict=True):
         record = None
         if secret is not None:
-            if key.base_url not in listed:
-                listed[key.base_url] = await client.list_api_keys(admin, base_url=key.base_url)
-            record = match_remote(secret, listed[key.base_url])
+            if listed is None:
+                listed = await client.list_api_keys(admin)
+            record = match_remote(secret, listed)
         if record or key.name in saved:
             found[key.name] = record or saved[key.name]
     return found
@@ -64,17 +64,14 @@ async def _daily(
     """Tokens per day for the last 7 UTC days, by key name (``records``: name → base, key id)."""
     today = services.clock().date()
     start = dt.datetime.combine(today - dt.timedelta(days=USAGE_DAYS - 1), dt.time(), dt.UTC)
-    by_base: dict[str | None, dict[str, str]] = {}
-    for name, (base, key_id) in records.items():
-        by_base.setdefault(base, {})[key_id] = name
+    ids = {key_id: name for name, (_base, key_id) in records.items()}
     days = [today - dt.timedelta(days=i) for i in range(USAGE_DAYS)]
-    usage: dict[str, dict[dt.date, int]] = {}
-    for base, ids in by_base.items():
-        end = start + dt.timedelta(days=USAGE_DAYS)
-        report = await client.daily_usage(admin, start, end, api_key_ids=list(ids), base_url=base)
-        for key_id, name in ids.items():
-            usage[name] = {day: report.get(key_id, {}).get(day, 0) for day in days}
-    return usage
+    end = start + dt.timedelta(days=USAGE_DAYS)
+    report = await client.daily_usage(admin, start, end, api_key_ids=list(ids)) if ids else {}
+    return {
+        name: {day: report.get(key_id, {}).get(day, 0) for day in days}
+        for key_id, name in ids.items()
+    }
 
 
 async def _last_24h(
@@ -88,15 +85,9 @@ async def _last_24h(
 
     now = services.clock()
     start, end = floor_hour(now - dt.timedelta(days=1)), floor_hour(now) + dt.timedelta(hours=1)
-    by_base: dict[str | None, dict[str, str]] = {}
-    for name, (base, key_id) in records.items():
-        by_base.setdefault(base, {})[key_id] = name
-    totals: dict[str, int] = {}
-    for base, ids in by_base.items():
-        report = await client.hourly_usage(admin, start, end, api_key_ids=list(ids), base_url=base)
-        for key_id, name in ids.items():
-            totals[name] = sum(report.get(key_id, {}).values())
-    return totals
+    ids = {key_id: name for name, (_base, key_id) in records.items()}
+    report = await client.hourly_usage(admin, start, end, api_key_ids=list(ids)) if ids else {}
+    return {name: sum(report.get(key_id, {}).values()) for key_id, name in ids.items()}
 
 
 async def diagnose_usage(services: TroubleshootDeps, name: str | None = None) -> Diagnosis:

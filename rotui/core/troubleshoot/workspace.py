@@ -147,7 +147,7 @@ async def diagnose_workspace(services: TroubleshootDeps, name: str) -> Diagnosis
         admin, _ = await _admin_secret(services)
         if admin is not None and run.remote:
             try:  # the default workspace's real id and the names, as the API means them
-                directory = await client.workspace_directory(admin, base_url=key.base_url)
+                directory = await client.workspace_directory(admin)
             except RotuiError as exc:
                 run.warnings.append(f"workspaces not listed: {exc}")
     results = {r.key: r for r in run.results}
