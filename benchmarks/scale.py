@@ -94,7 +94,10 @@ def _import(scale: Scale, work: Path) -> Row:
     limit = (math.ceil(count / PAGE) + WORKSPACE_CALLS) * latency
     env = isolated_env(work)
     with sim_process(count, latency, env, admin=True) as base_url:
-        config = write_config(work / "rotui.toml", '[settings]\nadmin_key = "env:BENCH_ADMIN"\n')
+        config = write_config(
+            work / "rotui.toml",
+            f'[settings]\nadmin_key = "env:BENCH_ADMIN"\nadmin_base_url = "{base_url}"\n',
+        )
         config.chmod(0o600)
         child_env = {**env, "BENCH_ADMIN": ADMIN_KEY, "ANTHROPIC_BASE_URL": base_url}
 
