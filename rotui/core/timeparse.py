@@ -37,7 +37,15 @@ def parse_exposure(text: str, now: dt.datetime, *, what: str = "the exposure tim
     Raises :class:`UsageError` whose message names what is wrong (an unknown unit, a month 13,
     a time in the future…), never a traceback-worthy exception.
     """
+    from rotui.core.secret import SECRET_PATTERN, mask
+
     raw = text.strip()
+    found = SECRET_PATTERN.search(raw)
+    if found is not None:  # pasted into the wrong field: never echoed, not even in part
+        raise UsageError(
+            f"{what} looks like an API key ({mask(found.group(0))})",
+            f"that field takes a time, not a key; {FORMS}",
+        )
     shown = raw if len(raw) <= 40 else raw[:39] + "…"
     if not raw:
         raise UsageError(f"{what} is empty", FORMS)

@@ -386,3 +386,12 @@ def test_a_naive_now_is_utc() -> None:
     naive = NOW.replace(tzinfo=None)
     usage = OldKeyUsage.build(naive, {floor_hour(NOW): 5}, NOW - dt.timedelta(hours=1))
     assert usage.last_24h == 5 and usage.flagged == {floor_hour(NOW): 5}
+
+
+def test_a_key_pasted_as_the_exposure_time_is_refused_masked() -> None:
+    """The emergency screen's exposure input and --exposed-at never echo a pasted key."""
+    with pytest.raises(UsageError) as refused:
+        parse_exposure(VALUE, NOW, what="--exposed-at")
+    said = f"{refused.value.title} {refused.value.message}"
+    assert "looks like an API key" in said
+    assert VALUE not in said and VALUE[:20] not in said
