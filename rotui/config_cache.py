@@ -42,6 +42,8 @@ _CHECKED = {
     ("rotui.core.model", "Consumer"),
     ("rotui.core.model", "ConsumerKind"),
     ("rotui.core.model", "ValidationMode"),
+    ("rotui.core.holders.model", "HoldersSettings"),  # [holders]
+    ("pathlib", "PosixPath"),  # [holders] paths: plain paths, nothing runs
 }
 _CHECKER_MODULES = (
     "rotui/__init__.py",
@@ -51,6 +53,7 @@ _CHECKER_MODULES = (
     "rotui/core/errors.py",
     "rotui/core/secret.py",
     "rotui/core/consumers/fields.py",
+    "rotui/core/holders/model.py",
 )
 _stamp: list[str] = []
 
