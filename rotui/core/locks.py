@@ -46,8 +46,19 @@ class Holder:
     host: str
     since: str
 
+    @property
+    def since_shown(self) -> str:
+        """``2026-11-26 02:00 UTC``: the start time as a person reads it (as written if odd)."""
+        try:
+            when = dt.datetime.fromisoformat(self.since)
+        except ValueError:
+            return self.since
+        if when.tzinfo is not None:
+            when = when.astimezone(dt.UTC)
+        return f"{when:%Y-%m-%d %H:%M} UTC"
+
     def describe(self) -> str:
-        return f"{self.actor} (pid {self.pid} on {self.host}) since {self.since}"
+        return f"{self.actor} (pid {self.pid} on {self.host}) since {self.since_shown}"
 
 
 class KeyHeld(RotuiError):
@@ -55,7 +66,7 @@ class KeyHeld(RotuiError):
 
     def __init__(self, key: str, holder: Holder | None) -> None:
         detail = (
-            f"{holder.actor} (pid {holder.pid} on {holder.host}) holds it since {holder.since}"
+            f"{holder.actor} (pid {holder.pid} on {holder.host}) holds it since {holder.since_shown}"
             if holder
             else "another rotui process holds it"
         )

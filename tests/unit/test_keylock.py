@@ -46,7 +46,7 @@ def test_a_dead_holders_record_is_a_stale_lock(tmp_path) -> None:
     with pytest.raises(StaleLock) as stale:
         lock.acquire("carol@bastion", NOW)
     assert stale.value.holder == Holder(**DEAD)
-    assert "bob@jump (pid 999999 on jump) since 2026-11-26T03:00:00+00:00" in stale.value.message
+    assert "bob@jump (pid 999999 on jump) since 2026-11-26 03:00 UTC" in stale.value.message
     assert json.loads(lock.path.read_text()) == DEAD  # refused: nothing changed
     taken: list[Holder] = []
     lock.acquire("carol@bastion", NOW, take_over=True, on_take_over=taken.append)

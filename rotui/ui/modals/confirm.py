@@ -161,7 +161,7 @@ def offer_take_over(
 
     body = (
         f"{holder.actor} (pid {holder.pid} on {holder.host}) began driving {stale.key} at "
-        f"{holder.since} and never released it: that rotui was killed or lost power.\n\n"
+        f"{holder.since_shown} and never released it: that rotui was killed or lost power.\n\n"
         "Make sure it is really gone — no other terminal is working on this key — then type the "
         "key's name to take over its run where it stopped. The takeover is audited."
     )
