@@ -146,3 +146,26 @@ def test_ctrl_c_at_the_hidden_key_prompt_needs_one_press(
     term.send("C-c")
     assert term.wait_exit() == 130
     assert "rotui: interrupted" in term.screen()
+
+
+def test_the_quit_dialog_is_not_covered_by_notifications_at_80x24(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    term = demo(terminal, child_env, tmp_path)
+    term.send("j")
+    term.send("r")
+    term.wait_for("paste the new key")
+    term.paste("sk-ant-api03-" + "x" * 20)
+    term.send("Enter")
+    term.wait_until(lambda s: "b Roll back" in footer(s), "the run started")
+    toast = "characters long"  # the warning toast on the short key, bottom right
+    term.wait_for(toast)
+    term.send("C-q")
+    screen = term.wait_for("Quit anyway?")
+    said = " ".join(screen.split())
+    # the whole dialog reads: its question, how the run goes on, and both answers
+    for part in ("A run is in progress. Quit anyway?", "starts afresh", "Stay (Esc)", "Quit (y)"):
+        assert part in said, screen
+    assert toast not in said, screen  # the toasts were for the screen behind: cleared
+    term.send("Escape")
+    term.wait_gone("Quit anyway?")

@@ -83,6 +83,18 @@ async def test_the_footer_at_80_columns_keeps_help_and_quit(fresh_demo) -> None:
         assert shown[0] == "v Validate"  # the actions on the selected key first
 
 
+async def test_the_dashboard_footer_at_80_columns_keeps_filter_sort_help_and_quit(
+    fresh_demo,
+) -> None:
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = footer_text(app)
+        for hint in ("/ Filter", "s Sort", "? Help", "q Quit"):  # dropped Filter and Sort before
+            assert hint in shown, shown
+        assert set(shown[-2:]) == {"? Help", "q Quit"}  # help and quit last, never dropped
+
+
 async def test_a_remapped_key_does_not_vanish_from_the_footer_at_80_columns(fresh_demo) -> None:
     app = make_app(with_keymap(fresh_demo, {"help": "h", "quit": "ctrl+q"}))
     async with app.run_test(size=(80, 24)) as pilot:
