@@ -26,6 +26,8 @@ from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.off_loop import run_off_loop
 from rotui.ui.plain import plain
 from rotui.ui.row_view import RowView
+from rotui.ui.screens.dashboard.bindings import DASHBOARD_BINDINGS, MUTATING
+from rotui.ui.screens.dashboard.commands import palette_commands
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
@@ -33,7 +35,6 @@ from rotui.ui.widgets.summary_bar import SummaryBar, summary_content
 
 WIDE_AT = 110  # columns from which table and detail sit side by side
 DETAIL_WIDTH = 40  # the detail pane's width when side by side (see rotui.tcss)
-MUTATING = {"validate", "validate_all", "rotate", "revoke"}
 SORT_ORDER = tuple(SORTS)
 USAGE_REFRESH_SECONDS = 600
 REDRAW_SECONDS = 60
@@ -46,68 +47,7 @@ SETTLE_HEAP_AFTER = 0.5  # seconds after mount: gc.freeze() once the first paint
 class DashboardScreen(ReportingScreen):
     """Keys at a glance. Logic lives in :class:`Services`; this screen only shows and dispatches."""
 
-    BINDINGS = [
-        Binding(
-            "v",
-            "validate",
-            "Validate",
-            id="validate",
-            tooltip="Validate the selected key against the API (auth mode spends no tokens)",
-        ),
-        Binding(
-            "V",
-            "validate_all",
-            "Validate all",
-            id="validate_all",
-            tooltip="Validate every key in the background; keep navigating",
-        ),
-        Binding(
-            "r",
-            "rotate",
-            "Rotate",
-            id="rotate",
-            tooltip="Rotate the selected key (the SOP, step by step)",
-        ),
-        Binding(
-            "x", "revoke", "Revoke!", id="revoke", tooltip="Emergency revoke of the selected key"
-        ),
-        Binding(
-            "t",
-            "troubleshoot",
-            "Diagnose",
-            id="troubleshoot",
-            tooltip="Explain why the selected key fails and what to do",
-        ),
-        Binding(
-            "a",
-            "audit",
-            "Audit",
-            id="audit",
-            tooltip="The audit log as a live timeline, newest first",
-        ),
-        Binding(
-            "slash", "filter", "Filter", id="filter", tooltip="Filter the keys by any visible text"
-        ),
-        Binding("s", "sort", "Sort", id="sort", tooltip="Sort by due date, age, status or name"),
-        Binding(
-            "enter",
-            "actions",
-            "Actions…",
-            id="actions",
-            show=False,
-            tooltip="Every action for the selected key, to pick from",
-        ),
-        Binding("j", "cursor_down", "Down", id="down", show=False, tooltip="Next key"),
-        Binding("k", "cursor_up", "Up", id="up", show=False, tooltip="Previous key"),
-        Binding(
-            "escape",
-            "clear_filter",
-            "Clear filter",
-            id="clear_filter",
-            show=False,
-            tooltip="Clear the filter",
-        ),
-    ]
+    BINDINGS = DASHBOARD_BINDINGS
 
     def __init__(
         self,
@@ -418,34 +358,4 @@ class DashboardScreen(ReportingScreen):
 
     def palette_commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         """What the command palette offers: every binding, and each action for each key."""
-        for binding in self.BINDINGS:
-            if not isinstance(binding, Binding) or not binding.show:
-                continue
-            if self.read_only and binding.action in MUTATING:
-                continue
-            yield binding.description, binding.tooltip, getattr(self, f"action_{binding.action}")
-        per_key: list[tuple[str, str, str]] = [
-            ("select", "Show this key", ""),
-            ("validate", "Validate this key", "validate"),
-            ("rotate", "Rotate this key", "rotate"),
-            ("revoke", "Emergency revoke of this key", "revoke"),
-            ("diagnose", "Troubleshoot this key", "troubleshoot"),
-            ("audit", "Audit log of this key", "audit"),
-            ("where", "Where does this key live? Every holder of it, by fingerprint", "holders"),
-        ]
-        for row in self.view.all:
-            for verb, help_text, action in per_key:
-                if self.read_only and action in MUTATING:
-                    continue
-                yield f"{verb}: {row.name}", help_text, self._per_key(row.name, action)
-
-    def _per_key(self, name: str, action: str) -> Callable[[], object]:
-        def run() -> None:
-            if action == "audit":
-                self.action_audit(name)
-                return
-            self.select(name)
-            if action:
-                getattr(self, f"action_{action}")()
-
-        return run
+        return palette_commands(self)
