@@ -170,3 +170,14 @@ def test_the_quit_dialog_is_not_covered_by_notifications_at_80x24(
         assert part in said, screen
     term.send("Escape")
     term.wait_gone("Quit anyway?")
+
+
+def test_the_dashboard_footer_at_80x24_keeps_filter_sort_help_and_quit(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    term = demo(terminal, child_env, tmp_path)
+    shown = footer(term.wait_until(lambda s: "q Quit" in footer(s), "the footer"))
+    for hint in ("/ Filter", "s Sort", "? Help", "q Quit"):
+        assert hint in shown, shown
+    term.send("/")  # and the keys do what the footer says
+    term.wait_for("Esc clears")
