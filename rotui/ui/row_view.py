@@ -27,6 +27,7 @@ class RowView:
         # The last filter's matches with their search texts: a longer filter (typing on) matches
         # a subset of them, so it only looks through those.
         self._matched: tuple[str, list[tuple[KeyRow, str]]] | None = None
+        self._pairs_all: list[tuple[KeyRow, str]] | None = None  # every row in order, with its text
 
     @property
     def all(self) -> list[KeyRow]:
@@ -35,7 +36,7 @@ class RowView:
     @all.setter
     def all(self, rows: Iterable[KeyRow]) -> None:
         self._all = list(rows)
-        self._ordered = self._shown = self._matched = None
+        self._ordered = self._shown = self._matched = self._pairs_all = None
         self._summary = self._by_name = None
 
     def replace(self, changed: Sequence[KeyRow]) -> None:
@@ -55,7 +56,7 @@ class RowView:
             raise ValueError(f"unknown sort {by!r}")
         if by != self._sort_by:
             self._sort_by = by
-            self._ordered = self._shown = self._matched = None
+            self._ordered = self._shown = self._matched = self._pairs_all = None
 
     @property
     def filter_text(self) -> str:
@@ -80,9 +81,11 @@ class RowView:
         """The rows to look through for ``text``, in order, each with its search text."""
         if self._matched is not None and text.startswith(self._matched[0]):
             return self._matched[1]  # every word typed so far is in each of a longer filter's
-        ordered = self._ordered if self._ordered is not None else self._all
-        search = self._text
-        return [(row, search(row)) for row in ordered]
+        if self._pairs_all is None:
+            ordered = self._ordered if self._ordered is not None else self._all
+            search = self._text
+            self._pairs_all = [(row, search(row)) for row in ordered]
+        return self._pairs_all
 
     def warm(self) -> None:
         """Compute every row's search text now (the filter box opened), not on the first keystroke."""

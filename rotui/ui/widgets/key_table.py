@@ -203,6 +203,9 @@ class KeyTable(DataTable[str]):
         else:
             if self._shown_stamp == self._stamp and self._same(self._shown, rows):
                 return  # the same rows in the same order (a filter that still matches all)
+            # clear() works out the old rows' line offsets (row by row) only to drop them: no rows
+            self.rows.clear()
+            self._row_locations = TwoWayDict({})
             self.clear()
         build = self._build_for(rows)
         entries = build.entries

@@ -143,15 +143,18 @@ class DashboardScreen(ReportingScreen):
         view = self.view
         width = self.app.size.width - (DETAIL_WIDTH if self.has_class("wide") else 0)
         self.table.show(view.shown, width >= FULL_WIDTH, self.now)
+        # Both are one line high: no layout pass for them (a filter keystroke redraws here)
         self.query_one(SummaryBar).update(
-            summary_content(view.summary, self.refreshed, self.read_only, self.demo)
+            summary_content(view.summary, self.refreshed, self.read_only, self.demo),
+            layout=False,
         )
         filtered = f"filter “{view.filter_text}” · " if view.filter_text else ""
         self.query_one("#view", Static).update(
             plain(
                 f"{filtered}{len(view.shown)} of {len(view.all)} keys · sorted by {SORTS[view.sort_by][0]}"
                 + (" · validate, rotate and revoke disabled" if self.read_only else "")
-            )
+            ),
+            layout=False,
         )
         self.show_detail()
 
