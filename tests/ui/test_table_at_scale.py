@@ -158,3 +158,28 @@ async def test_off_loop_work_hands_back_its_result_or_error_and_is_cancelled_wit
     with pytest.raises(asyncio.CancelledError):
         await caller
     assert await asyncio.to_thread(stopped.wait, 10)  # the work was cancelled, not left running
+
+
+async def test_a_keystroke_that_keeps_the_selection_redraws_neither_table_nor_detail(
+    demo,
+) -> None:
+    from textual.widgets import Static
+
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(KeyTable)
+        overview = app.screen.query_one("#overview", Static)
+        updates: list[object] = []
+        real = overview.update
+        overview.update = lambda *a, **k: (updates.append(a), real(*a, **k))[1]  # type: ignore[method-assign]
+        await pilot.press("slash")  # the filter box opens: the table is resized once
+        await pilot.pause()
+        count, updates[:] = table._update_count, []
+        await pilot.press(*"anth")  # every demo key is ANTHROPIC_…: all still match
+        await pilot.pause()
+        assert "filter “anth”" in str(app.screen.query_one("#view", Static).render())
+        assert updates == [] and table._update_count == count
+        await pilot.press(*"ropic_api_key_dev")  # one key left: both redraw
+        await wait_until(pilot, lambda: table.row_count == 1, "one key")
+        assert updates and table._update_count > count
