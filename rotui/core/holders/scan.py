@@ -145,7 +145,7 @@ async def scan(request: ScanRequest) -> ScanReport:
     config, settings = request.config, request.config.holders
     keys = [k for k in config.keys if not request.names or k.name in request.names]
     names = {k.name for k in keys}
-    hmac_key = request.audit._installation_key()  # the installation's HMAC key (audit.py)
+    hmac_key = request.audit.installation_key()
     targets, pending = await _targets(request, config.keys, hmac_key)
     for key_name, fp in replaced(request.runs).items():
         targets.setdefault(fp, Target(key_name, Held.PREVIOUS))
