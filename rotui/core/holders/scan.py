@@ -100,17 +100,7 @@ async def scan(request: ScanRequest) -> ScanReport:
         )
     if settings.github:
         steps.append(("github", lambda: sources.github(request, book, tell, report)))
-    for name, step in steps:
-        if request.stop.is_set():
-            report.partial = True
-            break
-        try:
-            await asyncio.wait_for(step(), settings.timeout_seconds)  # type: ignore[arg-type]
-        except TimeoutError:
-            report.partial = True
-            report.problems.append(
-                f"{name}: stopped at its time bound ({settings.timeout_seconds:g} s)"
-            )
+    await _each_in_its_bound(steps, request.stop, report, settings.timeout_seconds)
     if not request.stop.is_set():
         await asyncio.to_thread(sources.local, request, settings, matcher, book, tell)
     else:
@@ -119,6 +109,24 @@ async def scan(request: ScanRequest) -> ScanReport:
     report.elapsed = time.monotonic() - started
     _audit(request, report, names)
     return report
+
+
+async def _each_in_its_bound(
+    steps: list[tuple[str, Callable[[], object]]],
+    stop: threading.Event,
+    report: ScanReport,
+    timeout: float,
+) -> None:
+    """Run the remote sources one after another, each stopped at the time bound; partial if so."""
+    for name, step in steps:
+        if stop.is_set():
+            report.partial = True
+            break
+        try:
+            await asyncio.wait_for(step(), timeout)  # type: ignore[arg-type]
+        except TimeoutError:
+            report.partial = True
+            report.problems.append(f"{name}: stopped at its time bound ({timeout:g} s)")
 
 
 def _audit(request: ScanRequest, report: ScanReport, names: set[str]) -> None:
