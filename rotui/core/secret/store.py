@@ -2,7 +2,8 @@
 
 Blocking reads run in daemon threads with a time limit, so a hung keyring (a locked Secret
 Service) or password manager never blocks the event loop or quitting. Values come back as
-:class:`~rotui.core.secret.value.Secret`; errors carry no value (keyring messages are redacted).
+:class:`~rotui.core.secret.value.Secret`; errors carry no value (keyring messages are redacted),
+and a ``command:`` source's child inherits the environment less any variable holding a key.
 """
 
 from __future__ import annotations
@@ -224,6 +225,7 @@ class SecretStore:
                 capture_output=True,
                 timeout=self.command_timeout,
                 check=False,
+                env=_without_key_values(os.environ),
             )
         except FileNotFoundError:
             raise SecretError(
@@ -271,6 +273,15 @@ class SecretStore:
 
     async def aset_keyring(self, username: str, secret: Secret) -> None:
         await _off_loop(lambda: self.set_keyring(username, secret), self.timeout + 1)
+
+
+def _without_key_values(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment a source command inherits, less every variable holding a key value.
+
+    A password manager needs its session (the rest of the environment), never another key:
+    one in rotui's own environment (``env:`` sources, an Admin key) is not handed on.
+    """
+    return {name: value for name, value in environ.items() if redact(value) == value}
 
 
 _OFF_LOOP = threading.local()
