@@ -304,3 +304,27 @@ async def test_a_stopped_scan_is_partial(tmp_path: Path, isolated_home: Path) ->
         )
     assert not report.partial
     assert [(f.status, f.held) for f in report.findings] == [(Status.UNMANAGED, Held.CURRENT)]
+
+
+def test_a_scan_request_never_prints_the_environment_it_carries(tmp_path: Path) -> None:
+    """The request carries the whole environment (the GitHub, Heroku and Infisical tokens gh
+    and the sources read); its repr, and the pretty form a Textual crash traceback prints for
+    locals, show none of it."""
+    from rich.pretty import pretty_repr
+
+    tokens = {
+        "GH_TOKEN": "ghp_tokenvalue0123456789",
+        "HEROKU_API_KEY": "tok-heroku-42",
+        KEY: CURRENT,
+    }
+    request = ScanRequest(
+        config=parse_config(f'[[keys]]\nname = "{KEY}"\n'),
+        store=SecretStore(MemoryKeyring(), environ=tokens),
+        audit=AuditLog(tmp_path),
+        http=httpx.AsyncClient(),
+        environ=dict(tokens),
+    )
+    for text in (repr(request), pretty_repr(request), str(request)):
+        for value in tokens.values():
+            assert value not in text
+    assert request.environ == tokens  # still there for the sources that need it

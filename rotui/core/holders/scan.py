@@ -49,7 +49,8 @@ class ScanRequest:
     http: httpx.AsyncClient
     names: Sequence[str] = ()
     home: Path = field(default_factory=Path.home)
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Tokens for gh and the sources live here: never in a repr (a crash traceback's locals).
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     stop: threading.Event = field(default_factory=threading.Event)
     on_progress: OnProgress | None = None
     rotated_at: dict[str, dt.datetime] = field(default_factory=dict)  # default: from ``runs``
