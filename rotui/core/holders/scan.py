@@ -25,7 +25,7 @@ from rotui.core.holders.book import Book
 from rotui.core.holders.matcher import Matcher, Target
 from rotui.core.holders.model import Held, Place, Progress, ScanReport
 from rotui.core.holders.targets import last_completed, read_targets, replaced
-from rotui.core.secret import redact
+from rotui.core.secret import Secret, redact
 
 if TYPE_CHECKING:
     import httpx
@@ -83,11 +83,10 @@ async def scan(request: ScanRequest) -> ScanReport:
         if request.on_progress is not None:
             request.on_progress(progress)
 
-    def value(source: str, where: str, var: str, text: str) -> None:
-        target, hint = matcher.classify(text)
-        if target is None and not text.startswith(("sk-ant-api", "sk-ant-admin")):
+    def value(source: str, where: str, var: str, secret: Secret) -> None:
+        target, hint = matcher.classify(secret)
+        if target is None and not secret.reveal().startswith(("sk-ant-api", "sk-ant-admin")):
             return
-        del text
         held, key = (target.held, target.key) if target else (Held.UNKNOWN, None)
         book.add(Place(source, where, var), held, key, hint)
 
