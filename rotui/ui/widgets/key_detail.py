@@ -275,6 +275,10 @@ class KeyDetail(VerticalScroll):
             Content("\n").join(rotation_lines(row, hints.get("rotate")))
         )
         self.query_one("#history", Static).update(Content("\n").join(history_lines(history, now)))
+        self._show_usage(row, admin_configured)
+
+    def _show_usage(self, row: KeyRow, admin_configured: bool) -> None:
+        """The usage title and its sparkline (the last 7 days), or why there is none."""
         graph = self.query_one("#usage-graph", Sparkline)
         title = self.query_one("#usage-title", Static)
         if not admin_configured:
