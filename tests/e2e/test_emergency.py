@@ -181,14 +181,21 @@ def test_kill_9_at_every_journal_point_then_resume(
     assert points > 15
 
 
+def emergency_text(app) -> str | None:
+    """Every Static of the emergency screen as one text, or None while it is not on top."""
+    screen = app.screen
+    if not isinstance(screen, EmergencyScreen):
+        return None
+    return " ".join(str(w.render()) for w in screen.query(Static))
+
+
 async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
     svc = services(world)
     app = make_app(svc, emergency=KEY)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause(0.5)
-        screen = app.screen
-        assert isinstance(screen, EmergencyScreen)
-        text = " ".join(str(w.render()) for w in screen.query(Static))
+        await wait_until(pilot, lambda: emergency_text(app) is not None, "the emergency screen")
+        await wait_until(pilot, lambda: "Revoke now" in (emergency_text(app) or ""), "its body")
+        text = emergency_text(app) or ""
         assert "Incident open for" in text and "api (heroku)" in text and "Revoke now" in text
         await pilot.press("n")
         await pilot.pause()
@@ -204,14 +211,16 @@ async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
         wizard = app.screen
         assert isinstance(wizard, RotationWizardScreen)
         assert world.anthropic.key_by_id(world.old_id).status == "inactive"  # revoked first
-        await pilot.pause(0.5)
         box = wizard.query_one("#new-key", SecretInput)
-        assert box.display
+        await wait_until(pilot, lambda: box.display, "the new key's field")
         box.value = NEW
         await pilot.press("enter")
-        await pilot.pause(1)
+        await wait_until(
+            pilot,
+            lambda: world.heroku.config_vars("raxx-api-prod").get(KEY) == NEW,
+            "the new key on Heroku",
+        )
         assert "EMERGENCY revoke" in str(wizard.query_one("#wizard-title", Static).render())
-        assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW
     assert OLD != NEW
 
 
@@ -309,7 +318,9 @@ def test_a_just_deactivated_key_counts_as_failing(world: World) -> None:
 async def test_the_consumers_that_break_show_at_80x24_without_scrolling(world: World) -> None:
     app = make_app(services(world), emergency=KEY)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: emergency_text(app) is not None, "the emergency screen")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         screen = app.screen
         assert isinstance(screen, EmergencyScreen)
         breaks = screen.query_one("#breaks", Static)

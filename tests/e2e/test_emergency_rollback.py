@@ -175,12 +175,16 @@ async def paste_the_new_key(app: Any, pilot: Any) -> None:
     )
 
 
+async def settled_emergency(app: Any, pilot: Any) -> None:
+    """The emergency screen on top, its loading work done and drawn."""
+    await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), "the emergency screen")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def _press_and_wait_for_modal(app: Any, pilot: Any, key: str) -> None:
     await pilot.press(key)
-    for _ in range(30):
-        await pilot.pause(0.05)
-        if isinstance(app.screen, ErrorModal):
-            return
+    await wait_until(pilot, lambda: isinstance(app.screen, ErrorModal), f"an error after {key}")
 
 
 def _modal_text(modal: ErrorModal) -> str:
@@ -194,7 +198,7 @@ async def test_emergency_screen_revoke_now_during_an_overlap_run_says_why(world:
         run_id = rotation.run.run_id
     app = make_app(svc, emergency=KEY)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause(0.2)
+        await settled_emergency(app, pilot)
         screen = app.screen
         assert isinstance(screen, EmergencyScreen)
         breaks = str(screen.query_one("#breaks", Static).render())
@@ -237,7 +241,7 @@ async def test_emergency_screen_during_a_rotation_says_how_to_resume_it(world: W
         run_id = rotation.run.run_id
     app = make_app(svc, emergency=KEY)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause(0.2)
+        await settled_emergency(app, pilot)
         for key in ("o", "n"):
             await _press_and_wait_for_modal(app, pilot, key)
             modal = app.screen
@@ -261,7 +265,7 @@ async def test_emergency_screen_overlap_during_a_revoke_now_run_says_why(world: 
         await rotation.deactivate(KEY)
     app = make_app(svc, emergency=KEY)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause(0.2)
+        await settled_emergency(app, pilot)
         await _press_and_wait_for_modal(app, pilot, "o")
         modal = app.screen
         assert isinstance(modal, ErrorModal)
@@ -321,7 +325,7 @@ async def test_exposed_at_given_on_resume_replaces_the_recorded_one(world: World
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.screen
         assert isinstance(screen, EmergencyScreen)
-        await pilot.pause(0.2)
+        await settled_emergency(app, pilot)
         assert screen.query_one("#exposed-at", Input).value == "2026-01-02 09:00"
         note = str(screen.query_one("#exposure-note", Static).render())
         assert "recorded 2026-01-01 09:00 UTC" in note

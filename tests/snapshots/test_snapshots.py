@@ -51,7 +51,6 @@ def open_with(*keys: str):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
-        await pilot.pause(0.2)
         await settle(pilot)
 
     return run_before

@@ -146,3 +146,38 @@ def test_ctrl_c_at_the_hidden_key_prompt_needs_one_press(
     term.send("C-c")
     assert term.wait_exit() == 130
     assert "rotui: interrupted" in term.screen()
+
+
+def test_the_quit_dialog_is_not_covered_by_notifications_at_80x24(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    term = demo(terminal, child_env, tmp_path)
+    term.send("j")
+    term.send("r")
+    term.wait_for("paste the new key")
+    term.paste("sk-ant-api03-" + "x" * 20)
+    term.send("Enter")
+    term.wait_until(lambda s: "b Roll back" in footer(s), "the run started")
+    toast = "characters long"  # the warning toast on the short key, bottom right
+    term.wait_for(toast)
+    term.send("C-q")
+    # the toasts were for the screen behind: cleared (tests/ui/test_bindings.py checks that it is
+    # the dialog that clears them, not their 5 s timeout)
+    screen = term.wait_until(lambda s: "Quit anyway?" in s and toast not in s, "the dialog alone")
+    said = " ".join(screen.split())
+    # the whole dialog reads: its question, how the run goes on, and both answers
+    for part in ("A run is in progress. Quit anyway?", "starts afresh", "Stay (Esc)", "Quit (y)"):
+        assert part in said, screen
+    term.send("Escape")
+    term.wait_gone("Quit anyway?")
+
+
+def test_the_dashboard_footer_at_80x24_keeps_filter_sort_help_and_quit(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    term = demo(terminal, child_env, tmp_path)
+    shown = footer(term.wait_until(lambda s: "q Quit" in footer(s), "the footer"))
+    for hint in ("/ Filter", "s Sort", "? Help", "q Quit"):
+        assert hint in shown, shown
+    term.send("/")  # and the keys do what the footer says
+    term.wait_for("Esc clears")

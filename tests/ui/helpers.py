@@ -15,6 +15,7 @@ from rotui.services import Services
 from rotui.sim.anthropic import SimulatedAnthropic
 
 FROZEN = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+POLL_SECONDS = 0.05  # how often wait_until looks again: the only sleep a test may take
 
 
 @dataclasses.dataclass
@@ -37,8 +38,8 @@ async def wait_until(
 
     A bound on waiting, not a timing assertion: on a slow machine it simply waits longer.
     """
-    for _ in range(int(limit / 0.05)):
+    for _ in range(int(limit / POLL_SECONDS)):
         if condition():
             return
-        await pilot.pause(0.05)
+        await pilot.pause(POLL_SECONDS)
     raise AssertionError(f"never happened: {what}")

@@ -83,6 +83,18 @@ async def test_the_footer_at_80_columns_keeps_help_and_quit(fresh_demo) -> None:
         assert shown[0] == "v Validate"  # the actions on the selected key first
 
 
+async def test_the_dashboard_footer_at_80_columns_keeps_filter_sort_help_and_quit(
+    fresh_demo,
+) -> None:
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = footer_text(app)
+        for hint in ("/ Filter", "s Sort", "? Help", "q Quit"):  # dropped Filter and Sort before
+            assert hint in shown, shown
+        assert set(shown[-2:]) == {"? Help", "q Quit"}  # help and quit last, never dropped
+
+
 async def test_a_remapped_key_does_not_vanish_from_the_footer_at_80_columns(fresh_demo) -> None:
     app = make_app(with_keymap(fresh_demo, {"help": "h", "quit": "ctrl+q"}))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -99,3 +111,21 @@ async def test_the_read_only_footer_offers_no_refused_action(demo) -> None:
         for refused in ("Validate", "Rotate", "Revoke"):
             assert refused not in shown, shown
         assert "t Diagnose" in shown and "a Audit" in shown
+
+
+async def test_a_dialog_clears_the_toasts_that_would_cover_it(fresh_demo) -> None:
+    from rotui.ui.modals.confirm import QuitModal
+
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        for n in range(3):  # stacked bottom right, they reach over a dialog's lower half
+            app.notify(f"toast {n}", timeout=600)
+        await wait_until(pilot, lambda: len(app.screen.query("Toast")) == 3, "three toasts")
+        app.push_screen(QuitModal("rotui: resume it with `rotui rotate K`"))
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitModal), "the quit dialog")
+        await wait_until(
+            pilot,
+            lambda: not any(s.query("Toast") for s in app.screen_stack),
+            "no toast left on any screen",
+        )

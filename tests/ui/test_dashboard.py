@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from textual.command import CommandList
 from textual.widgets import DataTable, Input, Static
 
 from rotui.core.errors import UsageError
@@ -85,9 +86,8 @@ async def test_V_validates_all_in_the_background_while_navigation_continues(fres
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         await pilot.press("V")
-        await pilot.pause(0.05)
         progress = app.screen.query_one("#progress")
-        assert progress.display  # progress is shown while it runs
+        await wait_until(pilot, lambda: progress.display, "progress shown while it runs")
         worker = next(w for w in app.workers if w.group == "validate")
         before = selected(app)
         await pilot.press("j", "j")
@@ -297,7 +297,8 @@ async def test_command_palette_reaches_per_key_actions(demo) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"diagnose: ANTHROPIC_API_KEY_DEV")
-        await pilot.pause(0.5)
+        commands = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0, "the palette's matches")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, TroubleshootScreen)

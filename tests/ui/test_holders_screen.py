@@ -36,8 +36,9 @@ async def test_where_in_the_palette_shows_where_the_key_lives(demo, tmp_path: Pa
         await wait_until(pilot, lambda: isinstance(app.screen, HoldersScreen), "holders screen")
         screen = app.screen
         await wait_until(pilot, lambda: screen.report is not None, "the scan's end", 20)
-        await pilot.pause(0.3)
-        status = str(screen.query_one("#holders-status", Static).render())
+        shown = screen.query_one("#holders-status", Static)
+        await wait_until(pilot, lambda: "done" in str(shown.render()), "the status says done")
+        status = str(shown.render())
         assert "1 unmanaged" in status and "1 skipped" in status and "done" in status
         table = screen.query_one(DataTable)
         cells = [str(c) for c in table.get_row_at(0)]

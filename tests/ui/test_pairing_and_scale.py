@@ -18,7 +18,7 @@ from rotui.paths import Paths
 from rotui.services import Services
 from rotui.ui.app import make_app
 from rotui.ui.widgets.key_table import KeyTable
-from tests.ui.helpers import FROZEN
+from tests.ui.helpers import FROZEN, wait_until
 
 
 async def test_observer_sees_another_process_validation(
@@ -56,10 +56,11 @@ async def test_observer_sees_another_process_validation(
             )
             _out, err = await asyncio.wait_for(child.communicate(), 60)
             assert child.returncode == 1, err.decode()  # the staging key is revoked: invalid
-            for _ in range(40):  # the observer polls; it must catch up well within 2 s
-                await pilot.pause(0.05)
-                if "invalid" in str(table.get_row("ANTHROPIC_API_KEY_STAGING")[3]):
-                    break
+            await wait_until(  # the observer polls the state file (every 0.2 s here)
+                pilot,
+                lambda: "invalid" in str(table.get_row("ANTHROPIC_API_KEY_STAGING")[3]),
+                "the observer caught up",
+            )
             assert "✗ invalid" in str(table.get_row("ANTHROPIC_API_KEY_STAGING")[3])
             assert "1 failing" in str(app.screen.query_one("#summary", Static).render())
 

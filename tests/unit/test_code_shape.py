@@ -40,8 +40,6 @@ PENDING: set[tuple[str, str]] = {
     ("rotui/demo/__init__.py", MODULE),  # demo owner
     ("rotui/sim/anthropic.py", MODULE),  # sim owner
     ("rotui/sim/anthropic.py", "SimulatedAnthropic._usage_report"),
-    ("rotui/ui/screens/dashboard.py", MODULE),  # ui owner
-    ("rotui/ui/screens/rotation.py", MODULE),  # ui owner
 }
 
 

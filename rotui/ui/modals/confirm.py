@@ -8,14 +8,15 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from rotui.core.runs import StaleLock
+from rotui.ui.modals.base import ReadableModal
 from rotui.ui.plain import plain
 
 
-class TypedConfirmModal(ModalScreen[str | None]):
+class TypedConfirmModal(ReadableModal[str | None]):
     """Returns what was typed when it equals ``expected`` and OK is pressed; None on cancel."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Do nothing")]
@@ -63,7 +64,7 @@ class TypedConfirmModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ReasonModal(ModalScreen[str | None]):
+class ReasonModal(ReadableModal[str | None]):
     """Asks why (the answer is audited); returns the reason, or None on cancel."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel", tooltip="Do nothing")]
@@ -91,7 +92,7 @@ class ReasonModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class QuitModal(ModalScreen[bool]):
+class QuitModal(ReadableModal[bool]):
     """Quit while a run is active? The run is kept; the answer says how to resume it."""
 
     BINDINGS = [

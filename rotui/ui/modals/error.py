@@ -5,13 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from rotui.ui.modals.base import ReadableModal
 from rotui.ui.plain import plain
 
 
-class ErrorModal(ModalScreen[None]):
+class ErrorModal(ReadableModal[None]):
     """Shows a RotuiError's title and message; any of Escape, Enter or q closes it."""
 
     BINDINGS = [

@@ -221,6 +221,8 @@ class KeyDetail(VerticalScroll):
     KeyDetail #usage-graph { height: 2; margin-bottom: 0; }
     """
 
+    _shown: tuple[object, ...] | None = None  # what show() drew last: (row, history, minute, ...)
+
     def compose(self) -> ComposeResult:
         yield Static(id="overview")
         yield Static(id="validation")
@@ -238,8 +240,24 @@ class KeyDetail(VerticalScroll):
         admin_configured: bool,
         hints: Mapping[str, str] | None = None,
     ) -> None:
-        """``hints``: binding id → the key to press ("validate", "rotate"); none for an observer."""
+        """``hints``: binding id → the key to press ("validate", "rotate"); none for an observer.
+
+        The same key shown again (a filter keystroke that keeps the selection) changes nothing:
+        its six parts are not redrawn, so the screen needs no new layout.
+        """
         hints = hints or {}
+        shown = (row, tuple(history), now.replace(second=0, microsecond=0), admin_configured)
+        if (
+            self._shown is not None
+            and self._shown[0] is row
+            and self._shown[1:]
+            == (
+                *shown[1:],
+                hints,
+            )
+        ):
+            return
+        self._shown = (*shown, dict(hints))
         if row is None:
             self.query_one("#overview", Static).update(
                 "No key selected: the filter matches nothing."
@@ -257,6 +275,10 @@ class KeyDetail(VerticalScroll):
             Content("\n").join(rotation_lines(row, hints.get("rotate")))
         )
         self.query_one("#history", Static).update(Content("\n").join(history_lines(history, now)))
+        self._show_usage(row, admin_configured)
+
+    def _show_usage(self, row: KeyRow, admin_configured: bool) -> None:
+        """The usage title and its sparkline (the last 7 days), or why there is none."""
         graph = self.query_one("#usage-graph", Sparkline)
         title = self.query_one("#usage-title", Static)
         if not admin_configured:

@@ -11,12 +11,21 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 ALWAYS_SHOWN = ("wizard.rollback", "help", "quit")  # besides every screen's way back (``*.close``)
+# Dropped only after every other action: how to find a key among many (issue 13, 80 columns).
+KEPT_LONGER = ("filter", "sort")
 
 
 def essential(binding: Binding) -> bool:
     """The footer never drops these for room: the way back, the rollback, help and quit."""
     ident = binding.id or ""
     return ident in ALWAYS_SHOWN or ident.endswith(".close")
+
+
+def rank(binding: Binding) -> int:
+    """2: never dropped; 1: dropped after the rest; 0: dropped first, from the right."""
+    if essential(binding):
+        return 2
+    return 1 if binding.id in KEPT_LONGER else 0
 
 
 def hint_width(key: str, description: str, compact: bool) -> int:
@@ -30,8 +39,8 @@ class KeyFooter(Footer):
     * Only actions that apply now: a binding the screen refuses (``check_action`` None, such as
       read-only's validate) is not shown, so the footer never offers what would be refused.
     * When the keys do not fit, the compact form is tried, then the last keys that are not
-      essential are dropped; the way back (``*.close``), the rollback, help and quit stay. The
-      command palette's ``^p`` goes first (help lists it).
+      essential are dropped, the filter and the sort last; the way back (``*.close``), the
+      rollback, help and quit stay. The command palette's ``^p`` goes first (help lists it).
     * Footer mounts one widget per key and rebuilds them all on every bindings signal — each focus
       move and screen push. The dashboard's start sends three with the same keys, and those
       rebuilds were a fifth of its time to the first painted table (``make bench``, figure 3a).
@@ -63,10 +72,11 @@ class KeyFooter(Footer):
         if used(False) > width:
             compact = True
         while used(compact) > width:
-            droppable = [i for i, (b, _k) in enumerate(hints) if not essential(b)]
+            droppable = [i for i, (b, _k) in enumerate(hints) if rank(b) < 2]
             if not droppable:
                 break
-            del hints[droppable[-1]]
+            lowest = min(rank(hints[i][0]) for i in droppable)
+            del hints[max(i for i in droppable if rank(hints[i][0]) == lowest)]
         return hints, compact, palette
 
     def _signature(self) -> Any:

@@ -9,7 +9,6 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 from textual.worker import Worker
@@ -20,87 +19,23 @@ from rotui.core.rotation import Action, Next, Rotation, Step, rollback_refusal
 from rotui.core.runs import Run, RunStatus, StaleLock
 from rotui.core.usage import OldKeyUsage
 from rotui.services import Services
-from rotui.ui.modals.confirm import ReasonModal, TypedConfirmModal, offer_take_over
+from rotui.ui.modals.confirm import ReasonModal, offer_take_over
 from rotui.ui.modals.error import ErrorModal
 from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.plain import plain_cell
+from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
+from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
-from rotui.ui.wizard_text import checklist_text, how_revoked, step_help
+from rotui.ui.wizard_text import checklist_text, step_help
 
 
 class RotationWizardScreen(ReportingScreen):
-    UNEXPECTED_NOTE = ""  # a step may have begun: "nothing was changed" could be untrue
-
     """Drives one key's run; leaving the screen keeps the run, which resumes next time."""
 
-    BINDINGS = [
-        Binding(
-            "escape,q",
-            "close",
-            "Back",
-            id="wizard.close",
-            tooltip="Back to the dashboard; an active run is kept and resumes, looking started none",
-        ),
-        Binding(
-            "c",
-            "confirm_consumer",
-            "Confirm",
-            id="wizard.confirm",
-            tooltip="Confirm the selected consumer (manual or not verifiable); audited",
-        ),
-        Binding(
-            "s",
-            "skip_consumer",
-            "Skip…",
-            id="wizard.skip",
-            tooltip="Skip the selected consumer, with a reason; audited",
-        ),
-        Binding(
-            "R",
-            "retry",
-            "Retry",
-            id="wizard.retry",
-            tooltip="Run the current step again; propagation redoes only what failed",
-        ),
-        Binding(
-            "u",
-            "source_updated",
-            "Source updated",
-            id="wizard.source",
-            tooltip="Confirm the key's own env:/command: source gives the new key",
-        ),
-        Binding(
-            "X",
-            "revoke",
-            "Revoke…",
-            id="wizard.revoke",
-            tooltip="Revoke the old key: typed confirmation",
-        ),
-        Binding(
-            "b",
-            "rollback",
-            "Roll back…",
-            id="wizard.rollback",
-            tooltip="Put the current key back on every consumer; discard PENDING",
-        ),
-        Binding(
-            "e",
-            "emergency",
-            "Emergency…",
-            id="wizard.emergency",
-            tooltip="The current key failed: open the emergency revoke for this key instead",
-        ),
-    ]
-    DEFAULT_CSS = """
-    RotationWizardScreen #wizard-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    RotationWizardScreen #wizard-body { height: 1fr; }
-    RotationWizardScreen #checklist { width: 2fr; padding: 0 1; }
-    RotationWizardScreen #panel { width: 3fr; min-width: 46; padding: 0 1; }  /* the Console URL on one line */
-    RotationWizardScreen #consumers { height: auto; max-height: 12; }
-    RotationWizardScreen #step-help { margin-bottom: 1; }
-    RotationWizardScreen SecretInput, RotationWizardScreen Button { margin-bottom: 1; }
-    """
+    UNEXPECTED_NOTE = ""  # a step may have begun: "nothing was changed" could be untrue
+
+    BINDINGS = WIZARD_BINDINGS
 
     def __init__(
         self,
@@ -271,7 +206,11 @@ class RotationWizardScreen(ReportingScreen):
             return None  # another rotui drives the run: this view only watches
         if action in ("confirm_consumer", "skip_consumer"):
             step = run.current_step() if run else None
-            ok = run is not None and not run.facts.rollback_started and step in ("propagate", "verify")
+            ok = (
+                run is not None
+                and not run.facts.rollback_started
+                and step in ("propagate", "verify")
+            )
             return True if ok and run is not None and run.status is RunStatus.ACTIVE else None
         if action == "retry":
             return True if upcoming in (Action.RETRY, Action.WAIT) else None
@@ -364,7 +303,9 @@ class RotationWizardScreen(ReportingScreen):
             await rotation.revoke(argument, console_confirmed=admin_missing)
         elif what == "rollback":
             for line in await rotation.rollback():
-                self.notify(f"restore by hand: {line}", severity="warning", timeout=30, markup=False)
+                self.notify(
+                    f"restore by hand: {line}", severity="warning", timeout=30, markup=False
+                )
         elif what == "confirm":
             rotation.confirm_consumer(argument)
         elif what == "skip":
@@ -424,72 +365,14 @@ class RotationWizardScreen(ReportingScreen):
         navigator(self.app).open_emergency(self.key)
 
     def action_revoke(self) -> None:
-        rotation = self.rotation
-        if rotation is None:
-            return
-        hint = rotation.view().facts.current_hint or "(the current key)"
-        if self.next and self.next.step == Step.DEACTIVATE:
-
-            def typed_now(value: str | None) -> None:
-                if value:
-                    self.step("deactivate", value)
-
-            body = f"The old key {hint} is deactivated now; consumers break until repaired.\n"
-            body += how_revoked(rotation)
-            self.app.push_screen(
-                TypedConfirmModal(
-                    f"Revoke {self.key} now", body + f"\nType {self.key}.", self.key, "Revoke now"
-                ),
-                typed_now,
-            )
-            return
-        blockers = rotation.revoke_blockers()
-        if blockers:
-            self.app.push_screen(ErrorModal("the old key cannot be revoked yet", "\n".join(blockers)))
-            return
-        self.confirm_revoke()
+        ask_revoke(self)
 
     @work(group="rotation", exit_on_error=False, description="prepare the revoke")
     async def confirm_revoke(self) -> None:
-        assert self.rotation is not None
-        rotation = self.rotation
-        run = rotation.view()
-        if not getattr(self, "holders_acknowledged", False):
-            from rotui.ui.holders_ack import ask_holders
-
-            if await ask_holders(self, rotation):
-                return  # the acknowledgement modal calls confirm_revoke again once typed
-        usage = await rotation.old_key_usage()
-        lines = [f"The old key {run.facts.current_hint} stops working at once; this cannot be undone."]
-        if usage:
-            lines.append(f"! It used {usage:,} tokens since propagation finished: something may still hold it.")
-        elif usage == 0:
-            lines.append("It used no tokens since propagation finished.")
-        lines += [how_revoked(rotation), f"Type {self.key} to revoke."]
-
-        def typed(value: str | None) -> None:
-            if value:
-                self.step("revoke", value)
-
-        self.app.push_screen(
-            TypedConfirmModal("Revoke the old key", "\n".join(lines), self.key, "Revoke"), typed
-        )
+        await confirm_revoke(self)
 
     def action_rollback(self) -> None:
-        def typed(value: str | None) -> None:
-            if value:
-                self.step("rollback")
-
-        body = "The current key goes back on every consumer rotui wrote; PENDING is discarded."
-        self.app.push_screen(
-            TypedConfirmModal(
-                "Roll back this rotation",
-                body + f"\nType {self.key} to roll back.",
-                self.key,
-                "Roll back",
-            ),
-            typed,
-        )
+        ask_rollback(self)
 
     def action_close(self) -> None:
         self.dismiss(None)

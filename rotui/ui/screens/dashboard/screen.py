@@ -18,12 +18,16 @@ from textual.worker import Worker
 
 from rotui.core.errors import RotuiError
 from rotui.core.model import ValidationResult
-from rotui.core.overview import SORTS, KeyRow, filter_rows, sort_rows, summarize
+from rotui.core.overview import SORTS, KeyRow
 from rotui.core.safetext import printable
 from rotui.core.secret import redact
 from rotui.services import Services
 from rotui.ui.navigation import ReportingScreen, navigator
+from rotui.ui.off_loop import run_off_loop
 from rotui.ui.plain import plain
+from rotui.ui.row_view import RowView
+from rotui.ui.screens.dashboard.bindings import DASHBOARD_BINDINGS, MUTATING
+from rotui.ui.screens.dashboard.commands import palette_commands
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
@@ -31,7 +35,6 @@ from rotui.ui.widgets.summary_bar import SummaryBar, summary_content
 
 WIDE_AT = 110  # columns from which table and detail sit side by side
 DETAIL_WIDTH = 40  # the detail pane's width when side by side (see rotui.tcss)
-MUTATING = {"validate", "validate_all", "rotate", "revoke"}
 SORT_ORDER = tuple(SORTS)
 USAGE_REFRESH_SECONDS = 600
 REDRAW_SECONDS = 60
@@ -44,68 +47,7 @@ SETTLE_HEAP_AFTER = 0.5  # seconds after mount: gc.freeze() once the first paint
 class DashboardScreen(ReportingScreen):
     """Keys at a glance. Logic lives in :class:`Services`; this screen only shows and dispatches."""
 
-    BINDINGS = [
-        Binding(
-            "v",
-            "validate",
-            "Validate",
-            id="validate",
-            tooltip="Validate the selected key against the API (auth mode spends no tokens)",
-        ),
-        Binding(
-            "V",
-            "validate_all",
-            "Validate all",
-            id="validate_all",
-            tooltip="Validate every key in the background; keep navigating",
-        ),
-        Binding(
-            "r",
-            "rotate",
-            "Rotate",
-            id="rotate",
-            tooltip="Rotate the selected key (the SOP, step by step)",
-        ),
-        Binding(
-            "x", "revoke", "Revoke!", id="revoke", tooltip="Emergency revoke of the selected key"
-        ),
-        Binding(
-            "t",
-            "troubleshoot",
-            "Diagnose",
-            id="troubleshoot",
-            tooltip="Explain why the selected key fails and what to do",
-        ),
-        Binding(
-            "a",
-            "audit",
-            "Audit",
-            id="audit",
-            tooltip="The audit log as a live timeline, newest first",
-        ),
-        Binding(
-            "slash", "filter", "Filter", id="filter", tooltip="Filter the keys by any visible text"
-        ),
-        Binding("s", "sort", "Sort", id="sort", tooltip="Sort by due date, age, status or name"),
-        Binding(
-            "enter",
-            "actions",
-            "Actions…",
-            id="actions",
-            show=False,
-            tooltip="Every action for the selected key, to pick from",
-        ),
-        Binding("j", "cursor_down", "Down", id="down", show=False, tooltip="Next key"),
-        Binding("k", "cursor_up", "Up", id="up", show=False, tooltip="Previous key"),
-        Binding(
-            "escape",
-            "clear_filter",
-            "Clear filter",
-            id="clear_filter",
-            show=False,
-            tooltip="Clear the filter",
-        ),
-    ]
+    BINDINGS = DASHBOARD_BINDINGS
 
     def __init__(
         self,
@@ -122,10 +64,7 @@ class DashboardScreen(ReportingScreen):
         self.demo = demo
         self.pairing = pairing  # the demo's note on how another terminal follows it
         self.poll_interval = poll_interval
-        self.all_rows: list[KeyRow] = []
-        self.shown: list[KeyRow] = []
-        self.sort_by = "due"
-        self.filter_text = ""
+        self.view = RowView()
         self.refreshed: dt.datetime | None = None
         self._seen: tuple[float, float, float] = (-1.0, -1.0, -1.0)
         self._last_redraw = 0.0
@@ -185,7 +124,7 @@ class DashboardScreen(ReportingScreen):
         assert isinstance(snap, Snapshot)
         for warning in snap.warnings:
             self.notify(printable(warning), severity="warning", markup=False)
-        self.all_rows = self.services.rows(snap)
+        self.view.all = self.services.rows(snap)
         self.refreshed = self.now
         self._seen = self._mtimes()
         self.redraw()
@@ -201,25 +140,27 @@ class DashboardScreen(ReportingScreen):
     def redraw(self) -> None:
         """Apply filter and sort, and redraw the table, summary, view line and detail."""
         self._last_redraw = asyncio.get_running_loop().time()
-        self.shown = sort_rows(filter_rows(self.all_rows, self.filter_text), self.sort_by)
+        view = self.view
         width = self.app.size.width - (DETAIL_WIDTH if self.has_class("wide") else 0)
-        self.table.show(self.shown, width >= FULL_WIDTH, self.now)
-        summary = summarize(self.all_rows)
+        self.table.show(view.shown, width >= FULL_WIDTH, self.now)
+        # Both are one line high: no layout pass for them (a filter keystroke redraws here)
         self.query_one(SummaryBar).update(
-            summary_content(summary, self.refreshed, self.read_only, self.demo)
+            summary_content(view.summary, self.refreshed, self.read_only, self.demo),
+            layout=False,
         )
-        filtered = f"filter “{self.filter_text}” · " if self.filter_text else ""
+        filtered = f"filter “{view.filter_text}” · " if view.filter_text else ""
         self.query_one("#view", Static).update(
             plain(
-                f"{filtered}{len(self.shown)} of {len(self.all_rows)} keys · sorted by {SORTS[self.sort_by][0]}"
+                f"{filtered}{len(view.shown)} of {len(view.all)} keys · sorted by {SORTS[view.sort_by][0]}"
                 + (" · validate, rotate and revoke disabled" if self.read_only else "")
-            )
+            ),
+            layout=False,
         )
         self.show_detail()
 
     def selected_row(self) -> KeyRow | None:
         name = self.table.selected_name
-        return next((r for r in self.shown if r.name == name), None)
+        return None if name is None else self.view.row(name)
 
     def show_detail(self) -> None:
         row = self.selected_row()
@@ -279,36 +220,34 @@ class DashboardScreen(ReportingScreen):
     @work(exclusive=True, group="validate", exit_on_error=False, description="validate keys")
     async def run_validation(self, names: tuple[str, ...]) -> None:
         progress = self.query_one("#progress", ProgressBar)
-        total = len(names) or len(self.all_rows)
+        total = len(names) or len(self.view.all)
         progress.update(total=total, progress=0)
         progress.display = True
-        by_name = {r.name: r for r in self.all_rows}
-
-        changed: set[str] = set()
-        arrivals = [0]  # results not yet counted on the progress bar
+        by_name = {r.name: r for r in self.view.all}
+        # Filled by the validating thread (list.append is atomic), drained here on the UI's loop.
+        pending: list[ValidationResult] = []
 
         def flush() -> None:
-            """Redraw the rows that got a result, twice a second rather than per result."""
-            if arrivals[0]:
-                progress.advance(arrivals[0])
-                arrivals[0] = 0
-            if changed:
-                self.all_rows = [by_name[r.name] for r in self.all_rows]
-                for name in sorted(changed):
-                    self.table.update_row(by_name[name])
-                changed.clear()
-
-        def arrived(result: ValidationResult) -> None:
-            arrivals[0] += 1
-            row = by_name.get(result.key)
-            if row is not None:
-                by_name[result.key] = dataclasses.replace(row, last=result)
-                changed.add(result.key)
+            """Redraw the rows that got a result, a few times a second rather than per result."""
+            batch = pending[: len(pending)]
+            del pending[: len(batch)]  # the thread only appends: exactly the batch goes
+            if not batch:
+                return
+            progress.advance(len(batch))
+            changed = []
+            for result in batch:
+                row = by_name.get(result.key)
+                if row is not None:
+                    by_name[result.key] = dataclasses.replace(row, last=result)
+                    changed.append(by_name[result.key])
+            self.view.replace(changed)
+            self.table.update_rows(changed)
 
         ticker = self.set_interval(FLUSH_SECONDS, flush)
-
         try:
-            run = await self.services.validate(names, progress=arrived)
+            run = await run_off_loop(
+                lambda: self.services.validate(names, progress=pending.append), "rotui-validate"
+            )
         finally:
             ticker.stop()
             flush()
@@ -389,15 +328,16 @@ class DashboardScreen(ReportingScreen):
         box = self.query_one("#filter", Input)
         box.display = True
         box.focus()
+        self.view.warm()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
+        self.view.filter_text = event.value
         self.redraw()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        if not self.filter_text:
+        if not self.view.filter_text:
             self.query_one("#filter").display = False
         self.table.focus()
 
@@ -405,12 +345,13 @@ class DashboardScreen(ReportingScreen):
         box = self.query_one("#filter", Input)
         box.value = ""
         box.display = False
-        self.filter_text = ""
+        self.view.filter_text = ""
         self.redraw()
         self.table.focus()
 
     def action_sort(self) -> None:
-        self.sort_by = SORT_ORDER[(SORT_ORDER.index(self.sort_by) + 1) % len(SORT_ORDER)]
+        view = self.view
+        view.sort_by = SORT_ORDER[(SORT_ORDER.index(view.sort_by) + 1) % len(SORT_ORDER)]
         self.redraw()
 
     def select(self, name: str) -> None:
@@ -420,34 +361,4 @@ class DashboardScreen(ReportingScreen):
 
     def palette_commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         """What the command palette offers: every binding, and each action for each key."""
-        for binding in self.BINDINGS:
-            if not isinstance(binding, Binding) or not binding.show:
-                continue
-            if self.read_only and binding.action in MUTATING:
-                continue
-            yield binding.description, binding.tooltip, getattr(self, f"action_{binding.action}")
-        per_key: list[tuple[str, str, str]] = [
-            ("select", "Show this key", ""),
-            ("validate", "Validate this key", "validate"),
-            ("rotate", "Rotate this key", "rotate"),
-            ("revoke", "Emergency revoke of this key", "revoke"),
-            ("diagnose", "Troubleshoot this key", "troubleshoot"),
-            ("audit", "Audit log of this key", "audit"),
-            ("where", "Where does this key live? Every holder of it, by fingerprint", "holders"),
-        ]
-        for row in self.all_rows:
-            for verb, help_text, action in per_key:
-                if self.read_only and action in MUTATING:
-                    continue
-                yield f"{verb}: {row.name}", help_text, self._per_key(row.name, action)
-
-    def _per_key(self, name: str, action: str) -> Callable[[], object]:
-        def run() -> None:
-            if action == "audit":
-                self.action_audit(name)
-                return
-            self.select(name)
-            if action:
-                getattr(self, f"action_{action}")()
-
-        return run
+        return palette_commands(self)

@@ -1,0 +1,68 @@
+"""The dashboard's keys: one declaration per action (key, footer label, help text), remappable by id."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+MUTATING = {"validate", "validate_all", "rotate", "revoke"}  # refused to a read-only observer
+
+DASHBOARD_BINDINGS: list[BindingType] = [
+    Binding(
+        "v",
+        "validate",
+        "Validate",
+        id="validate",
+        tooltip="Validate the selected key against the API (auth mode spends no tokens)",
+    ),
+    Binding(
+        "V",
+        "validate_all",
+        "Validate all",
+        id="validate_all",
+        tooltip="Validate every key in the background; keep navigating",
+    ),
+    Binding(
+        "r",
+        "rotate",
+        "Rotate",
+        id="rotate",
+        tooltip="Rotate the selected key (the SOP, step by step)",
+    ),
+    Binding("x", "revoke", "Revoke!", id="revoke", tooltip="Emergency revoke of the selected key"),
+    Binding(
+        "t",
+        "troubleshoot",
+        "Diagnose",
+        id="troubleshoot",
+        tooltip="Explain why the selected key fails and what to do",
+    ),
+    Binding(
+        "a",
+        "audit",
+        "Audit",
+        id="audit",
+        tooltip="The audit log as a live timeline, newest first",
+    ),
+    Binding(
+        "slash", "filter", "Filter", id="filter", tooltip="Filter the keys by any visible text"
+    ),
+    Binding("s", "sort", "Sort", id="sort", tooltip="Sort by due date, age, status or name"),
+    Binding(
+        "enter",
+        "actions",
+        "Actions…",
+        id="actions",
+        show=False,
+        tooltip="Every action for the selected key, to pick from",
+    ),
+    Binding("j", "cursor_down", "Down", id="down", show=False, tooltip="Next key"),
+    Binding("k", "cursor_up", "Up", id="up", show=False, tooltip="Previous key"),
+    Binding(
+        "escape",
+        "clear_filter",
+        "Clear filter",
+        id="clear_filter",
+        show=False,
+        tooltip="Clear the filter",
+    ),
+]
