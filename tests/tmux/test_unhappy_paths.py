@@ -181,3 +181,18 @@ def test_the_dashboard_footer_at_80x24_keeps_filter_sort_help_and_quit(
         assert hint in shown, shown
     term.send("/")  # and the keys do what the footer says
     term.wait_for("Esc clears")
+
+
+def test_a_burst_typed_after_slash_all_reaches_the_filter(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Walk finding 17: `/BATCH` sent at once (a fast typist, a paste of keys) loses nothing."""
+    term = demo(terminal, child_env, tmp_path)
+    term.wait_until(lambda s: "q Quit" in footer(s), "the footer")
+    term.type("/BATCH")  # one send-keys: every key is queued before the field is shown
+    screen = term.wait_for("filter “BATCH”")
+    assert "1 of 7 keys" in screen, screen
+    term.send("Escape")
+    term.wait_for("7 of 7 keys")
+    term.send("q")
+    assert term.wait_exit() == 0
