@@ -8,11 +8,11 @@ fingerprint the "update the key's own source" step is done without `u`, a paste 
 
 from __future__ import annotations
 
+from rotui.config import load_config
 from rotui.core.headless import HeadlessOptions, drive
-from rotui.paths import Paths
 from rotui.core.rotation import Action, Step
 from rotui.core.secret import MemoryKeyring, SecretStore
-from rotui.config import load_config
+from rotui.paths import Paths
 from rotui.services import Services
 from tests.e2e.test_rotation_guards import through_verify
 from tests.e2e.world import KEY, NEW, OLD, World
