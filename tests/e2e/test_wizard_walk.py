@@ -126,6 +126,7 @@ async def test_without_a_keyring_enter_takes_the_choice_and_a_paste_is_not_lost(
         await pilot.pause()
         box = wizard.query_one("#new-key", SecretInput)
         assert box.display and app.focused is box and box.value == ""
+        assert "the paste was not taken" not in panel(wizard)  # answered: said no more
 
 
 async def test_the_title_keeps_the_run_status_at_80_columns(world: World) -> None:

@@ -337,6 +337,7 @@ class RotationWizardScreen(ConsumerActions):
     @on(Button.Pressed, "#no-keyring")
     def _without_keyring(self) -> None:
         self._accept_without_keyring = True
+        self.failure = None  # "the paste was not taken" is answered now
         self.redraw()
         self.query_one("#new-key", SecretInput).focus()
 
