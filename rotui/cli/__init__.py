@@ -21,7 +21,8 @@ Exit codes everywhere: 0 ok, 1 a check failed, 2 usage or configuration error. `
 one JSON document on stdout; messages and errors go to stderr.
 
 The package: :mod:`~rotui.cli.entry` (``main``: parse, run, one error handler),
-:mod:`~rotui.cli.parser` and :mod:`~rotui.cli.arguments` (each command's arguments),
+:mod:`~rotui.cli.parser` and :mod:`~rotui.cli.arguments` (each command's arguments, added
+only to the command chosen: :mod:`~rotui.cli.lazyparse`),
 :mod:`~rotui.cli.registry` (name, help, arguments and implementation module of each command),
 one module per command in :mod:`rotui.cli.commands`, imported only when that command runs (so
 ``rotui status`` imports neither httpx, keyring, Textual nor any other command), and the

@@ -1,7 +1,8 @@
 """Each command's arguments, one small function per command, importing no implementation.
 
-The parser is built from these on every start, so they stay cheap: what a command needs to say
-in its help (the doctor's flows) is looked up only when that help is shown or checked.
+Only the chosen command's function runs (see :mod:`rotui.cli.lazyparse`), and each stays cheap:
+what a command needs to say in its help (the doctor's flows) is looked up only when that help is
+shown or checked.
 """
 
 from __future__ import annotations
@@ -10,21 +11,12 @@ import argparse
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from rotui.cli.lazyparse import Parser
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 AddArguments = Callable[[argparse.ArgumentParser], None]
-
-
-class Parser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose description may be written only when its help is shown."""
-
-    describe: Callable[[], str] | None = None
-
-    def format_help(self) -> str:
-        if self.describe is not None:
-            self.description = self.describe()
-        return super().format_help()
 
 
 def none(p: argparse.ArgumentParser) -> None:
