@@ -85,3 +85,32 @@ def test_the_contracts_say_commands_stand_alone_and_entry_points_sit_on_top() ->
     assert ("independence", "['rotui.cli.commands.*']") in kinds
     [layers] = [c["layers"] for c in contracts["contracts"] if c["type"] == "layers"]
     assert layers[:3] == ["rotui.__main__", "rotui.cli", "rotui.serve | rotui.demo"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["status", "--json", "--config", "F", "--read-only"],
+        ["key", "set", "NAME", "--config", "F", "--read-only"],
+        ["demo", "audit", "--verify", "--config", "F", "--read-only"],
+        ["--config", "F", "--read-only", "demo", "report", "RUN"],
+    ],
+)
+def test_a_command_filled_in_when_chosen_takes_global_options_at_any_depth(
+    argv: list[str],
+) -> None:
+    from rotui.cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    assert (args.config, args.read_only) == ("F", True)
+
+
+def test_each_command_is_filled_in_once_with_its_own_options() -> None:
+    from rotui.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["rotate", "K", "--headless", "--dry-run"]).dry_run is True
+    assert parser.parse_args(["revoke", "K", "--mode", "overlap"]).mode == "overlap"
+    assert parser.parse_args(["rotate", "K"]).dry_run is False  # the same parser, again
+    with pytest.raises(SystemExit):
+        parser.parse_args(["status", "--dry-run"])  # another command's option is not status's
