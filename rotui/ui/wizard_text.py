@@ -36,6 +36,12 @@ def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool)
     if action is Action.DONE:
         if run.status is RunStatus.COMPLETED:
             return f"Rotation complete: CURRENT is {run.facts.pending_hint}. Esc returns to the dashboard."
+        if run.status is RunStatus.ROLLED_BACK and run.kind == "emergency":
+            return (  # as the CLI says it: the emergency is not over
+                f"The run ended (rolled_back). ⚠ The old key of {run.key} is still active, and it "
+                f"may have leaked: revoke it as soon as you can (x on the dashboard, or `rotui "
+                f"revoke {run.key}`). Esc returns to the dashboard."
+            )
         return f"The run ended ({run.status}). Esc returns to the dashboard."
     if action is Action.ROLLBACK:
         return "The rollback is not complete (see the consumers). Fix the cause, then b rolls back again."
@@ -78,7 +84,8 @@ def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool)
         source = rotation.key.source.split(" ")[0]
         return (
             f"Update {source} to the new key {run.facts.pending_hint}, then press u.\n"
-            f"An {source} value cannot change inside this rotui: q quits (the run is kept), "
+            f"An {source} value cannot change inside this rotui: Esc, then q and y quit (the "
+            "run is kept); "
             f"update it where it is set, then `{resume_command(run)}` resumes; rotui accepts "
             "it as soon as it gives the new key."
         )

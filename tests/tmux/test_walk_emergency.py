@@ -72,3 +72,29 @@ def test_a_run_another_rotui_drives_is_said_held_not_supersedable(
     first.wait_for("Quit anyway?")
     first.send("y")
     assert first.wait_exit() == 0
+
+
+def test_rolling_back_an_overlap_emergency_says_the_old_key_may_have_leaked(
+    terminal: TmuxFactory,
+    world: World,  # noqa: F811
+) -> None:
+    world.config.chmod(0o600)
+    term = terminal(["revoke", KEY], world.env)
+    term.wait_for(OPEN)
+    term.send("o")
+    term.wait_for("Create the new key")
+    term.paste(NEW)
+    term.send("Enter")
+    term.wait_until(lambda s: "b Roll back" in footer(s), "the run under way")
+    term.send("b")
+    term.wait_for(f"Type {KEY} to roll back")
+    term.type(KEY)
+    term.send("Enter")
+    # the panel is a column beside the checklist: its words are read line by line
+    screen = term.wait_until(lambda s: "have leaked" in s, "the warning after the rollback")
+    assert "rolled_back" in screen and "is still active" in screen, screen
+    assert "rotui revoke" in screen, screen
+    term.send("Escape")
+    term.wait_for("sorted by due date")
+    term.send("q")
+    assert term.wait_exit() == 0
