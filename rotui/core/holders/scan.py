@@ -132,6 +132,18 @@ def _consumer_place(spec: ConsumerSpec) -> tuple[str, str, str] | None:
     return None
 
 
+def env_files(keys: Sequence[ManagedKey]) -> Iterator[str]:
+    """The env-file consumers' files, each once."""
+    seen: set[str] = set()
+    for key in keys:
+        for consumer in key.consumers:
+            if str(consumer.kind) == "env-file" and consumer.fields.get("path"):
+                path = str(Path(str(consumer.fields["path"])).expanduser())
+                if path not in seen:
+                    seen.add(path)
+                    yield path
+
+
 def _norm(source: str, where: str) -> str:
     if source == "file":
         return os.path.realpath(where)
@@ -400,11 +412,12 @@ def _local(
         tick.last = done  # type: ignore[attr-defined]
 
     def paths() -> Iterator[str]:
+        own = list(env_files(request.config.keys))  # the files rotui writes: always looked at
+        yield from own
         if settings.shell:
-            for path in files.shell_files(request.home):
-                yield str(path)
+            yield from (str(p) for p in files.shell_files(request.home) if str(p) not in own)
         for root in settings.paths:
-            yield from files.walk(root, report, stop)
+            yield from (p for p in files.walk(root, report, stop) if p not in own)
 
     tick.last = 0  # type: ignore[attr-defined]
     files.scan_paths(
@@ -455,6 +468,7 @@ def _audit(request: ScanRequest, report: ScanReport, names: set[str]) -> None:
     ]
     request.audit.append(
         "holders.scan",
+        key=next(iter(names)) if len(names) == 1 else None,  # found by `audit --key` too
         context={
             "keys": sorted(names),
             "places": report.places,
