@@ -30,19 +30,24 @@ def checklist_text(run: Run) -> str:
     return "\n".join(lines)
 
 
+def _ended(run: Run) -> str:
+    """The panel once the run has ended."""
+    if run.status is RunStatus.COMPLETED:
+        return f"Rotation complete: CURRENT is {run.facts.pending_hint}. Esc returns to the dashboard."
+    if run.status is RunStatus.ROLLED_BACK and run.kind == "emergency":
+        return (  # as the CLI says it: the emergency is not over
+            f"The run ended (rolled_back). ⚠ The old key of {run.key} is still active, and it "
+            f"may have leaked: revoke it as soon as you can (x on the dashboard, or `rotui "
+            f"revoke {run.key}`). Esc returns to the dashboard."
+        )
+    return f"The run ended ({run.status}). Esc returns to the dashboard."
+
+
 def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool) -> str:
     """What the operator does now, in words: the panel beside the checklist."""
     action, step = upcoming.action, upcoming.step
     if action is Action.DONE:
-        if run.status is RunStatus.COMPLETED:
-            return f"Rotation complete: CURRENT is {run.facts.pending_hint}. Esc returns to the dashboard."
-        if run.status is RunStatus.ROLLED_BACK and run.kind == "emergency":
-            return (  # as the CLI says it: the emergency is not over
-                f"The run ended (rolled_back). ⚠ The old key of {run.key} is still active, and it "
-                f"may have leaked: revoke it as soon as you can (x on the dashboard, or `rotui "
-                f"revoke {run.key}`). Esc returns to the dashboard."
-            )
-        return f"The run ended ({run.status}). Esc returns to the dashboard."
+        return _ended(run)
     if action is Action.ROLLBACK:
         return "The rollback is not complete (see the consumers). Fix the cause, then b rolls back again."
     if action is Action.RETRY and step == Step.PRECHECK and rotation.run is None:
