@@ -16,6 +16,15 @@ SYMBOLS = {
 }
 
 
+#: What a failed step cannot fix by retrying: said where it applies.
+WRONG_KEY = {
+    str(Step.VALIDATE_NEW): (
+        "\nA wrong new key (mistyped, another organization) cannot be swapped within this run: "
+        "b rolls back, then r starts afresh with the right one."
+    )
+}
+
+
 def checklist_text(run: Run) -> str:
     """The steps with state, time and detail: the same words the dashboard and observers show."""
     lines = []
@@ -56,7 +65,10 @@ def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool)
             "R checks again; e opens the emergency revoke; Esc returns."
         )
     if action is Action.RETRY:
-        return f"✗ {upcoming.detail}\nFix the cause, then R retries (only what failed); b rolls back."
+        return (
+            f"✗ {upcoming.detail}\nFix the cause, then R retries (only what failed); b rolls back."
+            + WRONG_KEY.get(step or "", "")
+        )
     if action is Action.WAIT:
         return (
             f"Waiting for approval: {', '.join(upcoming.waiting)} turned the write into a change "

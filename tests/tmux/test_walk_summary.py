@@ -17,7 +17,8 @@ def test_the_header_keeps_runs_failing_overdue_usage_and_the_time_at_80_columns(
     term.wait_for("paste the new key")
     term.paste("sk-ant-api03-" + "x" * 20)  # well formed, unknown to the API: a run, failed
     term.send("Enter")
-    term.wait_until(lambda s: "b Roll back" in s.splitlines()[-1], "the run started")
+    screen = term.wait_until(lambda s: "b Roll back" in s.splitlines()[-1], "the run started")
+    assert "cannot be swapped" in screen and "r starts afresh" in screen, screen  # walk 21
     term.send("Escape")
     term.wait_for("sorted by due date")
     term.send("V")  # validate all: failing keys and unusual usage come in

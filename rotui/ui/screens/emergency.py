@@ -300,7 +300,9 @@ class EmergencyScreen(ReportingScreen):
         if not self._exposure_ready() or self._refused("now"):
             return
         admin = self.services.config.settings.admin_key is not None
-        body = NOW_TEXT + (
+        [key] = self.services.keys([self.key])  # the modal lists nothing "above": name them
+        names = ", ".join(c.name for c in key.consumers) or "none configured"
+        body = NOW_TEXT.replace("every consumer listed above", f"every consumer ({names})") + (
             "\nrotui deactivates it through the Admin API and waits for its 401."
             if admin
             else f"\nWithout the Admin API, revoke it at {CONSOLE_KEYS_URL} first; confirming says you did."
