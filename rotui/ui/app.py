@@ -192,7 +192,7 @@ class RotuiApp(App[None]):
         """Active runs this process drives or drove: the wizards on the stack that hold their
         lock, then the runs of closed wizards and held locks that no other live rotui took."""
         from rotui.core.locks import held_keys
-        from rotui.ui.screens.emergency_text import other_driver
+        from rotui.ui.run_text import other_driver
 
         found: dict[str, Run] = {}
         for screen in self.screen_stack:

@@ -23,7 +23,7 @@ from rotui.services import Services
 from rotui.ui.modals.confirm import TypedConfirmModal, offer_take_over
 from rotui.ui.modals.error import ErrorModal
 from rotui.ui.navigation import ReportingScreen, navigator
-from rotui.ui.screens.emergency_text import in_progress, other_driver
+from rotui.ui.run_text import in_progress, other_driver
 from rotui.ui.widgets.key_footer import KeyFooter
 
 NOW_TEXT = (
