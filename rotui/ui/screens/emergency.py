@@ -105,7 +105,7 @@ class EmergencyScreen(ReportingScreen):
             yield Static(id="clock", markup=False)
             # usage and the exposure first: at 80×24 the flag shows without scrolling
             yield Static("usage: asking the Admin API…", id="usage", markup=False)
-            exposed = Input(placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at")
+            exposed = Input(placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at", select_on_focus=False)
             exposed.border_title = "Suspected exposure (UTC, optional)"
             yield exposed
             yield Static(
