@@ -107,7 +107,9 @@ def test_quit_mid_run_then_rotui_rotate_resumes_it(
     assert NEW not in screen
     again.send("Escape")
     again.wait_for(DASHBOARD)
-    again.send("q")
+    again.send("q")  # the run it resumed is still active: asked first (walk 6)
+    again.wait_for("Quit anyway?")
+    again.send("y")
     assert again.wait_exit() == 0
 
 
