@@ -17,7 +17,6 @@ from rotui.core.audit import AuditEntry, AuditLog, ChainReport
 from rotui.ui.plain import plain, plain_cell
 from rotui.ui.widgets.key_footer import KeyFooter
 
-
 ACTION_WIDTH = 30  # the Action column at 80 columns; a longer action ends in "…" (Enter shows it)
 DESCRIBED = ("status", "http_status", "mode", "method", "step", "consumer", "reason", "findings")
 
