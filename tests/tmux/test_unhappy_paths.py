@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.conftest import world  # noqa: F401  (the loopback world, for real configurations)
 from tests.e2e.world import KEY, NEW, World
 from tests.support.tmux import TmuxFactory
 
@@ -89,7 +88,7 @@ def test_quitting_the_demo_mid_run_says_it_starts_afresh(
 
 def test_quit_mid_run_then_rotui_rotate_resumes_it(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     term = terminal(["rotate", KEY], world.env)
     term.wait_for("paste the new key")
@@ -115,7 +114,7 @@ def test_quit_mid_run_then_rotui_rotate_resumes_it(
 
 def test_a_second_operator_sees_who_drives_the_key(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     first = terminal(["rotate", KEY], world.env)
     first.wait_for("paste the new key")
@@ -141,7 +140,7 @@ def test_a_second_operator_sees_who_drives_the_key(
 
 def test_ctrl_c_at_the_hidden_key_prompt_needs_one_press(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     term = terminal(["key", "set", KEY], world.env)
     term.wait_for("(input hidden)")

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 from rotui.core.audit import AuditLog
-from tests.e2e.conftest import world  # noqa: F401  (the loopback world)
 from tests.e2e.world import World
 from tests.support.tmux import Tmux, TmuxFactory
 
@@ -38,7 +37,7 @@ def counts(screen: str) -> tuple[int, int]:
 
 def test_every_key_name_on_the_timeline_is_whole_at_80_columns(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     term = audit(terminal, world)
     screen = term.screen()
@@ -54,7 +53,7 @@ def test_every_key_name_on_the_timeline_is_whole_at_80_columns(
 
 def test_a_burst_after_slash_filters_by_that_exact_key_and_enter_shows_the_entry(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     term = audit(terminal, world)
     _, total = counts(term.screen())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import world  # noqa: F401  (the loopback world)
 from tests.e2e.world import KEY, NEW, World
 from tests.support.tmux import TmuxFactory
 
@@ -22,7 +21,7 @@ def said(screen: str) -> str:
 
 def test_typing_the_exposure_and_enter_start_no_mode(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     world.config.chmod(0o600)  # no warning toast over the screen
     term = terminal(["revoke", KEY], world.env)
@@ -46,7 +45,7 @@ def test_typing_the_exposure_and_enter_start_no_mode(
 
 def test_a_run_another_rotui_drives_is_said_held_not_supersedable(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     world.config.chmod(0o600)  # no warning toast over the screen
     first = terminal(["rotate", KEY], world.env)
@@ -76,7 +75,7 @@ def test_a_run_another_rotui_drives_is_said_held_not_supersedable(
 
 def test_rolling_back_an_overlap_emergency_says_the_old_key_may_have_leaked(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     world.config.chmod(0o600)
     term = terminal(["revoke", KEY], world.env)

@@ -3,7 +3,6 @@ skipped places, q goes back, Stop is offered only while scanning."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import world  # noqa: F401  (the loopback world)
 from tests.e2e.world import KEY, World
 from tests.support.tmux import TmuxFactory
 
@@ -14,7 +13,7 @@ def footer(screen: str) -> str:
 
 def test_the_holders_screen_names_its_problems_and_q_goes_back(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     world.config.chmod(0o600)
     term = terminal(["revoke", KEY], world.env, size=(100, 30))

@@ -4,7 +4,6 @@ is in memory only."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import world  # noqa: F401  (the loopback world)
 from tests.e2e.test_walk_repaste import no_pending_env
 from tests.e2e.world import KEY, NEW, World
 from tests.support.tmux import TmuxFactory
@@ -21,7 +20,7 @@ def said(screen: str) -> str:
 
 
 def test_q_on_the_dashboard_asks_while_a_closed_wizards_run_is_active(
-    world: World,  # noqa: F811
+    world: World,
     terminal: TmuxFactory,
 ) -> None:
     world.config.chmod(0o600)

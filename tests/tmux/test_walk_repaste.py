@@ -4,7 +4,6 @@ paste before it offers the retry of the failed step."""
 from __future__ import annotations
 
 from rotui.sim.anthropic import Behavior
-from tests.e2e.conftest import world  # noqa: F401  (the loopback world)
 from tests.e2e.test_walk_repaste import no_pending_env
 from tests.e2e.world import KEY, NEW, World
 from tests.support.tmux import TmuxFactory
@@ -15,7 +14,7 @@ def footer(screen: str) -> str:
 
 
 def test_the_wizard_asks_for_the_paste_before_the_retry(
-    world: World,  # noqa: F811
+    world: World,
     terminal: TmuxFactory,
 ) -> None:
     env = no_pending_env(world)
