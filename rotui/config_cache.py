@@ -47,7 +47,12 @@ _CHECKED = {
 }
 _CHECKER_MODULES = (
     "rotui/__init__.py",
-    "rotui/config.py",
+    "rotui/config/__init__.py",
+    "rotui/config/checker.py",
+    "rotui/config/fields.py",
+    "rotui/config/load.py",
+    "rotui/config/schema.py",
+    "rotui/config/text.py",
     "rotui/config_cache.py",
     "rotui/core/model.py",
     "rotui/core/errors.py",
