@@ -56,7 +56,10 @@ _CHECKER_MODULES = (
     "rotui/config_cache.py",
     "rotui/core/model.py",
     "rotui/core/errors.py",
-    "rotui/core/secret.py",
+    "rotui/core/secret/__init__.py",
+    "rotui/core/secret/formats.py",
+    "rotui/core/secret/store.py",
+    "rotui/core/secret/value.py",
     "rotui/core/consumers/fields.py",
     "rotui/core/holders/model.py",
 )

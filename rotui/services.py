@@ -254,15 +254,7 @@ class Services:
         [key] = self.keys([name])
         audit = self.audit()
         key_lock = _AuditedLock(self, name, audit)
-        notifier = self.notifier() if self.config.notify_runs else None
-
-        def notify(event: str, run: Run, detail: str) -> None:
-            from rotui.core.notify import run_message
-
-            if notifier is not None:
-                title, body = run_message(event, run, detail)
-                notifier.send_soon(title, body, f"run.{event}", run.key)
-
+        notifier, notify = self._run_notifier()
         if lock:
             key_lock.take(take_over)
         try:
@@ -287,7 +279,7 @@ class Services:
                     revoke_poll_seconds=self.revoke_poll_seconds,
                     on_change=on_change,
                     lock=key_lock,
-                    notify=notify if notifier is not None else None,
+                    notify=notify,
                     record=self._record_check,
                 )
                 try:
@@ -297,6 +289,22 @@ class Services:
                         await notifier.drain()  # each send is bounded by the timeout
         finally:
             key_lock.release()
+
+    def _run_notifier(
+        self,
+    ) -> tuple[Notifier | None, Callable[[str, Run, str], None] | None]:
+        """The notifier of a run's events (``notify_runs``) and the callback the engine calls."""
+        notifier = self.notifier() if self.config.notify_runs else None
+        if notifier is None:
+            return None, None
+
+        def notify(event: str, run: Run, detail: str) -> None:
+            from rotui.core.notify import run_message
+
+            title, body = run_message(event, run, detail)
+            notifier.send_soon(title, body, f"run.{event}", run.key)
+
+        return notifier, notify
 
     def _record_check(self, result: ValidationResult, replaced: bool) -> None:
         """A run's check of a key, kept where the dashboard reads; a replaced key's usage dropped."""

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from rotui.core.errors import StateError
-from rotui.core.rotation.engine import previous_name
+from rotui.core.rotation.deps import previous_name
 from rotui.core.runs import ConsumerState
 from tests.e2e.test_rotation_guards import services, through_propagation, through_verify
 from tests.e2e.world import KEY, OLD, World

@@ -14,7 +14,7 @@ import pytest
 
 from rotui.config import load_config
 from rotui.core.errors import RotuiError, SecretError
-from rotui.core.rotation.engine import previous_name
+from rotui.core.rotation.deps import previous_name
 from rotui.core.secret import MemoryKeyring, SecretStore
 from rotui.paths import Paths
 from rotui.services import Services

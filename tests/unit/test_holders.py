@@ -304,3 +304,71 @@ async def test_a_stopped_scan_is_partial(tmp_path: Path, isolated_home: Path) ->
         )
     assert not report.partial
     assert [(f.status, f.held) for f in report.findings] == [(Status.UNMANAGED, Held.CURRENT)]
+
+
+def test_a_scan_request_never_prints_the_environment_it_carries(tmp_path: Path) -> None:
+    """The request carries the whole environment (the GitHub, Heroku and Infisical tokens gh
+    and the sources read); its repr, and the pretty form a Textual crash traceback prints for
+    locals, show none of it."""
+    from rich.pretty import pretty_repr
+
+    tokens = {
+        "GH_TOKEN": "ghp_tokenvalue0123456789",
+        "HEROKU_API_KEY": "tok-heroku-42",
+        KEY: CURRENT,
+    }
+    request = ScanRequest(
+        config=parse_config(f'[[keys]]\nname = "{KEY}"\n'),
+        store=SecretStore(MemoryKeyring(), environ=tokens),
+        audit=AuditLog(tmp_path),
+        http=httpx.AsyncClient(),
+        environ=dict(tokens),
+    )
+    for text in (repr(request), pretty_repr(request), str(request)):
+        for value in tokens.values():
+            assert value not in text
+    assert request.environ == tokens  # still there for the sources that need it
+
+
+def crash_traceback(error: BaseException) -> str:
+    """What Textual prints for a crash: the traceback with every frame's locals (this test's
+    own frame, which holds the values by design, left out)."""
+    from rich.console import Console
+    from rich.traceback import Traceback
+
+    assert error.__traceback__ is not None
+    below_the_test = error.__traceback__.tb_next
+    trace = Traceback.from_exception(type(error), error, below_the_test, show_locals=True)
+    shown = io.StringIO()
+    Console(file=shown, width=200).print(trace)
+    return shown.getvalue()
+
+
+def boom(*_args: object) -> None:
+    raise RuntimeError("a bug while matching")
+
+
+async def test_no_source_token_or_value_read_is_in_a_local_a_crash_traceback_shows() -> None:
+    """The Heroku and Infisical tokens, and the values read, sit in locals only as masked
+    ``Secret``s: tokens are added to the request at the last moment, values wrapped on parsing."""
+    from rotui.core.holders import remote
+    from rotui.core.secret import Secret
+
+    token = "heroku-token-7c1e9b2d4a6f8e0c"
+    itoken = "infisical-token-0b9a8c7d6e5f"
+    heroku = HerokuSim(tokens=(token,), apps={"api-prod": {KEY: CURRENT}})
+    infisical = InfisicalSim(tokens=(itoken,))
+    infisical.put("proj1", "prod", "/", KEY, CURRENT)
+    with heroku, infisical:
+        async with httpx.AsyncClient() as http:
+            with pytest.raises(RuntimeError) as from_heroku:
+                await remote.heroku(http, heroku.base_url, Secret(token), boom, lambda n: None)
+            with pytest.raises(RuntimeError) as from_infisical:
+                await remote.infisical(
+                    http, infisical.base_url, Secret(itoken), "proj1", boom, lambda n: None
+                )
+    for error in (from_heroku.value, from_infisical.value):
+        shown = crash_traceback(error)
+        assert "remote.py" in shown and "a bug while matching" in shown  # rendered, with locals
+        for secret in (token, itoken, CURRENT, CURRENT[:40]):
+            assert secret not in shown

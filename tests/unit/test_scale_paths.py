@@ -14,12 +14,12 @@ import httpx
 import pytest
 
 from rotui.config import parse_config
-from rotui.core import secret as secret_module
 from rotui.core.anthropic import AnthropicClient
 from rotui.core.http_lanes import LaneClient, LaneTransport
 from rotui.core.inventory import fetch_inventory
 from rotui.core.model import ValidationResult, ValidationStatus
 from rotui.core.secret import MemoryKeyring, Secret, SecretStore
+from rotui.core.secret import store as secret_module
 from rotui.core.validation import ValidationRun
 from rotui.demo import fake_key
 from rotui.paths import Paths

@@ -145,6 +145,27 @@ def test_env_and_command_sources(tmp_path) -> None:
     assert store.read(f"command:{sys.executable} {script}", "K") == Secret(KEY)
 
 
+def test_a_command_source_gets_no_key_value_in_its_environment(tmp_path, monkeypatch) -> None:
+    """A password manager run for one key must not inherit another key (or the Admin key) that
+    sits in rotui's environment; the rest of the environment (its session) still reaches it."""
+    import json
+
+    seen = tmp_path / "env.json"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ROTUI_ADMIN", f"Bearer {ADMIN}")
+    monkeypatch.setenv("PM_SESSION", "session-1234")
+    script = tmp_path / "pm.py"
+    script.write_text(
+        f"import json, os\njson.dump(dict(os.environ), open({str(seen)!r}, 'w'))\nprint('{KEY}')\n"
+    )
+    store = SecretStore(MemoryKeyring())
+    assert store.read(f"command:{sys.executable} {script}", "OTHER") == Secret(KEY)
+    child = json.loads(seen.read_text())
+    assert "ANTHROPIC_API_KEY" not in child and "ROTUI_ADMIN" not in child
+    assert KEY not in seen.read_text() and ADMIN not in seen.read_text()
+    assert child["PM_SESSION"] == "session-1234"
+
+
 def test_command_source_failures_are_clear(tmp_path) -> None:
     store = SecretStore(MemoryKeyring(), command_timeout=0.5)
     with pytest.raises(SecretError, match="not on PATH"):

@@ -10,7 +10,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from rotui.core.holders.matcher import Hit, Matcher
@@ -81,24 +81,12 @@ def scan_history(
         report.skip(str(repo), f"git could not run ({exc.strerror or exc})")
         return
     assert child.stdout is not None
-    commit, path = "", ""
+
+    def out_of_bounds() -> bool:
+        return stop.is_set() or time.monotonic() > deadline
+
     try:
-        for line in child.stdout:
-            if stop.is_set() or time.monotonic() > deadline:
-                report.partial = True
-                report.skip(str(repo), "git history: the scan's time bound was reached")
-                break
-            if line.startswith(b"commit "):
-                commit = line[7:17].decode("ascii", "replace")
-                report.places += 1
-            elif line.startswith(b"+++ b/"):
-                path = line[6:].rstrip(b"\n").decode("utf-8", "replace")
-            elif line.startswith(b"diff --git"):
-                path = ""
-            elif line[:1] == b"+" and not line.startswith(b"+++"):  # where the value was added
-                for hit in matcher.scan(line[1:]):
-                    found(str(repo), f"{commit} {path}", hit)
-            del line
+        _read_patches(child.stdout, repo, matcher, report, found, out_of_bounds)
     finally:
         child.stdout.close()
         if child.poll() is None:
@@ -106,3 +94,31 @@ def scan_history(
         child.wait()
     if child.returncode not in (0, -9) and not report.partial:
         report.skip(str(repo), f"git log failed (exit {child.returncode})")
+
+
+def _read_patches(
+    lines: Iterable[bytes],
+    repo: Path,
+    matcher: Matcher,
+    report: ScanReport,
+    found: GitFound,
+    out_of_bounds: Callable[[], bool],
+) -> None:
+    """Match the lines each commit added, naming the commit and the file they were added to."""
+    commit, path = "", ""
+    for line in lines:
+        if out_of_bounds():
+            report.partial = True
+            report.skip(str(repo), "git history: the scan's time bound was reached")
+            break
+        if line.startswith(b"commit "):
+            commit = line[7:17].decode("ascii", "replace")
+            report.places += 1
+        elif line.startswith(b"+++ b/"):
+            path = line[6:].rstrip(b"\n").decode("utf-8", "replace")
+        elif line.startswith(b"diff --git"):
+            path = ""
+        elif line[:1] == b"+" and not line.startswith(b"+++"):  # where the value was added
+            for hit in matcher.scan(line[1:]):
+                found(str(repo), f"{commit} {path}", hit)
+        del line

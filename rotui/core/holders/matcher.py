@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from rotui.core.holders.model import Held
-from rotui.core.secret import SECRET_PATTERN, mask
+from rotui.core.secret import SECRET_PATTERN, Secret, mask
 
 # The same formats rotui redacts everywhere (rotui.core.secret.SECRET_PATTERN), over bytes.
 PATTERN = re.compile(SECRET_PATTERN.pattern.encode("ascii"))
@@ -48,10 +48,10 @@ class Matcher:
         """The same digest as :meth:`rotui.core.secret.Secret.fingerprint`."""
         return hmac.new(self._hmac_key, candidate, hashlib.sha256).hexdigest()[:32]
 
-    def classify(self, value: str) -> tuple[Target | None, str]:
+    def classify(self, value: Secret) -> tuple[Target | None, str]:
         """What a value read from a service is (None: none of ours) and its masked hint."""
-        raw = value.encode("utf-8", "surrogateescape")
-        return self._targets.get(self.fingerprint(raw)), mask(value)
+        raw = value.reveal().encode("utf-8", "surrogateescape")
+        return self._targets.get(self.fingerprint(raw)), value.hint
 
     def scan(self, data: bytes) -> Iterator[Hit]:
         """Every key-shaped token in ``data`` that is one of ours or an Anthropic key."""

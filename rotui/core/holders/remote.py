@@ -1,7 +1,9 @@
 """Services: Heroku apps each token sees, Infisical projects, GitHub secret names and dates.
 
-Values read from Heroku and Infisical go straight to the matcher and are dropped; GitHub values
-cannot be read, so only names and update times are listed.
+Values read from Heroku and Infisical are wrapped in :class:`~rotui.core.secret.Secret` as the
+answer is parsed, go to the matcher and are dropped; the tokens are added to each request at the
+last moment (:class:`~rotui.core.consumers.http.BearerAuth`), so no local variable holds a value
+or a token in plain. GitHub values cannot be read, so only names and update times are listed.
 
 - Heroku Platform API (heroku/platform-api ``schema.json``, "App List": ``GET /apps``, paged by
   ``Range: id ..; max=1000``; "Config Vars Info for App": ``GET /apps/{app_id_or_name}/config-vars``).
@@ -26,6 +28,7 @@ from urllib.parse import quote
 
 import httpx
 
+from rotui.core.consumers.http import BearerAuth
 from rotui.core.secret import Secret
 
 HEROKU_ACCEPT = "application/vnd.heroku+json; version=3"
@@ -33,7 +36,7 @@ MAX_APPS = 1000
 PAGE_TIMEOUT = 30.0
 
 ReadToken = Callable[[str, str], Awaitable[Secret]]
-Value = Callable[[str, str, str, str], None]  # (source, where, var, value): matched, dropped
+Value = Callable[[str, str, str, Secret], None]  # (source, where, var, value): matched, dropped
 
 
 class SourceProblem(Exception):
@@ -53,12 +56,9 @@ async def heroku(
 ) -> int:
     """Every config var of every app ``token`` sees; returns how many apps were read."""
     api = api_url.rstrip("/")
-    headers = {
-        "Accept": HEROKU_ACCEPT,
-        "Authorization": f"Bearer {token.reveal()}",
-        "Range": f"id ..; max={MAX_APPS}",
-    }
-    apps = await _get_json(http, f"{api}/apps", headers, "Heroku")
+    auth = BearerAuth(token)
+    headers = {"Accept": HEROKU_ACCEPT, "Range": f"id ..; max={MAX_APPS}"}
+    apps = await _get_json(http, f"{api}/apps", headers, "Heroku", auth)
     if not isinstance(apps, list):
         raise SourceProblem("Heroku: the app list is not a list")
     headers.pop("Range")
@@ -68,16 +68,20 @@ async def heroku(
         name = app.get("name") if isinstance(app, dict) else None
         if not isinstance(name, str):
             continue
-        config = await _get_json(
-            http, f"{api}/apps/{quote(name, safe='')}/config-vars", headers, "Heroku"
-        )
+        url = f"{api}/apps/{quote(name, safe='')}/config-vars"
+        config = _wrapped(await _get_json(http, url, headers, "Heroku", auth))
         count += 1
-        if isinstance(config, dict):
-            for var, text in config.items():
-                if isinstance(text, str):
-                    value("heroku", f"app {name}", str(var), text)
+        for var, secret in config.items():
+            value("heroku", f"app {name}", var, secret)
         del config
     return count
+
+
+def _wrapped(config: Any) -> dict[str, Secret]:
+    """A config-var map with every value wrapped at once, so no local holds one in plain."""
+    if not isinstance(config, dict):
+        return {}
+    return {str(var): Secret(text) for var, text in config.items() if isinstance(text, str)}
 
 
 async def infisical(
@@ -90,9 +94,9 @@ async def infisical(
 ) -> int:
     """Every secret of every environment and folder of one project; returns environments read."""
     api = api_url.rstrip("/")
-    headers = {"Authorization": f"Bearer {token.reveal()}"}
+    auth = BearerAuth(token)
     info = await _get_json(
-        http, f"{api}/api/v1/workspace/{quote(project, safe='')}", headers, "Infisical"
+        http, f"{api}/api/v1/workspace/{quote(project, safe='')}", {}, "Infisical", auth
     )
     environments = (
         info.get("workspace", {}).get("environments", []) if isinstance(info, dict) else []
@@ -108,20 +112,22 @@ async def infisical(
             "secretPath": "/",
             "recursive": "true",
         }
-        body = await _get_json(http, f"{api}/api/v3/secrets/raw", headers, "Infisical", params)
-        secrets = body.get("secrets", []) if isinstance(body, dict) else []
-        for secret in secrets:
-            if not isinstance(secret, dict) or not isinstance(secret.get("secretValue"), str):
-                continue
-            path = str(secret.get("secretPath") or "/")
-            value(
-                "infisical",
-                f"{project}/{slug}{path}",
-                str(secret.get("secretKey", "")),
-                secret["secretValue"],
-            )
-        del body, secrets
+        url = f"{api}/api/v3/secrets/raw"
+        found = _secret_values(await _get_json(http, url, {}, "Infisical", auth, params))
+        for path, name, secret in found:
+            value("infisical", f"{project}/{slug}{path}", name, secret)
+        del found
     return len(slugs)
+
+
+def _secret_values(body: Any) -> list[tuple[str, str, Secret]]:
+    """(folder, name, value) of each secret in an answer, every value wrapped at once."""
+    secrets = body.get("secrets", []) if isinstance(body, dict) else []
+    return [
+        (str(item.get("secretPath") or "/"), str(item.get("secretKey", "")), Secret(text))
+        for item in secrets
+        if isinstance(item, dict) and isinstance(text := item.get("secretValue"), str)
+    ]
 
 
 async def _get_json(
@@ -129,10 +135,13 @@ async def _get_json(
     url: str,
     headers: Mapping[str, str],
     what: str,
+    auth: BearerAuth,
     params: Mapping[str, str] | None = None,
 ) -> Any:
     try:
-        response = await http.get(url, headers=dict(headers), params=params, timeout=PAGE_TIMEOUT)
+        response = await http.get(
+            url, headers=dict(headers), params=params, auth=auth, timeout=PAGE_TIMEOUT
+        )
     except httpx.HTTPError as exc:
         raise SourceProblem(
             f"{what}: {type(exc).__name__} reaching {httpx.URL(url).host}"

@@ -4,8 +4,9 @@ Start with :mod:`~rotui.core.rotation.machine`: every state and transition, as d
 :mod:`~rotui.core.rotation.policy` (which run may start, resume, roll back, revoke). The steps
 themselves: :mod:`.steps` (pre-check, new key, validation), :mod:`.propagation` (consumers),
 :mod:`.revoke` (the irreversible step), :mod:`.ending` (finish, rollback); their shared journal,
-lock and secrets: :mod:`.engine`. Drivers (the headless CLI, the wizard) call
-:meth:`Rotation.advance` and act on the :class:`~rotui.core.rotation.machine.Next` it returns.
+lock and secrets: :mod:`.engine`; what a run is given: :mod:`.deps`. Drivers (the headless CLI,
+the wizard) call :meth:`Rotation.advance` and act on the :class:`~rotui.core.rotation.machine.Next`
+it returns.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from rotui.core.errors import RotuiError
 from rotui.core.rotation import machine
-from rotui.core.rotation.ending import EndingSteps
-from rotui.core.rotation.engine import (
+from rotui.core.rotation.deps import (
     HeldLock,
     Precheck,
     RotationDeps,
@@ -23,6 +23,7 @@ from rotui.core.rotation.engine import (
     pending_name,
     previous_name,
 )
+from rotui.core.rotation.ending import EndingSteps
 from rotui.core.rotation.machine import Action, Mode, Next, RunKind, Step
 from rotui.core.rotation.policy import rollback_refusal
 from rotui.core.rotation.propagation import PropagationSteps

@@ -7,7 +7,8 @@ from typing import Any
 
 from rotui.core.errors import RotuiError, UsageError
 from rotui.core.rotation import policy
-from rotui.core.rotation.engine import RunBase, pending_name, previous_name
+from rotui.core.rotation.deps import pending_name, previous_name
+from rotui.core.rotation.engine import RunBase
 from rotui.core.rotation.machine import RunKind, Step
 from rotui.core.runs import Held, RunStatus, StepState
 from rotui.core.secret import Secret

@@ -3,7 +3,8 @@
 After AWS Secrets Manager's createSecret / setSecret / testSecret / finishSecret: the key has
 CURRENT, PENDING and PREVIOUS versions; every step records its intent before its side effect and
 its outcome after, so a crash resumes where it stopped and a key with a PENDING version never
-starts over. The order of the steps is :mod:`~rotui.core.rotation.machine`'s, checked here.
+starts over. The order of the steps is :mod:`~rotui.core.rotation.machine`'s, checked here; what
+the run is given (store, client, audit, journal, lock, clock) is :mod:`.deps`.
 """
 
 from __future__ import annotations
@@ -11,17 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from rotui.core.anthropic import AnthropicClient
-from rotui.core.audit import AuditLog
-from rotui.core.consumers.base import ConsumerAdapter, ConsumerContext
-from rotui.core.consumers.fields import ConsumerSpec, consumer_spec
+from rotui.core.consumers.fields import consumer_spec
 from rotui.core.errors import RotuiError, UsageError
-from rotui.core.model import ManagedKey, Settings, ValidationResult
+from rotui.core.model import ManagedKey, ValidationResult
 from rotui.core.rotation import machine, policy
+from rotui.core.rotation.deps import Precheck, RotationDeps, pending_name
 from rotui.core.rotation.machine import Action, Mode, Next, RunKind, Step
 from rotui.core.runs import (
     STEP_TITLES,
@@ -30,79 +27,11 @@ from rotui.core.runs import (
     Held,
     Run,
     RunStatus,
-    RunStore,
     StepRecord,
     StepState,
     new_run_id,
 )
-from rotui.core.secret import Secret, SecretStore
-
-REVOKE_POLL_ATTEMPTS = 10
-REVOKE_POLL_SECONDS = 3.0
-
-
-def pending_name(key: str) -> str:
-    return f"{key}#pending"
-
-
-def previous_name(key: str) -> str:
-    return f"{key}#previous"
-
-
-class RunLock(Protocol):
-    """The key's lock as the engine sees it: taken at the first write, never by looking."""
-
-    @property
-    def held(self) -> bool: ...
-
-    def take(self, take_over: bool = False) -> None: ...
-
-
-class HeldLock:
-    """A lock the caller already holds for the engine's whole life (tests, one-shot tools)."""
-
-    held = True
-
-    def take(self, take_over: bool = False) -> None:
-        return None
-
-
-@dataclass
-class RotationDeps:
-    """Everything a rotation touches, injected so tests and the demo pass their own."""
-
-    settings: Settings
-    store: SecretStore
-    client: AnthropicClient
-    consumer_ctx: ConsumerContext
-    runs: RunStore
-    audit: AuditLog
-    clock: Callable[[], dt.datetime]
-    admin: Secret | None = None
-    adapter_for: Callable[[ConsumerSpec], ConsumerAdapter] | None = None
-    sleep: Callable[[float], Any] = asyncio.sleep
-    revoke_poll_attempts: int = REVOKE_POLL_ATTEMPTS
-    revoke_poll_seconds: float = REVOKE_POLL_SECONDS
-    on_change: Callable[[Run], None] | None = None  # the wizard redraws on every journal write
-    lock: RunLock | None = None  # None: the caller holds the key's lock
-    # (event, run, detail): a run started, waits for a person, or ended; it must not raise or
-    # block (Services sends in the background). Events: started, waiting, completed, rolled_back.
-    notify: Callable[[str, Run, str], None] | None = None
-    # A check of the key's value, for the state the dashboard reads; ``replaced``: the name now
-    # holds a new key, so what was kept about the old one (its usage) no longer describes it.
-    record: Callable[[ValidationResult, bool], None] | None = None
-
-
-@dataclass(frozen=True)
-class Precheck:
-    """The read-only pre-check's outcome, kept in memory until a run starts (and journaled then)."""
-
-    ok: bool
-    detail: str
-    at: str
-    hint: str
-    fingerprint: str
-    result: ValidationResult
+from rotui.core.secret import Secret
 
 
 class RunBase:
@@ -170,7 +99,9 @@ class RunBase:
         """The steps a run of this kind and mode has, in order (the run's own once it exists)."""
         if self.run is not None:
             return list(self.run.steps)
-        return machine.steps_for(self.kind, self.mode, read_only_source=self.key.source != "keyring")
+        return machine.steps_for(
+            self.kind, self.mode, read_only_source=self.key.source != "keyring"
+        )
 
     def view(self) -> Run:
         """The run as a checklist shows it: the journaled one, or an unsaved draft before it starts."""

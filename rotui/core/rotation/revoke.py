@@ -8,7 +8,8 @@ from rotui.core.anthropic import match_remote
 from rotui.core.errors import RotuiError, UsageError
 from rotui.core.model import CONSOLE_KEYS_URL, ValidationStatus
 from rotui.core.rotation import policy
-from rotui.core.rotation.engine import RunBase, previous_name
+from rotui.core.rotation.deps import previous_name
+from rotui.core.rotation.engine import RunBase
 from rotui.core.rotation.machine import Mode, Step
 from rotui.core.runs import Run, RunStatus, StepState, crash_point
 from rotui.core.secret import Secret

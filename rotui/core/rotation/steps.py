@@ -12,7 +12,8 @@ from rotui.core.anthropic import (
 )
 from rotui.core.errors import KeyFormatError, RotuiError, UsageError
 from rotui.core.model import CONSOLE_KEYS_URL, ValidationResult, ValidationStatus
-from rotui.core.rotation.engine import Precheck, RunBase, previous_name
+from rotui.core.rotation.deps import Precheck, previous_name
+from rotui.core.rotation.engine import RunBase
 from rotui.core.rotation.machine import Mode, RunKind, Step
 from rotui.core.runs import Run, StepState
 from rotui.core.secret import Secret, check_api_key

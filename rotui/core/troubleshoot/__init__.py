@@ -10,7 +10,7 @@ The modules:
 - ``model``: :class:`Diagnosis`, its severity, :class:`Flow` and the text report;
 - ``evidence``: helpers the flows share (proxies, validation results, Admin API records);
 - ``environment``: `rotui doctor` with no flow (keyring, config, dirs, reachability, clock);
-- ``key``: “my key stopped working” and the explanation of each status class;
+- ``key``: “my key stopped working”; ``explanations``: the cause and next steps of each status;
 - ``after_rotation``: the old key still works, the new key was not copied, consumers fail;
 - ``usage``: unexpected usage or charges; ``workspace``: wrong workspace or lower limits;
 - ``flows``: the FLOWS registry and :func:`run_flow`;
@@ -29,8 +29,9 @@ from rotui.core.troubleshoot.after_rotation import (
 from rotui.core.troubleshoot.doctor import run_doctor
 from rotui.core.troubleshoot.environment import CLOCK_SKEW_LIMIT, check_environment
 from rotui.core.troubleshoot.evidence import ADMIN_STATUS, PROXY_VARS, proxy_lines
+from rotui.core.troubleshoot.explanations import EXPLAINED, INVALID_CAUSES, PROXY_TOPICS
 from rotui.core.troubleshoot.flows import FLOWS, run_flow
-from rotui.core.troubleshoot.key import EXPLAINED, INVALID_CAUSES, PROXY_TOPICS, diagnose_key
+from rotui.core.troubleshoot.key import diagnose_key
 from rotui.core.troubleshoot.model import (
     BEARER_NOTE,
     BILLING_URL,

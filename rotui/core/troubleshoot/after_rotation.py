@@ -300,6 +300,41 @@ def _consumers_verdict(
     return cause, steps, severity
 
 
+async def _check_consumers(
+    adapters: list[ConsumerAdapter],
+    ctx: ConsumerContext,
+    run: Run | None,
+    known: Mapping[str | None, str],
+    evidence: list[str],
+) -> tuple[list[str], list[str]]:
+    """Verify each consumer that can be checked, adding a line each; the failed and the unchecked."""
+    import asyncio
+
+    failed: list[str] = []
+    unchecked: list[str] = []
+    outcomes = await asyncio.gather(*(_verify(a, ctx) for a in adapters if not a.needs_operator))
+    checks = iter(outcomes)
+    for adapter in adapters:
+        spec = adapter.spec
+        outcome = None if adapter.needs_operator else next(checks)
+        line = await _consumer_line(adapter, outcome, ctx)
+        if outcome is None:
+            unchecked.append(spec.name)
+        elif not outcome.ok:
+            failed.append(spec.name)
+        record = run.consumers.get(spec.name) if run is not None else None
+        if record is not None:
+            line += (
+                f" (journal: {record.state}{'; ' + record.detail[:80] if record.detail else ''})"
+            )
+        evidence.append(line)
+        if spec.kind == "env-file":
+            held = await _held_hint(str(spec.fields["path"]), spec.var)
+            label = known.get(held, "neither the old nor the new key") if held else "no value"
+            evidence.append(f"  {spec.name} holds {held or 'nothing for ' + spec.var}: {label}")
+    return failed, unchecked
+
+
 async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Rerun the downstream checks of the key's last run, changing nothing, and name the failures."""
     import asyncio
@@ -329,8 +364,6 @@ async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis
         facts.get("current_hint"): "the OLD key",
         current.hint if current else None: f"{name}'s current key",
     }
-    failed: list[str] = []
-    unchecked: list[str] = []
     http, _client = services.client()
     async with http:
         ctx = ConsumerContext(
@@ -340,26 +373,9 @@ async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis
             environ=services.environ,
             timeout=services.config.settings.timeout_seconds,
         )
-        outcomes = await asyncio.gather(
-            *(_verify(a, ctx) for a in adapters if not a.needs_operator)
-        )
-        checks = iter(outcomes)
-        for adapter in adapters:
-            spec = adapter.spec
-            outcome = None if adapter.needs_operator else next(checks)
-            line = await _consumer_line(adapter, outcome, ctx)
-            if outcome is None:
-                unchecked.append(spec.name)
-            elif not outcome.ok:
-                failed.append(spec.name)
-            record = run.consumers.get(spec.name) if run is not None else None
-            if record is not None:
-                line += f" (journal: {record.state}{'; ' + record.detail[:80] if record.detail else ''})"
-            evidence.append(line)
-            if spec.kind == "env-file":
-                held = await _held_hint(str(spec.fields["path"]), spec.var)
-                label = known.get(held, "neither the old nor the new key") if held else "no value"
-                evidence.append(f"  {spec.name} holds {held or 'nothing for ' + spec.var}: {label}")
+        failed, unchecked = await _check_consumers(adapters, ctx, run, known, evidence)
     resumable = run is not None and str(run.status) == "active"
-    cause, steps, severity = _consumers_verdict(name, failed, bool(unchecked or not adapters), resumable)
+    cause, steps, severity = _consumers_verdict(
+        name, failed, bool(unchecked or not adapters), resumable
+    )
     return Diagnosis(title, checked, evidence, cause, steps, severity, "consumers", name)

@@ -13,7 +13,6 @@ from rotui.core.errors import RotuiError
 from rotui.core.model import ManagedKey, RemoteKey, ValidationResult, ValidationStatus
 
 if TYPE_CHECKING:
-
     from rotui.core.anthropic import AnthropicClient
     from rotui.core.secret import Secret
     from rotui.core.troubleshoot.deps import TroubleshootDeps
@@ -115,7 +114,9 @@ def _record_line(record: RemoteKey) -> str:
     )
 
 
-async def _read(services: TroubleshootDeps, source: str, username: str) -> tuple[Secret | None, str]:
+async def _read(
+    services: TroubleshootDeps, source: str, username: str
+) -> tuple[Secret | None, str]:
     """A value from a source, or why there is none (a source's failure is evidence, not a crash)."""
     try:
         return await services.store.aread(source, username), ""

@@ -90,6 +90,35 @@ async def _last_24h(
     return {name: sum(report.get(key_id, {}).values()) for key_id, name in ids.items()}
 
 
+def _usage_lines(
+    keys: Sequence[ManagedKey],
+    records: Mapping[str, RemoteKey],
+    usage: Mapping[str, Mapping[dt.date, int]],
+    recent: Mapping[str, int],
+) -> tuple[list[str], list[str]]:
+    """One line per key (its daily series and last 24 h), a warning per spike; the flagged keys."""
+    evidence: list[str] = []
+    flagged: list[str] = []
+    for key in keys:
+        days = usage.get(key.name)
+        if days is None:
+            evidence.append(f"{key.name}: not found in the Admin API, so no usage per key")
+            continue
+        record = records[key.name]
+        series = " · ".join(f"{days[d]:,}" for d in sorted(days))
+        last_24h = recent.get(key.name, 0)
+        evidence.append(
+            f"{key.name} ({record.id}): {series} (oldest → today); last 24 h {last_24h:,}"
+        )
+        spike = usage_spike(days)
+        if record.status in ("inactive", "archived", "expired") and last_24h > 0:
+            spike = f"{last_24h:,} tokens in the last 24 h on a key that is {record.status}"
+        if spike:
+            evidence.append(f"⚠ {key.name}: {spike}")
+            flagged.append(key.name)
+    return evidence, flagged
+
+
 async def diagnose_usage(services: TroubleshootDeps, name: str | None = None) -> Diagnosis:
     """Daily tokens per key from the Admin usage report, spikes flagged, and the way out."""
     keys = services.keys([name] if name else [])
@@ -115,24 +144,7 @@ async def diagnose_usage(services: TroubleshootDeps, name: str | None = None) ->
         ids = {k.name: (k.base_url, records[k.name].id) for k in keys if k.name in records}
         usage = await _daily(services, client, admin, ids)
         recent = await _last_24h(services, client, admin, ids)
-    evidence, flagged = [], []
-    for key in keys:
-        days = usage.get(key.name)
-        if days is None:
-            evidence.append(f"{key.name}: not found in the Admin API, so no usage per key")
-            continue
-        record = records[key.name]
-        series = " · ".join(f"{days[d]:,}" for d in sorted(days))
-        last_24h = recent.get(key.name, 0)
-        evidence.append(
-            f"{key.name} ({record.id}): {series} (oldest → today); last 24 h {last_24h:,}"
-        )
-        spike = usage_spike(days)
-        if record.status in ("inactive", "archived", "expired") and last_24h > 0:
-            spike = f"{last_24h:,} tokens in the last 24 h on a key that is {record.status}"
-        if spike:
-            evidence.append(f"⚠ {key.name}: {spike}")
-            flagged.append(key.name)
+    evidence, flagged = _usage_lines(keys, records, usage, recent)
     steps = [
         f"Unexpected? Start the emergency revoke: `rotui revoke {n}` (x on the dashboard)"
         for n in flagged

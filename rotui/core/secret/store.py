@@ -1,253 +1,32 @@
-"""Secrets: a masked wrapper, the Anthropic key format, and the stores a key can come from.
+"""The stores a key can come from: the keyring (with its hang guard), ``env:VAR`` and ``command:``.
 
-A key value is wrapped in :class:`Secret` the moment it is read and unwrapped only where it leaves
-rotui: an HTTP header or a child process's stdin. Its repr, str and format are masked, so a
-traceback, a log line or a worker description never shows the value.
+Blocking reads run in daemon threads with a time limit, so a hung keyring (a locked Secret
+Service) or password manager never blocks the event loop or quitting. Values come back as
+:class:`~rotui.core.secret.value.Secret`; errors carry no value (keyring messages are redacted),
+and a ``command:`` source's child inherits the environment less any variable holding a key.
 """
-
-# Over 400 lines: Secret, the key formats and the stores (keyring with its hang guard, env:,
-# command:) share the masking rules; each part is short.
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import os
-import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from rotui.core.errors import KeyFormatError, KeyringTimeout, KeyringUnavailable, SecretError
-from rotui.core.model import CONSOLE_KEYS_URL, KEYRING_SERVICE
+from rotui.core.errors import KeyringTimeout, KeyringUnavailable, SecretError
+from rotui.core.model import KEYRING_SERVICE
+from rotui.core.secret.formats import _sendable
+from rotui.core.secret.value import Secret, redact
 
 if TYPE_CHECKING:
     import asyncio
 
-API_KEY_PREFIX = "sk-ant-api03-"
-ADMIN_KEY_PREFIX = "sk-ant-admin01-"
-API_KEY_LENGTH = 108  # from scanners' patterns; not documented by Anthropic, so only a warning
-KEY_BODY = re.compile(r"[A-Za-z0-9_-]+")
-SECRET_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9]+-[A-Za-z0-9_-]{8,}")
 KEYRING_TIMEOUT = 5.0
 READ_CONCURRENCY = 8  # keyring threads or password-manager processes at once
 COMMAND_TIMEOUT = 15.0
 
 T = TypeVar("T")
-
-
-def mask(value: str) -> str:
-    """A hint that identifies a key to a person without revealing it: ``sk-ant-api03-R2D…igAA``."""
-    match = re.match(r"(sk-ant-[a-z]+\d*-)", value)
-    if match and len(value) >= len(match.group(1)) + 10:
-        prefix = match.group(1)
-        return f"{value[: len(prefix) + 3]}…{value[-4:]}"
-    if len(value) >= 20:
-        return f"…{value[-4:]}"
-    return "•••"
-
-
-def redact(text: str) -> str:
-    """Replace anything shaped like an Anthropic key in free text (error bodies, exceptions)."""
-    return SECRET_PATTERN.sub(lambda m: mask(m.group(0)), text)
-
-
-class Secret:
-    """A secret value whose every printable form is masked."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The plain value: call only at an HTTP header or a subprocess's stdin."""
-        return self._value
-
-    @property
-    def hint(self) -> str:
-        return mask(self._value)
-
-    @property
-    def partial_key_hint(self) -> str:
-        """The Admin API's ``partial_key_hint`` form: ``sk-ant-api03-R2D...igAA``."""
-        return self.hint.replace("…", "...")
-
-    def fingerprint(self, key: bytes) -> str:
-        """A keyed HMAC that lets records compare secrets without holding them."""
-        return hmac.new(key, self._value.encode(), hashlib.sha256).hexdigest()[:32]
-
-    def same_as(self, other: Secret) -> bool:
-        return hmac.compare_digest(self._value.encode(), other._value.encode())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and self.same_as(other)
-
-    def __hash__(self) -> int:
-        return hash(hashlib.sha256(self._value.encode()).digest())
-
-    def __repr__(self) -> str:
-        return f"Secret({self.hint!r})"
-
-    def __str__(self) -> str:
-        return self.hint
-
-    def __format__(self, spec: str) -> str:
-        return format(self.hint, spec)
-
-    def __reduce__(self) -> Any:
-        raise TypeError("a Secret cannot be pickled")
-
-    def __len__(self) -> int:
-        return len(self._value)
-
-
-@dataclass(frozen=True)
-class KeyCheck:
-    """A pasted key that passed the format check, with anything worth a warning."""
-
-    secret: Secret
-    warnings: tuple[str, ...] = ()
-
-
-def check_api_key(raw: str) -> KeyCheck:
-    """Accept an Anthropic API key as pasted or piped, or say exactly what is wrong with it."""
-    value = raw.strip()
-    if not value:
-        raise KeyFormatError(
-            "no key given", "the input was empty; paste the key shown once in the Console"
-        )
-    if len(value) > 1024:
-        raise KeyFormatError(
-            "not an API key", f"the input is {len(value)} characters long; an API key has about 108"
-        )
-    if value[0] in QUOTES or value[-1] in QUOTES:
-        raise KeyFormatError("key is quoted", "remove the quotes around the key and paste it again")
-    hidden = next(((i, ch) for i, ch in enumerate(value) if _invisible(ch)), None)
-    if hidden is not None:
-        import unicodedata
-
-        index, char = hidden
-        name = unicodedata.name(char, "an unnamed format character")
-        raise KeyFormatError(
-            "key contains an invisible character",
-            f"U+{ord(char):04X} ({name}) at position {index + 1}, which chat tools and word "
-            "processors add; copy the key again from the Console or a plain-text source",
-        )
-    if any(ch.isspace() for ch in value):
-        raise KeyFormatError(
-            "key contains whitespace",
-            "the key has a space, tab or line break inside; paste it again as one unbroken line",
-        )
-    if value.startswith(ADMIN_KEY_PREFIX):
-        raise KeyFormatError(
-            "this is an Admin API key",
-            f"an API key ({API_KEY_PREFIX}…) belongs here; admin keys ({ADMIN_KEY_PREFIX}…) "
-            "go in settings.admin_key",
-        )
-    if not value.startswith(API_KEY_PREFIX):
-        shown = mask(value) if value.startswith("sk-") else "the input"
-        raise KeyFormatError(
-            "not an Anthropic API key",
-            f"{shown} does not start with {API_KEY_PREFIX}; copy the key from {CONSOLE_KEYS_URL}",
-        )
-    body = value[len(API_KEY_PREFIX) :]
-    if not KEY_BODY.fullmatch(body):
-        bad = sorted({ch for ch in body if not KEY_BODY.fullmatch(ch)})
-        shown = " ".join(repr(ch) for ch in bad[:5])
-        raise KeyFormatError(
-            "key has unexpected characters",
-            f"an API key holds only letters, digits, '-' and '_'; found {shown}",
-        )
-    warnings = []
-    if len(value) != API_KEY_LENGTH:
-        warnings.append(
-            f"the key is {len(value)} characters long; Anthropic API keys are usually "
-            f"{API_KEY_LENGTH}: check that it was copied whole"
-        )
-    return KeyCheck(Secret(value), tuple(warnings))
-
-
-QUOTES = "\"'`“”‘’«»„‚"  # straight and typographic: a paste from chat or a document
-
-
-def _invisible(char: str) -> bool:
-    """A format character (zero-width space, BOM, joiners, bidi marks): not seen, yet sent."""
-    import unicodedata
-
-    return unicodedata.category(char) == "Cf"
-
-
-HEADER_SAFE = re.compile(r"[!#-&(-~]+")  # printable ASCII except space and quotes
-
-
-def check_usable_api_key(secret: Secret, where: str) -> None:
-    """Refuse a stored or sourced value that cannot be an API key, without echoing any of it.
-
-    Lenient on the prefix (a future key format must still validate) but strict on anything that
-    would break an HTTP header or show that the source printed more than a key (a password
-    manager's extra lines, a pasted quote).
-    """
-    value = secret.reveal()
-    if value.startswith(ADMIN_KEY_PREFIX):
-        raise KeyFormatError(
-            f"{where} holds an Admin API key",
-            "an API key belongs here; admin keys go in settings.admin_key",
-        )
-    if not HEADER_SAFE.fullmatch(value):
-        raise KeyFormatError(
-            f"{where} is not a usable API key",
-            f"the value ({len(value)} characters) contains whitespace, quotes, line breaks or "
-            "non-ASCII characters; a source must give the key alone on one line",
-        )
-
-
-def _sendable(secret: Secret, source: str, username: str) -> Secret:
-    """Refuse, masked, a sourced value that no HTTP header or one-line stdin can carry.
-
-    A value with whitespace inside, a quote or a non-ASCII character is not a key alone on one
-    line: it would break the request (or be sent mangled) in whichever step reads it first.
-    """
-    value = secret.reveal()
-    if not HEADER_SAFE.fullmatch(value):
-        kind = source.split(":", 1)[0] + ":"
-        index, char = next((i, c) for i, c in enumerate(value) if not HEADER_SAFE.fullmatch(c))
-        what = (
-            "a line break"
-            if char in "\r\n"
-            else "whitespace"
-            if char.isspace()
-            else "a quote"
-            if char in QUOTES
-            else "a non-ASCII character"
-            if not char.isascii()
-            else "a control character"
-        )
-        raise SecretError(
-            f"the {kind} source of {username} gives an unusable value",
-            f"the value ({len(value)} characters) has {what} at position {index + 1}; a source "
-            "must give the key alone on one line, in ASCII, before rotui sends it anywhere",
-        )
-    return secret
-
-
-def check_admin_key(raw: str) -> Secret:
-    """Accept an Admin API key, refusing an ordinary API key with a clear word."""
-    value = raw.strip()
-    if value.startswith(API_KEY_PREFIX):
-        raise KeyFormatError(
-            "this is an API key, not an Admin key",
-            f"settings.admin_key needs an Admin API key ({ADMIN_KEY_PREFIX}…)",
-        )
-    if not value.startswith(ADMIN_KEY_PREFIX) or not KEY_BODY.fullmatch(
-        value[len(ADMIN_KEY_PREFIX) :] or "!"
-    ):
-        raise KeyFormatError(
-            "not an Anthropic Admin API key", f"an Admin API key starts with {ADMIN_KEY_PREFIX}"
-        )
-    return Secret(value)
 
 
 class KeyringBackend(Protocol):
@@ -446,6 +225,7 @@ class SecretStore:
                 capture_output=True,
                 timeout=self.command_timeout,
                 check=False,
+                env=_without_key_values(os.environ),
             )
         except FileNotFoundError:
             raise SecretError(
@@ -495,6 +275,15 @@ class SecretStore:
 
     async def aset_keyring(self, username: str, secret: Secret) -> None:
         await _off_loop(lambda: self.set_keyring(username, secret), self.timeout + 1)
+
+
+def _without_key_values(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment a source command inherits, less every variable holding a key value.
+
+    A password manager needs its session (the rest of the environment), never another key:
+    one in rotui's own environment (``env:`` sources, an Admin key) is not handed on.
+    """
+    return {name: value for name, value in environ.items() if redact(value) == value}
 
 
 _OFF_LOOP = threading.local()

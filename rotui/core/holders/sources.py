@@ -1,0 +1,215 @@
+"""The sources a scan reads, each within its bounds: Heroku, Infisical, GitHub, files and git.
+
+A remote source's token is read from the secret store for the request only and goes no further
+than its HTTP header; a problem with a source is kept in the report and the others go on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from rotui.core.holders import files, git, remote
+from rotui.core.holders.book import Book
+from rotui.core.holders.matcher import Hit, Matcher
+from rotui.core.holders.model import (
+    Finding,
+    Held,
+    HoldersSettings,
+    Place,
+    ScanReport,
+    Status,
+)
+from rotui.core.secret import Secret
+
+if TYPE_CHECKING:
+    from rotui.core.holders.scan import ScanRequest
+    from rotui.core.model import ManagedKey
+
+
+async def _token(
+    request: ScanRequest, source: str, label: str, report: ScanReport
+) -> Secret | None:
+    from rotui.core.errors import RotuiError
+
+    try:
+        token = await request.store.aread(source, label)
+    except RotuiError as exc:
+        report.problems.append(f"{label}: {exc}")
+        return None
+    if token is None:
+        report.problems.append(f"{label}: {source} gave no token; skipped")
+    return token
+
+
+async def heroku(
+    request: ScanRequest,
+    keys: list[ManagedKey],
+    value: remote.Value,
+    tell: Callable[..., None],
+    report: ScanReport,
+) -> None:
+    seen: set[tuple[str, str]] = set()
+    for key in keys:
+        for consumer in key.consumers:
+            if str(consumer.kind) != "heroku":
+                continue
+            source = str(consumer.fields.get("token", "env:HEROKU_API_KEY"))
+            api = str(consumer.fields.get("api_url", "https://api.heroku.com"))
+            if (source, api) in seen:
+                continue
+            seen.add((source, api))
+            token = await _token(request, source, "HEROKU_API_KEY", report)
+            if token is None:
+                continue
+            try:
+                done = await remote.heroku(
+                    request.http, api, token, value, lambda n: tell("heroku", 0, n)
+                )
+                report.places += done
+                tell("heroku", done)
+            except remote.SourceProblem as exc:
+                report.problems.append(str(exc))
+
+
+async def infisical(
+    request: ScanRequest,
+    keys: list[ManagedKey],
+    value: remote.Value,
+    tell: Callable[..., None],
+    report: ScanReport,
+) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    for key in keys:
+        for consumer in key.consumers:
+            if str(consumer.kind) != "infisical":
+                continue
+            f = consumer.fields
+            source = str(f.get("token", "env:INFISICAL_TOKEN"))
+            api = str(f.get("api_url", "https://app.infisical.com"))
+            project = str(f["project_id"])
+            if (source, api, project) in seen:
+                continue
+            seen.add((source, api, project))
+            token = await _token(request, source, "INFISICAL_TOKEN", report)
+            if token is None:
+                continue
+            try:
+                done = await remote.infisical(
+                    request.http, api, token, project, value, lambda n: tell("infisical", 0, n)
+                )
+                report.places += done
+                tell("infisical", done)
+            except remote.SourceProblem as exc:
+                report.problems.append(str(exc))
+
+
+async def github(
+    request: ScanRequest, book: Book, tell: Callable[..., None], report: ScanReport
+) -> None:
+    from rotui.core.consumers.base import child_environ
+    from rotui.core.consumers.github import GH_ENV_NAMES, GH_ENV_PREFIXES
+
+    repos: dict[tuple[str, str], set[str]] = {}
+    passed: set[str] = set()
+    for _key, spec in book.specs:
+        if str(spec.kind) == "github":
+            passed.update(spec.fields.get("pass_env", ()))
+            envs = repos.setdefault(
+                (str(spec.fields.get("gh") or "gh"), str(spec.fields["repo"])), set()
+            )
+            if spec.fields.get("env"):
+                envs.add(str(spec.fields["env"]))
+    tell("github", 0, len(repos))
+    wanted = {(key, spec.var) for key, spec in book.specs} | {(k, k) for k in book.names}
+    for (gh, repo), envs in sorted(repos.items()):
+        environ = child_environ(request.environ, (*GH_ENV_NAMES, *passed), GH_ENV_PREFIXES)
+        try:
+            listed = await remote.github(
+                gh, repo, sorted(envs), environ, request.config.holders.timeout_seconds
+            )
+        except remote.SourceProblem as exc:
+            report.problems.append(str(exc))
+            continue
+        report.places += 1
+        tell("github", 1)
+        for secret in listed:
+            for key, var in wanted:
+                if secret.name.upper() != var.upper() or key not in book.names:
+                    continue
+                where = repo + (f" env {secret.env}" if secret.env else "")
+                place = Place("github", where, secret.name)
+                last = request.rotated_at.get(key)
+                if last is not None and secret.updated_at is not None and secret.updated_at < last:
+                    note = f"may hold the old key: updated {secret.updated_at:%Y-%m-%d %H:%M}, before the last rotation"
+                    book.add(place, Held.NAME_ONLY, key, "—", note)
+                    continue
+                when = f"updated {secret.updated_at:%Y-%m-%d %H:%M}" if secret.updated_at else ""
+                book.add(place, Held.NAME_ONLY, key, "—", when)
+    # a stale GitHub finding is a "name only" one with the note: mark it
+    report.findings[:] = [
+        Finding(f.place, f.held, Status.STALE, f.hint, f.key, f.consumer, f.note)
+        if f.held is Held.NAME_ONLY and f.note.startswith("may hold")
+        else f
+        for f in report.findings
+    ]
+
+
+def local(
+    request: ScanRequest,
+    settings: HoldersSettings,
+    matcher: Matcher,
+    book: Book,
+    tell: Callable[..., None],
+) -> None:
+    report, stop = book.report, request.stop
+    deadline = time.monotonic() + settings.timeout_seconds
+
+    def found(path: str, hit: Hit) -> None:
+        book.add(Place("file", path, hit.var, hit.line), hit.held, hit.key, hit.hint)
+
+    def tick(done: int, _known: int) -> None:
+        tell("files", done - tick.last, done - tick.last)  # type: ignore[attr-defined]
+        tick.last = done  # type: ignore[attr-defined]
+
+    def paths() -> Iterator[str]:
+        if settings.shell:
+            for path in files.shell_files(request.home):
+                yield str(path)
+        for root in settings.paths:
+            yield from files.walk(root, report, stop)
+
+    tick.last = 0  # type: ignore[attr-defined]
+    files.scan_paths(
+        paths(),
+        matcher,
+        report,
+        found,
+        stop,
+        max_bytes=settings.max_file_bytes,
+        deadline=deadline,
+        max_places=settings.max_places,
+        tick=tick,
+    )
+    if not settings.git or stop.is_set():
+        return
+    from rotui.core.consumers.base import child_environ
+
+    environ = child_environ(request.environ)
+
+    def found_git(repo: str, where: str, hit: Hit) -> None:
+        book.add(Place("git", f"{repo}@{where}", hit.var), hit.held, hit.key, hit.hint)
+
+    for repo in git.repositories(settings.paths, stop):
+        git.scan_history(
+            repo,
+            matcher,
+            report,
+            found_git,
+            stop,
+            commits=settings.git_commits,
+            deadline=deadline,
+            environ=environ,
+        )
+        tell("git", 1, 1)
