@@ -53,7 +53,7 @@ def utcnow() -> dt.datetime:
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries of 5xx, resets and refused connections still happen, without seconds of backoff."""
-    monkeypatch.setattr(anthropic, "INITIAL_BACKOFF", 0.001)
+    monkeypatch.setattr(anthropic.transport, "INITIAL_BACKOFF", 0.001)
 
 
 @pytest.fixture
