@@ -266,3 +266,59 @@ def fresh_dir(parent: Path, prefix: str) -> Path:
     """A new empty directory for one run, so no run inherits another's state or audit log."""
     parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+
+
+def validate_child(
+    config: Path, work: Path, values: Mapping[str, str], count: int, timeout: int = 300
+) -> Sample:
+    """``rotui validate --json`` of the first ``count`` keys as a child: its wall time and peak RSS.
+
+    Each run gets a fresh state directory (no run inherits another's state or audit log) and
+    reads the keys from env: sources (fake values only); every key must come back valid.
+    """
+    env = isolated_env(fresh_dir(work, f"run-{count}-"))
+    env.update(list(values.items())[:count])
+    argv = [python(), "-m", "rotui", "--config", str(config), "validate", "--json"]
+    done = run_child(argv, env, timeout=timeout).check(f"rotui validate ({count} keys)")
+    document = json.loads(done.stdout)
+    if len(document["results"]) != count or not document["all_valid"]:
+        raise RuntimeError(f"rotui validate ({count} keys) did not validate every key")
+    return {"rss": done.peak_rss_kib * 1024 / 1e6, "wall": done.wall}
+
+
+def limit_row(figure: str, wall: Stats, limit: float, limit_name: str, goal: float) -> Row:
+    """A wall time against a limit computed from the inputs: the ratio, at most ``goal``."""
+    ratio = wall.median / limit
+    return Row(
+        figure=figure,
+        unit="s",
+        measured=wall,
+        reference_name=limit_name,
+        reference=Stats.constant(limit),
+        comparison=f"{ratio:.2f}×",
+        goal=f"≤ {goal:g}×",
+        verdict=verdict(ratio <= goal),
+    )
+
+
+def growth_row(
+    figure: str,
+    ours: Stats,
+    theirs: Stats,
+    reference_name: str,
+    goal_mb: float,
+    notes: tuple[str, ...] = (),
+) -> Row:
+    """Peak RSS against the same run on a smaller input: the growth, under ``goal_mb``."""
+    growth = ours.median - theirs.median
+    return Row(
+        figure=figure,
+        unit="MB",
+        measured=ours,
+        reference_name=reference_name,
+        reference=theirs,
+        comparison=f"{growth:+.1f} MB",
+        goal=f"grows < {goal_mb:g} MB",
+        verdict=verdict(growth < goal_mb),
+        notes=notes,
+    )

@@ -12,10 +12,12 @@ from benchmarks.harness import (
     Scale,
     Stats,
     compare,
-    fresh_dir,
+    growth_row,
     isolated_env,
+    limit_row,
     python,
     run_child,
+    validate_child,
     verdict,
 )
 from benchmarks.inventory import ADMIN_KEY, fragment_configs, key_values, write_config
@@ -63,7 +65,7 @@ def _status(scale: Scale, work: Path) -> list[Row]:
         return {"wall": done.wall, "rss": done.peak_rss_kib * 1024 / 1e6}
 
     ours, theirs = compare(scale, lambda: status(large), lambda: status(small))
-    wall, growth = ours["wall"], ours["rss"].median - theirs["rss"].median
+    wall = ours["wall"]
     what = f"8 status --json, {large} keys × 4 consumers in {parts} fragments"
     return [
         Row(
@@ -76,15 +78,12 @@ def _status(scale: Scale, work: Path) -> list[Row]:
             goal=f"≤ {STATUS_GOAL:g} s",
             verdict=verdict(wall.median <= STATUS_GOAL),
         ),
-        Row(
-            figure=f"{what}: peak RSS",
-            unit="MB",
-            measured=ours["rss"],
-            reference_name=f"the same with {small} keys",
-            reference=theirs["rss"],
-            comparison=f"{growth:+.1f} MB",
-            goal=f"grows < {FLAT_GOAL_MB:g} MB",
-            verdict=verdict(growth < FLAT_GOAL_MB),
+        growth_row(
+            f"{what}: peak RSS",
+            ours["rss"],
+            theirs["rss"],
+            f"the same with {small} keys",
+            FLAT_GOAL_MB,
         ),
     ]
 
@@ -110,20 +109,13 @@ def _import(scale: Scale, work: Path) -> Row:
             return {"wall": done.wall}
 
         ours, _ = compare(scale, imported, lambda: {})
-    wall = ours["wall"]
-    ratio = wall.median / limit
-    return Row(
-        figure=f"8c rotui import, {count} Admin API keys, {latency * 1000:g} ms per page",
-        unit="s",
-        measured=wall,
-        reference_name=(
-            f"paging limit ({math.ceil(count / PAGE)} pages + {WORKSPACE_CALLS}) × "
-            f"{latency * 1000:g} ms (computed)"
-        ),
-        reference=Stats.constant(limit),
-        comparison=f"{ratio:.2f}×",
-        goal=f"≤ {IMPORT_GOAL:g}×",
-        verdict=verdict(ratio <= IMPORT_GOAL),
+    pages = math.ceil(count / PAGE)
+    return limit_row(
+        f"8c rotui import, {count} Admin API keys, {latency * 1000:g} ms per page",
+        ours["wall"],
+        limit,
+        f"paging limit ({pages} pages + {WORKSPACE_CALLS}) × {latency * 1000:g} ms (computed)",
+        IMPORT_GOAL,
     )
 
 
@@ -145,37 +137,23 @@ def _validate(scale: Scale, work: Path) -> list[Row]:
         }
 
         def validate(count: int) -> Sample:
-            env = isolated_env(fresh_dir(work, f"run-{count}-"))
-            env.update(list(values.items())[:count])  # env: sources; fake keys only
-            argv = [python(), "-m", "rotui", "--config", str(configs[count]), "validate", "--json"]
-            done = run_child(argv, env, timeout=600).check(f"rotui validate ({count} keys)")
-            document = json.loads(done.stdout)
-            if len(document["results"]) != count or not document["all_valid"]:
-                raise RuntimeError(f"rotui validate ({count} keys) did not validate every key")
-            return {"rss": done.peak_rss_kib * 1024 / 1e6, "wall": done.wall}
+            return validate_child(configs[count], work, values, count, timeout=600)
 
         ours, theirs = compare(scale, lambda: validate(large), lambda: validate(small))
-    wall, growth = ours["wall"], ours["rss"].median - theirs["rss"].median
     what = f"rotui validate --json, {large} keys, {latency * 1000:g} ms, concurrency {concurrency}"
     return [
-        Row(
-            figure="8d " + what,
-            unit="s",
-            measured=wall,
-            reference_name=f"limit ceil({large}/{concurrency}) × {latency * 1000:g} ms (computed)",
-            reference=Stats.constant(limit),
-            comparison=f"{wall.median / limit:.2f}×",
-            goal=f"≤ {VALIDATE_GOAL:g}×",
-            verdict=verdict(wall.median / limit <= VALIDATE_GOAL),
+        limit_row(
+            "8d " + what,
+            ours["wall"],
+            limit,
+            f"limit ceil({large}/{concurrency}) × {latency * 1000:g} ms (computed)",
+            VALIDATE_GOAL,
         ),
-        Row(
-            figure="8e " + what + ": peak RSS",
-            unit="MB",
-            measured=ours["rss"],
-            reference_name=f"the same with {small} keys",
-            reference=theirs["rss"],
-            comparison=f"{growth:+.1f} MB",
-            goal=f"grows < {FLAT_GOAL_MB:g} MB",
-            verdict=verdict(growth < FLAT_GOAL_MB),
+        growth_row(
+            "8e " + what + ": peak RSS",
+            ours["rss"],
+            theirs["rss"],
+            f"the same with {small} keys",
+            FLAT_GOAL_MB,
         ),
     ]

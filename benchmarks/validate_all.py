@@ -13,10 +13,10 @@ from benchmarks.harness import (
     Row,
     Sample,
     Scale,
-    Stats,
     compare,
     fresh_dir,
     isolated_env,
+    limit_row,
     verdict,
 )
 from benchmarks.inventory import config_text, key_values
@@ -117,18 +117,14 @@ def run(scale: Scale, work: Path) -> list[Row]:
         else:
             measured, theirs = compare(scale, ours, manual, reference_warmup=manual_warmup)
     wall = measured["wall"]
-    to_limit = wall.median / limit
     what = f"validate-all, {count} keys, {latency * 1000:g} ms, concurrency {concurrency}"
     rows = [
-        Row(
-            figure="2a " + what,
-            unit="s",
-            measured=wall,
-            reference_name=f"limit ceil({count}/{concurrency}) × {latency * 1000:g} ms (computed)",
-            reference=Stats.constant(limit),
-            comparison=f"{to_limit:.2f}×",
-            goal=f"≤ {LIMIT_GOAL:g}×",
-            verdict=verdict(to_limit <= LIMIT_GOAL),
+        limit_row(
+            "2a " + what,
+            wall,
+            limit,
+            f"limit ceil({count}/{concurrency}) × {latency * 1000:g} ms (computed)",
+            LIMIT_GOAL,
         )
     ]
     if theirs is None:

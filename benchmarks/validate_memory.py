@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from benchmarks.harness import (
@@ -10,11 +9,8 @@ from benchmarks.harness import (
     Sample,
     Scale,
     compare,
-    fresh_dir,
-    isolated_env,
-    python,
-    run_child,
-    verdict,
+    growth_row,
+    validate_child,
 )
 from benchmarks.inventory import config_text, key_values, started_sim, write_config
 
@@ -36,27 +32,16 @@ def run(scale: Scale, work: Path) -> list[Row]:
         }
 
         def validate(count: int) -> Sample:
-            env = isolated_env(fresh_dir(work, f"run-{count}-"))  # empty state and audit log
-            env.update(list(values.items())[:count])  # env: sources; fake keys only
-            argv = [python(), "-m", "rotui", "--config", str(configs[count]), "validate", "--json"]
-            done = run_child(argv, env).check(f"rotui validate ({count} keys)")
-            document = json.loads(done.stdout)
-            if len(document["results"]) != count or not document["all_valid"]:
-                raise RuntimeError(f"rotui validate ({count} keys) did not validate every key")
-            return {"rss": done.peak_rss_kib * 1024 / 1e6, "wall": done.wall}
+            return validate_child(configs[count], work, values, count)
 
         ours, theirs = compare(scale, lambda: validate(large), lambda: validate(small))
-    growth = ours["rss"].median - theirs["rss"].median
     return [
-        Row(
-            figure=f"6 rotui validate --json, {large} keys: peak RSS",
-            unit="MB",
-            measured=ours["rss"],
-            reference_name=f"the same with {small} keys",
-            reference=theirs["rss"],
-            comparison=f"{growth:+.1f} MB",
-            goal=f"grows < {GOAL_MB:g} MB",
-            verdict=verdict(growth < GOAL_MB),
+        growth_row(
+            f"6 rotui validate --json, {large} keys: peak RSS",
+            ours["rss"],
+            theirs["rss"],
+            f"the same with {small} keys",
+            GOAL_MB,
             notes=(
                 f"wall time, median: {ours['wall'].median:.2f} s for {large} keys, "
                 f"{theirs['wall'].median:.2f} s for {small}",

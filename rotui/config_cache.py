@@ -47,11 +47,19 @@ _CHECKED = {
 }
 _CHECKER_MODULES = (
     "rotui/__init__.py",
-    "rotui/config.py",
+    "rotui/config/__init__.py",
+    "rotui/config/checker.py",
+    "rotui/config/fields.py",
+    "rotui/config/load.py",
+    "rotui/config/schema.py",
+    "rotui/config/text.py",
     "rotui/config_cache.py",
     "rotui/core/model.py",
     "rotui/core/errors.py",
-    "rotui/core/secret.py",
+    "rotui/core/secret/__init__.py",
+    "rotui/core/secret/formats.py",
+    "rotui/core/secret/store.py",
+    "rotui/core/secret/value.py",
     "rotui/core/consumers/fields.py",
     "rotui/core/holders/model.py",
 )

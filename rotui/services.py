@@ -97,12 +97,12 @@ class Services:
         import httpx
 
         from rotui.core.anthropic import AnthropicClient
-        from rotui.core.bounded_http import BoundedAsyncClient
+        from rotui.core.http_lanes import LaneClient
 
         settings = self.config.settings
         limits = httpx.Limits(max_connections=max(settings.max_concurrency * 2, 10))
         try:  # trust_env reads the proxy variables here; a malformed one raises
-            http = BoundedAsyncClient(
+            http = LaneClient(
                 transport=self.transport,
                 limits=limits,
                 trust_env=self.trust_env,
@@ -333,7 +333,12 @@ class _AuditedLock:
             self.audit.append(
                 "run.lock.taken_over",
                 key=self.name,
-                context={"from": gone.actor, "pid": gone.pid, "host": gone.host, "since": gone.since},
+                context={
+                    "from": gone.actor,
+                    "pid": gone.pid,
+                    "host": gone.host,
+                    "since": gone.since,
+                },
             )
 
         self.lock.acquire(

@@ -93,6 +93,10 @@ class StateStore:
                 snap.remote.pop(name, None)
             snap.remote.update(remote or {})
             self._write(snap)
+            if results:
+                from rotui.core.fsio import private_dir
+
+                private_dir(self.history_dir)  # once, not once per key (10,000 keys: figure 8d)
             for result in results:
                 self._append_history(result)
 
@@ -133,18 +137,18 @@ class StateStore:
         """Append one line; rewrite the file (atomically) only when it holds twice the limit."""
         import os
 
-        from rotui.core.fsio import append_whole, private_dir
+        from rotui.core.fsio import append_whole
 
         path = self._history_path(result.key)
-        private_dir(path.parent)
-        line = json.dumps(result.to_dict(), separators=(",", ":")) + "\n"
+        line = (json.dumps(result.to_dict(), separators=(",", ":")) + "\n").encode()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             try:
-                append_whole(fd, line.encode(), os.fstat(fd).st_size)
+                size = os.fstat(fd).st_size  # no second stat: the size after is size + line
+                append_whole(fd, line, size)
             finally:
                 os.close(fd)
-            if path.stat().st_size > 2 * HISTORY_LIMIT * len(line):
+            if size + len(line) > 2 * HISTORY_LIMIT * len(line):
                 kept = [r.to_dict() for r in self.history(result.key)]
                 data = "".join(json.dumps(i, separators=(",", ":")) + "\n" for i in kept)
                 atomic_write(path, data.encode())

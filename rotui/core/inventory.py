@@ -55,10 +55,14 @@ async def fetch_inventory(
 ) -> tuple[list[RemoteKey], WorkspaceDirectory]:
     """Every key of the organisation (all workspaces: the list is unfiltered) and the workspaces.
 
-    The Admin API is reached at ``settings.admin_base_url`` only, like every Admin call.
+    The Admin API is reached at ``settings.admin_base_url`` only, like every Admin call. The
+    workspace lists are fetched while the key pages are, not before them (two round trips fewer).
     """
-    directory = await client.workspace_directory(admin)
-    keys = await client.list_api_keys(admin)
+    import asyncio
+
+    directory, keys = await asyncio.gather(
+        client.workspace_directory(admin), client.list_api_keys(admin)
+    )
     return keys, directory
 
 

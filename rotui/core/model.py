@@ -132,7 +132,8 @@ class ValidationResult:
     attempts: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # A shallow copy: asdict's deep copy was most of the cost of saving 10,000 results.
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["status"] = str(self.status)
         data["mode"] = str(self.mode)
         data["checked_at"] = self.checked_at.isoformat()

@@ -61,6 +61,7 @@ class Notifier:
     report: Report | None = None
     timeout: float = SEND_TIMEOUT
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+    _last: asyncio.Task[Any] | None = field(default=None, repr=False)
 
     async def send(self, title: str, body: str, event: str, key: str | None = None) -> bool:
         """True when every target took the message; failures are reported and audited."""
@@ -99,12 +100,25 @@ class Notifier:
         return bool(deliveries) and all(d.ok for d in deliveries)
 
     def send_soon(self, title: str, body: str, event: str, key: str | None = None) -> None:
-        """Send in the background (a run never waits for a webhook); :meth:`drain` awaits it."""
+        """Send in the background, in the order asked (a run never waits for a webhook).
+
+        :meth:`drain` awaits every send.
+        """
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        task = loop.create_task(self.send(title, body, event, key))
+        previous = self._last
+
+        async def in_turn() -> bool:
+            # After the one before: a team reads "started" before "waits for a person" (each
+            # send is bounded by the timeout, so a dead hook delays the next by that at most).
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+            return await self.send(title, body, event, key)
+
+        task = loop.create_task(in_turn())
+        self._last = task
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

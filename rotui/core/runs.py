@@ -154,6 +154,8 @@ class RunFacts:
             for f in dataclasses.fields(self)
             if f.name != "extra" and getattr(self, f.name) not in (None, {}, False)
         }
+        if self.pending_stored is False:  # a fact, not a default: PENDING is in memory only
+            data["pending_stored"] = False
         data["mode"] = self.mode
         return {**self.extra, **data}
 

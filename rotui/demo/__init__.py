@@ -2,17 +2,16 @@
 
 Nothing here reads or writes the user's configuration or keyring. Key values are fake but shaped
 like real ones, derived from the key's name so every run (and every screenshot) is the same.
-"""
 
-# Over 400 lines: the demo's inventory, its simulators' wiring and its pairing (one demo followed
-# from another terminal) are one feature.
+Here: the inventory and the simulators it runs on. :mod:`rotui.demo.frozen` holds it still for
+tests and screenshots, :mod:`rotui.demo.pairing` lets another terminal follow a running demo, and
+:mod:`rotui.demo.run` is ``rotui demo`` itself (started by the CLI; the demo never imports it).
+"""
 
 from __future__ import annotations
 
-import argparse
 import base64
 import contextlib
-import dataclasses
 import datetime as dt
 import hashlib
 import tempfile
@@ -30,8 +29,6 @@ from rotui.core.validation import ADMIN_USERNAME
 from rotui.paths import Paths
 
 if TYPE_CHECKING:
-    from rotui.context import Context
-    from rotui.services import Services
     from rotui.sim.anthropic import SimulatedAnthropic
 
 WORKSPACES = {"default": None, "agents": "wrkspc_01DemoAgents"}
@@ -390,272 +387,6 @@ def demo_console(sim: SimulatedAnthropic, today: dt.date) -> Callable[[str], str
     return create
 
 
-class SteadyTimer:
-    """Each reading advances 12.5 ms, so latencies shown in screenshots are the same every run."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        self.now += 0.0125
-        return self.now
-
-
-@contextlib.contextmanager
-def frozen_demo(
-    root: Path, when: dt.datetime, *, validated: bool = True
-) -> Iterator[tuple[Services, SimulatedAnthropic]]:
-    """The demo at a fixed moment, validated once, reproducible to the byte (tests, screenshots)."""
-    import asyncio
-
-    from rotui.services import Services
-
-    with demo_environment(root=root, today=when.date()) as (config, paths, store, sim):
-        # One request at a time, so the steady timer's readings never interleave.
-        settings = dataclasses.replace(config.settings, max_concurrency=1)
-        services = Services(
-            config=dataclasses.replace(config, settings=settings),
-            paths=paths,
-            store=store,
-            environ=demo_environ(),
-            clock=lambda: when,
-            trust_env=False,
-            timer=SteadyTimer(),
-            actor="operator@demo-host",
-            console=demo_console(sim, when.date()),
-        )
-        if validated:
-            asyncio.run(services.validate())
-            asyncio.run(services.refresh_usage())
-        yield services, sim
-
-
-DEMO_POINTER = "current.json"
-PAIRING_HINT = (
-    "Pair with this demo from another terminal: `rotui demo --read-only` follows it live; "
-    "`rotui demo audit`, `rotui demo report RUN_ID` and `rotui demo status` read its files."
-)
-_announced: RunningDemo | None = None  # the shared demo this process runs, if any
-
-
-@dataclass(frozen=True)
-class RunningDemo:
-    """A `rotui demo` another terminal can follow: its files' root and its process."""
-
-    root: Path
-    pid: int
-
-    @property
-    def paths(self) -> Paths:
-        return Paths.under(self.root)
-
-    @property
-    def config_path(self) -> Path:
-        return self.paths.config_dir / "rotui.toml"
-
-
-def demo_home() -> Path:
-    """Where running demos keep their files: ``$TMPDIR/rotui-demo-<uid>``, private to the user.
-
-    Predictable, so a second terminal finds it (tmux's ``/tmp/tmux-<uid>`` is the model), and
-    therefore checked: a directory of the user's own, not a link, that no one else can enter.
-    """
-    import os
-    import stat
-
-    from rotui.core.errors import UsageError
-
-    uid = os.getuid()
-    home = Path(tempfile.gettempdir()) / f"rotui-demo-{uid}"
-    with contextlib.suppress(FileExistsError):
-        home.mkdir(mode=0o700)
-    info = os.lstat(home)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o077:
-        raise UsageError(
-            f"{home} is not a private directory of yours",
-            "remove it, or point TMPDIR at another directory",
-        )
-    return home
-
-
-def _alive(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, though not ours
-    return True
-
-
-def demo_root(home: Path) -> Path:
-    """A new demo's own directory under ``home``, named with its pid; the dead ones' swept first.
-
-    A demo whose terminal closed (SIGHUP) never ran its clean-up: its files would pile up.
-    """
-    import os
-    import shutil
-
-    for old in home.glob("demo-*"):
-        pid = old.name.split("-")[1]
-        if old.is_dir() and pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"demo-{os.getpid()}-", dir=home))
-
-
-def find_running_demo() -> RunningDemo | None:
-    """The demo the newest live `rotui demo` announced, if its process and files still exist."""
-    import json
-
-    try:
-        pointer = json.loads((demo_home() / DEMO_POINTER).read_text())
-        found = RunningDemo(Path(pointer["root"]), int(pointer["pid"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not _alive(found.pid):
-        return None  # it ended without tidying up (killed): nothing to follow
-    return found if found.config_path.is_file() else None
-
-
-@contextlib.contextmanager
-def announced(root: Path) -> Iterator[RunningDemo]:
-    """Name this demo in the pointer file while it runs; remove the pointer if still ours."""
-    import json
-    import os
-
-    from rotui.core.fsio import atomic_write
-
-    global _announced
-    me = RunningDemo(root, os.getpid())
-    pointer = demo_home() / DEMO_POINTER
-    atomic_write(pointer, json.dumps({"root": str(root), "pid": me.pid}).encode())
-    _announced = me
-    try:
-        yield me
-    finally:
-        _announced = None
-        with contextlib.suppress(OSError, ValueError):
-            if json.loads(pointer.read_text()).get("pid") == me.pid:
-                pointer.unlink()
-
-
-PAIRING_TOAST = (
-    "Another terminal follows this demo with: rotui demo --read-only (its log: rotui demo audit)"
-)
-
-
-def pairing_hint() -> str | None:
-    """What the dashboard says about pairing, when this process runs a demo others can follow."""
-    return PAIRING_TOAST if _announced is not None else None
-
-
-def follow_context(ctx: Context) -> Context:
-    """A CLI context on the running demo's files, with no secret: an observer's or a reader's."""
-    from rotui.config import parse_config
-    from rotui.context import Context
-    from rotui.core.errors import UsageError
-
-    running = find_running_demo()
-    if running is None:
-        raise UsageError("no demo is running", "start one with `rotui demo` in another terminal")
-    config = parse_config(running.config_path.read_text(), str(running.config_path))
-    return Context(
-        paths=running.paths,
-        config=config,
-        store=SecretStore(MemoryKeyring(), environ=DEMO_TOKENS),  # nothing to read: no secret
-        stdout=ctx.stdout,
-        stderr=ctx.stderr,
-        clock=ctx.clock,
-        environ=demo_environ(),
-        trust_env=False,
-    )
-
-
-Command = Callable[[argparse.Namespace, "Context"], int]
-
-
-def run_demo(
-    ctx: Context,
-    headless: bool,
-    read_only: bool = False,
-    theme: str | None = None,
-    *,
-    status: Command,
-    validate: Command,
-) -> int:
-    """``rotui demo``: the dashboard (or, headless, status and validation) on the demo inventory.
-
-    The dashboard's demo keeps its files under :func:`demo_home` and announces itself there, so
-    ``rotui demo --read-only`` in another terminal follows it (and starts a demo of its own,
-    read-only, when none runs). Headless, it runs the CLI's ``status`` and ``validate``, passed in
-    by the CLI (the demo never imports the CLI that starts it).
-    """
-    import shutil
-
-    from rotui.context import Context
-
-    if read_only and not headless:
-        if _follow(ctx, theme):
-            return 0
-        ctx.say("rotui demo: no demo is running to follow; this one is your own, read-only")
-    with contextlib.ExitStack() as stack:
-        root = None
-        if not headless:
-            root = demo_root(demo_home())
-            stack.callback(shutil.rmtree, root, ignore_errors=True)
-            if not read_only:
-                stack.enter_context(announced(root))
-                ctx.say(f"rotui demo: {PAIRING_HINT}")
-        config, paths, store, sim = stack.enter_context(demo_environment(root=root))
-        demo_ctx = Context(
-            paths=paths,
-            config=config,
-            store=store,
-            stdout=ctx.stdout,
-            stderr=ctx.stderr,
-            clock=ctx.clock,
-            environ=demo_environ(),
-            trust_env=False,
-        )
-        demo_ctx.services().console = demo_console(sim, ctx.clock().date())
-        if not headless:
-            from rotui.ui.app import make_app
-
-            make_app(
-                demo_ctx.services(),
-                read_only=read_only,
-                demo=True,
-                theme=theme,
-                pairing=pairing_hint(),
-            ).run()
-            return 0
-        ctx.say(
-            f"rotui demo: simulated Anthropic API at {sim.base_url}; temporary files in {paths.config_dir.parent}"
-        )
-        _headless_tour(ctx, demo_ctx, status, validate)
-    return 0
-
-
-def _follow(ctx: Context, theme: str | None) -> bool:
-    """``rotui demo --read-only`` with a demo running: its dashboard, read-only. False: none runs."""
-    running = find_running_demo()
-    if running is None:
-        return False
-    from rotui.ui.app import make_app
-
-    observer = follow_context(ctx)
-    ctx.say(f"rotui demo: following the demo of process {running.pid} (read-only)")
-    make_app(observer.services(), read_only=True, demo=True, theme=theme).run()
-    return True
-
-
-def _headless_tour(ctx: Context, demo_ctx: Context, status: Command, validate: Command) -> None:
-    """``rotui demo --headless``: status, validation against the simulated API, status again."""
-    ctx.say("rotui demo: before validation")
-    status(argparse.Namespace(json=False), demo_ctx)
-    ctx.say("\nrotui demo: validating every key against the simulated API")
-    validate(argparse.Namespace(names=[], json=False, ping=False), demo_ctx)
-    ctx.say("\nrotui demo: after validation")
-    status(argparse.Namespace(json=False), demo_ctx)
+# At the end: the frozen demo is built from the functions above (and sees them patched in tests).
+from rotui.demo.frozen import SteadyTimer as SteadyTimer  # noqa: E402
+from rotui.demo.frozen import frozen_demo as frozen_demo  # noqa: E402

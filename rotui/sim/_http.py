@@ -13,6 +13,12 @@ class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64
     sim: Any  # the simulator that answers; set by whoever starts the server
+    connections = 0  # TCP connections accepted, so tests can see whether clients reuse them
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Count the connection, then serve it in its own thread as usual."""
+        self.connections += 1  # the accept loop runs in one thread: no lock needed
+        super().process_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Ignore clients that hang up; report real faults as usual."""

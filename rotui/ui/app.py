@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -57,6 +58,16 @@ def binding_ids() -> set[str]:
     return {b.id for b in bindings if isinstance(b, Binding) and b.id}
 
 
+def memory_only(runs: Sequence[Run]) -> str:
+    """What quitting loses: a PENDING no keyring holds (empty when every step is journaled)."""
+    held = [r for r in runs if r.facts.pending_fp and r.facts.pending_stored is False]
+    return "\n".join(
+        f"PENDING {r.facts.pending_hint} of {r.key} is in this rotui's memory only (no keyring): "
+        "on resume, paste the same new key again; keep it at hand."
+        for r in held
+    )
+
+
 class RotuiApp(App[None]):
     CSS_PATH = "rotui.tcss"
     TITLE = "rotui"
@@ -89,6 +100,7 @@ class RotuiApp(App[None]):
         self.demo = demo
         self.poll_interval = poll_interval
         self.keymap = dict(keymap or {})
+        self._driven: set[str] = set()  # keys whose run a wizard of this process drove
         if theme:
             self.theme = theme
         if self.keymap:
@@ -169,14 +181,30 @@ class RotuiApp(App[None]):
         said = f"rotui: {hangup.describe(signum)}: stopped"
         self.exit(return_code=128 + signum, message=said + ("\n" + self.resume_message(runs) if runs else ""))
 
+    def pop_screen(self) -> AwaitComplete:
+        """A wizard closing keeps its run this process's: q on the dashboard still asks."""
+        run = getattr(self.screen, "active_run", lambda: None)()
+        if run is not None:
+            self._driven.add(run.key)
+        return super().pop_screen()
+
     def active_runs(self) -> list[Run]:
-        """Active runs this process drives (the wizards on the stack that hold their lock)."""
-        found = []
+        """Active runs this process drives or drove: the wizards on the stack that hold their
+        lock, then the runs of closed wizards and held locks that no other live rotui took."""
+        from rotui.core.locks import held_keys
+        from rotui.ui.run_text import other_driver
+
+        found: dict[str, Run] = {}
         for screen in self.screen_stack:
             run = getattr(screen, "active_run", lambda: None)()
             if run is not None:
-                found.append(run)
-        return found
+                found[run.key] = run
+        store, state_dir = self.services.runs(), self.services.paths.state_dir
+        for key in sorted((self._driven | set(held_keys())) - found.keys()):
+            active = store.active(key)
+            if active is not None and other_driver(state_dir, key) is None:
+                found[key] = active
+        return list(found.values())
 
     async def action_quit(self) -> None:
         runs = self.active_runs()
@@ -189,7 +217,7 @@ class RotuiApp(App[None]):
             if quit_:
                 self.exit(message=self.resume_message(runs))
 
-        self.push_screen(QuitModal(self.resume_message(runs)), answered)
+        self.push_screen(QuitModal(self.resume_message(runs), lost=memory_only(runs)), answered)
 
     def resume_message(self, runs: Sequence[Run]) -> str:
         """How to resume each run; the demo starts afresh each time, so it says that instead."""

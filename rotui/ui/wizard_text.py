@@ -16,6 +16,15 @@ SYMBOLS = {
 }
 
 
+#: What a failed step cannot fix by retrying: said where it applies.
+WRONG_KEY = {
+    str(Step.VALIDATE_NEW): (
+        "\nA wrong new key (mistyped, another organization) cannot be swapped within this run: "
+        "b rolls back, then r starts afresh with the right one."
+    )
+}
+
+
 def checklist_text(run: Run) -> str:
     """The steps with state, time and detail: the same words the dashboard and observers show."""
     lines = []
@@ -30,13 +39,24 @@ def checklist_text(run: Run) -> str:
     return "\n".join(lines)
 
 
+def _ended(run: Run) -> str:
+    """The panel once the run has ended."""
+    if run.status is RunStatus.COMPLETED:
+        return f"Rotation complete: CURRENT is {run.facts.pending_hint}. Esc returns to the dashboard."
+    if run.status is RunStatus.ROLLED_BACK and run.kind == "emergency":
+        return (  # as the CLI says it: the emergency is not over
+            f"The run ended (rolled_back). ⚠ The old key of {run.key} is still active, and it "
+            f"may have leaked: revoke it as soon as you can (x on the dashboard, or `rotui "
+            f"revoke {run.key}`). Esc returns to the dashboard."
+        )
+    return f"The run ended ({run.status}). Esc returns to the dashboard."
+
+
 def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool) -> str:
     """What the operator does now, in words: the panel beside the checklist."""
     action, step = upcoming.action, upcoming.step
     if action is Action.DONE:
-        if run.status is RunStatus.COMPLETED:
-            return f"Rotation complete: CURRENT is {run.facts.pending_hint}. Esc returns to the dashboard."
-        return f"The run ended ({run.status}). Esc returns to the dashboard."
+        return _ended(run)
     if action is Action.ROLLBACK:
         return "The rollback is not complete (see the consumers). Fix the cause, then b rolls back again."
     if action is Action.RETRY and step == Step.PRECHECK and rotation.run is None:
@@ -45,7 +65,10 @@ def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool)
             "R checks again; e opens the emergency revoke; Esc returns."
         )
     if action is Action.RETRY:
-        return f"✗ {upcoming.detail}\nFix the cause, then R retries (only what failed); b rolls back."
+        return (
+            f"✗ {upcoming.detail}\nFix the cause, then R retries (only what failed); b rolls back."
+            + WRONG_KEY.get(step or "", "")
+        )
     if action is Action.WAIT:
         return (
             f"Waiting for approval: {', '.join(upcoming.waiting)} turned the write into a change "
@@ -55,17 +78,7 @@ def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool)
     if action is Action.REPASTE_KEY:
         return f"No keyring held PENDING across the restart: paste the same new key ({upcoming.detail}) again."
     if action is Action.PASTE_KEY:
-        url, name = rotation.console_guidance()
-        lines = [
-            f"Create the new key at {url}",
-            f"Suggested name: {name}",
-            "Copy it (shown once), paste it below; it is stored as PENDING at once.",
-        ]
-        if not keyring_ok:
-            lines.append(
-                "! No usable keyring here: a crash would lose the pending key (you would paste it again)."
-            )
-        return "\n".join(lines)
+        return _paste_help(rotation, keyring_ok=keyring_ok)
     if action is Action.CONFIRM_CONSUMERS and step == Step.PROPAGATE:
         lines = [f"Manual: {n}: {rotation.adapters[n].describe()}" for n in upcoming.waiting]
         return "\n".join(lines) + "\nDo it, select it, press c to confirm (s skips, with a reason)."
@@ -78,7 +91,8 @@ def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool)
         source = rotation.key.source.split(" ")[0]
         return (
             f"Update {source} to the new key {run.facts.pending_hint}, then press u.\n"
-            f"An {source} value cannot change inside this rotui: q quits (the run is kept), "
+            f"An {source} value cannot change inside this rotui: Esc, then q and y quit (the "
+            "run is kept); "
             f"update it where it is set, then `{resume_command(run)}` resumes; rotui accepts "
             "it as soon as it gives the new key."
         )
@@ -90,6 +104,21 @@ def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool)
             return "The old key cannot be revoked yet:\n" + "\n".join(f"- {b}" for b in blockers)
         return "Every consumer is verified or skipped. X revokes the old key (typed confirmation); b still rolls back."
     return f"{STEP_TITLES.get(step or '', step or '')}…"
+
+
+def _paste_help(rotation: Rotation, *, keyring_ok: bool) -> str:
+    """Where to create the new key, and what a crash would cost without a keyring."""
+    url, name = rotation.console_guidance()
+    lines = [
+        f"Create the new key at {url}",
+        f"Suggested name: {name}",
+        "Copy it (shown once), paste it below; it is stored as PENDING at once.",
+    ]
+    if not keyring_ok:
+        lines.append(
+            "! No usable keyring here: a crash would lose the pending key (you would paste it again)."
+        )
+    return "\n".join(lines)
 
 
 def how_revoked(rotation: Rotation) -> str:

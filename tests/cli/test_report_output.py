@@ -19,7 +19,7 @@ REPORT = "# Incident report\n\nno secret here\n"
 def a_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """The report's content is another test's business; here only where it goes matters."""
     monkeypatch.setattr("rotui.core.runs.RunStore.load", lambda self, run_id: object())
-    monkeypatch.setattr("rotui.cli._known_run", lambda store, run_id: True)
+    monkeypatch.setattr("rotui.cli.commands.report.known_run", lambda store, run_id: True)
     monkeypatch.setattr("rotui.core.report.incident_report", lambda run, entries: REPORT)
 
 

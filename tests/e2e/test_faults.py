@@ -188,7 +188,7 @@ class DiskFull:
 @pytest.fixture
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries keep their count and order; only the backoff's base shrinks (0.5 s -> 10 ms)."""
-    monkeypatch.setattr(anthropic, "INITIAL_BACKOFF", 0.01)
+    monkeypatch.setattr(anthropic.transport, "INITIAL_BACKOFF", 0.01)
 
 
 # Network faults through `rotui validate` and `rotui doctor` --------------------------------------

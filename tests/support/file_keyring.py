@@ -40,3 +40,12 @@ class FileKeyring(KeyringBackend):
         if items.pop(f"{service}/{username}", None) is None:
             raise PasswordDeleteError(username)
         self._path.write_text(json.dumps(items))
+
+
+class NoPendingFileKeyring(FileKeyring):
+    """Refuses to store PENDING (a locked or absent keyring when the run began): memory only."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if username.endswith("#pending"):
+            raise RuntimeError("injected: this keyring refuses to store")
+        super().set_password(service, username, password)

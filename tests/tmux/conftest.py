@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import world  # noqa: F401  (the loopback world, for every test here)
 from tests.support.tmux import TmuxFactory, require_tmux
 
 

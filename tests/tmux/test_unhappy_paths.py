@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.conftest import world  # noqa: F401  (the loopback world, for real configurations)
 from tests.e2e.world import KEY, NEW, OLD, World
 from tests.support.tmux import TmuxFactory
 
@@ -89,7 +88,7 @@ def test_quitting_the_demo_mid_run_says_it_starts_afresh(
 
 def test_quit_mid_run_then_rotui_rotate_resumes_it(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     term = terminal(["rotate", KEY], world.env)
     term.wait_for("paste the new key")
@@ -107,13 +106,15 @@ def test_quit_mid_run_then_rotui_rotate_resumes_it(
     assert NEW not in screen
     again.send("Escape")
     again.wait_for(DASHBOARD)
-    again.send("q")
+    again.send("q")  # the run it resumed is still active: asked first (walk 6)
+    again.wait_for("Quit anyway?")
+    again.send("y")
     assert again.wait_exit() == 0
 
 
 def test_a_second_operator_sees_who_drives_the_key(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     first = terminal(["rotate", KEY], world.env)
     first.wait_for("paste the new key")
@@ -139,7 +140,7 @@ def test_a_second_operator_sees_who_drives_the_key(
 
 def test_ctrl_c_at_the_hidden_key_prompt_needs_one_press(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     term = terminal(["key", "set", KEY], world.env)
     term.wait_for("(input hidden)")
@@ -200,7 +201,7 @@ def test_a_burst_typed_after_slash_all_reaches_the_filter(
 
 def test_without_a_keyring_enter_continues_and_the_title_keeps_the_status(
     terminal: TmuxFactory,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     """Walk 12 and 19: no keyring, the key in `env:`; Enter takes "Continue without a keyring"
     (a paste before it is said, not lost); at 80 columns the title keeps the run status."""

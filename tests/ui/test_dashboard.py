@@ -182,11 +182,11 @@ async def test_a_opens_the_audit_timeline_newest_first_and_filters_by_key(demo) 
         assert isinstance(app.screen, AuditScreen)
         table = app.screen.query_one(DataTable)
         assert table.row_count == len(demo.config.keys) + 1
-        assert str(table.get_row_at(0)[1]) == "key.stored"  # newest first
+        assert str(table.get_row_at(0)[2]) == "key.stored"  # newest first
         await pilot.press("slash")
         await pilot.press(*"staging")
         await pilot.pause()
-        keys = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        keys = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
         assert keys == {"ANTHROPIC_API_KEY_STAGING"}
         assert "chain intact" in str(app.screen.query_one("#audit-status", Static).render())
 
@@ -203,7 +203,7 @@ async def test_audit_timeline_is_live(demo) -> None:
         await wait_until(  # the timeline polls the log: a new entry appears on top
             pilot, lambda: table.row_count == before + 1, "the new entry on the timeline"
         )
-        assert str(table.get_row_at(0)[1]) == "key.deleted"
+        assert str(table.get_row_at(0)[2]) == "key.deleted"
 
 
 async def test_slash_filters_by_any_visible_text_and_escape_clears(demo) -> None:

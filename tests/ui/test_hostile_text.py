@@ -25,7 +25,7 @@ from rotui.core.safetext import printable
 from rotui.paths import Paths
 from rotui.ui.modals.error import ErrorModal
 from rotui.ui.plain import plain
-from rotui.ui.screens.audit import AuditScreen
+from rotui.ui.screens.audit import AuditEntryModal, AuditScreen
 from rotui.ui.widgets.key_detail import validation_lines
 
 T0 = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -152,7 +152,10 @@ async def through_the_screens(root: Path, text: str) -> None:
         assert table.row_count == 1
         for column in (5, 20, 40, 60, 80):  # on each cell of the row
             await click_if_shown(pilot, "#audit-table", offset=(column, 1))
-        await pilot.pause()
+            await pilot.pause()
+            if isinstance(app.screen, AuditEntryModal):  # a click on the selected row opens it
+                no_raw_control(screen_text(app))
+                await pilot.press("escape")
         no_raw_control(screen_text(app))
         assert app.is_running and not Host.quit_called
 

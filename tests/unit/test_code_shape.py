@@ -23,24 +23,8 @@ MAX_FUNCTION = 60
 MAX_MODULE = 400
 WHY_WITHIN = 40
 WHY = "# Why over 400 lines:"
-MODULE = "<module>"  # the name used for a whole module in the reports and in PENDING
+MODULE = "<module>"  # the name used for a whole module in the reports
 
-# Offenders in files other helpers are fixing right now (issue 14), as (path, name). The lead
-# empties this set when those branches merge; test_pending_lists_only_real_offenders then fails
-# for every entry that no longer offends, so it cannot outlive the fix.
-PENDING: set[tuple[str, str]] = {
-    ("rotui/cli.py", MODULE),  # cli helper: the CLI becomes a package
-    ("rotui/cli.py", "build_parser"),
-    ("rotui/cli.py", "cmd_revoke"),
-    ("rotui/serve.py", MODULE),  # cli helper
-    ("rotui/serve.py", "_guarded"),
-    ("rotui/config.py", MODULE),  # config owner
-    ("rotui/core/anthropic.py", MODULE),  # anthropic owner
-    ("rotui/core/anthropic.py", "AnthropicClient.validate"),
-    ("rotui/demo/__init__.py", MODULE),  # demo owner
-    ("rotui/sim/anthropic.py", MODULE),  # sim owner
-    ("rotui/sim/anthropic.py", "SimulatedAnthropic._usage_report"),
-}
 
 
 def long_functions(source: str, limit: int = MAX_FUNCTION) -> dict[str, int]:
@@ -95,7 +79,7 @@ def offenders() -> dict[tuple[str, str], int]:
 
 
 def test_no_function_over_60_lines_and_no_module_over_400_without_a_reason() -> None:
-    new = {where: size for where, size in offenders().items() if where not in PENDING}
+    new = offenders()
     assert not new, (
         "split these along a real seam (or, for a module, say why it is one unit):\n"
         + (
@@ -104,11 +88,6 @@ def test_no_function_over_60_lines_and_no_module_over_400_without_a_reason() -> 
             )
         )
     )
-
-
-def test_pending_lists_only_real_offenders() -> None:
-    stale = PENDING - set(offenders())
-    assert not stale, f"fixed, so remove from PENDING: {sorted(stale)}"
 
 
 def function(name: str, body_lines: int, indent: str = "") -> str:

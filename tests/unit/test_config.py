@@ -618,7 +618,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(config_module.os, "open", denied)  # load_config opens with os.open
+    monkeypatch.setattr(os, "open", denied)  # load_config opens with os.open
     with pytest.raises(ConfigError) as info:
         load_config(path)
     monkeypatch.undo()

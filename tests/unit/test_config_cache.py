@@ -83,9 +83,9 @@ def test_a_warm_load_runs_no_check(tmp_path, monkeypatch) -> None:
     path, cache = write(tmp_path), tmp_path / "cache"
     cold = load_config(path, cache_dir=cache)
     checked: list[str] = []
-    real = config._Checker.key
+    real = config.checker.Checker.key
     monkeypatch.setattr(
-        config._Checker, "key", lambda self, *a: checked.append("key") or real(self, *a)
+        config.checker.Checker, "key", lambda self, *a: checked.append("key") or real(self, *a)
     )
     assert load_config(path, cache_dir=cache) == cold
     assert checked == []
@@ -179,3 +179,14 @@ def test_the_cache_file_is_private(tmp_path) -> None:
     assert stat.S_IMODE(where.stat().st_mode) == 0o600
     assert stat.S_IMODE(where.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+
+
+def test_the_code_stamp_reads_every_checker_module() -> None:
+    """A checker file missing from the stamp's list made every stamp random: no cache reuse."""
+    from pathlib import Path
+
+    root = Path(config_cache.__file__).resolve().parent.parent
+    listed = set(config_cache._CHECKER_MODULES)
+    assert all((root / name).is_file() for name in listed), listed
+    package = {f"rotui/config/{p.name}" for p in (root / "rotui" / "config").glob("*.py")}
+    assert package - {"rotui/config/starter.py"} <= listed

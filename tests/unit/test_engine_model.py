@@ -176,6 +176,15 @@ class WorldClient:
         return WorkspaceDirectory()
 
 
+class NoPendingKeyring(MemoryKeyring):
+    """A keyring that refuses PENDING (locked, or none over SSH): the run keeps it in memory only."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if username.endswith("#pending"):
+            raise RuntimeError("injected: the keyring refuses to store")
+        super().set_password(service, username, password)
+
+
 class CrashingRunStore(RunStore):
     def __init__(self, state_dir: Path, world: World) -> None:
         super().__init__(state_dir)
@@ -193,7 +202,7 @@ class EngineAgainstAFaultyWorld(RuleBasedStateMachine):
         self.tmp = Path(tempfile.mkdtemp(prefix="rotui-model-"))
         self.loop = asyncio.new_event_loop()
         self.world = World(holds=dict.fromkeys((*WRITABLE, MANUAL), OLD), active={OLD: True, NEW: True})
-        self.keyring = MemoryKeyring()
+        self.keyring: MemoryKeyring = MemoryKeyring()
         self.keyring.set_password("rotui", KEY, OLD)
         self.store = SecretStore(self.keyring, environ={})
         self.audit = AuditLog(self.tmp / "data", actor="model@test")
@@ -259,11 +268,16 @@ class EngineAgainstAFaultyWorld(RuleBasedStateMachine):
                 module.crash_point = original  # type: ignore[attr-defined]
 
     @initialize(
-        kind_mode=st.sampled_from([("rotation", "overlap"), ("emergency", "overlap"), ("emergency", "now")])
+        kind_mode=st.sampled_from([("rotation", "overlap"), ("emergency", "overlap"), ("emergency", "now")]),
+        pending_kept=st.booleans(),
     )
-    def choose(self, kind_mode: tuple[str, str]) -> None:
+    def choose(self, kind_mode: tuple[str, str], pending_kept: bool = True) -> None:
         self.kind, self.mode = kind_mode
         self.world.mode = self.mode
+        if not pending_kept:  # PENDING in memory only: a restart asks for the paste again
+            self.keyring = NoPendingKeyring()
+            self.keyring.set_password("rotui", KEY, OLD)
+            self.store = SecretStore(self.keyring, environ={})
 
     # The operator, doing what the engine asks ------------------------------------------------
 
@@ -285,9 +299,11 @@ class EngineAgainstAFaultyWorld(RuleBasedStateMachine):
             upcoming = await rotation.next()
             action, step = upcoming.action, upcoming.step
             if action is Action.RUN or (action is Action.RETRY and step not in ("revoke", "deactivate")):
-                await rotation.run_step(step or "")
+                await self._offered(rotation.run_step(step or ""), upcoming)
             elif action is Action.PASTE_KEY:
                 await rotation.accept_new_key(NEW)
+            elif action is Action.REPASTE_KEY:
+                await rotation.recover_pending(NEW)  # the operator pastes the same key again
             elif action is Action.CONFIRM_CONSUMERS:
                 name = upcoming.waiting[0]
                 if name == MANUAL:
@@ -301,6 +317,15 @@ class EngineAgainstAFaultyWorld(RuleBasedStateMachine):
                 await self._rollback(rotation)
 
         self._do(act)
+
+    async def _offered(self, doing: Any, upcoming: Any) -> None:
+        """What the engine offers can be done: never a step that needs the key it lacks."""
+        try:
+            await doing
+        except RotuiError as exc:
+            if exc.title == "the PENDING key is not available":
+                self.world.violations.append(f"offered {upcoming.action} {upcoming.step} without PENDING")
+            raise
 
     async def _rollback(self, rotation: Rotation) -> None:
         for line in await rotation.rollback():
@@ -394,6 +419,8 @@ class EngineAgainstAFaultyWorld(RuleBasedStateMachine):
         )
         if not may_hold or run is None or run.status is RunStatus.ROLLED_BACK:
             return
+        if isinstance(self.keyring, NoPendingKeyring):
+            return  # the run said "memory only": the operator keeps it and pastes it again
         kept = {
             self.keyring.get_password("rotui", f"{KEY}#pending"),
             self.keyring.get_password("rotui", KEY),

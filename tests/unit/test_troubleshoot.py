@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from rotui import cli
+from rotui.cli.commands import doctor
 from rotui.core import anthropic
 from rotui.core.errors import UsageError
 from rotui.core.model import DEFAULT_BASE_URL, Config, Consumer, ConsumerKind, ManagedKey, Settings
@@ -52,7 +53,7 @@ def utcnow() -> dt.datetime:
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries of 5xx, resets and refused connections still happen, without seconds of backoff."""
-    monkeypatch.setattr(anthropic, "INITIAL_BACKOFF", 0.001)
+    monkeypatch.setattr(anthropic.transport, "INITIAL_BACKOFF", 0.001)
 
 
 @pytest.fixture
@@ -656,7 +657,7 @@ def test_the_cli_glue_parses_and_prints(sim: SimulatedAnthropic, tmp_path: Path)
         def out(self, line: str) -> None:
             printed.append(line)
 
-    assert cli.cmd_doctor(args, Ctx()) == 0  # type: ignore[arg-type]  # a stand-in for Context
+    assert doctor.run(args, Ctx()) == 0  # type: ignore[arg-type]  # a stand-in for Context
     assert json.loads(printed[0])["diagnoses"][0]["severity"] == "ok"
     with pytest.raises(SystemExit):
         parser.parse_args(["doctor", "--flow", "nope"])

@@ -143,6 +143,7 @@ def _audit(request: ScanRequest, report: ScanReport, names: set[str]) -> None:
     ]
     request.audit.append(
         "holders.scan",
+        key=next(iter(names)) if len(names) == 1 else None,  # found by `audit --key` too
         context={
             "keys": sorted(names),
             "places": report.places,

@@ -7,7 +7,8 @@ than its HTTP header; a problem with a source is kept in the report and the othe
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rotui.core.holders import files, git, remote
@@ -156,6 +157,18 @@ async def github(
     ]
 
 
+def env_files(keys: Sequence[ManagedKey]) -> Iterator[str]:
+    """The env-file consumers' files, each once."""
+    seen: set[str] = set()
+    for key in keys:
+        for consumer in key.consumers:
+            if str(consumer.kind) == "env-file" and consumer.fields.get("path"):
+                path = str(Path(str(consumer.fields["path"])).expanduser())
+                if path not in seen:
+                    seen.add(path)
+                    yield path
+
+
 def local(
     request: ScanRequest,
     settings: HoldersSettings,
@@ -174,11 +187,12 @@ def local(
         tick.last = done  # type: ignore[attr-defined]
 
     def paths() -> Iterator[str]:
+        own = list(env_files(request.config.keys))  # the files rotui writes: always looked at
+        yield from own
         if settings.shell:
-            for path in files.shell_files(request.home):
-                yield str(path)
+            yield from (str(p) for p in files.shell_files(request.home) if str(p) not in own)
         for root in settings.paths:
-            yield from files.walk(root, report, stop)
+            yield from (p for p in files.walk(root, report, stop) if p not in own)
 
     tick.last = 0  # type: ignore[attr-defined]
     files.scan_paths(

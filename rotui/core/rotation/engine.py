@@ -313,7 +313,8 @@ class RunBase:
     async def pending(self) -> Secret:
         if self._pending_in_memory is not None:
             return self._pending_in_memory
-        secret = await self.pending_secret()
+        # CURRENT may hold it already: a crash in finish, or a source the operator updated
+        secret = await self.pending_secret() or await self._current_if_pending()
         if secret is None:
             raise RotuiError(
                 "the PENDING key is not available",
@@ -322,13 +323,17 @@ class RunBase:
         self._pending_in_memory = secret
         return secret
 
+    async def _current_if_pending(self) -> Secret | None:
+        want = self.run.facts.pending_fp if self.run else None
+        current = await self.current_secret() if want else None
+        return current if current is not None and self._fp(current) == want else None
+
     async def pending_at_hand(self) -> bool:
-        if self._pending_in_memory is not None:
-            return True
         try:
-            return await self.pending_secret() is not None
+            await self.pending()
         except RotuiError:
             return False
+        return True
 
     def _record(self, result: ValidationResult, *, replaced: bool = False) -> None:
         """Keep a check the run made (the old key's 401, the new key at finish) for the dashboard."""

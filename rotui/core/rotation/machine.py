@@ -142,6 +142,8 @@ NEEDS: dict[tuple[Mode, Step], tuple[Need, ...]] = {
 AUTOMATIC = frozenset({Step.PRECHECK, Step.VALIDATE_NEW, Step.PROPAGATE, Step.VERIFY, Step.FINISH})
 SETTLED = (ConsumerState.VERIFIED, ConsumerState.SKIPPED)
 WRITTEN_OR_SETTLED = (ConsumerState.WRITTEN, *SETTLED)
+#: Steps that read PENDING: after a restart without a keyring, the operator pastes it again first.
+_READ_PENDING = (Step.VALIDATE_NEW, Step.PROPAGATE, Step.VERIFY, Step.FINISH)
 
 
 def steps_for(kind: RunKind | str, mode: Mode | str, *, read_only_source: bool) -> list[str]:
@@ -248,6 +250,9 @@ def next_action(
     step = run.current_step()
     if step is None:
         return Next(Action.RUN, str(Step.FINISH))
+    # A step that reads PENDING cannot run, nor be retried, until PENDING is at hand again.
+    if not pending_at_hand and step in _READ_PENDING:
+        return Next(Action.REPASTE_KEY, step, detail=run.facts.pending_hint or "")
     record = run.step[step]
     if record.state is StepState.FAILED:
         return Next(Action.RETRY, step, detail=record.detail)
@@ -257,8 +262,6 @@ def next_action(
         return Next(Action.CONFIRM_REVOKE, step)
     if step == Step.SOURCE_UPDATE:
         return Next(Action.UPDATE_SOURCE, step)
-    if not pending_at_hand and step in (Step.VALIDATE_NEW, Step.PROPAGATE, Step.VERIFY):
-        return Next(Action.REPASTE_KEY, step, detail=run.facts.pending_hint or "")
     if step == Step.PROPAGATE:
         return _propagate_next(run, operator, orders or {})
     if step == Step.VERIFY:

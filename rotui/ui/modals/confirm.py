@@ -106,9 +106,10 @@ class QuitModal(ReadableModal[bool]):
     QuitModal Button { margin-right: 2; }
     """
 
-    def __init__(self, resume: str) -> None:
+    def __init__(self, resume: str, lost: str = "") -> None:
         super().__init__()
         self.resume = resume
+        self.lost = lost  # a PENDING held in memory only: said instead of "Nothing is lost"
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -118,6 +119,8 @@ class QuitModal(ReadableModal[bool]):
                 + (
                     ""
                     if self.resume.startswith("rotui demo")
+                    else f"\n{self.lost}"
+                    if self.lost
                     else "\nNothing is lost: every step is journaled."
                 ),
                 markup=False,

@@ -6,25 +6,85 @@ import asyncio
 import datetime as dt
 import os
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
+from textual.binding import Binding, NoBinding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Static
 
 from rotui.core.audit import AuditEntry, AuditLog, ChainReport
 from rotui.ui.plain import plain, plain_cell
 from rotui.ui.widgets.key_footer import KeyFooter
 
+ACTION_WIDTH = 30  # the Action column at 80 columns; a longer action ends in "…" (Enter shows it)
+DESCRIBED = ("status", "http_status", "mode", "method", "step", "consumer", "reason", "findings")
+
 
 def describe(entry: AuditEntry) -> str:
+    """The entry's context in one line: what a row has room for."""
     context = entry.context
-    parts = [
-        f"{k}={context[k]}"
-        for k in ("status", "http_status", "method", "step", "consumer", "reason")
-        if context.get(k) not in (None, "")
-    ]
+    parts = [f"{k}={context[k]}" for k in DESCRIBED if context.get(k) not in (None, "")]
+    if entry.run_id:
+        parts.append(f"run={entry.run_id}")
     return " ".join(parts)
+
+
+def keys_of(entry: AuditEntry) -> list[str]:
+    """The keys an entry concerns: its key, or the keys a holders scan looked for."""
+    if entry.key:
+        return [entry.key]
+    listed = entry.context.get("keys")
+    return [str(k) for k in listed] if isinstance(listed, list) else []
+
+
+def key_cell(entry: AuditEntry) -> str:
+    keys = keys_of(entry)
+    if not keys:
+        return "—"
+    return keys[0] if len(keys) == 1 else f"{len(keys)} keys"
+
+
+def clipped(text: str, width: int) -> str:
+    """``text`` within ``width`` columns, a visible "…" where it was cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def matches(entry: AuditEntry, wanted: str, exact: bool) -> bool:
+    names = [k.lower() for k in keys_of(entry)]
+    return wanted in names if exact else any(wanted in n for n in names)
+
+
+def entry_text(entry: AuditEntry) -> str:
+    """Every field of one entry, one per line, as the detail view shows it."""
+    lines = [
+        f"When (UTC): {entry.ts.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M:%S')}",
+        f"Action: {entry.action}",
+        f"Key: {', '.join(keys_of(entry)) or '—'}",
+        f"Actor: {entry.actor}",
+        f"Run: {entry.run_id or '—'}",
+    ]
+    lines += [f"{k}: {v}" for k, v in entry.context.items()]
+    return "\n".join(lines)
+
+
+class AuditEntryModal(ModalScreen[None]):
+    """One audit entry whole: what the row had no room for."""
+
+    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="audit.entry.close")]
+    DEFAULT_CSS = """
+    AuditEntryModal { align: center middle; }
+    AuditEntryModal > VerticalScroll { width: 76; max-width: 95%; height: auto; max-height: 90%; border: thick $accent; padding: 0 1; background: $surface; }
+    """
+
+    def __init__(self, entry: AuditEntry) -> None:
+        super().__init__()
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(plain(entry_text(self.entry)), id="audit-entry")
+            yield Static("Esc closes", classes="hint")
 
 
 class AuditScreen(Screen[None]):
@@ -54,6 +114,7 @@ class AuditScreen(Screen[None]):
         self.entries: list[AuditEntry] = []
         self.report = ChainReport(True, 0)
         self._seen = -1.0
+        self.shown: list[AuditEntry] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="audit-status")
@@ -64,10 +125,10 @@ class AuditScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label in (
+        for key, label in (  # the key before the action: at 80 columns a key name is never cut
             ("ts", "When (UTC)"),
-            ("action", "Action"),
             ("key", "Key"),
+            ("action", "Action"),
             ("actor", "Actor"),
             ("detail", "Detail"),
         ):
@@ -97,17 +158,20 @@ class AuditScreen(Screen[None]):
 
     def redraw(self) -> None:
         wanted = self.query_one("#audit-filter", Input).value.strip().lower()
-        shown = [e for e in reversed(self.entries) if not wanted or wanted in (e.key or "").lower()]
+        # a whole key name matches that key only (as `rotui audit --key`); a part narrows as typed
+        exact = any(wanted == k.lower() for e in self.entries for k in keys_of(e))
+        self.shown = [e for e in reversed(self.entries) if not wanted or matches(e, wanted, exact)]
         table = self.query_one(DataTable)
         table.clear()
-        for entry in shown:
+        for entry in self.shown:
             table.add_row(  # every cell is outside text: plain, never markup
                 plain_cell(entry.ts.astimezone(dt.UTC).strftime("%m-%d %H:%M:%S")),
-                plain_cell(entry.action),
-                plain_cell(entry.key or "—"),
+                plain_cell(key_cell(entry)),
+                plain_cell(clipped(entry.action, ACTION_WIDTH)),
                 plain_cell(entry.actor),
                 plain_cell(describe(entry)),
             )
+        shown = self.shown
         chain = (
             "chain intact"
             if self.report.ok
@@ -122,8 +186,34 @@ class AuditScreen(Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.redraw()
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self.shown):
+            self.app.push_screen(AuditEntryModal(self.shown[event.cursor_row]))
+
+    def on_key(self, event: events.Key) -> None:
+        """A burst typed after `/` keeps every character.
+
+        The keys of a burst are queued behind `/` before any binding runs: here, in the order
+        they bubble up, `/` moves the focus at once and the keys after it go into the filter.
+        """
+        field = self.query_one("#audit-filter", Input)
+        if self.focused is field:
+            if event.is_printable and event.character:
+                field.insert_text_at_cursor(event.character)
+                event.stop()
+            return
+        try:
+            bound = self._bindings.get_bindings_for_key(event.key)
+        except NoBinding:
+            return
+        if any(binding.action == "focus_filter" for binding in bound):
+            event.stop()
+            event.prevent_default()
+            self.action_focus_filter()
+
     def action_focus_filter(self) -> None:
-        self.query_one("#audit-filter", Input).focus()
+        # at once, not via call_later: the keys typed right after `/` must reach the field
+        self.set_focus(self.query_one("#audit-filter", Input))
 
     def action_close(self) -> None:
         self.dismiss(None)

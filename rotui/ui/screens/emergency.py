@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -14,14 +14,16 @@ from textual.widgets import Button, Input, Static
 from textual.worker import Worker
 
 from rotui.core.errors import RotuiError
+from rotui.core.locks import Holder, KeyHeld
 from rotui.core.model import CONSOLE_KEYS_URL
-from rotui.core.runs import STEP_TITLES, Run, StaleLock
+from rotui.core.runs import Run, StaleLock
 from rotui.core.timeparse import parse_exposure
 from rotui.core.usage import RECENT, OldKeyUsage
 from rotui.services import Services
 from rotui.ui.modals.confirm import TypedConfirmModal, offer_take_over
 from rotui.ui.modals.error import ErrorModal
 from rotui.ui.navigation import ReportingScreen, navigator
+from rotui.ui.run_text import in_progress, other_driver
 from rotui.ui.widgets.key_footer import KeyFooter
 
 NOW_TEXT = (
@@ -103,7 +105,7 @@ class EmergencyScreen(ReportingScreen):
             yield Static(id="clock", markup=False)
             # usage and the exposure first: at 80×24 the flag shows without scrolling
             yield Static("usage: asking the Admin API…", id="usage", markup=False)
-            exposed = Input(placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at")
+            exposed = Input(placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at", select_on_focus=False)
             exposed.border_title = "Suspected exposure (UTC, optional)"
             yield exposed
             yield Static(
@@ -151,7 +153,8 @@ class EmergencyScreen(ReportingScreen):
             )
         self.tick()
         self.set_interval(1.0, self.tick)
-        self.query_one("#overlap", Button).focus()
+        # Not a button: Enter or a typed date must never start a mode; n, o and w work at once
+        self.query_one("#emergency-body").focus()
         self.refresh_usage()
 
     def tick(self) -> None:
@@ -188,10 +191,28 @@ class EmergencyScreen(ReportingScreen):
         self._note(f"Suspected exposure: {when:%Y-%m-%d %H:%M} UTC; usage after it is flagged.")
         return True
 
+    def on_key(self, event: events.Key) -> None:
+        """A date typed without first moving to the field goes into it, never to a binding.
+
+        A digit starts it (``2026-…``, ``2h ago``); the keys of the same burst, queued before the
+        focus moved, follow it into the field.
+        """
+        field = self.query_one("#exposed-at", Input)
+        if not (event.is_printable and event.character):
+            return
+        if self.focused is not field and not event.character.isdigit():
+            return
+        if self.focused is not field:
+            self.set_focus(field)
+        field.insert_text_at_cursor(event.character)
+        event.stop()
+        event.prevent_default()
+
     @on(Input.Submitted, "#exposed-at")
     def _exposure_submitted(self) -> None:
         if not self.read_exposure():
             return
+        self.query_one("#emergency-body").focus()  # applied: n or o now chooses, Enter does not
         exposed = self.exposed
         if exposed is None:
             wider = False
@@ -240,24 +261,11 @@ class EmergencyScreen(ReportingScreen):
 
     # A run of the key already in progress -----------------------------------------------------
 
-    def _in_progress(self, active: Run) -> str:
-        """One line on the key's active run, for the screen."""
-        where = self._where(active)
-        if active.kind != "emergency" and not active.wrote_anything():
-            return (
-                f"A rotation of {self.key} is in progress ({where}); it wrote nothing to any "
-                "consumer, so an emergency revoke supersedes it (audited)."
-            )
-        if active.kind != "emergency":
-            return f"A rotation of {self.key} is in progress ({where})."
-        if active.mode == "now":
-            return f"A revoke-now emergency of {self.key} is in progress ({where}): n resumes it."
-        return f"An overlap emergency revoke of {self.key} is in progress ({where}): o resumes it."
+    def _other_driver(self) -> Holder | None:
+        return other_driver(self.services.paths.state_dir, self.key)
 
-    @staticmethod
-    def _where(active: Run) -> str:
-        step = active.current_step()
-        return f"run {active.run_id}" + (f", step “{STEP_TITLES[step]}”" if step else "")
+    def _in_progress(self, active: Run) -> str:
+        return in_progress(self.key, active, self._other_driver())
 
     def conflict(self, mode: str) -> tuple[str, str] | None:
         """Why a run of this mode cannot start or resume: another run of the key is active.
@@ -268,6 +276,10 @@ class EmergencyScreen(ReportingScreen):
         from rotui.core.rotation.policy import Verdict, start_conflict
 
         active = self.services.runs().active(self.key)
+        holder = self._other_driver() if active is not None else None
+        if holder is not None:  # before any typed confirmation: who holds it, and since when
+            held = KeyHeld(self.key, holder)
+            return held.title, held.message
         verdict = start_conflict(active, "emergency", mode)
         if verdict.verdict is not Verdict.REFUSE or active is None:
             return None
@@ -288,7 +300,9 @@ class EmergencyScreen(ReportingScreen):
         if not self._exposure_ready() or self._refused("now"):
             return
         admin = self.services.config.settings.admin_key is not None
-        body = NOW_TEXT + (
+        [key] = self.services.keys([self.key])  # the modal lists nothing "above": name them
+        names = ", ".join(c.name for c in key.consumers) or "none configured"
+        body = NOW_TEXT.replace("every consumer listed above", f"every consumer ({names})") + (
             "\nrotui deactivates it through the Admin API and waits for its 401."
             if admin
             else f"\nWithout the Admin API, revoke it at {CONSOLE_KEYS_URL} first; confirming says you did."

@@ -9,12 +9,18 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from rotui.ui.widgets.key_detail import KeyDetail
+
 ABOUT = (
     "rotui shows every key's age, last validation and consumers. Validation by default lists models "
     "(GET /v1/models), which spends no tokens. Key values are never shown: only masked hints."
 )
 PALETTE = ("ctrl+p", "Commands", "Search every action, and each action for each key by name")
 NOT_NOW = " (not available now)"
+BELOW_THE_FOLD = (
+    "The key's detail goes on below the fold (\"↓ more below\"): Tab moves into it, then ↓ or "
+    "PgDn scrolls; another key's detail starts at its top."
+)
 
 
 def bindings_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
@@ -96,6 +102,8 @@ class HelpScreen(ModalScreen[None]):
                 id="help-title",
                 markup=False,
             )
+            if below is not None and below.query(KeyDetail):  # in sight: not below help's own fold
+                yield Static(BELOW_THE_FOLD, id="help-fold", markup=False)
             with VerticalScroll():
                 yield Static("\n".join(lines), id="help-keys", markup=False)
                 if self.read_only:

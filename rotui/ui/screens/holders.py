@@ -24,6 +24,21 @@ STATUS_STYLE = {
 }
 
 
+SHOWN = 6  # source problems and skipped reasons listed under the summary, at most
+
+
+def details(report: ScanReport) -> list[str]:
+    """The source problems and the skipped places, each named: what the counts stand for."""
+    lines = [f"✗ {problem}" for problem in report.problems[:SHOWN]]
+    if len(report.problems) > SHOWN:
+        lines.append(f"✗ … and {len(report.problems) - SHOWN} more source problem(s)")
+    skipped = sorted(report.skipped.items())
+    lines += [f"– skipped {n}: {reason}" for reason, n in skipped[:SHOWN]]
+    if len(skipped) > SHOWN:
+        lines.append(f"– … and {len(skipped) - SHOWN} more skipped reason(s)")
+    return lines
+
+
 def summary(report: ScanReport) -> str:
     """One line: what was found, what was skipped, whether the scan ran to the end."""
     counts = {s: sum(1 for f in report.findings if f.status is s) for s in Status}
@@ -42,7 +57,9 @@ class HoldersScreen(Screen[None]):
     """Runs the scan in a worker; the progress line is polled, so the scan never waits on the UI."""
 
     BINDINGS = [
-        Binding("escape", "close", "Back", id="holders.close", tooltip="Stop the scan and go back"),
+        Binding(
+            "escape,q", "close", "Back", id="holders.close", tooltip="Stop the scan and go back"
+        ),
         Binding(
             "s",
             "stop",
@@ -86,7 +103,7 @@ class HoldersScreen(Screen[None]):
     def show_progress(self) -> None:
         status = self.query_one("#holders-status", Static)
         if self.report is not None:
-            status.update(plain(summary(self.report)))
+            status.update(plain("\n".join([summary(self.report), *details(self.report)])))
             return
         p = self.progress
         elapsed = time.monotonic() - self.started
@@ -101,7 +118,16 @@ class HoldersScreen(Screen[None]):
         self.report = None
         self.started = time.monotonic()
         self.query_one(DataTable).clear()
+        self.refresh_bindings()
         self.scan()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Stop is offered while a scan runs, Scan again once it has ended."""
+        if action == "stop":
+            return self.report is None
+        if action == "rescan":
+            return self.report is not None
+        return True
 
     def action_stop(self) -> None:
         self.stop.set()
@@ -132,4 +158,5 @@ class HoldersScreen(Screen[None]):
                 plain_cell(f.note),
             )
         self.report = report
+        self.refresh_bindings()
         self.show_progress()

@@ -219,11 +219,16 @@ class KeyDetail(VerticalScroll):
     KeyDetail { padding: 0 1; }
     KeyDetail > Static { margin-bottom: 1; }
     KeyDetail #usage-graph { height: 2; margin-bottom: 0; }
+    KeyDetail #more { dock: bottom; height: 1; margin: 0; background: $panel; color: $text-muted; display: none; }
     """
+    MORE = "↓ more below: Tab moves here, then ↓ or PgDn"
+
+    _shown_key: str | None = None
 
     _shown: tuple[object, ...] | None = None  # what show() drew last: (row, history, minute, ...)
 
     def compose(self) -> ComposeResult:
+        yield Static(self.MORE, id="more", markup=False)  # docked: stays in sight while scrolling
         yield Static(id="overview")
         yield Static(id="validation")
         yield Static(id="consumers")
@@ -246,6 +251,10 @@ class KeyDetail(VerticalScroll):
         its six parts are not redrawn, so the screen needs no new layout.
         """
         hints = hints or {}
+        name = row.key.name if row is not None else None
+        if name != self._shown_key:  # another key: its detail from the top, not mid-way
+            self._shown_key = name
+            self.scroll_home(animate=False)
         shown = (row, tuple(history), now.replace(second=0, microsecond=0), admin_configured)
         if (
             self._shown is not None
@@ -258,6 +267,7 @@ class KeyDetail(VerticalScroll):
         ):
             return
         self._shown = (*shown, dict(hints))
+        self.call_after_refresh(self.update_more)
         if row is None:
             self.query_one("#overview", Static).update(
                 "No key selected: the filter matches nothing."
@@ -307,3 +317,15 @@ class KeyDetail(VerticalScroll):
             )
         else:
             title.update(_line("[b]Usage[/b]  [$foreground-muted]no usage report yet[/]"))
+
+    def update_more(self) -> None:
+        """The "more below" line, while part of the detail is below the fold."""
+        more = self.query_one("#more", Static)
+        more.display = self.max_scroll_y > 0 and round(self.scroll_y) < self.max_scroll_y
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.update_more()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.update_more)

@@ -1,0 +1,30 @@
+"""``rotui demo [--headless] [--read-only]``, and ``rotui demo status|report|audit``, which read
+the files of a demo another terminal runs. The demo lives in :mod:`rotui.demo`; this starts it."""
+
+from __future__ import annotations
+
+import argparse
+
+from rotui.cli import registry
+from rotui.cli.terminal import need_terminal
+from rotui.context import Context
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    reader = getattr(args, "demo_command", None)
+    if reader:  # `rotui demo audit`: on the running demo's files
+        from rotui.demo.pairing import follow_context
+
+        return registry.load(reader)(args, follow_context(ctx))
+    from rotui.demo.run import run_demo
+
+    if not args.headless:
+        need_terminal(ctx, "use `rotui demo --headless`")
+    return run_demo(
+        ctx,
+        headless=args.headless,
+        read_only=args.read_only,
+        theme=args.theme,
+        status=registry.load("status"),
+        validate=registry.load("validate"),
+    )

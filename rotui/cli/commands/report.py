@@ -1,0 +1,41 @@
+"""``rotui report RUN_ID [-o FILE]``: an incident report of a run, in Markdown."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from rotui.cli.render import write_private
+from rotui.context import Context
+from rotui.core.errors import UsageError
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from rotui.core.audit import AuditLog
+    from rotui.core.report import incident_report
+    from rotui.core.runs import RunStore
+
+    store = RunStore(ctx.paths.state_dir)
+    if not known_run(store, args.run_id):
+        recent = [r.run_id for r in reversed(store.all())][:3]
+        raise UsageError(
+            f"no run {args.run_id!r}",
+            (f"recent runs: {', '.join(recent)}" if recent else "no run has been recorded yet")
+            + f"; `rotui runs` lists them all (kept in {store.dir})",
+        )
+    found = store.load(args.run_id)
+    text = incident_report(found, AuditLog(ctx.paths.data_dir).entries())
+    if args.output:
+        write_private(args.output, text)
+        ctx.say(f"rotui: wrote {args.output}")
+    else:
+        ctx.out(text)
+    return 0
+
+
+def known_run(store: Any, run_id: str) -> bool:
+    """A run id names a file in the runs directory, never a path elsewhere."""
+    if not run_id or run_id.startswith(".") or "/" in run_id or os.sep in run_id:
+        return False
+    return bool(store.path(run_id).is_file())

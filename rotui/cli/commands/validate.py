@@ -1,0 +1,70 @@
+"""``rotui validate [NAME ...] [--json] [--ping]``: check keys against the API, store results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING
+
+from rotui.cli.render import table
+from rotui.context import Context
+
+if TYPE_CHECKING:
+    from rotui.core.validation import ValidationRun
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
+    from rotui.core.model import ValidationMode
+
+    services = ctx.services()
+    if not services.config.keys:
+        ctx.say("rotui: no keys configured; nothing to validate")
+        return 0
+    services.keys(args.names)  # unknown names are a usage error before any network call
+    mode = ValidationMode.PING if args.ping else None
+    done = asyncio.run(services.validate(args.names, mode=mode))
+    for warning in done.warnings:
+        ctx.say(f"rotui: warning: {warning}")
+    _report_keyring_trouble(done, ctx)
+    if args.json:
+        _print_json_results(ctx, done)
+    else:
+        rows = [
+            [
+                r.key,
+                str(r.status),
+                str(r.http_status or "-"),
+                f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-",
+                r.hint or "-",
+                (r.message or "")[:80],
+            ]
+            for r in done.results
+        ]
+        ctx.out(table(["NAME", "STATUS", "HTTP", "LATENCY", "KEY", "DETAIL"], rows))
+    return 0 if done.all_valid else 1
+
+
+def _print_json_results(ctx: Context, done: ValidationRun) -> None:
+    """``{"all_valid": ..., "results": [...]}`` written result by result, never built whole."""
+    write = ctx.write
+    write(f'{{\n  "all_valid": {json.dumps(done.all_valid)},\n  "results": [')
+    for index, r in enumerate(done.results):
+        item = {
+            **r.to_dict(),
+            "remote": done.remote[r.key].to_dict() if r.key in done.remote else None,
+        }
+        body = json.dumps(item, indent=2).replace("\n", "\n    ")
+        write(("\n    " if index == 0 else ",\n    ") + body)
+    write("\n  ]\n}\n" if done.results else "]\n}\n")
+
+
+def _report_keyring_trouble(done: ValidationRun, ctx: Context) -> None:
+    """Say once, not per key, when the keyring itself is the problem."""
+    seen = set()
+    for result in done.results:
+        for title in ("keyring unavailable", "the keyring did not answer"):
+            if result.message.startswith(title) and title not in seen:
+                seen.add(title)
+                ctx.say(f"rotui: {result.message}")

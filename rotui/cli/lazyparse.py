@@ -1,0 +1,53 @@
+"""An ``ArgumentParser`` that fills in a subcommand's arguments only when that subcommand is used.
+
+``rotui status`` builds the whole command line on every start; adding every option of every
+command (some eighty ``add_argument`` calls) cost more than the status itself reads. Here each
+subcommand's parser holds a ``pending`` function instead, run the moment the subcommand is chosen,
+before it parses a word: what it accepts, its help and its errors are the same as if it had been
+filled in at the start. The doctor's description is read when its help is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` with a deferred description and deferred arguments."""
+
+    describe: Callable[[], str] | None = None
+    pending: Callable[[Parser], None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", "parsers", LazySubParsers)
+
+    def fill(self) -> None:
+        """Add the arguments this parser was promised, once."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending(self)
+
+    def format_help(self) -> str:
+        if self.describe is not None:
+            self.description = self.describe()
+        return super().format_help()
+
+
+class LazySubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Subcommands whose parsers are filled in when chosen (argparse's own, otherwise)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if values:
+            chosen = self._name_parser_map.get(values[0])
+            if isinstance(chosen, Parser):
+                chosen.fill()
+        super().__call__(parser, namespace, values, option_string)
