@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.world import KEY, NEW, World
+from tests.e2e.world import KEY, NEW, OLD, World
 from tests.support.tmux import TmuxFactory
 
 AGENTS = "ANTHROPIC_API_KEY_AGENTS"  # the demo's second row: its current key passes the pre-check
@@ -182,3 +182,47 @@ def test_the_dashboard_footer_at_80x24_keeps_filter_sort_help_and_quit(
         assert hint in shown, shown
     term.send("/")  # and the keys do what the footer says
     term.wait_for("Esc clears")
+
+
+def test_a_burst_typed_after_slash_all_reaches_the_filter(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Walk finding 17: `/BATCH` sent at once (a fast typist, a paste of keys) loses nothing."""
+    term = demo(terminal, child_env, tmp_path)
+    term.wait_until(lambda s: "q Quit" in footer(s), "the footer")
+    term.type("/BATCH")  # one send-keys: every key is queued before the field is shown
+    screen = term.wait_for("filter “BATCH”")
+    assert "1 of 7 keys" in screen, screen
+    term.send("Escape")
+    term.wait_for("7 of 7 keys")
+    term.send("q")
+    assert term.wait_exit() == 0
+
+
+def test_without_a_keyring_enter_continues_and_the_title_keeps_the_status(
+    terminal: TmuxFactory,
+    world: World,
+) -> None:
+    """Walk 12 and 19: no keyring, the key in `env:`; Enter takes "Continue without a keyring"
+    (a paste before it is said, not lost); at 80 columns the title keeps the run status."""
+    text = world.config.read_text().replace('source = "keyring"', 'source = "env:CURRENT_KEY"')
+    world.config.write_text(text)
+    world.config.chmod(0o600)  # no permission toast over the field
+    env = {
+        **world.env,
+        "CURRENT_KEY": OLD,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    term = terminal(["rotate", KEY], env)
+    term.wait_for("Continue without a keyring")
+    term.paste(NEW)  # too early: the field is not shown yet
+    screen = term.wait_for("paste was not taken")
+    assert NEW not in screen
+    term.send("Enter")  # the choice has the focus
+    term.wait_for("paste the new key")
+    term.paste(NEW)
+    term.send("Enter")
+    screen = term.wait_until(lambda s: "c Confirm" in footer(s), "a consumer to confirm by hand")
+    title = screen.splitlines()[0]
+    assert f"Rotate {KEY} · active · run " in title, title
+    assert NEW not in screen

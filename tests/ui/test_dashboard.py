@@ -368,3 +368,25 @@ async def test_usage_alerts_come_with_the_first_validation_not_ten_minutes_later
         await wait_until(
             pilot, lambda: "⚡ 2 unusual usage" in str(summary.render()), "the usage alerts"
         )
+
+
+async def test_no_key_selected_offers_no_key_actions_in_the_footer(demo) -> None:
+    """Walk finding 18: with a filter matching nothing, v r x t are not offered (only toasted)."""
+    app = make_app(demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        shown = {b.binding.action for b in app.active_bindings.values() if b.enabled}
+        assert {"validate", "rotate", "revoke", "troubleshoot"} <= shown
+        await pilot.press("slash", *"NO-SUCH-KEY", "enter")
+        await wait_until(pilot, lambda: selected(app) is None, "the filter matches nothing")
+        await pilot.pause()
+        offered = {b.binding.action for b in app.active_bindings.values()}
+        assert not offered & {"validate", "rotate", "revoke", "troubleshoot"}, offered
+        assert "filter" in offered and "sort" in offered
+        await pilot.press("escape")  # the filter cleared: a key is selected, the actions return
+        await wait_until(pilot, lambda: selected(app) is not None, "a key selected again")
+        await pilot.pause()
+        offered = {b.binding.action for b in app.active_bindings.values()}
+        assert {"validate", "rotate", "revoke", "troubleshoot"} <= offered
+        assert app.screen is screen

@@ -101,6 +101,8 @@ class Rotation(NewKeySteps, PropagationSteps, RevokeSteps, EndingSteps):
         """Run automatic steps until one needs the operator, fails, or the run ends."""
         while True:
             upcoming = await self.next()
+            if await self._source_already_updated(upcoming):
+                continue
             if upcoming.action is not Action.RUN or upcoming.step is None:
                 return upcoming
             before = self.run.to_dict() if self.run else None
@@ -108,6 +110,18 @@ class Rotation(NewKeySteps, PropagationSteps, RevokeSteps, EndingSteps):
             after = await self.next()
             if after == upcoming and (self.run.to_dict() if self.run else None) == before:
                 return after  # nothing moved: waiting on something outside (never loops)
+
+    async def _source_already_updated(self, upcoming: Next) -> bool:
+        """On resume, a source that already gives the new key is confirmed (audited) at once."""
+        if upcoming.step != Step.SOURCE_UPDATE or upcoming.action not in (
+            Action.UPDATE_SOURCE,
+            Action.RETRY,
+        ):
+            return False
+        if not await self.source_gives_pending():
+            return False
+        await self.confirm_source_updated()
+        return True
 
     async def preflight(self) -> list[tuple[str, list[str]]]:
         """Every credential and tool the run will need, checked without changing anything."""

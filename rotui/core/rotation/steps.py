@@ -28,6 +28,26 @@ _UNKNOWN: Any = _Unknown()
 
 
 class NewKeySteps(RunBase):
+    _source_read = False  # the key's own source is read once per process on resume
+
+    async def source_gives_pending(self) -> bool:
+        """Whether a resumed run's key source (env:, command:) already gives the new key.
+
+        An ``env:`` value cannot change inside a running process: the operator quits, updates
+        the source and resumes. The process that resumes reads the source once, here; when it
+        gives PENDING's fingerprint the source step needs no `u` and no paste. A source that
+        cannot be read is not an error here: the step then waits for the operator as before.
+        """
+        run = self.run
+        if run is None or not self.resumed or self._source_read or not run.facts.pending_fp:
+            return False
+        self._source_read = True
+        try:
+            source = await self.current_secret()
+        except RotuiError:
+            return False
+        return self._fp(source) == run.facts.pending_fp
+
     # Step 1 ---------------------------------------------------------------------------------------
 
     async def precheck(self) -> ValidationResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 MUTATING = {"validate", "validate_all", "rotate", "revoke"}  # refused to a read-only observer
+ON_A_KEY = {"validate", "rotate", "revoke", "troubleshoot"}  # offered only while a key is selected
 
 DASHBOARD_BINDINGS: list[BindingType] = [
     Binding(

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import SimpleCommand
@@ -26,7 +26,7 @@ from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.off_loop import run_off_loop
 from rotui.ui.plain import plain
 from rotui.ui.row_view import RowView
-from rotui.ui.screens.dashboard.bindings import DASHBOARD_BINDINGS, MUTATING
+from rotui.ui.screens.dashboard.bindings import DASHBOARD_BINDINGS, MUTATING, ON_A_KEY
 from rotui.ui.screens.dashboard.commands import palette_commands
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_footer import KeyFooter
@@ -157,6 +157,7 @@ class DashboardScreen(ReportingScreen):
             layout=False,
         )
         self.show_detail()
+        self.refresh_bindings()  # v, r, x and t are offered only while a key is selected
 
     def selected_row(self) -> KeyRow | None:
         name = self.table.selected_name
@@ -197,6 +198,8 @@ class DashboardScreen(ReportingScreen):
             self.redraw()  # keep "5m ago" honest
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ON_A_KEY and self.table.selected_name is None:
+            return False  # no key selected (a filter matches nothing): not offered at all
         if self.read_only and action in MUTATING:
             return None  # shown, greyed out: the observer sees what exists but cannot act
         return True
@@ -327,8 +330,31 @@ class DashboardScreen(ReportingScreen):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        # At once, not box.focus() (call_later): the keys typed right after `/` are already
+        # queued behind this one, and would reach the table instead of the field.
+        self.set_focus(box)
         self.view.warm()
+
+    def on_key(self, event: events.Key) -> None:
+        """`/` and the keys typed right after it reach the filter, however fast they come.
+
+        The terminal delivers a burst (`/BATCH` typed fast) at once: every key is forwarded to
+        the table and bubbles here before the app, which runs bindings last, would open the
+        filter. So the filter opens here, on its way up, and the printable keys behind it that
+        bubble while the field has the focus (it stops the keys it types itself) go into it.
+        """
+        box = self.query_one("#filter", Input)
+        if self.focused is box and box.display:
+            if event.is_printable and event.character:
+                event.stop()
+                event.prevent_default()
+                box.insert_text_at_cursor(event.character)
+            return
+        active = self.app.active_bindings.get(event.key)  # [keymap] applied
+        if active is not None and active.node is self and active.binding.action == "filter":
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -339,7 +365,7 @@ class DashboardScreen(ReportingScreen):
     def _filter_submitted(self) -> None:
         if not self.view.filter_text:
             self.query_one("#filter").display = False
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -347,7 +373,7 @@ class DashboardScreen(ReportingScreen):
         box.display = False
         self.view.filter_text = ""
         self.redraw()
-        self.table.focus()
+        self.set_focus(self.table)  # at once: a key typed right after Esc is the table's
 
     def action_sort(self) -> None:
         view = self.view

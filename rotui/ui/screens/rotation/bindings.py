@@ -20,6 +20,14 @@ WIZARD_BINDINGS: list[BindingType] = [
         tooltip="Confirm the selected consumer (manual or not verifiable); audited",
     ),
     Binding(
+        "enter",
+        "consumer_detail",
+        "Detail",
+        id="wizard.detail",
+        show=False,
+        tooltip="The selected consumer's whole detail (the table cuts it at 80 columns)",
+    ),
+    Binding(
         "s",
         "skip_consumer",
         "Skip…",

@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Static
@@ -19,18 +19,20 @@ from rotui.core.rotation import Action, Next, Rotation, Step, rollback_refusal
 from rotui.core.runs import Run, RunStatus, StaleLock
 from rotui.core.usage import OldKeyUsage
 from rotui.services import Services
-from rotui.ui.modals.confirm import ReasonModal, offer_take_over
+from rotui.ui.modals.confirm import offer_take_over
 from rotui.ui.modals.error import ErrorModal
-from rotui.ui.navigation import ReportingScreen, navigator
+from rotui.ui.navigation import navigator
 from rotui.ui.plain import plain_cell
+from rotui.ui.screens.rotation import consumers
 from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
+from rotui.ui.screens.rotation.consumer_actions import ConsumerActions
 from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
 from rotui.ui.wizard_text import checklist_text, step_help
 
 
-class RotationWizardScreen(ReportingScreen):
+class RotationWizardScreen(ConsumerActions):
     """Drives one key's run; leaving the screen keeps the run, which resumes next time."""
 
     UNEXPECTED_NOTE = ""  # a step may have begun: "nothing was changed" could be untrue
@@ -62,6 +64,7 @@ class RotationWizardScreen(ReportingScreen):
         self._keyring_ok: bool | None = None
         self._busy = asyncio.Lock()
         self._accept_without_keyring = False
+        self._pointed: tuple[str, ...] = ()  # the waiting consumers the cursor was put on
 
     def compose(self) -> ComposeResult:
         verb = "EMERGENCY revoke" if self.kind == "emergency" else "Rotate"
@@ -82,14 +85,6 @@ class RotationWizardScreen(ReportingScreen):
     def on_mount(self) -> None:
         for widget in ("#new-key", "#no-keyring", "#demo-console"):
             self.query_one(widget).display = False
-        table = self.query_one("#consumers", DataTable)
-        for key, label in (
-            ("name", "Consumer"),
-            ("kind", "Kind"),
-            ("state", "State"),
-            ("detail", "Detail"),
-        ):
-            table.add_column(label, key=key)
         self.open_run()
 
     @work(group="rotation", exit_on_error=False, description="open the rotation run")
@@ -142,12 +137,8 @@ class RotationWizardScreen(ReportingScreen):
             return
         run = self.rotation.view()
         started = self.rotation.run is not None
-        verb = "EMERGENCY revoke" if run.kind == "emergency" else "Rotate"
-        self.query_one("#wizard-title", Static).update(
-            f"{verb} {self.key} · "
-            + (f"run {run.run_id} · {run.status}" if started else "no run yet (nothing changed)")
-            + (" (resumed)" if self.rotation.resumed else "")
-        )
+        # one line; a cut ends with "…" (rotui.tcss): the run id, last, is what gets cut
+        self.query_one("#wizard-title", Static).update(plain_cell(self._title(run, started)))
         text = checklist_text(run) + (
             "\n\n" + "\n".join(f"! {w}" for w in run.warnings) if run.warnings else ""
         )
@@ -171,20 +162,22 @@ class RotationWizardScreen(ReportingScreen):
             box.display and action is Action.PASTE_KEY and self.services.console is not None
         )
         table = self.query_one("#consumers", DataTable)
-        selected = table.cursor_row
-        table.clear()
-        for spec in self.rotation.specs:
-            record = run.consumers[spec.name]
-            table.add_row(  # names and details are outside text: shown as plain text
-                plain_cell(spec.name),
-                str(spec.kind),
-                str(record.state),
-                plain_cell(record.detail[:90]),
-                key=spec.name,
-            )
-        if table.row_count:
-            table.move_cursor(row=min(selected, table.row_count - 1), animate=False)
+        width = self.query_one("#panel").content_size.width or table.size.width
+        consumers.fill(table, self.rotation.specs, run, width)
         self.refresh_bindings()
+
+    def _title(self, run: Run, started: bool) -> str:
+        """The verb, the key, then the run's status: at 80 columns only the run id is cut."""
+        assert self.rotation is not None
+        verb = "EMERGENCY revoke" if run.kind == "emergency" else "Rotate"
+        if not started:
+            return f"{verb} {self.key} · no run yet (nothing changed)"
+        how = (
+            " · watching (read-only)"
+            if self.blocked
+            else " (resumed)" if self.rotation.resumed else ""
+        )
+        return f"{verb} {self.key} · {run.status}{how} · run {run.run_id}"
 
     def _help(self, run: Run) -> str:
         assert self.rotation is not None
@@ -240,10 +233,14 @@ class RotationWizardScreen(ReportingScreen):
         if self.next.action is Action.PASTE_KEY:
             await self._check_keyring()
         self.redraw()
+        self.point_at_waiting()
         if self.next.action in (Action.PASTE_KEY, Action.REPASTE_KEY):
             box = self.query_one("#new-key", SecretInput)
+            choice = self.query_one("#no-keyring", Button)
             if box.display:
                 box.focus()
+            elif choice.display:  # no keyring: Enter takes the choice (a paste would be lost)
+                choice.focus()
 
     async def _check_keyring(self) -> None:
         if self._keyring_ok is None:
@@ -265,9 +262,16 @@ class RotationWizardScreen(ReportingScreen):
                 return
             except RotuiError as exc:
                 self.failure = f"{exc.title}: {exc.message}"
+                await self._reread()  # the step may have moved the run (a partial rollback)
                 self.redraw()  # said in the panel, beside the field, at its width: no toast
                 return
             await self._advance()
+
+    async def _reread(self) -> None:
+        """What comes next now, after a step failed: never a stale action that is then refused."""
+        assert self.rotation is not None
+        with contextlib.suppress(RotuiError):
+            self.next = await self.rotation.next()
 
     def _take_over_then(self, what: str, argument: str):  # type: ignore[no-untyped-def]
         def go() -> None:
@@ -320,9 +324,20 @@ class RotationWizardScreen(ReportingScreen):
         if value.strip():
             self.step("key", value)
 
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste the field did not take (it is hidden until the keyring choice): said, not lost."""
+        if self.query_one("#no-keyring").display:
+            event.stop()
+            self.failure = (
+                "the paste was not taken: there is no keyring, so choose “Continue without a"
+                " keyring” first (Enter), then paste the key again"
+            )
+            self.redraw()
+
     @on(Button.Pressed, "#no-keyring")
     def _without_keyring(self) -> None:
         self._accept_without_keyring = True
+        self.failure = None  # "the paste was not taken" is answered now
         self.redraw()
         self.query_one("#new-key", SecretInput).focus()
 
@@ -331,28 +346,6 @@ class RotationWizardScreen(ReportingScreen):
         if self.services.console is not None:
             self.query_one("#new-key", SecretInput).value = self.services.console(self.key)
             self.query_one("#new-key", SecretInput).focus()
-
-    def _selected_consumer(self) -> str | None:
-        table = self.query_one("#consumers", DataTable)
-        if not table.row_count:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate)[0].value)
-
-    def action_confirm_consumer(self) -> None:
-        name = self._selected_consumer()
-        if name is not None:
-            self.step("confirm", name)
-
-    def action_skip_consumer(self) -> None:
-        name = self._selected_consumer()
-        if name is None:
-            return
-
-        def skipped(reason: str | None) -> None:
-            if reason:
-                self.step("skip", f"{name}\n{reason}")
-
-        self.app.push_screen(ReasonModal(f"Skip {name}? Say why (audited)."), skipped)
 
     def action_retry(self) -> None:
         self.step("retry")

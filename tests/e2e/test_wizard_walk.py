@@ -1,0 +1,187 @@
+"""The wizard findings of the 80×24 newcomer walk (issue 13), driven with Pilot at 80×24."""
+
+from __future__ import annotations
+
+import os
+
+from textual import events
+from textual.widgets import Button, DataTable, Input, Static
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+from rotui.core.errors import KeyringUnavailable
+from rotui.core.rotation import Action
+from rotui.ui.app import make_app
+from rotui.ui.modals.confirm import TypedConfirmModal
+from rotui.ui.screens.rotation import RotationWizardScreen
+from rotui.ui.screens.rotation.consumers import ConsumerDetail
+from rotui.ui.widgets.secret_input import SecretInput
+from tests.e2e.test_rotation_guards import services, through_propagation
+from tests.e2e.test_rotation_wizard import select_consumer, settle
+from tests.e2e.world import KEY, NEW, World
+from tests.ui.helpers import wait_until
+
+
+def offered(app) -> set[str]:
+    return {b.binding.action for b in app.active_bindings.values() if b.enabled}
+
+
+def panel(wizard) -> str:
+    return str(wizard.query_one("#step-help", Static).render())
+
+
+def cell(wizard, consumer: str, column: str) -> str:
+    table = wizard.query_one("#consumers", DataTable)
+    return str(table.get_cell(consumer, column))
+
+
+def confirmed(svc) -> list[str]:
+    return [
+        e.context["consumer"]
+        for e in svc.audit().entries()
+        if e.action.endswith(".consumer.confirmed")
+    ]
+
+
+async def test_c_confirms_the_consumer_the_panel_asks_about(world: World) -> None:
+    """Walk 5: the cursor starts on the waiting manual consumer; `c` elsewhere is refused."""
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        wizard.query_one("#new-key", SecretInput).value = NEW
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert "Manual: laptop" in panel(wizard)
+        select_consumer(app, "api")  # a consumer rotui wrote and verifies itself
+        await pilot.press("c")
+        await settle(pilot, app)
+        said = panel(wizard)
+        assert "api is not waiting for a confirmation" in said and "laptop" in said, said
+        assert confirmed(svc) == []  # refused before anything is audited
+        assert cell(wizard, "api", "state") == "written"
+    app = make_app(svc, rotate=KEY)  # resumed: the cursor is on laptop without moving it
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        assert wizard.selected_consumer() == "laptop"
+        await pilot.press("c")
+        await settle(pilot, app)
+        assert confirmed(svc) == ["laptop"]
+        assert cell(wizard, "laptop", "state") == "verified"
+
+
+async def test_an_incomplete_rollback_offers_no_stale_retry_and_shows_who_holds_what(
+    world: World,
+) -> None:
+    """Walk 8: after a rollback that failed on one consumer, R is gone, b stays, and the
+    table says which key each consumer holds."""
+    world.env["HEROKU_API_KEY"] = "wrong-token"  # the api consumer cannot be written
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        wizard.query_one("#new-key", SecretInput).value = NEW
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert "retry" in offered(app)  # the failed propagation: R retries it
+        assert cell(wizard, "secrets", "holds") == "new"
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, TypedConfirmModal), "asked")
+        app.screen.query_one("#confirm-typed", Input).value = KEY
+        await pilot.pause()
+        await pilot.click("#ok")
+        await settle(pilot, app)
+        assert app.screen is wizard
+        assert "rollback is incomplete" in panel(wizard)
+        assert wizard.next.action is Action.ROLLBACK
+        assert "retry" not in offered(app) and "rollback" in offered(app), offered(app)
+        assert cell(wizard, "secrets", "holds") == "current"  # restored: the rollback shows
+        assert cell(wizard, "api", "holds") != "current"
+
+
+async def test_without_a_keyring_enter_takes_the_choice_and_a_paste_is_not_lost(
+    world: World,
+) -> None:
+    """Walk 12: the choice is focused, so Enter works; a paste before it is said, not dropped."""
+    svc = services(world)
+
+    def no_keyring() -> str:
+        raise KeyringUnavailable("no keyring", "no usable keyring backend")
+
+    svc.store.keyring_backend_name = no_keyring  # type: ignore[method-assign]
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        choice = wizard.query_one("#no-keyring", Button)
+        assert choice.display and app.focused is choice
+        app.post_message(events.Paste("sk-ant-api03-pasted-too-early"))
+        await pilot.pause()
+        said = panel(wizard)
+        assert "the paste was not taken" in said and "sk-ant-api03-pasted" not in said
+        await pilot.press("enter")
+        await pilot.pause()
+        box = wizard.query_one("#new-key", SecretInput)
+        assert box.display and app.focused is box and box.value == ""
+        assert "the paste was not taken" not in panel(wizard)  # answered: said no more
+
+
+async def test_the_title_keeps_the_run_status_at_80_columns(world: World) -> None:
+    """Walk 19: the run id goes last, so a cut at 80 columns loses only its end."""
+    svc = services(world)
+    async with svc.rotation(KEY, kind="emergency", mode="overlap") as rotation:
+        await through_propagation(rotation)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        title = wizard_title(app)
+        assert title.startswith(f"EMERGENCY revoke {KEY} · active (resumed) · run 2"), title
+        run_id = svc.runs().active(KEY).run_id
+        assert title.endswith(run_id) or title.endswith("…"), title  # whole, or visibly cut
+
+
+def wizard_title(app) -> str:
+    """The title as the terminal shows it: its first line, at the screen's width."""
+    title = app.screen.query_one("#wizard-title", Static)
+    return "".join(s.text for s in title.render_line(0)._segments).strip()
+
+
+async def test_a_watching_wizard_says_watching_not_resumed(world: World) -> None:
+    """Walk 21: the second operator's read-only wizard is not a resumed run of its own."""
+    svc = services(world)
+    async with svc.rotation(KEY) as driver:
+        await through_propagation(driver)
+        app = make_app(svc, rotate=KEY)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, app)
+            title = wizard_title(app)
+            assert "watching" in title and "resumed" not in title, title
+            assert "active" in title
+
+
+async def test_a_long_detail_is_marked_cut_and_enter_shows_it_whole(world: World) -> None:
+    """Walk 15: at 80 columns a cut detail ends with "…"; Enter on the consumer shows it all."""
+    svc = services(world)
+    async with svc.rotation(KEY) as rotation:
+        await through_propagation(rotation)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        wizard = app.screen
+        assert isinstance(wizard, RotationWizardScreen)
+        whole = wizard.rotation.view().consumers["api"].detail
+        shown = cell(wizard, "api", "detail")
+        assert len(whole) > len(shown) and shown.endswith("…"), (whole, shown)
+        assert whole.startswith(shown[:-1])
+        table = wizard.query_one("#consumers", DataTable)
+        table.focus()
+        select_consumer(app, "api")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConsumerDetail), "the detail")
+        message = str(app.screen.query_one("#error-message", Static).render())
+        assert whole in " ".join(message.split()), message
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is wizard, "back to the wizard")
