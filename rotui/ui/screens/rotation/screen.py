@@ -24,6 +24,7 @@ from rotui.ui.modals.error import ErrorModal
 from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.plain import plain_cell
 from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
+from rotui.ui.screens.rotation.watch import READ_ONLY_REFUSED, watch
 from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
@@ -46,8 +47,10 @@ class RotationWizardScreen(ReportingScreen):
         mode: str = "overlap",
         exposed_at: dt.datetime | None = None,
         usage: OldKeyUsage | None = None,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        self.read_only = read_only  # --read-only: watch the key's run, change nothing
         self.exposed_at = exposed_at  # from the emergency screen: journaled when the run starts
         self.usage = usage
         self.services = services
@@ -109,6 +112,8 @@ class RotationWizardScreen(ReportingScreen):
         rotation = self.rotation
         try:
             run = rotation.open()
+            if self.read_only:
+                return watch(self)
             if run is not None:  # an active run resumes: it needs the key's lock
                 rotation.take_lock(take_over)
                 if self.exposed_at is not None:
@@ -202,6 +207,8 @@ class RotationWizardScreen(ReportingScreen):
         rotation = self.rotation
         run = rotation.run if rotation else None
         upcoming = self.next.action if self.next and not self.blocked else None
+        if self.read_only and action in READ_ONLY_REFUSED:
+            return None
         if self.blocked and action in ("confirm_consumer", "skip_consumer"):
             return None  # another rotui drives the run: this view only watches
         if action in ("confirm_consumer", "skip_consumer"):
