@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 DEMO_POINTER = "current.json"
 PAIRING_HINT = (
     "Pair with this demo from another terminal: `rotui demo --read-only` follows it live; "
-    "`rotui demo audit`, `rotui demo report RUN_ID` and `rotui demo status` read its files."
+    "`rotui demo audit`, `rotui demo runs`, `rotui demo report RUN_ID` and `rotui demo status` "
+    "read its files."
 )
 _announced: RunningDemo | None = None  # the shared demo this process runs, if any
 

@@ -104,6 +104,6 @@ def _headless_tour(ctx: Context, demo_ctx: Context, status: Command, validate: C
     ctx.say("rotui demo: before validation")
     status(argparse.Namespace(json=False), demo_ctx)
     ctx.say("\nrotui demo: validating every key against the simulated API")
-    validate(argparse.Namespace(names=[], json=False, ping=False), demo_ctx)
+    validate(argparse.Namespace(names=[], json=False, ping=False, read_only=False), demo_ctx)
     ctx.say("\nrotui demo: after validation")
     status(argparse.Namespace(json=False), demo_ctx)
