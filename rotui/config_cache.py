@@ -51,7 +51,7 @@ _CHECKER_MODULES = (
     "rotui/config_cache.py",
     "rotui/core/model.py",
     "rotui/core/errors.py",
-    "rotui/core/secret.py",
+    "rotui/core/secret",  # a package: every module in it
     "rotui/core/consumers/fields.py",
     "rotui/core/holders/model.py",
 )
@@ -64,8 +64,11 @@ def code_stamp() -> str:
         root = Path(__file__).resolve().parent.parent
         digest = hashlib.sha256(f"{SCHEMA}\0{sys.version}".encode())
         for name in _CHECKER_MODULES:
+            where = root / name
+            files = sorted(where.glob("*.py")) if where.is_dir() else [where]
             try:
-                digest.update((root / name).read_bytes())
+                for file in files or [where / "__init__.py"]:
+                    digest.update(file.read_bytes())
             except OSError:
                 digest.update(os.urandom(16))  # unknown code: never match a stored result
         _stamp.append(digest.hexdigest())
