@@ -11,7 +11,7 @@ import pytest
 
 from rotui.ui.app import make_app
 from rotui.ui.screens.rotation import RotationWizardScreen
-from tests.cli.test_cli import assert_clean, config, rotui, sim, store_key  # noqa: F401
+from tests.cli.test_cli import assert_clean, rotui
 from tests.ui.helpers import Demo, demo_services, wait_until
 
 

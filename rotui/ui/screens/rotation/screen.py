@@ -24,8 +24,8 @@ from rotui.ui.modals.error import ErrorModal
 from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.plain import plain_cell
 from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
-from rotui.ui.screens.rotation.watch import READ_ONLY_REFUSED, watch
 from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
+from rotui.ui.screens.rotation.watch import READ_ONLY_REFUSED, watch
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
 from rotui.ui.wizard_text import checklist_text, step_help
