@@ -47,19 +47,11 @@ _CHECKED = {
 }
 _CHECKER_MODULES = (
     "rotui/__init__.py",
-    "rotui/config/__init__.py",
-    "rotui/config/checker.py",
-    "rotui/config/fields.py",
-    "rotui/config/load.py",
-    "rotui/config/schema.py",
-    "rotui/config/text.py",
+    "rotui/config",  # a package: every module in it
     "rotui/config_cache.py",
     "rotui/core/model.py",
     "rotui/core/errors.py",
-    "rotui/core/secret/__init__.py",
-    "rotui/core/secret/formats.py",
-    "rotui/core/secret/store.py",
-    "rotui/core/secret/value.py",
+    "rotui/core/secret",  # a package: every module in it
     "rotui/core/consumers/fields.py",
     "rotui/core/holders/model.py",
 )
@@ -72,8 +64,11 @@ def code_stamp() -> str:
         root = Path(__file__).resolve().parent.parent
         digest = hashlib.sha256(f"{SCHEMA}\0{sys.version}".encode())
         for name in _CHECKER_MODULES:
+            where = root / name
+            files = sorted(where.glob("*.py")) if where.is_dir() else [where]
             try:
-                digest.update((root / name).read_bytes())
+                for file in files or [where / "__init__.py"]:
+                    digest.update(file.read_bytes())
             except OSError:
                 digest.update(os.urandom(16))  # unknown code: never match a stored result
         _stamp.append(digest.hexdigest())

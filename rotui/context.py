@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from rotui.core.errors import ConfigError
 from rotui.core.model import Config
@@ -69,7 +69,8 @@ class Context:
             self._services = Services(
                 config=self.load_config(),
                 paths=self.paths,
-                store=self.secret_store(),
+                # Built on first use: `rotui status` reads no secret, so it never imports them.
+                store=self.store or cast("SecretStore", _LazyStore(self.secret_store)),
                 environ=self.environ,
                 clock=self.clock,
                 trust_env=self.trust_env,
@@ -100,6 +101,16 @@ class Context:
         from rotui.core.safetext import printable
 
         _write(self.stdout, printable(text))
+
+
+class _LazyStore:
+    """Stands for the secret store until something reads or writes a secret through it."""
+
+    def __init__(self, make: Callable[[], SecretStore]) -> None:
+        self._make = make
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._make(), name)
 
 
 class OutputClosed(Exception):

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
-
-from rotui.core import locks
 
 SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 GRACE_SECONDS = 5.0  # after asking the UI to exit: a terminal that is gone may never let it
@@ -41,7 +40,7 @@ def install(on_signal: Callable[[int, list[str]], None] | None = None) -> None:
         return
 
     def handler(signum: int, frame: object) -> None:
-        keys = locks.release_all()
+        keys = _release_all()
         if on_signal is None:
             raise Hangup(signum, keys)
         timer = threading.Timer(GRACE_SECONDS, os._exit, args=(128 + signum,))
@@ -51,6 +50,17 @@ def install(on_signal: Callable[[int, list[str]], None] | None = None) -> None:
 
     for signum in SIGNALS:
         signal.signal(signum, handler)
+
+
+def _release_all() -> list[str]:
+    """Every key lock this process holds, released. A process that never imported the locks
+    (``rotui status``: no hashlib, no json for it) holds none, and a signal handler imports
+    nothing: an import there could deadlock on the import lock the main thread holds."""
+    locks = sys.modules.get("rotui.core.locks")
+    if locks is None:
+        return []
+    released: list[str] = locks.release_all()
+    return released
 
 
 def describe(signum: int) -> str:

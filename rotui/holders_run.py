@@ -29,6 +29,7 @@ async def scan_holders(
     names: Sequence[str] = (),
     stop: threading.Event | None = None,
     on_progress: OnProgress | None = None,
+    audited: bool = True,
 ) -> ScanReport:
     """Scan for ``names`` (all keys when empty); ``stop`` ends it early with a partial report."""
     import httpx
@@ -55,5 +56,6 @@ async def scan_holders(
                 stop=stop or threading.Event(),
                 on_progress=on_progress,
                 runs=services.runs().all(),
+                audited=audited,
             )
         )

@@ -139,8 +139,9 @@ class Services:
         *,
         mode: ValidationMode | None = None,
         progress: Progress | None = None,
+        save: bool = True,
     ) -> ValidationRun:
-        """Validate keys, save the results and audit each one."""
+        """Validate keys, save the results and audit each one (``save=False``: only check)."""
         from rotui.core.validation import validate_keys
 
         keys = self.keys(names)
@@ -149,6 +150,8 @@ class Services:
             run = await validate_keys(
                 keys, self.config.settings, self.store, client, mode=mode, progress=progress
             )
+        if not save:
+            return run
         try:
             await _to_thread(self._save_validation, run)
         except StateError as exc:  # the results are still shown; saying so beats losing them

@@ -13,7 +13,7 @@
 - ``audit``: print the audit log and check its hash chain
 - ``doctor``: diagnose a key or the environment
 - ``import``: the organisation's keys (Admin API) as a configuration fragment
-- ``demo``: the built-in demo inventory on a simulated API (``demo status|report|audit`` read
+- ``demo``: the built-in demo inventory on a simulated API (``demo status|runs|report|audit`` read
   a running demo's files)
 - ``serve``: the dashboard in a browser, through textual-serve
 

@@ -153,7 +153,8 @@ def runs(p: argparse.ArgumentParser) -> None:
 
 
 def report(p: argparse.ArgumentParser) -> None:
-    p.add_argument("run_id", metavar="RUN_ID", help="a run id, as `rotui runs` lists them")
+    runs = f"{p.prog.rsplit(' ', 1)[0]} runs"  # `rotui demo runs` under `rotui demo report`
+    p.add_argument("run_id", metavar="RUN_ID", help=f"a run id, as `{runs}` lists them")
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (mode 0600) instead of stdout"
     )
@@ -224,6 +225,17 @@ def port_number(text: str) -> int:
     return port
 
 
+def theme_name(text: str) -> str:
+    """An argparse ``type``: one of Textual's themes (read only when ``--theme`` is given)."""
+    from textual.theme import BUILTIN_THEMES
+
+    if text not in BUILTIN_THEMES:
+        raise argparse.ArgumentTypeError(
+            f"unknown theme {text!r}; available: {', '.join(sorted(BUILTIN_THEMES))}"
+        )
+    return text
+
+
 def serve(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Serve the dashboard as a web page with textual-serve (pip install "
@@ -277,6 +289,7 @@ def global_options(parser: argparse.ArgumentParser, after: bool = False) -> None
     parser.add_argument(
         "--theme",
         metavar="NAME",
+        type=theme_name,
         help="a Textual theme for the dashboard (default: settings.theme)",
         **default,
     )

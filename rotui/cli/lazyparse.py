@@ -46,8 +46,10 @@ class LazySubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]
         values: str | Sequence[Any] | None,
         option_string: str | None = None,
     ) -> None:
-        if values:
-            chosen = self._name_parser_map.get(values[0])
-            if isinstance(chosen, Parser):
-                chosen.fill()
+        chosen = self._name_parser_map.get(values[0]) if values else None
+        if isinstance(chosen, Parser):
+            chosen.fill()
         super().__call__(parser, namespace, values, option_string)
+        extra = getattr(namespace, argparse._UNRECOGNIZED_ARGS_ATTR, None)
+        if extra and chosen is not None:  # said with the usage of the command that was run
+            chosen.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -52,7 +52,7 @@ COMMANDS = (
     Command("import", "list the organisation's keys (Admin API) as a configuration fragment",
             arguments.import_, "import_"),
     Command("demo", "run on the built-in demo inventory and a simulated API on loopback",
-            arguments.demo, "demo", reads=("status", "report", "audit")),
+            arguments.demo, "demo", reads=("status", "runs", "report", "audit")),
     Command("serve",
             "the dashboard in a browser (textual-serve; loopback only, use an SSH tunnel)",
             arguments.serve, "serve"),

@@ -1,7 +1,9 @@
 """Pairing: a `rotui demo` announces its files so another terminal can follow it read-only.
 
-Running demos live under :func:`demo_home` (``$TMPDIR/rotui-demo-<uid>``); the newest one names
-itself in a pointer file there while it runs.
+Running demos live under :func:`demo_home` (``$TMPDIR/rotui-demo-<uid>``); the first one to
+start names itself in a pointer file there while it runs. A second demo started meanwhile never
+takes the pointer over (the observers of the first would silently switch): it runs unpaired and
+says so. An observer watches the pointer and leaves, saying so, when the demo it follows ends.
 """
 
 from __future__ import annotations
@@ -22,10 +24,6 @@ if TYPE_CHECKING:
 
 
 DEMO_POINTER = "current.json"
-PAIRING_HINT = (
-    "Pair with this demo from another terminal: `rotui demo --read-only` follows it live; "
-    "`rotui demo audit`, `rotui demo report RUN_ID` and `rotui demo status` read its files."
-)
 _announced: RunningDemo | None = None  # the shared demo this process runs, if any
 
 
@@ -110,18 +108,41 @@ def find_running_demo() -> RunningDemo | None:
     return found if found.config_path.is_file() else None
 
 
-@contextlib.contextmanager
-def announced(root: Path) -> Iterator[RunningDemo]:
-    """Name this demo in the pointer file while it runs; remove the pointer if still ours."""
+def _claim(pointer: Path, me: RunningDemo) -> bool:
+    """Create the pointer naming ``me`` unless a live demo's pointer is there (link: no race)."""
     import json
     import os
 
-    from rotui.core.fsio import atomic_write
+    text = json.dumps({"root": str(me.root), "pid": me.pid}).encode()
+    for _ in range(2):
+        tmp = pointer.with_name(f".{pointer.name}.{me.pid}")
+        tmp.write_bytes(text)
+        try:
+            os.link(tmp, pointer)
+            return True
+        except FileExistsError:
+            if find_running_demo() is not None:
+                return False  # another demo is followed: it keeps its observers
+            with contextlib.suppress(OSError):
+                pointer.unlink()  # a dead demo's pointer: swept, then tried once more
+        finally:
+            tmp.unlink(missing_ok=True)
+    return False
+
+
+@contextlib.contextmanager
+def announced(root: Path) -> Iterator[RunningDemo | None]:
+    """Name this demo in the pointer file while it runs, unless another live demo is named
+    there (then None: this one runs unpaired); remove the pointer if still ours."""
+    import json
+    import os
 
     global _announced
     me = RunningDemo(root, os.getpid())
     pointer = demo_home() / DEMO_POINTER
-    atomic_write(pointer, json.dumps({"root": str(root), "pid": me.pid}).encode())
+    if not _claim(pointer, me):
+        yield None
+        return
     _announced = me
     try:
         yield me
@@ -132,14 +153,29 @@ def announced(root: Path) -> Iterator[RunningDemo]:
                 pointer.unlink()
 
 
+def still_followed(running: RunningDemo) -> bool:
+    """Whether the demo an observer follows still runs: its process, pointer and files."""
+    found = find_running_demo()
+    return found is not None and found.pid == running.pid and found.root == running.root
+
+
 PAIRING_TOAST = (
     "Another terminal follows this demo with: rotui demo --read-only (its log: rotui demo audit)"
 )
+UNPAIRED_TOAST = (
+    "Not paired: `rotui demo --read-only` follows the demo of process {pid}, started before "
+    "this one"
+)
+FOLLOWED_ENDED = "rotui demo: the demo you follow (process {pid}) has ended; its files are gone"
 
 
 def pairing_hint() -> str | None:
-    """What the dashboard says about pairing, when this process runs a demo others can follow."""
-    return PAIRING_TOAST if _announced is not None else None
+    """What the dashboard says about pairing, when this process runs a demo others can follow,
+    or that another demo is the paired one."""
+    if _announced is not None:
+        return PAIRING_TOAST
+    other = find_running_demo()
+    return UNPAIRED_TOAST.format(pid=other.pid) if other is not None else None
 
 
 def follow_context(ctx: Context) -> Context:

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rotui.demo import demo_console, demo_environ, demo_environment
 from rotui.demo.pairing import (
-    PAIRING_HINT,
+    FOLLOWED_ENDED,
     announced,
     demo_home,
     demo_root,
     find_running_demo,
     follow_context,
     pairing_hint,
+    still_followed,
 )
 
 if TYPE_CHECKING:
     from rotui.context import Context
+    from rotui.demo.pairing import RunningDemo
 
 Command = Callable[[argparse.Namespace, "Context"], int]
 
@@ -53,9 +56,8 @@ def run_demo(
         if not headless:
             root = demo_root(demo_home())
             stack.callback(shutil.rmtree, root, ignore_errors=True)
-            if not read_only:
+            if not read_only:  # the dashboard says how to pair, in a toast (not on exit)
                 stack.enter_context(announced(root))
-                ctx.say(f"rotui demo: {PAIRING_HINT}")
         config, paths, store, sim = stack.enter_context(demo_environment(root=root))
         demo_ctx = Context(
             paths=paths,
@@ -95,8 +97,33 @@ def _follow(ctx: Context, theme: str | None) -> bool:
 
     observer = follow_context(ctx)
     ctx.say(f"rotui demo: following the demo of process {running.pid} (read-only)")
-    make_app(observer.services(), read_only=True, demo=True, theme=theme).run()
+    app = make_app(observer.services(), read_only=True, demo=True, theme=theme)
+    stop = watch_followed(app, running)
+    try:
+        app.run()
+    finally:
+        stop.set()
     return True
+
+
+def watch_followed(app: Any, running: RunningDemo, interval: float = 0.2) -> threading.Event:
+    """Leave the observer's app, saying why, as soon as the demo it follows ends: its files are
+    removed then, and a dashboard left open would show every key reset to "never"."""
+
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(interval):
+            if still_followed(running):
+                continue
+            try:  # RuntimeError: the app is not running yet (tried again) or any more
+                app.call_from_thread(app.exit, message=FOLLOWED_ENDED.format(pid=running.pid))
+                return
+            except RuntimeError:
+                continue
+
+    threading.Thread(target=watch, name="rotui-follow", daemon=True).start()
+    return stop
 
 
 def _headless_tour(ctx: Context, demo_ctx: Context, status: Command, validate: Command) -> None:
@@ -104,6 +131,6 @@ def _headless_tour(ctx: Context, demo_ctx: Context, status: Command, validate: C
     ctx.say("rotui demo: before validation")
     status(argparse.Namespace(json=False), demo_ctx)
     ctx.say("\nrotui demo: validating every key against the simulated API")
-    validate(argparse.Namespace(names=[], json=False, ping=False), demo_ctx)
+    validate(argparse.Namespace(names=[], json=False, ping=False, read_only=False), demo_ctx)
     ctx.say("\nrotui demo: after validation")
     status(argparse.Namespace(json=False), demo_ctx)

@@ -112,7 +112,11 @@ class RotuiApp(App[None]):
         hangup.install(self._hung_up)
         for notice in self.notices:  # printed on stderr too, but the full screen hides that
             self.notify(notice, title="Warning", severity="warning", timeout=30, markup=False)
-        if self.emergency_on_start:
+        watched = self.emergency_on_start or self.rotate_on_start
+        if self.read_only and watched:  # --read-only: the key's wizard, watching
+            emergency = self.emergency_on_start and not self.services.runs().active(watched)
+            self.open_rotation(watched, kind="emergency" if emergency else None)
+        elif self.emergency_on_start:
             self.open_emergency(self.emergency_on_start, exposed_at=self.exposed_at)
         elif self.rotate_on_start:
             self.open_rotation(self.rotate_on_start)
@@ -142,6 +146,7 @@ class RotuiApp(App[None]):
                 mode=mode or "overlap",
                 exposed_at=exposed_at,
                 usage=usage,
+                read_only=self.read_only,
             )
         )
 

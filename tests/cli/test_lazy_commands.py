@@ -114,3 +114,20 @@ def test_each_command_is_filled_in_once_with_its_own_options() -> None:
     assert parser.parse_args(["rotate", "K"]).dry_run is False  # the same parser, again
     with pytest.raises(SystemExit):
         parser.parse_args(["status", "--dry-run"])  # another command's option is not status's
+
+
+def test_status_on_a_checked_config_reads_no_secret(child_env: dict[str, str], tmp_path: Path) -> None:
+    """Figure 1: once the config's checked result is cached, `rotui status` re-checks nothing, so
+    it never imports the secret store (the cache's code stamp named a file that no longer
+    existed, so the checked result never matched and every start checked the config again)."""
+    imported(child_env, tmp_path, "status", "--json")  # fills the cache, as any earlier run
+    modules = imported(child_env, tmp_path, "status", "--json")
+    assert "rotui.hangup" in modules and "rotui.config_cache" in modules
+    assert not {m for m in modules if m == "rotui.core.secret" or m.startswith("rotui.core.secret.")}
+
+
+def test_the_config_cache_stamp_reads_only_code_that_exists() -> None:
+    from rotui import config_cache
+
+    root = Path(config_cache.__file__).resolve().parent.parent
+    assert all((root / name).exists() for name in config_cache._CHECKER_MODULES)

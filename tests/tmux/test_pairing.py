@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 from pathlib import Path
 
 from tests.support.tmux import TmuxFactory, rotui_command
@@ -52,3 +53,40 @@ def test_a_second_operator_follows_the_demo_and_reads_its_log_through_head(
     assert second.wait_exit() == 0
     assert not list(shared.rglob("crash-*.log"))
     assert not list((shared / next(shared.iterdir()).name).glob("demo-*")), "files left behind"
+
+
+def test_a_second_demo_leaves_the_first_paired_and_the_observer_hears_the_end(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Walk finding 14: a second demo took the pointer over; the observer showed reset data."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    env = {**child_env, "TMPDIR": str(shared)}
+    rotui = shlex.join(rotui_command())
+
+    def kept(args: str) -> list[str]:  # the pane stays after rotui exits, to read what it left
+        return ["bash", "-c", f"{rotui} {args}; echo RC=$?; sleep 60"]
+
+    first = terminal([], env, command=kept("demo"))
+    first.wait_for("ANTHROPIC_API_KEY_BATCH")
+    first.send("V")
+    first.wait_for("4 failing")
+
+    second = terminal(["demo"], env)
+    screen = second.wait_for("Not paired")  # it says the first one is the paired one
+    assert "0 failing" in screen
+    second.send("q")
+    assert second.wait_exit() == 0
+    status = subprocess.run(
+        [*rotui_command(), "demo", "status"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert status.returncode == 0, status.stderr  # the first demo is still the one followed
+
+    observer = terminal([], env, command=kept("demo --read-only"))
+    observer.wait_for("4 failing")  # the first demo's files, not the second's
+    first.send("q")
+    screen = first.wait_for("RC=")
+    assert "RC=0" in screen and "Pair with this demo" not in screen and "read-only" not in screen
+    screen = observer.wait_for("RC=")
+    assert "the demo you follow" in screen and "has ended" in screen, screen
+    assert "RC=0" in screen and "never" not in screen

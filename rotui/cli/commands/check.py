@@ -7,11 +7,14 @@ import json
 from typing import Any
 
 from rotui.cli.overview import reporting, status_rows
+from rotui.cli.readonly import refuse
 from rotui.context import Context
 from rotui.core.errors import UsageError
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.notify:
+        refuse(args, "--notify (it sends and records a notification)", "drop --notify to check")
     if args.notify and not ctx.load_config().notify_urls:
         raise UsageError(
             "--notify needs [notify] urls", 'e.g. [notify] urls = ["env:ROTUI_NOTIFY_URL"]'

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from rotui.cli.readonly import refuse
 from rotui.context import Context
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    refuse(args, "`rotui init` (it writes a configuration file)")
     from rotui.config import resolve_config_path, write_starter_config
 
     path, _origin = resolve_config_path(ctx.config_arg, ctx.environ)

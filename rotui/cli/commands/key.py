@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from rotui.cli.readonly import refuse
 from rotui.cli.terminal import read_secret_input
 from rotui.context import Context
 from rotui.core.errors import UsageError
@@ -12,6 +13,7 @@ from rotui.core.errors import UsageError
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from rotui.core.secret import check_admin_key, check_api_key
 
+    refuse(args, f"`rotui key {args.key_command}` (it writes the keyring)")
     if args.admin == bool(args.name):
         raise UsageError("name a key or pass --admin", "e.g. `rotui key set ANTHROPIC_API_KEY`")
     store = ctx.secret_store()

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError(
             f"no run {args.run_id!r}",
             (f"recent runs: {', '.join(recent)}" if recent else "no run has been recorded yet")
-            + f"; `rotui runs` lists them all (kept in {store.dir})",
+            + f"; `{lister(args)}` lists them all (kept in {store.dir})",
         )
     found = store.load(args.run_id)
     text = incident_report(found, AuditLog(ctx.paths.data_dir).entries())
@@ -32,6 +32,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     else:
         ctx.out(text)
     return 0
+
+
+def lister(args: argparse.Namespace) -> str:
+    """The command that lists the runs ``report`` reads: the demo's under ``rotui demo``."""
+    return "rotui demo runs" if getattr(args, "demo_command", None) else "rotui runs"
 
 
 def known_run(store: Any, run_id: str) -> bool:

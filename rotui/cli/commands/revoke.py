@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from rotui.cli.overview import reporting
+from rotui.cli.readonly import refuse
 from rotui.cli.rollback import rollback
 from rotui.cli.terminal import need_terminal, read_secret_input
 from rotui.context import Context
@@ -25,7 +26,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     services = ctx.services()
     services.keys([args.name])
     exposed = _exposed(args.exposed_at, services.clock())
+    watch = f"`rotui revoke {args.name} --read-only` (no --headless) watches the run"
     if args.rollback:
+        refuse(args, "a rollback", watch)
         return asyncio.run(rollback(services, args.name, ctx, "emergency", args.take_over))
     active = services.runs().active(args.name)
     if not args.headless:
@@ -34,6 +37,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         app = make_app(
             services,
             emergency=args.name,
+            read_only=args.read_only,
             theme=args.theme,
             exposed_at=exposed,
             notices=ctx.warnings,
@@ -41,6 +45,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         need_terminal(ctx, "add --headless to run the emergency from a script")
         app.run()
         return 0
+    refuse(args, "a headless emergency revoke", watch)
     mode = _mode(args, active)
     return asyncio.run(_headless(args, ctx, services, mode, exposed))
 

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from rotui.cli.overview import reporting
+from rotui.cli.readonly import refuse
 from rotui.cli.rollback import rollback
 from rotui.cli.terminal import need_terminal, read_secret_input
 from rotui.context import Context
@@ -21,15 +22,24 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     services.keys([args.name])  # an unknown name is a usage error before anything else
     if args.dry_run:
         return asyncio.run(_dry_run(services, args.name, ctx))
+    watch = f"`rotui rotate {args.name} --read-only` (no --headless) watches the run"
     if args.rollback:
+        refuse(args, "a rollback", watch)
         return asyncio.run(rollback(services, args.name, ctx, "rotation", args.take_over))
     if not args.headless:
         from rotui.ui.app import make_app
 
-        app = make_app(services, rotate=args.name, theme=args.theme, notices=ctx.warnings)
+        app = make_app(
+            services,
+            rotate=args.name,
+            read_only=args.read_only,
+            theme=args.theme,
+            notices=ctx.warnings,
+        )
         need_terminal(ctx, "add --headless to rotate from a script")
         app.run()
         return 0
+    refuse(args, "a headless rotation", watch)
     return asyncio.run(_headless(args, ctx, services))
 
 

@@ -24,10 +24,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     services.keys(args.names)  # unknown names are a usage error before any network call
     mode = ValidationMode.PING if args.ping else None
-    done = asyncio.run(services.validate(args.names, mode=mode))
+    done = asyncio.run(services.validate(args.names, mode=mode, save=not args.read_only))
     for warning in done.warnings:
         ctx.say(f"rotui: warning: {warning}")
     _report_keyring_trouble(done, ctx)
+    if args.read_only:
+        ctx.say("rotui: --read-only: results shown, not stored or audited")
     if args.json:
         _print_json_results(ctx, done)
     else:

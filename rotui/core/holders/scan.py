@@ -56,6 +56,7 @@ class ScanRequest:
     rotated_at: dict[str, dt.datetime] = field(default_factory=dict)  # default: from ``runs``
     runs: Sequence[Run] = ()  # journaled runs: the replaced key's fingerprint, when it was rotated
     only_key_values: tuple[Held, ...] = ()  # empty: current, pending and previous
+    audited: bool = True  # False: ``--read-only``, the scan is printed but not audited
 
 
 async def scan(request: ScanRequest) -> ScanReport:
@@ -107,7 +108,8 @@ async def scan(request: ScanRequest) -> ScanReport:
         report.partial = True
     report.partial = report.partial or request.stop.is_set()
     report.elapsed = time.monotonic() - started
-    _audit(request, report, names)
+    if request.audited:
+        _audit(request, report, names)
     return report
 
 

@@ -27,6 +27,7 @@ from rotui.ui.screens.rotation import consumers
 from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
 from rotui.ui.screens.rotation.consumer_actions import ConsumerActions
 from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
+from rotui.ui.screens.rotation.watch import READ_ONLY_REFUSED, watch
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
 from rotui.ui.wizard_text import checklist_text, step_help
@@ -48,8 +49,10 @@ class RotationWizardScreen(ConsumerActions):
         mode: str = "overlap",
         exposed_at: dt.datetime | None = None,
         usage: OldKeyUsage | None = None,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        self.read_only = read_only  # --read-only: watch the key's run, change nothing
         self.exposed_at = exposed_at  # from the emergency screen: journaled when the run starts
         self.usage = usage
         self.services = services
@@ -104,6 +107,8 @@ class RotationWizardScreen(ConsumerActions):
         rotation = self.rotation
         try:
             run = rotation.open()
+            if self.read_only:
+                return watch(self)
             if run is not None:  # an active run resumes: it needs the key's lock
                 rotation.take_lock(take_over)
                 if self.exposed_at is not None:
@@ -195,6 +200,8 @@ class RotationWizardScreen(ConsumerActions):
         rotation = self.rotation
         run = rotation.run if rotation else None
         upcoming = self.next.action if self.next and not self.blocked else None
+        if self.read_only and action in READ_ONLY_REFUSED:
+            return None
         if self.blocked and action in ("confirm_consumer", "skip_consumer"):
             return None  # another rotui drives the run: this view only watches
         if action in ("confirm_consumer", "skip_consumer"):
