@@ -129,6 +129,9 @@ def test_validate_stores_results_and_exits_1_on_a_failure(
     assert by_key["GOOD"]["status"] == "valid" and by_key["GOOD"]["organization_id"] == "org-cli"
     assert by_key["REVOKED"]["status"] == "invalid" and by_key["REVOKED"]["http_status"] == 401
     assert doc["all_valid"] is False
+    lines = [line.strip().rstrip(",") for line in done.stdout.splitlines()]
+    per_line = [json.loads(line) for line in lines if line.startswith('{"key"')]
+    assert sorted(r["key"] for r in per_line) == sorted(by_key)  # one result per line (grep, diff)
 
     status = json.loads(rotui(child_env, "status", "--json").stdout)
     last = {r["name"]: r["last_validation"] for r in status["keys"]}
