@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -297,7 +297,8 @@ def demo_environment(
         from rotui.core.fsio import atomic_write
 
         atomic_write(config_path, demo_config_text(sim.base_url, today, wiring).encode())
-        config = parse_config(config_path.read_text(), str(config_path))
+        # its path too: checks of the file itself (troubleshoot's "Configuration file") see it
+        config = replace(parse_config(config_path.read_text(), str(config_path)), path=str(config_path))
         store = SecretStore(demo_keyring(), environ=DEMO_TOKENS)
         yield config, paths, store, sim
 

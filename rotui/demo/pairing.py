@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -187,7 +187,8 @@ def follow_context(ctx: Context) -> Context:
     running = find_running_demo()
     if running is None:
         raise UsageError("no demo is running", "start one with `rotui demo` in another terminal")
-    config = parse_config(running.config_path.read_text(), str(running.config_path))
+    where = str(running.config_path)
+    config = replace(parse_config(running.config_path.read_text(), where), path=where)
     return Context(
         paths=running.paths,
         config=config,
