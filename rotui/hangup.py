@@ -17,13 +17,24 @@ SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 GRACE_SECONDS = 5.0  # after asking the UI to exit: a terminal that is gone may never let it
 
 
-class Hangup(BaseException):
-    """Raised in the main thread by the handler when no UI is running."""
+class Hangup(SystemExit):
+    """Raised in the main thread by the handler when no UI is running.
+
+    A signal handler raises wherever the main thread happens to be, often inside an asyncio
+    callback (a transport closing its socket). asyncio lets only ``SystemExit`` and
+    ``KeyboardInterrupt`` out of a callback and logs any other exception and carries on
+    (``asyncio.events.Handle._run``), so a plain ``BaseException`` was swallowed there and the
+    run went on without its lock. As a ``SystemExit`` it ends the loop, and uncaught it still
+    exits with 128 + the signal's number.
+    """
 
     def __init__(self, signum: int, keys: list[str]) -> None:
-        super().__init__(signal.Signals(signum).name)
+        super().__init__(128 + signum)
         self.signum = signum
         self.keys = keys
+
+    def __str__(self) -> str:
+        return signal.Signals(self.signum).name
 
     @property
     def exit_code(self) -> int:
