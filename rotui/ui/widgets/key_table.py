@@ -11,7 +11,8 @@ here the table's rows are filled in bulk from per-key entries that are kept betw
 * :meth:`update_rows` rewrites the cells that changed and repaints only their rows.
 
 This reaches into DataTable's internals (``_data``, ``_row_locations``, its render caches), so
-textual is pinned exactly for the tests (``pyproject.toml``), which cover each path.
+textual is pinned to 8.2.x at run time and exactly for the tests (``pyproject.toml``), which cover
+each path.
 """
 
 from __future__ import annotations
