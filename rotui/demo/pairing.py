@@ -95,17 +95,35 @@ def demo_root(home: Path) -> Path:
 
 
 def find_running_demo() -> RunningDemo | None:
-    """The demo the newest live `rotui demo` announced, if its process and files still exist."""
+    """The demo to follow: the one the pointer names while it runs, else the oldest live one.
+
+    A demo started while another was paired never takes the pointer; once the paired one ends,
+    it is the one left to follow, so readers find it rather than saying none runs.
+    """
     import json
 
     try:
         pointer = json.loads((demo_home() / DEMO_POINTER).read_text())
-        found = RunningDemo(Path(pointer["root"]), int(pointer["pid"]))
+        named = RunningDemo(Path(pointer["root"]), int(pointer["pid"]))
     except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not _alive(found.pid):
-        return None  # it ended without tidying up (killed): nothing to follow
-    return found if found.config_path.is_file() else None
+        named = None
+    if named is not None and _alive(named.pid) and named.config_path.is_file():
+        return named
+    live = live_demos()
+    return live[0] if live else None
+
+
+def live_demos() -> list[RunningDemo]:
+    """Every demo under :func:`demo_home` whose process runs and whose files exist, oldest
+    first (a dead one's process is gone: killed, its terminal closed before it tidied up)."""
+    found = []
+    for root in demo_home().glob("demo-*"):
+        pid = root.name.split("-")[1]
+        if pid.isdigit() and _alive(int(pid)):
+            demo = RunningDemo(root, int(pid))
+            with contextlib.suppress(OSError):
+                found.append((demo.config_path.stat().st_mtime_ns, demo))
+    return [demo for _, demo in sorted(found, key=lambda pair: pair[0])]
 
 
 def _claim(pointer: Path, me: RunningDemo) -> bool:
@@ -187,6 +205,10 @@ def follow_context(ctx: Context) -> Context:
     running = find_running_demo()
     if running is None:
         raise UsageError("no demo is running", "start one with `rotui demo` in another terminal")
+    others = [demo.pid for demo in live_demos() if demo != running]
+    if others:
+        listed = ", ".join(f"process {pid}" for pid in others)
+        ctx.say(f"rotui demo: reading the demo of process {running.pid}; also running: {listed}")
     where = str(running.config_path)
     config = replace(parse_config(running.config_path.read_text(), where), path=where)
     return Context(

@@ -30,7 +30,7 @@ def test_a_demo_pointer_of_a_dead_process_is_not_followed(
     tmp_path: Path, child_env: dict[str, str]
 ) -> None:
     home = tmp_path / f"rotui-demo-{os.getuid()}"
-    root = home / "demo-1-x"
+    root = home / "demo-999999999-x"
     (root / "config").mkdir(parents=True)
     (root / "config" / "rotui.toml").write_text("")
     home.chmod(0o700)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -90,3 +91,39 @@ def test_a_second_demo_leaves_the_first_paired_and_the_observer_hears_the_end(
     screen = observer.wait_for("RC=")
     assert "the demo you follow" in screen and "has ended" in screen, screen
     assert "RC=0" in screen and "never" not in screen
+
+
+def test_every_live_demo_is_named_and_the_one_left_is_followed(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A second demo runs unpaired; readers name it too, and follow it once the first ends."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    env = {**child_env, "TMPDIR": str(shared)}
+
+    def status() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*rotui_command(), "demo", "status"], capture_output=True, text=True, env=env, timeout=60
+        )
+
+    first = terminal(["demo"], env)
+    first.wait_for("ANTHROPIC_API_KEY_BATCH")
+    second = terminal(["demo"], env)
+    second.wait_for("Not paired")
+    both = status()
+    assert both.returncode == 0, both.stderr
+    named = re.search(r"reading the demo of process (\d+); also running: process (\d+)", both.stderr)
+    assert named is not None and named.group(1) != named.group(2), both.stderr
+
+    first.send("q")
+    assert first.wait_exit() == 0
+    left = status()
+    assert left.returncode == 0, left.stderr  # was "no demo is running" while the second ran
+    assert "also running" not in left.stderr
+    follow = f"{shlex.join(rotui_command())} demo --read-only; echo RC=$?; sleep 60"
+    observer = terminal([], env, command=["bash", "-c", follow])
+    observer.wait_for("ANTHROPIC_API_KEY_BATCH")
+    second.send("q")
+    assert second.wait_exit() == 0
+    screen = observer.wait_for("RC=")
+    assert "has ended" in screen and "RC=0" in screen, screen
