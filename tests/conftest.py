@@ -7,6 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI runs on 2 shared cores: a slow draw is the host, not the test. Every property test runs
+# without a per-example deadline and without the too-slow health check, unless it says otherwise.
+settings.register_profile("rotui", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("rotui")
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,8 @@ from tests.support.tmux import TmuxFactory
 
 
 def test_paste_and_type_reach_the_program(terminal: TmuxFactory) -> None:
-    term = terminal([], dict(os.environ), command=["cat"])
+    term = terminal([], dict(os.environ), command=["sh", "-c", "echo ready; exec cat"])
+    term.wait_for("ready")  # cat reads the terminal: nothing sent before it started is lost
     term.paste("pasted-text")  # by stdin to tmux, never in an argv
     term.type("typed")
     term.send("Enter")

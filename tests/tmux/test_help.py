@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.support.tmux import TmuxFactory
+from tests.support.tmux import Tmux, TmuxFactory
+
+
+def help_showing(term: Tmux, *bindings: str) -> str:
+    """The help screen once every one of ``bindings`` (regexes) is painted on it: the title comes
+    first, and a screen read between two paints is half drawn."""
+
+    def painted(screen: str) -> bool:
+        return "rotui help" in screen and all(re.search(b, screen, re.M) for b in bindings)
+
+    return term.wait_until(painted, f"rotui help showing {bindings}")
 
 
 def test_help_on_the_dashboard_at_80x24(
@@ -15,9 +25,8 @@ def test_help_on_the_dashboard_at_80x24(
     term = terminal(["demo"], env)
     term.wait_for("ANTHROPIC_API_KEY_BATCH")
     term.send("?")
-    screen = term.wait_for("rotui help")
-    for key, what in (("s", "Sort"), ("v", "Validate"), ("q", "Quit"), ("ctrl\\+p", "Commands")):
-        assert re.search(rf"(^|\s){key}\s+{what}:", screen, re.M), (key, screen)
+    pairs = (("s", "Sort"), ("v", "Validate"), ("q", "Quit"), ("ctrl\\+p", "Commands"))
+    screen = help_showing(term, *(rf"(^|\s){key}\s+{what}:" for key, what in pairs))
     assert "Skip" not in screen
     term.send("Escape")
     term.wait_gone("rotui help")
@@ -34,9 +43,8 @@ def test_help_on_the_troubleshoot_screen_says_what_r_does_there(
     term.send("t")
     term.wait_for("Check again")  # the footer of the troubleshoot screen
     term.send("?")
-    screen = term.wait_for("rotui help")
-    assert re.search(r"(^|\s)r\s+Check again:", screen, re.M), screen  # on the dashboard: Rotate
-    assert re.search(r"(^|\s)esc, q\s+Back:", screen, re.M), screen  # q backs out too
+    # r: on the dashboard Rotate; q backs out too
+    screen = help_showing(term, r"(^|\s)r\s+Check again:", r"(^|\s)esc, q\s+Back:")
     assert "Rotate" not in screen and "Sort" not in screen
     term.send("Escape")
     term.wait_gone("rotui help")
@@ -55,9 +63,8 @@ def test_help_from_the_wizards_paste_field_at_80x24(
     term.send("r")
     term.wait_for("paste the new key")  # the field has the focus
     term.send("?")
-    screen = term.wait_for("rotui help")
-    assert re.search(r"(^|\s)s\s+Skip…:", screen, re.M), screen  # on the dashboard: Sort
-    assert re.search(r"(^|\s)esc, q\s+Back:", screen, re.M), screen  # q backs out too
+    # s: on the dashboard Sort; q backs out too
+    screen = help_showing(term, r"(^|\s)s\s+Skip…:", r"(^|\s)esc, q\s+Back:")
     assert "Sort" not in screen and "Validate all" not in screen
     term.send("Escape")
     screen = term.wait_gone("rotui help")
