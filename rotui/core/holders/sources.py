@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rotui.core.holders import files, git, remote
+from rotui.core.holders import files, git
 from rotui.core.holders.book import Book
 from rotui.core.holders.matcher import Hit, Matcher
 from rotui.core.holders.model import (
@@ -25,6 +25,7 @@ from rotui.core.holders.model import (
 from rotui.core.secret import Secret
 
 if TYPE_CHECKING:
+    from rotui.core.holders import remote
     from rotui.core.holders.scan import ScanRequest
     from rotui.core.model import ManagedKey
 
@@ -51,6 +52,8 @@ async def heroku(
     tell: Callable[..., None],
     report: ScanReport,
 ) -> None:
+    from rotui.core.holders import remote  # httpx: only when a remote source is read
+
     seen: set[tuple[str, str]] = set()
     for key in keys:
         for consumer in key.consumers:
@@ -81,6 +84,8 @@ async def infisical(
     tell: Callable[..., None],
     report: ScanReport,
 ) -> None:
+    from rotui.core.holders import remote
+
     seen: set[tuple[str, str, str]] = set()
     for key in keys:
         for consumer in key.consumers:
@@ -111,6 +116,7 @@ async def github(
 ) -> None:
     from rotui.core.consumers.base import child_environ
     from rotui.core.consumers.github import GH_ENV_NAMES, GH_ENV_PREFIXES
+    from rotui.core.holders import remote
 
     repos: dict[tuple[str, str], set[str]] = {}
     passed: set[str] = set()
