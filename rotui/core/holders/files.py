@@ -22,7 +22,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from rotui.core.holders import sift
 from rotui.core.holders.matcher import Hit, Matcher
@@ -48,12 +51,18 @@ Found = Callable[[str, Hit], None]
 Tick = Callable[[int, int], None]  # (done, known so far)
 
 
+class Stop(Protocol):
+    """A ``threading.Event``, or anything that says like one whether to stop."""
+
+    def is_set(self) -> bool: ...
+
+
 def shell_files(home: Path) -> list[Path]:
     """The operator's own startup files and histories that exist (the SOP's "local zshrc")."""
     return [home / name for name in SHELL_FILES if os.path.lexists(home / name)]
 
 
-def walk(root: Path, report: ScanReport, stop: threading.Event) -> Iterator[str]:
+def walk(root: Path, report: ScanReport, stop: Stop) -> Iterator[str]:
     """Every file path under ``root``, depth first, without following directory symlinks."""
     if not os.path.isdir(root):
         yield str(root)
@@ -76,37 +85,47 @@ def walk(root: Path, report: ScanReport, stop: threading.Event) -> Iterator[str]
             report.skip(folder, f"unreadable directory ({exc.strerror or exc})")
 
 
-def scan_paths(
+@dataclass
+class Sifted:
+    """A tree read without the matcher: its places and skipped places, and the files to match."""
+
+    report: ScanReport = field(default_factory=ScanReport)
+    candidates: list[str] = field(default_factory=list)  # paths only: each holds the prefix
+    deadline: float = float("inf")  # the local source's time bound, for what follows (git)
+
+
+def sift_paths(
     paths: Iterator[str],
-    matcher: Matcher,
-    report: ScanReport,
-    found: Found,
-    stop: threading.Event,
+    stop: Stop,
     *,
     max_bytes: int,
     deadline: float,
     max_places: int,
     tick: Tick | None = None,
     workers: int = READERS,
-) -> None:
-    """Scan each path; stops at ``stop``, the deadline or the place bound (the report says so).
+    report: ScanReport | None = None,
+) -> Sifted:
+    """Sift each path (into ``report``, where the walk counts unreadable directories) in order.
 
-    A few threads read files (or hand them to the sifting children) with at most ``IN_FLIGHT``
-    batches queued, so memory stays flat; hits and skips are recorded here, in order.
+    Needs no fingerprint, so it runs while the keys' values are read. Threads sift here or hand
+    files to the children, at most ``IN_FLIGHT`` batches queued so memory stays flat.
     """
+    out = Sifted(report or ScanReport(), deadline=deadline)
+    report = out.report
     done = submitted = 0
-    queue_: collections.deque[concurrent.futures.Future[Batch]] = collections.deque()
+    queue_: collections.deque[tuple[list[str], Future[list[str]]]] = collections.deque()
     sifters = Sifters(sifting_children(workers), max_bytes)
 
     def settle(block: bool) -> None:
         nonlocal done
-        while queue_ and (block or queue_[0].done()):
-            for path, (skipped, hits) in queue_.popleft().result():
-                if skipped:
-                    report.skip(path, skipped)
-                for hit in hits:
-                    found(path, hit)
-                done += 1
+        while queue_ and (block or queue_[0][1].done()):
+            batch_, task = queue_.popleft()
+            for path, said in zip(batch_, task.result(), strict=True):
+                if said == sift.CANDIDATE:
+                    out.candidates.append(path)
+                elif said:
+                    report.skip(path, said)
+            done += len(batch_)
             if tick is not None:
                 tick(done, report.places)
 
@@ -114,21 +133,13 @@ def scan_paths(
         nonlocal submitted
         submitted += 1
         sifted = submitted > SIFT_AFTER and sifters.start()
-        task = pool.submit(read_batch, batch, matcher, max_bytes, sifters if sifted else None)
-        queue_.append(task)
+        task = pool.submit(sift_batch, batch, max_bytes, sifters if sifted else None)
+        queue_.append((batch, task))
 
     batch: list[str] = []
     try:
         with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="holders") as pool:
-            for path in paths:
-                if stop.is_set():
-                    report.partial = True
-                    break
-                if report.places >= max_places or time.monotonic() > deadline:
-                    report.skip(path, "the scan's time or place bound was reached")
-                    report.partial = True
-                    break
-                report.places += 1
+            for path in bounded(paths, report, stop, deadline, max_places):
                 batch.append(path)
                 if len(batch) >= BATCH:
                     submit(batch)
@@ -141,23 +152,40 @@ def scan_paths(
         sifters.close()
     if tick is not None:
         tick(done, done)
+    return out
 
 
-Outcome = tuple[str, list[Hit]]  # (skip reason or "", hits)
-Batch = list[tuple[str, Outcome]]
+def bounded(
+    paths: Iterator[str], report: ScanReport, stop: Stop, deadline: float, max_places: int
+) -> Iterator[str]:
+    """The paths up to ``stop``, the deadline or the place bound, each counted as a place."""
+    for path in paths:
+        if stop.is_set():
+            report.partial = True
+            return
+        if report.places >= max_places or time.monotonic() > deadline:
+            report.skip(path, "the scan's time or place bound was reached")
+            report.partial = True
+            return
+        report.places += 1
+        yield path
 
 
-def read_batch(
-    batch: list[str], matcher: Matcher, max_bytes: int, sifters: Sifters | None
-) -> Batch:
-    """Each file's outcome: sifted by a child when there is one, the few candidates matched here."""
+def match_candidates(
+    sifted: Sifted, matcher: Matcher, report: ScanReport, found: Found, max_bytes: int
+) -> None:
+    """Into ``report``: what sifting counted, then each candidate's hits (read again, matched)."""
+    report.merge(sifted.report)
+    for path in sifted.candidates:
+        scan_file(path, matcher, report, found, max_bytes)
+
+
+def sift_batch(batch: list[str], max_bytes: int, sifters: Sifters | None) -> list[str]:
+    """Each file's :func:`.sift.sift` outcome, from a child when there is one, else read here."""
     outcomes = sifters.sift(batch) if sifters is not None else None
     if outcomes is None:
-        return [(path, read_and_match(path, matcher, max_bytes)) for path in batch]
-    return [
-        (path, read_and_match(path, matcher, max_bytes) if said == sift.CANDIDATE else (said, []))
-        for path, said in zip(batch, outcomes, strict=True)
-    ]
+        return [sift.sift(path, max_bytes) for path in batch]
+    return outcomes
 
 
 def sifting_children(workers: int) -> int:
@@ -243,6 +271,9 @@ class Sifters:
                 child.wait()
             with contextlib.suppress(OSError):
                 child.stdout.close()  # type: ignore[union-attr]
+
+
+Outcome = tuple[str, list[Hit]]  # (skip reason or "", hits)
 
 
 def scan_file(
