@@ -43,7 +43,11 @@ def big_tree(root: Path) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"f{n:05d}.env"
         kind = n % 40
-        if kind == 0:
+        if n == FILES - 1:  # a name that is no UTF-8, in a batch a child sifts
+            path = folder / os.fsdecode(b"f\xff\xfe.env")
+            path.write_text(f"{KEY}={CURRENT}\n")
+            planted += 1
+        elif kind == 0:
             value = (CURRENT, PREVIOUS, STRAY)[planted % 3]
             path.write_text(f"A=1\n{KEY}={value}\nB=2\n")
             planted += 1
@@ -270,3 +274,18 @@ def test_a_report_merged_in_keeps_counts_and_the_first_places(tmp_path: Path) ->
     assert into.skipped == {"binary": 60, "vanished": 1}
     assert [w for w, _ in into.skipped_places][:3] == ["first", "p0", "p1"]
     assert len(into.skipped_places) == 50
+
+
+async def test_a_holder_whose_file_name_is_no_utf8_is_audited_with_the_bytes_escaped(
+    tmp_path: Path,
+) -> None:
+    """The audit entry failed to encode the name (an internal error); now it names the file."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / os.fsdecode(b"k\xff.env")).write_text(f"{KEY}={CURRENT}\n")
+    async with httpx.AsyncClient() as http:
+        report = await scan(request_for(tmp_path, root, keyring_with_values(), http=http))
+    assert [(f.held, f.status) for f in report.findings] == [(Held.CURRENT, Status.UNMANAGED)]
+    entry = AuditLog(tmp_path / "data").entries()[-1]
+    assert entry.context["found"][0]["place"] == f"file {root}/k\\xff.env:1 · {KEY}"
+    assert CURRENT not in str(entry.body())

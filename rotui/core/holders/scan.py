@@ -187,7 +187,7 @@ def _audit(request: ScanRequest, report: ScanReport, names: set[str]) -> None:
             "held": str(f.held),
             "hint": f.hint,
             "key": f.key,
-            "place": redact(f.place.label()),
+            "place": _storable(redact(f.place.label())),
         }
         for f in report.findings[:AUDITED_FINDINGS]
     ]
@@ -201,6 +201,11 @@ def _audit(request: ScanRequest, report: ScanReport, names: set[str]) -> None:
             "found": found,
             "findings": len(report.findings),
             "skipped": dict(sorted(report.skipped.items())),
-            "problems": [redact(p) for p in report.problems],
+            "problems": [_storable(redact(p)) for p in report.problems],
         },
     )
+
+
+def _storable(text: str) -> str:
+    """A file name's bytes that are no UTF-8 (``os.fsdecode``'s surrogates) as ``\\xNN`` escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
