@@ -1,8 +1,9 @@
 """Text files: the operator's shell startup files and histories, and the configured roots.
 
-Each file is read once, whole, up to a size bound (so memory stays flat however big the tree);
-binary files (a NUL in the first 8 KiB), files over the bound, non-regular files, dangling
-symlinks and unreadable places are skipped and counted with the reason. Nothing read is kept.
+Each file is read whole, up to a size bound (so memory stays flat however big the tree), and
+once more if it holds the key prefix; binary files (a NUL in the first 8 KiB), files over the
+bound, non-regular files, dangling symlinks and unreadable places are skipped and counted with
+the reason. Nothing read is kept.
 Directory symlinks are not followed, and ``.git`` directories are left to the git source.
 
 A big tree is sifted by child processes, one per core (:mod:`.sift`): they read and search
@@ -110,7 +111,7 @@ def sift_paths(
     Needs no fingerprint, so it runs while the keys' values are read. Threads sift here or hand
     files to the children, at most ``IN_FLIGHT`` batches queued so memory stays flat.
     """
-    out = Sifted(report or ScanReport(), deadline=deadline)
+    out = Sifted(report if report is not None else ScanReport(), deadline=deadline)
     report = out.report
     done = submitted = 0
     queue_: collections.deque[tuple[list[str], Future[list[str]]]] = collections.deque()
