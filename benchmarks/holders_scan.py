@@ -144,7 +144,7 @@ def run(scale: Scale, work: Path) -> list[Row]:
             f"≤ {GOAL_RATIO:g}× rg",
             verdict(ratio <= GOAL_RATIO),
             (
-                f"{os.cpu_count()} cores, shared; rg and rotui (4 reader threads) both use all of them",
+                f"{os.cpu_count()} cores, shared; rg and rotui (a child per core) both use all of them",
             ),
         ),
         Row(

@@ -1,23 +1,35 @@
 """Text files: the operator's shell startup files and histories, and the configured roots.
 
-Each file is read once, whole, up to a size bound (so memory stays flat however big the tree);
-binary files (a NUL in the first 8 KiB), files over the bound, non-regular files, dangling
-symlinks and unreadable places are skipped and counted with the reason. Nothing read is kept.
+Each file is read whole, up to a size bound (so memory stays flat however big the tree), and
+once more if it holds the key prefix; binary files (a NUL in the first 8 KiB), files over the
+bound, non-regular files, dangling symlinks and unreadable places are skipped and counted with
+the reason. Nothing read is kept.
 Directory symlinks are not followed, and ``.git`` directories are left to the git source.
+
+A big tree is sifted by child processes, one per core (:mod:`.sift`): they read and search
+outside this process's GIL and answer only which files hold the key prefix; those few are read
+again here and matched, so no fingerprint or value ever reaches a child.
 """
 
 from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import os
-import stat
+import queue
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from rotui.core.holders.matcher import PREFIX, Hit, Matcher
+from rotui.core.holders import sift
+from rotui.core.holders.matcher import Hit, Matcher
 from rotui.core.holders.model import ScanReport
 
 SHELL_FILES = (
@@ -30,20 +42,20 @@ SHELL_FILES = (
     ".zsh_history",
     ".bash_history",
 )
-BINARY_SNIFF = 8192
-READERS = 4  # threads reading files
+READERS = 4  # threads reading files (or talking to the sifting children)
 BATCH = 128  # files per task
 IN_FLIGHT = 8  # tasks queued at most: memory stays flat
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_NOCTTY", 0)
-)
+SIFT_AFTER = 2  # batches read here before children start: a small scan starts none
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 Found = Callable[[str, Hit], None]
 Tick = Callable[[int, int], None]  # (done, known so far)
+
+
+class Stop(Protocol):
+    """A ``threading.Event``, or anything that says like one whether to stop."""
+
+    def is_set(self) -> bool: ...
 
 
 def shell_files(home: Path) -> list[Path]:
@@ -51,7 +63,7 @@ def shell_files(home: Path) -> list[Path]:
     return [home / name for name in SHELL_FILES if os.path.lexists(home / name)]
 
 
-def walk(root: Path, report: ScanReport, stop: threading.Event) -> Iterator[str]:
+def walk(root: Path, report: ScanReport, stop: Stop) -> Iterator[str]:
     """Every file path under ``root``, depth first, without following directory symlinks."""
     if not os.path.isdir(root):
         yield str(root)
@@ -74,64 +86,192 @@ def walk(root: Path, report: ScanReport, stop: threading.Event) -> Iterator[str]
             report.skip(folder, f"unreadable directory ({exc.strerror or exc})")
 
 
-def scan_paths(
+@dataclass
+class Sifted:
+    """A tree read without the matcher: its places and skipped places, and the files to match."""
+
+    report: ScanReport = field(default_factory=ScanReport)
+    candidates: list[str] = field(default_factory=list)  # paths only: each holds the prefix
+    deadline: float = float("inf")  # the local source's time bound, for what follows (git)
+
+
+def sift_paths(
     paths: Iterator[str],
-    matcher: Matcher,
-    report: ScanReport,
-    found: Found,
-    stop: threading.Event,
+    stop: Stop,
     *,
     max_bytes: int,
     deadline: float,
     max_places: int,
     tick: Tick | None = None,
     workers: int = READERS,
-) -> None:
-    """Scan each path; stops at ``stop``, the deadline or the place bound (the report says so).
+    report: ScanReport | None = None,
+) -> Sifted:
+    """Sift each path (into ``report``, where the walk counts unreadable directories) in order.
 
-    A few threads read files (a read releases the GIL) with at most ``IN_FLIGHT`` files queued,
-    so memory stays flat; hits and skips are recorded here, in order of completion.
+    Needs no fingerprint, so it runs while the keys' values are read. Threads sift here or hand
+    files to the children, at most ``IN_FLIGHT`` batches queued so memory stays flat.
     """
-    done = 0
-    Batch = list[tuple[str, Outcome]]
-    queue: collections.deque[concurrent.futures.Future[Batch]] = collections.deque()
-
-    def read_batch(batch: list[str]) -> Batch:
-        return [(path, read_and_match(path, matcher, max_bytes)) for path in batch]
+    out = Sifted(report if report is not None else ScanReport(), deadline=deadline)
+    report = out.report
+    done = submitted = 0
+    queue_: collections.deque[tuple[list[str], Future[list[str]]]] = collections.deque()
+    sifters = Sifters(sifting_children(workers), max_bytes)
 
     def settle(block: bool) -> None:
         nonlocal done
-        while queue and (block or queue[0].done()):
-            for path, (skipped, hits) in queue.popleft().result():
-                if skipped:
-                    report.skip(path, skipped)
-                for hit in hits:
-                    found(path, hit)
-                done += 1
+        while queue_ and (block or queue_[0][1].done()):
+            batch_, task = queue_.popleft()
+            for path, said in zip(batch_, task.result(), strict=True):
+                if said == sift.CANDIDATE:
+                    out.candidates.append(path)
+                elif said:
+                    report.skip(path, said)
+            done += len(batch_)
             if tick is not None:
                 tick(done, report.places)
 
+    def submit(batch: list[str]) -> None:
+        nonlocal submitted
+        submitted += 1
+        sifted = submitted > SIFT_AFTER and sifters.start()
+        task = pool.submit(sift_batch, batch, max_bytes, sifters if sifted else None)
+        queue_.append((batch, task))
+
     batch: list[str] = []
-    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="holders-read") as pool:
-        for path in paths:
-            if stop.is_set():
-                report.partial = True
-                break
-            if report.places >= max_places or time.monotonic() > deadline:
-                report.skip(path, "the scan's time or place bound was reached")
-                report.partial = True
-                break
-            report.places += 1
-            batch.append(path)
-            if len(batch) >= BATCH:
-                queue.append(pool.submit(read_batch, batch))
-                batch = []
-                settle(block=len(queue) >= IN_FLIGHT)
-        if batch:
-            queue.append(pool.submit(read_batch, batch))
-        settle(block=True)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="holders") as pool:
+            for path in bounded(paths, report, stop, deadline, max_places):
+                batch.append(path)
+                if len(batch) >= BATCH:
+                    submit(batch)
+                    batch = []
+                    settle(block=len(queue_) >= IN_FLIGHT)
+            if batch:
+                submit(batch)
+            settle(block=True)
+    finally:
+        sifters.close()
     if tick is not None:
         tick(done, done)
+    return out
+
+
+def bounded(
+    paths: Iterator[str], report: ScanReport, stop: Stop, deadline: float, max_places: int
+) -> Iterator[str]:
+    """The paths up to ``stop``, the deadline or the place bound, each counted as a place."""
+    for path in paths:
+        if stop.is_set():
+            report.partial = True
+            return
+        if report.places >= max_places or time.monotonic() > deadline:
+            report.skip(path, "the scan's time or place bound was reached")
+            report.partial = True
+            return
+        report.places += 1
+        yield path
+
+
+def match_candidates(
+    sifted: Sifted, matcher: Matcher, report: ScanReport, found: Found, max_bytes: int
+) -> None:
+    """Into ``report``: what sifting counted, then each candidate's hits (read again, matched)."""
+    report.merge(sifted.report)
+    for path in sifted.candidates:
+        scan_file(path, matcher, report, found, max_bytes)
+
+
+def sift_batch(batch: list[str], max_bytes: int, sifters: Sifters | None) -> list[str]:
+    """Each file's :func:`.sift.sift` outcome, from a child when there is one, else read here."""
+    outcomes = sifters.sift(batch) if sifters is not None else None
+    if outcomes is None:
+        return [sift.sift(path, max_bytes) for path in batch]
+    return outcomes
+
+
+def sifting_children(workers: int) -> int:
+    """One child per core, at most one per reading thread; none on one core (nothing to gain)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    count = min(workers, cores or 1)
+    return count if count > 1 and sys.executable else 0
+
+
+class Sifters:
+    """The sifting children (:mod:`.sift`); a child that fails is dropped and its batch read here.
+
+    A child gets an empty environment, its own session (Ctrl-C is the parent's to handle) and no
+    argument but the size bound: paths go in on its stdin, reasons come out on its stdout.
+    """
+
+    def __init__(self, count: int, max_bytes: int) -> None:
+        self.count = count
+        self._max_bytes = max_bytes
+        self._idle: queue.SimpleQueue[subprocess.Popen[bytes] | None] = queue.SimpleQueue()
+        self._children: list[subprocess.Popen[bytes]] = []
+        self._working: list[subprocess.Popen[bytes]] = []
+        self._lock = threading.Lock()
+        self._started = False
+
+    def command(self) -> list[str]:
+        assert sift.__file__ is not None
+        return [sys.executable, "-I", "-B", sift.__file__, str(self._max_bytes)]
+
+    def start(self) -> bool:
+        """Start the children once (from the scanning thread); False when there are none."""
+        if not self._started:
+            self._started = True
+            for _ in range(self.count):
+                try:
+                    child = subprocess.Popen(
+                        self.command(),
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,
+                        env={},
+                        start_new_session=True,
+                    )
+                except OSError:
+                    continue
+                self._children.append(child)
+                self._working.append(child)
+                self._idle.put(child)
+        return bool(self._children)
+
+    def sift(self, paths: list[str]) -> list[str] | None:
+        """Each path's :func:`.sift.sift` outcome, or None: no child could (read them here)."""
+        child = self._idle.get()
+        if child is None:
+            self._idle.put(None)  # pass it on: every child has failed
+            return None
+        assert child.stdin is not None and child.stdout is not None
+        try:
+            sift.write_frame(child.stdin, [os.fsencode(path) for path in paths])
+            items = sift.read_frame(child.stdout, len(paths))
+        except (OSError, ValueError):
+            items = None
+        if items is None:
+            child.kill()
+            with self._lock:
+                self._working.remove(child)
+                if not self._working:
+                    self._idle.put(None)  # every child failed: the next caller learns it at once
+            return None
+        self._idle.put(child)
+        return [item.decode("utf-8", "surrogateescape") for item in items]
+
+    def close(self) -> None:
+        """End every child: its input closes, so it exits; one that does not is killed."""
+        for child in self._children:
+            with contextlib.suppress(OSError):
+                child.stdin.close()  # type: ignore[union-attr]
+        for child in self._children:
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+            with contextlib.suppress(OSError):
+                child.stdout.close()  # type: ignore[union-attr]
 
 
 Outcome = tuple[str, list[Hit]]  # (skip reason or "", hits)
@@ -150,27 +290,9 @@ def scan_file(
 
 def read_and_match(path: str, matcher: Matcher, max_bytes: int) -> Outcome:
     """One file: open without following a FIFO's writer, check it, read it once, match, drop."""
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except FileNotFoundError:
-        return ("dangling symlink" if os.path.islink(path) else "vanished"), []
-    except OSError as exc:
-        return f"unreadable ({exc.strerror or exc})", []
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return "not a regular file", []
-        if info.st_size > max_bytes:
-            return f"over {max_bytes} bytes", []
-        data = os.read(fd, info.st_size + 1) if info.st_size else b""
-    except OSError as exc:
-        return f"unreadable ({exc.strerror or exc})", []
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        return f"over {max_bytes} bytes", []
-    if data.find(b"\0", 0, BINARY_SNIFF) >= 0:
-        return "binary", []
-    if PREFIX not in data:
+    skipped, data = sift.read(path, max_bytes)
+    if skipped:
+        return skipped, []
+    if not sift.holds_prefix(data):
         return "", []
     return "", list(matcher.scan(data))

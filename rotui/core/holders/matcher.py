@@ -14,11 +14,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from rotui.core.holders.model import Held
+from rotui.core.holders.sift import PREFIX
 from rotui.core.secret import SECRET_PATTERN, Secret, mask
 
 # The same formats rotui redacts everywhere (rotui.core.secret.SECRET_PATTERN), over bytes.
 PATTERN = re.compile(SECRET_PATTERN.pattern.encode("ascii"))
-PREFIX = b"sk-ant-"
 _ASSIGN = re.compile(rb"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]\s*[\"']?$")
 
 

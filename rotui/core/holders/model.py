@@ -109,6 +109,16 @@ class ScanReport:
         if len(self.skipped_places) < SKIPPED_SHOWN:
             self.skipped_places.append((where, reason))
 
+    def merge(self, other: ScanReport) -> None:
+        """Add another part's places, skipped places, problems and findings, as if recorded here."""
+        self.places += other.places
+        self.partial = self.partial or other.partial
+        self.skipped.update(other.skipped)
+        room = SKIPPED_SHOWN - len(self.skipped_places)
+        self.skipped_places.extend(other.skipped_places[: max(room, 0)])
+        self.problems.extend(other.problems)
+        self.findings.extend(other.findings)
+
     def for_key(self, name: str) -> list[Finding]:
         return [f for f in self.findings if f.key == name]
 

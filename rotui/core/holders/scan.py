@@ -11,6 +11,7 @@ managed, unmanaged or stale :mod:`.book`; this module runs them in order within 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -60,29 +61,86 @@ class ScanRequest:
 
 
 async def scan(request: ScanRequest) -> ScanReport:
-    """Look for the keys' values everywhere the ``[holders]`` settings allow; audited."""
-    config, settings = request.config, request.config.holders
-    keys = [k for k in config.keys if not request.names or k.name in request.names]
-    names = {k.name for k in keys}
-    hmac_key = request.audit.installation_key()
-    targets, pending = await read_targets(request, config.keys, hmac_key)
-    for key_name, fp in replaced(request.runs).items():
-        targets.setdefault(fp, Target(key_name, Held.PREVIOUS))
-    if not request.rotated_at:
-        request.rotated_at = last_completed(request.runs)
-    matcher = Matcher(hmac_key, targets)
-    book = Book(list(config.keys), pending, names, request.only_key_values)
-    report = book.report
-    started = time.monotonic()
-    progress = Progress()
+    """Look for the keys' values everywhere the ``[holders]`` settings allow; audited.
 
-    def tell(source: str, done: int = 0, more: int = 0) -> None:
-        progress.done += done
-        progress.total += more
-        progress.source = source
-        progress.elapsed = time.monotonic() - started
-        if request.on_progress is not None:
-            request.on_progress(progress)
+    The local files are sifted for the key prefix from the start, while the keys' values are
+    read (a keyring can take its time) and the remote sources are listed; the few files that
+    hold the prefix are matched once the fingerprints are known.
+    """
+    config, settings = request.config, request.config.holders
+    names = {k.name for k in config.keys if not request.names or k.name in request.names}
+    started = time.monotonic()
+    tell = _Teller(request.on_progress, started)
+    halt = threading.Event()  # ends the sifting when this scan fails before it is awaited
+    stop = _Either(request.stop, halt)
+    sifting = asyncio.ensure_future(
+        asyncio.to_thread(sources.sift_local, request, settings, stop, tell)
+    )
+    try:
+        hmac_key = request.audit.installation_key()
+        targets, pending = await read_targets(request, config.keys, hmac_key)
+        for key_name, fp in replaced(request.runs).items():
+            targets.setdefault(fp, Target(key_name, Held.PREVIOUS))
+        if not request.rotated_at:
+            request.rotated_at = last_completed(request.runs)
+        matcher = Matcher(hmac_key, targets)
+        book = Book(list(config.keys), pending, names, request.only_key_values)
+        await _each_in_its_bound(
+            _remote_steps(request, matcher, book, tell),
+            request.stop,
+            book.report,
+            settings.timeout_seconds,
+        )
+        sifted = await sifting
+    except BaseException:
+        halt.set()  # the sifting thread ends at its next file
+        with contextlib.suppress(BaseException):
+            await sifting
+        raise
+    report = book.report
+    await asyncio.to_thread(sources.match_local, request, settings, matcher, book, sifted, tell)
+    report.partial = report.partial or request.stop.is_set()
+    report.elapsed = time.monotonic() - started
+    if request.audited:
+        _audit(request, report, names)
+    return report
+
+
+class _Either:
+    """Stops when the caller's event or this scan's own is set."""
+
+    def __init__(self, one: threading.Event, other: threading.Event) -> None:
+        self._one, self._other = one, other
+
+    def is_set(self) -> bool:
+        return self._one.is_set() or self._other.is_set()
+
+
+class _Teller:
+    """Progress from every source, told one at a time: files are sifted in a thread meanwhile."""
+
+    def __init__(self, on_progress: OnProgress | None, started: float) -> None:
+        self._on_progress = on_progress
+        self._started = started
+        self._progress = Progress()
+        self._lock = threading.Lock()
+
+    def __call__(self, source: str, done: int = 0, more: int = 0) -> None:
+        with self._lock:
+            progress = self._progress
+            progress.done += done
+            progress.total += more
+            progress.source = source
+            progress.elapsed = time.monotonic() - self._started
+            if self._on_progress is not None:
+                self._on_progress(progress)
+
+
+def _remote_steps(
+    request: ScanRequest, matcher: Matcher, book: Book, tell: Callable[..., None]
+) -> list[tuple[str, Callable[[], object]]]:
+    """The enabled remote sources, in order: Heroku, Infisical, GitHub."""
+    settings, report, all_keys = request.config.holders, book.report, list(request.config.keys)
 
     def value(source: str, where: str, var: str, secret: Secret) -> None:
         target, hint = matcher.classify(secret)
@@ -91,7 +149,6 @@ async def scan(request: ScanRequest) -> ScanReport:
         held, key = (target.held, target.key) if target else (Held.UNKNOWN, None)
         book.add(Place(source, where, var), held, key, hint)
 
-    all_keys = list(config.keys)
     steps: list[tuple[str, Callable[[], object]]] = []
     if settings.heroku:
         steps.append(("heroku", lambda: sources.heroku(request, all_keys, value, tell, report)))
@@ -101,16 +158,7 @@ async def scan(request: ScanRequest) -> ScanReport:
         )
     if settings.github:
         steps.append(("github", lambda: sources.github(request, book, tell, report)))
-    await _each_in_its_bound(steps, request.stop, report, settings.timeout_seconds)
-    if not request.stop.is_set():
-        await asyncio.to_thread(sources.local, request, settings, matcher, book, tell)
-    else:
-        report.partial = True
-    report.partial = report.partial or request.stop.is_set()
-    report.elapsed = time.monotonic() - started
-    if request.audited:
-        _audit(request, report, names)
-    return report
+    return steps
 
 
 async def _each_in_its_bound(
@@ -139,7 +187,7 @@ def _audit(request: ScanRequest, report: ScanReport, names: set[str]) -> None:
             "held": str(f.held),
             "hint": f.hint,
             "key": f.key,
-            "place": redact(f.place.label()),
+            "place": _storable(redact(f.place.label())),
         }
         for f in report.findings[:AUDITED_FINDINGS]
     ]
@@ -153,6 +201,11 @@ def _audit(request: ScanRequest, report: ScanReport, names: set[str]) -> None:
             "found": found,
             "findings": len(report.findings),
             "skipped": dict(sorted(report.skipped.items())),
-            "problems": [redact(p) for p in report.problems],
+            "problems": [_storable(redact(p)) for p in report.problems],
         },
     )
+
+
+def _storable(text: str) -> str:
+    """A file name's bytes that are no UTF-8 (``os.fsdecode``'s surrogates) as ``\\xNN`` escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rotui.core.holders import files, git, remote
+from rotui.core.holders import files, git
 from rotui.core.holders.book import Book
 from rotui.core.holders.matcher import Hit, Matcher
 from rotui.core.holders.model import (
@@ -25,6 +25,7 @@ from rotui.core.holders.model import (
 from rotui.core.secret import Secret
 
 if TYPE_CHECKING:
+    from rotui.core.holders import remote
     from rotui.core.holders.scan import ScanRequest
     from rotui.core.model import ManagedKey
 
@@ -64,6 +65,8 @@ async def heroku(
             token = await _token(request, source, "HEROKU_API_KEY", report)
             if token is None:
                 continue
+            from rotui.core.holders import remote  # with httpx: only when there is work
+
             try:
                 done = await remote.heroku(
                     request.http, api, token, value, lambda n: tell("heroku", 0, n)
@@ -96,6 +99,8 @@ async def infisical(
             token = await _token(request, source, "INFISICAL_TOKEN", report)
             if token is None:
                 continue
+            from rotui.core.holders import remote
+
             try:
                 done = await remote.infisical(
                     request.http, api, token, project, value, lambda n: tell("infisical", 0, n)
@@ -109,9 +114,6 @@ async def infisical(
 async def github(
     request: ScanRequest, book: Book, tell: Callable[..., None], report: ScanReport
 ) -> None:
-    from rotui.core.consumers.base import child_environ
-    from rotui.core.consumers.github import GH_ENV_NAMES, GH_ENV_PREFIXES
-
     repos: dict[tuple[str, str], set[str]] = {}
     passed: set[str] = set()
     for _key, spec in book.specs:
@@ -123,6 +125,12 @@ async def github(
             if spec.fields.get("env"):
                 envs.add(str(spec.fields["env"]))
     tell("github", 0, len(repos))
+    if not repos:
+        return
+    from rotui.core.consumers.base import child_environ  # with httpx: only when there is work
+    from rotui.core.consumers.github import GH_ENV_NAMES, GH_ENV_PREFIXES
+    from rotui.core.holders import remote
+
     wanted = {(key, spec.var) for key, spec in book.specs} | {(k, k) for k in book.names}
     for (gh, repo), envs in sorted(repos.items()):
         environ = child_environ(request.environ, (*GH_ENV_NAMES, *passed), GH_ENV_PREFIXES)
@@ -169,18 +177,15 @@ def env_files(keys: Sequence[ManagedKey]) -> Iterator[str]:
                     yield path
 
 
-def local(
+def sift_local(
     request: ScanRequest,
     settings: HoldersSettings,
-    matcher: Matcher,
-    book: Book,
+    stop: files.Stop,
     tell: Callable[..., None],
-) -> None:
-    report, stop = book.report, request.stop
+) -> files.Sifted:
+    """Read the local files for the key prefix: needs no fingerprint, so it starts at once."""
     deadline = time.monotonic() + settings.timeout_seconds
-
-    def found(path: str, hit: Hit) -> None:
-        book.add(Place("file", path, hit.var, hit.line), hit.held, hit.key, hit.hint)
+    walked = ScanReport()  # the walk's unreadable directories, then the files' outcomes
 
     def tick(done: int, _known: int) -> None:
         tell("files", done - tick.last, done - tick.last)  # type: ignore[attr-defined]
@@ -192,20 +197,35 @@ def local(
         if settings.shell:
             yield from (str(p) for p in files.shell_files(request.home) if str(p) not in own)
         for root in settings.paths:
-            yield from (p for p in files.walk(root, report, stop) if p not in own)
+            yield from (p for p in files.walk(root, walked, stop) if p not in own)
 
     tick.last = 0  # type: ignore[attr-defined]
-    files.scan_paths(
+    return files.sift_paths(
         paths(),
-        matcher,
-        report,
-        found,
         stop,
         max_bytes=settings.max_file_bytes,
         deadline=deadline,
         max_places=settings.max_places,
         tick=tick,
+        report=walked,
     )
+
+
+def match_local(
+    request: ScanRequest,
+    settings: HoldersSettings,
+    matcher: Matcher,
+    book: Book,
+    sifted: files.Sifted,
+    tell: Callable[..., None],
+) -> None:
+    """Match the sifted files' candidates, then (opt-in) the git history under the roots."""
+    report, stop = book.report, request.stop
+
+    def found(path: str, hit: Hit) -> None:
+        book.add(Place("file", path, hit.var, hit.line), hit.held, hit.key, hit.hint)
+
+    files.match_candidates(sifted, matcher, report, found, settings.max_file_bytes)
     if not settings.git or stop.is_set():
         return
     from rotui.core.consumers.base import child_environ
@@ -223,7 +243,7 @@ def local(
             found_git,
             stop,
             commits=settings.git_commits,
-            deadline=deadline,
+            deadline=sifted.deadline,
             environ=environ,
         )
         tell("git", 1, 1)

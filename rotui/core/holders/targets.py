@@ -30,7 +30,7 @@ async def read_targets(
 ) -> tuple[dict[str, Target], set[str]]:
     """Fingerprints of every configured key's current, pending and previous values."""
     from rotui.core.errors import RotuiError
-    from rotui.core.rotation.deps import pending_name, previous_name
+    from rotui.core.keynames import pending_name, previous_name
 
     targets: dict[str, Target] = {}
     pending: set[str] = set()

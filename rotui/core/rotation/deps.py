@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from rotui.core.keynames import pending_name as pending_name
+from rotui.core.keynames import previous_name as previous_name
+
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
     from rotui.core.audit import AuditLog
@@ -25,14 +28,6 @@ if TYPE_CHECKING:
 
 REVOKE_POLL_ATTEMPTS = 10
 REVOKE_POLL_SECONDS = 3.0
-
-
-def pending_name(key: str) -> str:
-    return f"{key}#pending"
-
-
-def previous_name(key: str) -> str:
-    return f"{key}#previous"
 
 
 class RunLock(Protocol):
