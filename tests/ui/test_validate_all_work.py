@@ -8,13 +8,42 @@ the reload that ends the run, a cancellation waiting for the validating thread t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import types
+from pathlib import Path
 
 import pytest
 
+from rotui.core.model import ValidationStatus
 from rotui.ui import off_loop
+from rotui.ui.app import make_app
 from rotui.ui.off_loop import run_off_loop
+from rotui.ui.widgets.key_table import KeyTable
+from tests.ui.test_table_at_scale import big_services, result
+
+
+async def test_a_result_wider_than_its_column_keeps_the_other_columns_cells(
+    tmp_path: Path,
+) -> None:
+    services = big_services(tmp_path, 100)
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(KeyTable)
+        rows = app.screen.view.shown
+        count = table._update_count
+        kept = [k for k in list(table._cell_render_cache.keys()) if k[1].value == "key"]
+        assert kept
+        wider = dataclasses.replace(
+            rows[50], last=result(rows[50].name, ValidationStatus.NO_CREDIT)
+        )
+        table.update_rows([wider])
+        await pilot.pause()
+        assert table._update_count == count  # not every cached render dropped
+        assert all(k in table._cell_render_cache for k in kept)  # the key names: not redrawn
+        assert "no credit 5m" in table.get_cell(rows[50].name, "last")
+        assert "never" in table.render_line(1).text  # the first row, redrawn at the new width
 
 
 async def test_cancelled_before_its_thread_starts_the_work_never_runs() -> None:
