@@ -68,6 +68,8 @@ class DashboardScreen(ReportingScreen):
         self.refreshed: dt.datetime | None = None
         self._seen: tuple[float, float, float] = (-1.0, -1.0, -1.0)
         self._last_redraw = 0.0
+        self._history: dict[str, list[ValidationResult]] = {}  # read once per key and load
+        self._redrawing = False
 
     def compose(self) -> ComposeResult:
         # Before the children exist: set on mount, the class would restyle the whole screen.
@@ -95,6 +97,8 @@ class DashboardScreen(ReportingScreen):
         self.query_one("#progress").display = False
         self.query_one("#filter").display = False
         self._load(self.services.snapshot())
+        # In the table's frame, not one later when its RowHighlighted reaches here (figure 9b)
+        self.watch(self.table, "cursor_coordinate", self._cursor_moved, init=False)
         self.table.focus()
         self.set_timer(SETTLE_HEAP_AFTER, self._settle_heap)  # after the first paint, not before
         self.set_interval(self.poll_interval, self.poll)
@@ -125,6 +129,7 @@ class DashboardScreen(ReportingScreen):
         for warning in snap.warnings:
             self.notify(printable(warning), severity="warning", markup=False)
         self.view.all = self.services.rows(snap)
+        self._history.clear()
         self.refreshed = self.now
         self._seen = self._mtimes()
         self.redraw()
@@ -142,7 +147,11 @@ class DashboardScreen(ReportingScreen):
         self._last_redraw = asyncio.get_running_loop().time()
         view = self.view
         width = self.app.size.width - (DETAIL_WIDTH if self.has_class("wide") else 0)
-        self.table.show(view.shown, width >= FULL_WIDTH, self.now)
+        self._redrawing = True  # the cursor moves while the rows are replaced: detail once, below
+        try:
+            self.table.show(view.shown, width >= FULL_WIDTH, self.now)
+        finally:
+            self._redrawing = False
         # Both are one line high: no layout pass for them (a filter keystroke redraws here)
         self.query_one(SummaryBar).update(
             summary_content(view.summary, self.refreshed, self.read_only, self.demo),
@@ -165,7 +174,7 @@ class DashboardScreen(ReportingScreen):
 
     def show_detail(self) -> None:
         row = self.selected_row()
-        history = self.services.state.history(row.name) if row else []
+        history = self.history(row.name) if row else []
         self.query_one(KeyDetail).show(
             row,
             history,
@@ -184,9 +193,16 @@ class DashboardScreen(ReportingScreen):
                 hints[binding.id] = self.app.get_key_display(Binding(first, ""))
         return hints
 
-    @on(DataTable.RowHighlighted, "#keys")
-    def _highlighted(self) -> None:
-        self.show_detail()
+    def history(self, name: str) -> list[ValidationResult]:
+        """The key's last results, read once until the next load (not once per cursor move)."""
+        if name not in self._history:
+            self._history[name] = self.services.state.history(name)
+        return self._history[name]
+
+    def _cursor_moved(self) -> None:
+        """Every cursor move (keys, mouse, a new selection) shows that key's detail."""
+        if not self._redrawing:
+            self.show_detail()
 
     # Following other processes (pairing): the state and audit files are polled, not watched.
     @work(exclusive=True, group="poll", exit_on_error=False, description="follow state")
