@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,7 +11,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import SimpleCommand
-from textual.containers import Container
+from textual.containers import Container, Horizontal
 from textual.widgets import DataTable, Input, ProgressBar, Static
 from textual.worker import Worker
 
@@ -28,6 +27,7 @@ from rotui.ui.plain import plain
 from rotui.ui.row_view import RowView
 from rotui.ui.screens.dashboard.bindings import DASHBOARD_BINDINGS, MUTATING, ON_A_KEY
 from rotui.ui.screens.dashboard.commands import palette_commands
+from rotui.ui.screens.dashboard.results import FLUSH_SECONDS, ResultFeed
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
@@ -38,9 +38,6 @@ DETAIL_WIDTH = 40  # the detail pane's width when side by side (see rotui.tcss)
 SORT_ORDER = tuple(SORTS)
 USAGE_REFRESH_SECONDS = 600
 REDRAW_SECONDS = 60
-# Results reach the table twice a second: each update repaints every visible row (DataTable's
-# cell cache is per update), and at ten a second those repaints delayed keypresses (bench 7b).
-FLUSH_SECONDS = 0.5
 SETTLE_HEAP_AFTER = 0.5  # seconds after mount: gc.freeze() once the first paint is out
 
 
@@ -75,11 +72,12 @@ class DashboardScreen(ReportingScreen):
         # Before the children exist: set on mount, the class would restyle the whole screen.
         self.set_class(self.app.size.width >= WIDE_AT, "wide")
         yield SummaryBar(id="summary")
-        yield Static(id="view")
+        with Horizontal(id="view-line"):
+            yield Static(id="view")
+            yield ProgressBar(id="progress", show_eta=False)
         with Container(id="body"):
             yield KeyTable(id="keys")
             yield KeyDetail(id="detail")
-        yield ProgressBar(id="progress", show_eta=False)
         yield Input(
             placeholder="filter by any visible text · Enter keeps it · Esc clears", id="filter"
         )
@@ -122,17 +120,26 @@ class DashboardScreen(ReportingScreen):
             self.set_class(wide, "wide")
             self.redraw()  # only when the layout or the columns change: 500 rows are not free
 
-    def _load(self, snap: object) -> None:
+    def _load(self, snap: object, rows: list[KeyRow] | None = None) -> None:
         from rotui.state import Snapshot
 
         assert isinstance(snap, Snapshot)
         for warning in snap.warnings:
             self.notify(printable(warning), severity="warning", markup=False)
-        self.view.all = self.services.rows(snap)
+        rows = self.services.rows(snap) if rows is None else rows
+        # A row that did not change keeps its identity: the table redraws only if one did (after
+        # validate-all, its results are on the table already).
+        was = {row.name: row for row in self.view.all}
+        self.view.all = [was[row.name] if was.get(row.name) == row else row for row in rows]
         self._history.clear()
         self.refreshed = self.now
         self._seen = self._mtimes()
         self.redraw()
+
+    async def reload(self) -> None:
+        """Show the state as saved now, read (the state, the runs' journal) off the UI's loop."""
+        snap = await asyncio.to_thread(self.services.snapshot)
+        self._load(snap, await asyncio.to_thread(self.services.rows, snap))
 
     def _mtimes(self) -> tuple[float, float, float]:
         audit = self.services.audit().path
@@ -167,6 +174,11 @@ class DashboardScreen(ReportingScreen):
         )
         self.show_detail()
         self.refresh_bindings()  # v, r, x and t are offered only while a key is selected
+
+    def _show_results(self, changed: list[KeyRow]) -> None:
+        """Validation results in their rows, redrawn in place (not a redraw of the table)."""
+        self.view.replace(changed)
+        self.table.update_rows(changed)
 
     def selected_row(self) -> KeyRow | None:
         name = self.table.selected_name
@@ -209,7 +221,7 @@ class DashboardScreen(ReportingScreen):
     async def poll(self) -> None:
         mtimes = await asyncio.to_thread(self._mtimes)
         if mtimes != self._seen:
-            self._load(await asyncio.to_thread(self.services.snapshot))
+            await self.reload()
         elif asyncio.get_running_loop().time() - self._last_redraw > REDRAW_SECONDS:
             self.redraw()  # keep "5m ago" honest
 
@@ -239,37 +251,18 @@ class DashboardScreen(ReportingScreen):
     @work(exclusive=True, group="validate", exit_on_error=False, description="validate keys")
     async def run_validation(self, names: tuple[str, ...]) -> None:
         progress = self.query_one("#progress", ProgressBar)
-        total = len(names) or len(self.view.all)
-        progress.update(total=total, progress=0)
-        progress.display = True
-        by_name = {r.name: r for r in self.view.all}
-        # Filled by the validating thread (list.append is atomic), drained here on the UI's loop.
-        pending: list[ValidationResult] = []
-
-        def flush() -> None:
-            """Redraw the rows that got a result, a few times a second rather than per result."""
-            batch = pending[: len(pending)]
-            del pending[: len(batch)]  # the thread only appends: exactly the batch goes
-            if not batch:
-                return
-            progress.advance(len(batch))
-            changed = []
-            for result in batch:
-                row = by_name.get(result.key)
-                if row is not None:
-                    by_name[result.key] = dataclasses.replace(row, last=result)
-                    changed.append(by_name[result.key])
-            self.view.replace(changed)
-            self.table.update_rows(changed)
-
-        ticker = self.set_interval(FLUSH_SECONDS, flush)
+        progress.update(total=len(names) or len(self.view.all), progress=0)
+        progress.display = True  # beside the view line: the table keeps its size
+        feed = ResultFeed(self.view.all, progress, self._show_results, self.call_after_refresh)
+        ticker = self.set_interval(FLUSH_SECONDS, feed.flush)
         try:
             run = await run_off_loop(
-                lambda: self.services.validate(names, progress=pending.append), "rotui-validate"
+                lambda: self.services.validate(names, progress=feed.pending.append),
+                "rotui-validate",
             )
         finally:
             ticker.stop()
-            flush()
+            await feed.drain()  # then the reload below finds these rows shown already
             progress.display = False
         for warning in run.warnings:
             self.notify(printable(warning), severity="warning", markup=False)
@@ -280,7 +273,7 @@ class DashboardScreen(ReportingScreen):
             else f"Validated {len(run.results)} key(s): all valid",
             severity="error" if failing else "information",
         )
-        self._load(await asyncio.to_thread(self.services.snapshot))
+        await self.reload()
         if self.services.config.settings.admin_key:  # the keys' Admin records are known now
             self.refresh_usage()
 
@@ -288,7 +281,7 @@ class DashboardScreen(ReportingScreen):
     async def refresh_usage(self) -> None:
         usage = await self.services.refresh_usage()
         if usage:
-            self._load(await asyncio.to_thread(self.services.snapshot))
+            await self.reload()
 
     def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> bool:
         """An unexpected poll failure is logged, not shown: the next poll tries again."""
