@@ -212,8 +212,16 @@ def history_lines(history: Sequence[ValidationResult], now: dt.datetime) -> list
     return lines
 
 
+PARTS = ("overview", "validation", "consumers", "rotation", "usage-title", "history")
+
+
 class KeyDetail(VerticalScroll):
-    """Shows one :class:`KeyRow`; the screen calls :meth:`show` when the selection changes."""
+    """Shows one :class:`KeyRow`; the screen calls :meth:`show` when the selection changes.
+
+    A cursor move must reach the screen at once (``make bench``, figure 9b): only the parts
+    whose text changed are redrawn, and a part asks for a layout (of the whole screen) only when
+    its height changes, which neighbouring keys' details rarely do.
+    """
 
     DEFAULT_CSS = """
     KeyDetail { padding: 0 1; }
@@ -227,15 +235,38 @@ class KeyDetail(VerticalScroll):
 
     _shown: tuple[object, ...] | None = None  # what show() drew last: (row, history, minute, ...)
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._parts: dict[str, Static] = {}
+        self._drawn: dict[str, tuple[str, tuple[object, ...]]] = {}  # part -> (text, spans) shown
+
     def compose(self) -> ComposeResult:
         yield Static(self.MORE, id="more", markup=False)  # docked: stays in sight while scrolling
-        yield Static(id="overview")
-        yield Static(id="validation")
-        yield Static(id="consumers")
-        yield Static(id="rotation")
-        yield Static(id="usage-title")
+        for part in PARTS[:-1]:
+            yield Static(id=part)
         yield Sparkline([], id="usage-graph")
-        yield Static(id="history")
+        yield Static(id=PARTS[-1])
+
+    def _part(self, part: str) -> Static:
+        if part not in self._parts:
+            self._parts[part] = self.query_one(f"#{part}", Static)
+        return self._parts[part]
+
+    def _put(self, part: str, lines: Sequence[Content]) -> bool:
+        """Show these lines in one part if they differ from what it shows; True: it needs a layout."""
+        content = Content("\n").join(lines)
+        drawn = (content.plain, tuple(content.spans))
+        if self._drawn.get(part) == drawn:
+            return False
+        self._drawn[part] = drawn
+        static = self._part(part)
+        height = static.content_size.height
+        static.update(content, layout=False)
+        width = static.content_size.width
+        if width and static.get_content_height(static.size, static.size, width) == height:
+            return False  # the same height: a repaint of this part is all it takes
+        static.refresh(layout=True)
+        return True
 
     def show(
         self,
@@ -267,46 +298,42 @@ class KeyDetail(VerticalScroll):
         ):
             return
         self._shown = (*shown, dict(hints))
-        self.call_after_refresh(self.update_more)
+        parts: dict[str, list[Content]]
         if row is None:
-            self.query_one("#overview", Static).update(
-                "No key selected: the filter matches nothing."
-            )
-            for part in ("#validation", "#consumers", "#rotation", "#usage-title", "#history"):
-                self.query_one(part, Static).update("")
+            parts = {part: [] for part in PARTS}
+            parts["overview"] = [Content("No key selected: the filter matches nothing.")]
             self.query_one("#usage-graph", Sparkline).data = []
-            return
-        self.query_one("#overview", Static).update(Content("\n").join(overview_lines(row, now)))
-        self.query_one("#validation", Static).update(
-            Content("\n").join(validation_lines(row.last, now, hints.get("validate")))
-        )
-        self.query_one("#consumers", Static).update(Content("\n").join(consumer_lines(row)))
-        self.query_one("#rotation", Static).update(
-            Content("\n").join(rotation_lines(row, hints.get("rotate")))
-        )
-        self.query_one("#history", Static).update(Content("\n").join(history_lines(history, now)))
-        self._show_usage(row, admin_configured)
+        else:
+            parts = {
+                "overview": overview_lines(row, now),
+                "validation": validation_lines(row.last, now, hints.get("validate")),
+                "consumers": consumer_lines(row),
+                "rotation": rotation_lines(row, hints.get("rotate")),
+                "usage-title": self._show_usage(row, admin_configured),
+                "history": history_lines(history, now),
+            }
+        layout = [self._put(part, lines) for part, lines in parts.items()]
+        if any(layout):  # the "more below" line, once the new heights are known
+            self.call_after_refresh(self.update_more)
 
-    def _show_usage(self, row: KeyRow, admin_configured: bool) -> None:
-        """The usage title and its sparkline (the last 7 days), or why there is none."""
+    def _show_usage(self, row: KeyRow, admin_configured: bool) -> list[Content]:
+        """The usage graph (the last 7 days) shown; the title's line: the usage, or why none."""
         graph = self.query_one("#usage-graph", Sparkline)
-        title = self.query_one("#usage-title", Static)
         if not admin_configured:
-            title.update(
+            graph.data = []
+            graph.display = False
+            return [
                 _line(
                     "[b]Usage[/b]  [$foreground-muted]needs the Admin API (settings.admin_key)[/]"
                 )
-            )
-            graph.data = []
-            graph.display = False
-            return
+            ]
         days = sorted(row.usage.items())
         graph.display = bool(days)
         graph.data = [float(n) for _day, n in days]
         if row.usage_alert:
-            title.update(_line("[b]Usage[/b]  [$error]⚡ $alert[/]", alert=row.usage_alert))
-        elif days:
-            title.update(
+            return [_line("[b]Usage[/b]  [$error]⚡ $alert[/]", alert=row.usage_alert)]
+        if days:
+            return [
                 _line(
                     "[b]Usage[/b], tokens per day $first → $last · total $total · latest $latest",
                     first=days[0][0].strftime("%m-%d"),
@@ -314,9 +341,8 @@ class KeyDetail(VerticalScroll):
                     total=f"{sum(n for _d, n in days):,}",
                     latest=f"{days[-1][1]:,}",
                 )
-            )
-        else:
-            title.update(_line("[b]Usage[/b]  [$foreground-muted]no usage report yet[/]"))
+            ]
+        return [_line("[b]Usage[/b]  [$foreground-muted]no usage report yet[/]")]
 
     def update_more(self) -> None:
         """The "more below" line, while part of the detail is below the fold."""

@@ -26,7 +26,10 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
+from textual._types import SegmentLines
 from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets._data_table import Row, RowRenderables
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
@@ -51,6 +54,8 @@ NARROW_COLUMNS = (
     ("consumers", "Sync"),
 )
 FULL_WIDTH = 100  # a table this wide shows every column; narrower ones leave details to the pane
+LINES_KEPT = 200  # rendered lines cached (DataTable keeps 1,000): a few screens' worth
+NOWHERE = Coordinate(-2, -2)  # on no row, not even the header's (-1)
 KEEP_BUILD_AT = (
     2000  # rows from which a redraw's build is kept for the next time the same rows show
 )
@@ -103,6 +108,9 @@ class KeyTable(DataTable[str]):
         self._shown: list[_Entry] = []  # in the table's order
         self._shown_stamp: tuple[bool, dt.datetime] | None = None
         self._kept: _Build | None = None
+        # A rendered line is kept for one cursor position, so lines from a few screens back are
+        # dead weight; each Strip drags ~15 objects that every full garbage collection walks.
+        self._line_cache = LRUCache(LINES_KEPT)
 
     @property
     def _columns(self) -> tuple[tuple[str, str], ...]:
@@ -191,6 +199,30 @@ class KeyTable(DataTable[str]):
         ]
         return RowRenderables(None, list(cells))
 
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[SegmentLines, SegmentLines]:
+        """A row that neither the cursor nor the mouse is on looks the same wherever they are.
+
+        DataTable keys each row's render on the cursor's position, so a cursor move that scrolls
+        rendered every visible row again (figure 9b). Here such a row gets one render, kept.
+        """
+        if self.cursor_type == "row":
+            index = self._row_locations.get(row_key)
+            index = -1 if index is None else index  # -1: the header row
+            if cursor_location.row != index:
+                cursor_location = NOWHERE
+            if hover_location.row != index:
+                hover_location = NOWHERE
+        return super()._render_line_in_row(
+            row_key, line_no, base_style, cursor_location, hover_location
+        )
+
     def show(self, rows: Sequence[KeyRow], wide: bool, now: dt.datetime) -> None:
         """Show these rows in this order, keeping the cursor on the same key when it is still shown."""
         selected = self.selected_name
@@ -273,7 +305,7 @@ class KeyTable(DataTable[str]):
         cache is rebuilt from the untouched row caches), and only their rows are repainted.
         """
         touched: set[RowKey] = set()
-        wider = False
+        grown: set[ColumnKey] = set()  # columns a new text is wider than
         for row in rows:
             old = self._entries.get(row.name)
             if old is None or old.key not in self._row_locations:
@@ -290,22 +322,39 @@ class KeyTable(DataTable[str]):
             touched.add(old.key)
             for column, width in zip(self.ordered_columns, entry.widths, strict=True):
                 if width > column.content_width:
-                    column.content_width, wider = width, True
-        if wider:  # a longer status than any before: the columns move, so everything redraws
-            self._update_count += 1
-            self._require_update_dimensions = True
+                    column.content_width = width
+                    grown.add(column.key)
+        if touched:
+            self._forget(touched, grown)
+
+    def _forget(self, touched: set[RowKey], grown: set[ColumnKey]) -> None:
+        """Drop the renders drawn from these rows' old cells (and from these columns' old width).
+
+        Every row is one line, so only the touched rows' lines go, not every cached line (which
+        made each batch of results repaint the whole visible table: figure 9b). A wider column
+        moves the cells right of it in every row: the rows are composed again, but from the
+        cached cells of the columns that kept their width.
+        """
+        indices = {self._row_locations.get(row_key) or 0 for row_key in touched}
+        renderables = self._row_renderable_cache
+        for index_key in [k for k in list(renderables.keys()) if k[1] in indices]:
+            renderables.discard(index_key)
+        cells = self._cell_render_cache
+        for cell_key in [k for k in list(cells.keys()) if k[0] in touched or k[1] in grown]:
+            cells.discard(cell_key)
+        if grown:
+            self._row_render_cache.clear()
+            self._line_cache.clear()
+            self._require_update_dimensions = True  # the table is wider now
             self.refresh()
-            return
-        if not touched:
             return
         for row_cache_key in [k for k in list(self._row_render_cache.keys()) if k[0] in touched]:
             self._row_render_cache.discard(row_cache_key)
-        for cell_cache_key in [k for k in list(self._cell_render_cache.keys()) if k[0] in touched]:
-            self._cell_render_cache.discard(cell_cache_key)
-        self._row_renderable_cache.clear()
-        self._line_cache.clear()
-        for row_key in touched:
-            self.refresh_row(self._row_locations.get(row_key) or 0)
+        top = self.header_height if self.show_header else 0
+        for line_key in [k for k in list(self._line_cache.keys()) if k[0] - top in indices]:
+            self._line_cache.discard(line_key)
+        for index in indices:
+            self.refresh_row(index)
 
     def action_first_row(self) -> None:
         self.move_cursor(row=0, animate=False)

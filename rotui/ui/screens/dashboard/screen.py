@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,7 +11,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import SimpleCommand
-from textual.containers import Container
+from textual.containers import Container, Horizontal
 from textual.widgets import DataTable, Input, ProgressBar, Static
 from textual.worker import Worker
 
@@ -28,6 +27,7 @@ from rotui.ui.plain import plain
 from rotui.ui.row_view import RowView
 from rotui.ui.screens.dashboard.bindings import DASHBOARD_BINDINGS, MUTATING, ON_A_KEY
 from rotui.ui.screens.dashboard.commands import palette_commands
+from rotui.ui.screens.dashboard.results import FLUSH_SECONDS, ResultFeed
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
@@ -38,9 +38,6 @@ DETAIL_WIDTH = 40  # the detail pane's width when side by side (see rotui.tcss)
 SORT_ORDER = tuple(SORTS)
 USAGE_REFRESH_SECONDS = 600
 REDRAW_SECONDS = 60
-# Results reach the table twice a second: each update repaints every visible row (DataTable's
-# cell cache is per update), and at ten a second those repaints delayed keypresses (bench 7b).
-FLUSH_SECONDS = 0.5
 SETTLE_HEAP_AFTER = 0.5  # seconds after mount: gc.freeze() once the first paint is out
 
 
@@ -68,16 +65,19 @@ class DashboardScreen(ReportingScreen):
         self.refreshed: dt.datetime | None = None
         self._seen: tuple[float, float, float] = (-1.0, -1.0, -1.0)
         self._last_redraw = 0.0
+        self._history: dict[str, list[ValidationResult]] = {}  # read once per key and load
+        self._redrawing = False
 
     def compose(self) -> ComposeResult:
         # Before the children exist: set on mount, the class would restyle the whole screen.
         self.set_class(self.app.size.width >= WIDE_AT, "wide")
         yield SummaryBar(id="summary")
-        yield Static(id="view")
+        with Horizontal(id="view-line"):
+            yield Static(id="view")
+            yield ProgressBar(id="progress", show_eta=False)
         with Container(id="body"):
             yield KeyTable(id="keys")
             yield KeyDetail(id="detail")
-        yield ProgressBar(id="progress", show_eta=False)
         yield Input(
             placeholder="filter by any visible text · Enter keeps it · Esc clears", id="filter"
         )
@@ -95,6 +95,8 @@ class DashboardScreen(ReportingScreen):
         self.query_one("#progress").display = False
         self.query_one("#filter").display = False
         self._load(self.services.snapshot())
+        # In the table's frame, not one later when its RowHighlighted reaches here (figure 9b)
+        self.watch(self.table, "cursor_coordinate", self._cursor_moved, init=False)
         self.table.focus()
         self.set_timer(SETTLE_HEAP_AFTER, self._settle_heap)  # after the first paint, not before
         self.set_interval(self.poll_interval, self.poll)
@@ -118,16 +120,26 @@ class DashboardScreen(ReportingScreen):
             self.set_class(wide, "wide")
             self.redraw()  # only when the layout or the columns change: 500 rows are not free
 
-    def _load(self, snap: object) -> None:
+    def _load(self, snap: object, rows: list[KeyRow] | None = None) -> None:
         from rotui.state import Snapshot
 
         assert isinstance(snap, Snapshot)
         for warning in snap.warnings:
             self.notify(printable(warning), severity="warning", markup=False)
-        self.view.all = self.services.rows(snap)
+        rows = self.services.rows(snap) if rows is None else rows
+        # A row that did not change keeps its identity: the table redraws only if one did (after
+        # validate-all, its results are on the table already).
+        was = {row.name: row for row in self.view.all}
+        self.view.all = [was[row.name] if was.get(row.name) == row else row for row in rows]
+        self._history.clear()
         self.refreshed = self.now
         self._seen = self._mtimes()
         self.redraw()
+
+    async def reload(self) -> None:
+        """Show the state as saved now, read (the state, the runs' journal) off the UI's loop."""
+        snap = await asyncio.to_thread(self.services.snapshot)
+        self._load(snap, await asyncio.to_thread(self.services.rows, snap))
 
     def _mtimes(self) -> tuple[float, float, float]:
         audit = self.services.audit().path
@@ -142,7 +154,11 @@ class DashboardScreen(ReportingScreen):
         self._last_redraw = asyncio.get_running_loop().time()
         view = self.view
         width = self.app.size.width - (DETAIL_WIDTH if self.has_class("wide") else 0)
-        self.table.show(view.shown, width >= FULL_WIDTH, self.now)
+        self._redrawing = True  # the cursor moves while the rows are replaced: detail once, below
+        try:
+            self.table.show(view.shown, width >= FULL_WIDTH, self.now)
+        finally:
+            self._redrawing = False
         # Both are one line high: no layout pass for them (a filter keystroke redraws here)
         self.query_one(SummaryBar).update(
             summary_content(view.summary, self.refreshed, self.read_only, self.demo),
@@ -159,13 +175,18 @@ class DashboardScreen(ReportingScreen):
         self.show_detail()
         self.refresh_bindings()  # v, r, x and t are offered only while a key is selected
 
+    def _show_results(self, changed: list[KeyRow]) -> None:
+        """Validation results in their rows, redrawn in place (not a redraw of the table)."""
+        self.view.replace(changed)
+        self.table.update_rows(changed)
+
     def selected_row(self) -> KeyRow | None:
         name = self.table.selected_name
         return None if name is None else self.view.row(name)
 
     def show_detail(self) -> None:
         row = self.selected_row()
-        history = self.services.state.history(row.name) if row else []
+        history = self.history(row.name) if row else []
         self.query_one(KeyDetail).show(
             row,
             history,
@@ -184,16 +205,23 @@ class DashboardScreen(ReportingScreen):
                 hints[binding.id] = self.app.get_key_display(Binding(first, ""))
         return hints
 
-    @on(DataTable.RowHighlighted, "#keys")
-    def _highlighted(self) -> None:
-        self.show_detail()
+    def history(self, name: str) -> list[ValidationResult]:
+        """The key's last results, read once until the next load (not once per cursor move)."""
+        if name not in self._history:
+            self._history[name] = self.services.state.history(name)
+        return self._history[name]
+
+    def _cursor_moved(self) -> None:
+        """Every cursor move (keys, mouse, a new selection) shows that key's detail."""
+        if not self._redrawing:
+            self.show_detail()
 
     # Following other processes (pairing): the state and audit files are polled, not watched.
     @work(exclusive=True, group="poll", exit_on_error=False, description="follow state")
     async def poll(self) -> None:
         mtimes = await asyncio.to_thread(self._mtimes)
         if mtimes != self._seen:
-            self._load(await asyncio.to_thread(self.services.snapshot))
+            await self.reload()
         elif asyncio.get_running_loop().time() - self._last_redraw > REDRAW_SECONDS:
             self.redraw()  # keep "5m ago" honest
 
@@ -223,37 +251,18 @@ class DashboardScreen(ReportingScreen):
     @work(exclusive=True, group="validate", exit_on_error=False, description="validate keys")
     async def run_validation(self, names: tuple[str, ...]) -> None:
         progress = self.query_one("#progress", ProgressBar)
-        total = len(names) or len(self.view.all)
-        progress.update(total=total, progress=0)
-        progress.display = True
-        by_name = {r.name: r for r in self.view.all}
-        # Filled by the validating thread (list.append is atomic), drained here on the UI's loop.
-        pending: list[ValidationResult] = []
-
-        def flush() -> None:
-            """Redraw the rows that got a result, a few times a second rather than per result."""
-            batch = pending[: len(pending)]
-            del pending[: len(batch)]  # the thread only appends: exactly the batch goes
-            if not batch:
-                return
-            progress.advance(len(batch))
-            changed = []
-            for result in batch:
-                row = by_name.get(result.key)
-                if row is not None:
-                    by_name[result.key] = dataclasses.replace(row, last=result)
-                    changed.append(by_name[result.key])
-            self.view.replace(changed)
-            self.table.update_rows(changed)
-
-        ticker = self.set_interval(FLUSH_SECONDS, flush)
+        progress.update(total=len(names) or len(self.view.all), progress=0)
+        progress.display = True  # beside the view line: the table keeps its size
+        feed = ResultFeed(self.view.all, progress, self._show_results, self.call_after_refresh)
+        ticker = self.set_interval(FLUSH_SECONDS, feed.flush)
         try:
             run = await run_off_loop(
-                lambda: self.services.validate(names, progress=pending.append), "rotui-validate"
+                lambda: self.services.validate(names, progress=feed.pending.append),
+                "rotui-validate",
             )
         finally:
             ticker.stop()
-            flush()
+            await feed.drain()  # then the reload below finds these rows shown already
             progress.display = False
         for warning in run.warnings:
             self.notify(printable(warning), severity="warning", markup=False)
@@ -264,7 +273,7 @@ class DashboardScreen(ReportingScreen):
             else f"Validated {len(run.results)} key(s): all valid",
             severity="error" if failing else "information",
         )
-        self._load(await asyncio.to_thread(self.services.snapshot))
+        await self.reload()
         if self.services.config.settings.admin_key:  # the keys' Admin records are known now
             self.refresh_usage()
 
@@ -272,7 +281,7 @@ class DashboardScreen(ReportingScreen):
     async def refresh_usage(self) -> None:
         usage = await self.services.refresh_usage()
         if usage:
-            self._load(await asyncio.to_thread(self.services.snapshot))
+            await self.reload()
 
     def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> bool:
         """An unexpected poll failure is logged, not shown: the next poll tries again."""
