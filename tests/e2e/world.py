@@ -99,10 +99,44 @@ class World:
         }
 
 
+def _own_home(root: Path, child_env: dict[str, str]) -> dict[str, str]:
+    """``child_env`` with a home, XDG dirs and a keyring of its own under ``root``."""
+    home = root / "home"
+    home.mkdir(parents=True)
+    return {
+        **child_env,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "ROTUI_TEST_KEYRING": str(root / "keyring.json"),
+    }
+
+
+def active_run(world: World) -> dict | None:
+    """The journal of the world's run still in progress, if any."""
+    runs = Path(world.env["XDG_STATE_HOME"]) / "rotui" / "runs"
+    found = [json.loads(p.read_text()) for p in runs.glob("*.json")] if runs.exists() else []
+    return next((r for r in found if r["status"] == "active"), None)
+
+
+def assert_no_pending_lost(world: World, what: object = "") -> None:
+    """Once the run has accepted the new key, it is in the keyring until CURRENT holds it."""
+    active = active_run(world)
+    ring = world.keyring()
+    if active and active["step"]["new_key"]["state"] == "done" and ring.get(f"rotui/{KEY}") != NEW:
+        assert ring.get(f"rotui/{KEY}#pending") == NEW, what
+
+
 @contextmanager
 def build_world(
-    tmp_path: Path, child_env: dict[str, str], *, admin: bool = True
+    tmp_path: Path, child_env: dict[str, str], *, admin: bool = True, own_home: bool = False
 ) -> Iterator[World]:
+    """The world in ``tmp_path``; ``own_home`` gives it a home of its own there too, for a test
+    that builds one world after another."""
+    if own_home:
+        child_env = _own_home(tmp_path, child_env)
     with ExitStack() as stack:
         today = dt.datetime.now(dt.UTC)
         anthropic = stack.enter_context(SimulatedAnthropic(admin_keys=[ADMIN]))
