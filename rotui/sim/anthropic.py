@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from rotui.sim._http import LoopbackSim
 from rotui.sim.anthropic_admin import AdminEndpoints
 from rotui.sim.anthropic_queries import _page, _usage_minute
 from rotui.sim.anthropic_shapes import (
@@ -78,8 +79,12 @@ __all__ = [
 ]
 
 
-class SimulatedAnthropic(AdminEndpoints):
+class SimulatedAnthropic(AdminEndpoints, LoopbackSim):
     """An in-process fake of api.anthropic.com with scriptable per-key failures."""
+
+    server_class = _Server
+    handler_class = _Handler
+    thread_name = "sim-anthropic"
 
     def __init__(
         self,
@@ -92,8 +97,8 @@ class SimulatedAnthropic(AdminEndpoints):
     ) -> None:
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("the simulator binds to 127.0.0.1 only")
+        super().__init__(port)
         self.latency = latency
-        self._port = port
         self._lock = threading.Lock()
         self._keys: list[SimKey] = []
         # Indexes, so a request costs the same with 10 keys or 10,000 (make bench, figure 8):
@@ -112,54 +117,8 @@ class SimulatedAnthropic(AdminEndpoints):
         self._served = 0
         self._failures: Counter[str] = Counter()
         self._usage: dict[tuple[str, dt.datetime], list[int]] = {}  # (key id, UTC minute)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._base_url = ""
         for key in keys:
             self.add_key(key)
-
-    def start(self) -> str:
-        """Serve in a daemon thread and return the base URL clients should use."""
-        if self._server is None:
-            self._server = _Server(("127.0.0.1", self._port), _Handler)
-            self._server.sim = self
-            self._base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.02},
-                name="sim-anthropic",
-                daemon=True,
-            )
-            self._thread.start()
-        return self._base_url
-
-    def stop(self) -> None:
-        """Stop serving and free the port; safe to call twice."""
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> SimulatedAnthropic:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """The http://127.0.0.1:PORT address, known once started."""
-        if not self._base_url:
-            raise RuntimeError("the simulator has not been started")
-        return self._base_url
-
-    @property
-    def connections(self) -> int:
-        """TCP connections accepted so far (a client that keeps its connections opens few)."""
-        return self._server.connections if self._server is not None else 0
 
     def add_key(self, key: SimKey) -> SimKey:
         """Register a key, replacing any key with the same value."""

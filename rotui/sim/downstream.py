@@ -8,69 +8,52 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Self, cast
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from rotui.sim._http import LoopbackServer, QuietHandler
+from rotui.sim._http import LoopbackServer, LoopbackSim, QuietHandler
 
 Answer = tuple[int, Any]
 
 
-class LoopbackJsonSim:
+class _Server(LoopbackServer):
+    sim: LoopbackJsonSim
+
+
+class _Handler(QuietHandler):
+    """Thin HTTP layer: read the request, let the simulator decide, write JSON back."""
+
+    server_version = "sim-loopback"
+
+    def do_GET(self) -> None:
+        method, target, headers, raw = self.read_request()
+        status, payload = cast(_Server, self.server).sim._handle(method, target, headers, raw)
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+
+class LoopbackJsonSim(LoopbackSim):
     """Serve JSON on 127.0.0.1 from daemon threads; subclasses decide in :meth:`_answer`.
 
     The request log keeps only the method and the path, never a query, header or body, so a test
     can hand it around without holding a token or a key value.
     """
 
-    thread_name = "sim-loopback"
+    server_class = _Server
+    handler_class = _Handler
 
     def __init__(self, latency: float = 0.0) -> None:
+        super().__init__()
         self.latency = latency
         self._lock = threading.Lock()
         self._log: list[tuple[str, str]] = []
         self._failures: list[int] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._base_url = ""
-
-    def start(self) -> str:
-        """Serve in a daemon thread and return the base URL clients should use."""
-        if self._server is None:
-            self._server = _Server(("127.0.0.1", 0), _Handler)
-            self._server.sim = self
-            self._base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.02},
-                name=self.thread_name,
-                daemon=True,
-            )
-            self._thread.start()
-        return self._base_url
-
-    def stop(self) -> None:
-        """Stop serving and free the port; safe to call twice."""
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """The http://127.0.0.1:PORT address, known once started."""
-        if not self._base_url:
-            raise RuntimeError("the simulator has not been started")
-        return self._base_url
 
     def requests(self) -> list[tuple[str, str]]:
         """(method, path) of every request received, in order."""
@@ -143,25 +126,3 @@ def bearer(headers: Mapping[str, str]) -> str:
     """The token of an ``Authorization: Bearer`` header, or "" when there is none."""
     scheme, _, token = (headers.get("authorization") or "").strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
-
-
-class _Server(LoopbackServer):
-    sim: LoopbackJsonSim
-
-
-class _Handler(QuietHandler):
-    """Thin HTTP layer: read the request, let the simulator decide, write JSON back."""
-
-    server_version = "sim-loopback"
-
-    def do_GET(self) -> None:
-        method, target, headers, raw = self.read_request()
-        status, payload = cast(_Server, self.server).sim._handle(method, target, headers, raw)
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET

@@ -7,23 +7,18 @@ import json
 import signal
 from pathlib import Path
 
-from tests.e2e.world import COMPLETED_STATE, KEY, NEW, World, build_world, sha
+from tests.e2e.world import (
+    COMPLETED_STATE,
+    KEY,
+    NEW,
+    World,
+    active_run,
+    assert_no_pending_lost,
+    build_world,
+    sha,
+)
 
 FLAGS = ("rotate", KEY, "--headless", "--confirm-manual", "--revoke")
-
-
-def active_run(world: World) -> dict | None:
-    runs = world.root / "home" / ".local" / "state" / "rotui" / "runs"
-    found = [json.loads(p.read_text()) for p in runs.glob("*.json")] if runs.exists() else []
-    return next((r for r in found if r["status"] == "active"), None)
-
-
-def assert_no_pending_lost(world: World) -> None:
-    """Once the run has accepted the new key, it is in the keyring until CURRENT holds it."""
-    active = active_run(world)
-    ring = world.keyring()
-    if active and active["step"]["new_key"]["state"] == "done" and ring.get(f"rotui/{KEY}") != NEW:
-        assert ring.get(f"rotui/{KEY}#pending") == NEW
 
 
 def crash_then_resume(world: World, point: int) -> bool:
@@ -47,19 +42,7 @@ def test_kill_9_at_every_journal_point_then_resume(
 ) -> None:
     points = 0
     for point in range(1, 400):
-        root = tmp_path / f"p{point}"
-        home = root / "home"
-        home.mkdir(parents=True)
-        env = {
-            **child_env,
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_STATE_HOME": str(home / ".local" / "state"),
-            "XDG_DATA_HOME": str(home / ".local" / "share"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "ROTUI_TEST_KEYRING": str(root / "keyring.json"),
-        }
-        with build_world(root, env) as world:
+        with build_world(tmp_path / f"p{point}", child_env, own_home=True) as world:
             if not crash_then_resume(world, point):
                 break
             points += 1

@@ -20,7 +20,16 @@ from rotui.ui.screens.rotation import RotationWizardScreen
 from rotui.ui.widgets.secret_input import SecretInput
 from tests.e2e.test_rotation_guards import services
 from tests.e2e.test_rotation_headless import assert_no_leak
-from tests.e2e.world import KEY, NEW, OLD, World, build_world, sha
+from tests.e2e.world import (
+    KEY,
+    NEW,
+    OLD,
+    World,
+    active_run,
+    assert_no_pending_lost,
+    build_world,
+    sha,
+)
 from tests.ui.helpers import wait_until
 
 NOW = ("revoke", KEY, "--headless", "--mode", "now", "--confirm", KEY, "--confirm-manual")
@@ -128,12 +137,6 @@ def test_exposed_at_that_is_not_a_time_is_a_usage_error(world: World) -> None:
     assert world.anthropic.key_by_id(world.old_id).status == "active"  # nothing was done
 
 
-def active(runs: Path) -> bool:
-    """Whether the journal dir holds a run still in progress."""
-    found = [json.loads(p.read_text()) for p in runs.glob("*.json")] if runs.exists() else []
-    return any(run["status"] == "active" for run in found)
-
-
 OVERLAP = ("revoke", KEY, "--headless", "--mode", "overlap", "--confirm", KEY, "--confirm-manual")
 
 
@@ -144,35 +147,18 @@ def test_kill_9_at_every_journal_point_then_resume(
     """Kill the emergency at each journal point in turn: it resumes to the uninterrupted end."""
     points = 0
     for point in range(1, 400):
-        root = tmp_path / f"p{point}"
-        home = root / "home"
-        home.mkdir(parents=True)
-        env = {
-            **child_env,
-            "HOME": str(home),
-            "XDG_STATE_HOME": str(home / "s"),
-            "XDG_DATA_HOME": str(home / "d"),
-            "XDG_CONFIG_HOME": str(home / "c"),
-            "XDG_CACHE_HOME": str(home / "k"),
-            "ROTUI_TEST_KEYRING": str(root / "kr.json"),
-        }
-        runs = home / "s" / "rotui" / "runs"
-
-        with build_world(root, env) as world:
+        with build_world(tmp_path / f"p{point}", child_env, own_home=True) as world:
             crashed = world.rotui(
                 *flags, stdin=NEW, env={**world.env, "ROTUI_TEST_CRASH_AT": str(point)}
             )
             if crashed.returncode == 0:
                 break  # the run ended before reaching this point: every point was covered
             assert crashed.returncode == -signal.SIGKILL, crashed.stdout
-            ring = world.keyring()
-            if ring.get(f"rotui/{KEY}") != NEW and active(runs):  # a key accepted is never lost
-                done = json.loads(next(runs.glob("*.json")).read_text())["step"]["new_key"]
-                assert done["state"] != "done" or ring.get(f"rotui/{KEY}#pending") == NEW, point
-            if active(runs) or ring.get(f"rotui/{KEY}") != NEW:  # else it had finished
+            assert_no_pending_lost(world, point)  # a key accepted is never lost
+            if active_run(world) or world.keyring().get(f"rotui/{KEY}") != NEW:  # else finished
                 resumed = world.rotui(*flags, "--take-over", stdin=NEW)
                 assert resumed.returncode == 0, f"point {point}: {resumed.stdout}"
-            assert not active(runs), point
+            assert active_run(world) is None, point
             state = world.final_state()
             assert state["old_status"] == "inactive" and state["current"] == sha(NEW), point
             assert state["heroku"] == state["infisical"] == state["github"] == sha(NEW), point
@@ -189,6 +175,20 @@ def emergency_text(app) -> str | None:
     return " ".join(str(w.render()) for w in screen.query(Static))
 
 
+async def wizard_on_top(pilot, app) -> tuple[RotationWizardScreen, SecretInput]:
+    """Wait for the rotation wizard to come on top and show its new key's field."""
+    await wait_until(
+        pilot,
+        lambda: isinstance(app.screen, RotationWizardScreen),
+        "isinstance(app.screen, RotationWizardScreen)",
+    )
+    wizard = app.screen
+    assert isinstance(wizard, RotationWizardScreen)
+    box = wizard.query_one("#new-key", SecretInput)
+    await wait_until(pilot, lambda: box.display, "the new key's field")
+    return wizard, box
+
+
 async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
     svc = services(world)
     app = make_app(svc, emergency=KEY)
@@ -203,16 +203,8 @@ async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
         app.screen.query_one("#confirm-typed").value = KEY
         await pilot.pause()
         await pilot.click("#ok")
-        await wait_until(
-            pilot,
-            lambda: isinstance(app.screen, RotationWizardScreen),
-            "isinstance(app.screen, RotationWizardScreen)",
-        )
-        wizard = app.screen
-        assert isinstance(wizard, RotationWizardScreen)
+        wizard, box = await wizard_on_top(pilot, app)
         assert world.anthropic.key_by_id(world.old_id).status == "inactive"  # revoked first
-        box = wizard.query_one("#new-key", SecretInput)
-        await wait_until(pilot, lambda: box.display, "the new key's field")
         box.value = NEW
         await pilot.press("enter")
         await wait_until(
@@ -278,15 +270,7 @@ async def test_emergency_screen_takes_the_suspected_exposure(world: World) -> No
         await pilot.pause()
 
         screen.action_overlap()
-        await wait_until(
-            pilot,
-            lambda: isinstance(app.screen, RotationWizardScreen),
-            "isinstance(app.screen, RotationWizardScreen)",
-        )
-        wizard = app.screen
-        assert isinstance(wizard, RotationWizardScreen)
-        box = wizard.query_one("#new-key", SecretInput)
-        await wait_until(pilot, lambda: box.display, "box.display")
+        _, box = await wizard_on_top(pilot, app)
         assert svc.runs().active(KEY) is None  # looking started nothing; the paste starts it
         box.value = NEW
         await pilot.press("enter")

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,15 @@ base_url = "{base_url}"
 {consumers}"""
     )
     return path
+
+
+def configure(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, base_url: str, timeout: float = 5.0
+) -> None:
+    """Point in-process rotui at a config for ``base_url``, CURRENT read from ``SOURCE_VAR``."""
+    config = write_config(tmp_path / "rotui.toml", base_url, timeout=timeout)
+    monkeypatch.setenv("ROTUI_CONFIG", str(config))
+    monkeypatch.setenv(SOURCE_VAR, OLD)
 
 
 def rotui(capsys: pytest.CaptureFixture[str], *argv: str, stdin: str = "") -> Result:
@@ -225,6 +234,17 @@ class Case:
     timeout: float = 5.0
 
 
+RESET_MID_BODY = Case(
+    simulated(Behavior.RESET),
+    "network_error",
+    None,
+    "reset",
+    3,
+    ("the connection closed mid-response",),
+    ("The connection closed in the middle of the answer",),
+    "problem",
+)
+
 CASES = {
     "429-with-retry-after": Case(
         simulated(Behavior.RATE_LIMITED, retry_after="0"),
@@ -287,26 +307,8 @@ CASES = {
         "problem",
         timeout=0.5,
     ),
-    "reset-mid-body-fin": Case(
-        simulated(Behavior.RESET),
-        "network_error",
-        None,
-        "reset",
-        3,
-        ("the connection closed mid-response",),
-        ("The connection closed in the middle of the answer",),
-        "problem",
-    ),
-    "reset-mid-body-rst": Case(
-        faulty(Fault.RESET),
-        "network_error",
-        None,
-        "reset",
-        3,
-        ("the connection closed mid-response",),
-        ("The connection closed in the middle of the answer",),
-        "problem",
-    ),
+    "reset-mid-body-fin": RESET_MID_BODY,
+    "reset-mid-body-rst": replace(RESET_MID_BODY, server=faulty(Fault.RESET)),  # same, by RST
     "malformed-json": Case(
         simulated(Behavior.MALFORMED_JSON),
         "bad_response",
@@ -361,10 +363,7 @@ def test_network_fault_gives_its_status_and_diagnosis(
 ) -> None:
     case = CASES[case_id]
     with ExitStack() as stack:
-        base = case.server(stack)
-        config = write_config(tmp_path / "rotui.toml", base, timeout=case.timeout)
-        monkeypatch.setenv("ROTUI_CONFIG", str(config))
-        monkeypatch.setenv(SOURCE_VAR, OLD)
+        configure(monkeypatch, tmp_path, case.server(stack), timeout=case.timeout)
 
         checked = rotui(capsys, "validate", KEY, "--json")
         assert checked.code == 1, checked.text  # README: 1 when a key is not valid
@@ -431,9 +430,7 @@ def test_dns_failure_is_reported_as_dns_and_not_retried(
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", no_dns)
-    config = write_config(tmp_path / "rotui.toml", f"https://{host}")
-    monkeypatch.setenv("ROTUI_CONFIG", str(config))
-    monkeypatch.setenv(SOURCE_VAR, OLD)
+    configure(monkeypatch, tmp_path, f"https://{host}")
 
     checked = rotui(capsys, "validate", KEY, "--json")
     assert checked.code == 1, checked.text
@@ -722,9 +719,7 @@ def test_full_disk_when_saving_validation_keeps_the_previous_state(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with SimulatedAnthropic(keys=[SimKey(OLD)]) as sim:
-        config = write_config(tmp_path / "rotui.toml", sim.base_url)
-        monkeypatch.setenv("ROTUI_CONFIG", str(config))
-        monkeypatch.setenv(SOURCE_VAR, OLD)
+        configure(monkeypatch, tmp_path, sim.base_url)
         first = rotui(capsys, "validate", KEY)
         assert first.code == 0, first.text
         latest = state_dir(isolated_home) / "validation.json"
@@ -833,9 +828,7 @@ def test_full_disk_mid_append_leaves_no_partial_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with SimulatedAnthropic(keys=[SimKey(OLD)]) as sim:
-        config = write_config(tmp_path / "rotui.toml", sim.base_url)
-        monkeypatch.setenv("ROTUI_CONFIG", str(config))
-        monkeypatch.setenv(SOURCE_VAR, OLD)
+        configure(monkeypatch, tmp_path, sim.base_url)
         assert rotui(capsys, "validate", KEY).code == 0
         [path] = isolated_home.rglob(name)
         with pytest.MonkeyPatch.context() as patch:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
@@ -14,29 +14,22 @@ from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.rotation import RotationWizardScreen
 from rotui.ui.widgets.secret_input import SecretInput
 from tests.e2e.test_rotation_guards import services, through_propagation
+from tests.e2e.wizard import (
+    open_wizard,
+    paste_new_key,
+    roll_back,
+    run_through_propagation,
+    select_consumer,
+    settle,
+    type_the_name,
+)
 from tests.e2e.world import KEY, NEW, OLD, World, kill_holding_the_lock
 from tests.ui.helpers import wait_until
 
 
-async def settle(pilot, app) -> None:
-    await wait_until(
-        pilot,
-        lambda: not any(w.is_running for w in app.workers if w.group == "rotation"),
-        'not any(w.is_running for w in app.workers if w.group == "rotation")',
-    )
-    await pilot.pause()
-
-
-def select_consumer(app, name: str) -> None:
-    table = app.screen.query_one("#consumers", DataTable)
-    table.move_cursor(row=table.get_row_index(name))
-
-
 async def test_wizard_runs_the_whole_sop(world: World) -> None:
     svc = services(world)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc, (120, 36)) as (app, pilot):
         wizard = app.screen
         assert isinstance(wizard, RotationWizardScreen)
         checklist = str(wizard.query_one("#checklist-text", Static).render())
@@ -80,10 +73,7 @@ async def test_wizard_runs_the_whole_sop(world: World) -> None:
         modal.query_one("#confirm-typed").value = "WRONG"
         await pilot.pause()
         assert modal.query_one("#ok").disabled
-        modal.query_one("#confirm-typed").value = KEY
-        await pilot.pause()
-        await pilot.click("#ok")
-        await settle(pilot, app)
+        await type_the_name(pilot, app)
         assert app.screen is wizard
         assert "Rotation complete" in str(wizard.query_one("#step-help", Static).render())
         await pilot.press("escape")
@@ -96,8 +86,7 @@ async def test_wizard_runs_the_whole_sop(world: World) -> None:
 
 async def test_dashboard_shows_the_checklist_and_consumer_states(world: World) -> None:
     svc = services(world)
-    async with svc.rotation(KEY) as rotation:
-        await through_propagation(rotation)
+    await run_through_propagation(svc)
     observer = make_app(svc, read_only=True, poll_interval=0.1)
     async with observer.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
@@ -126,13 +115,9 @@ async def test_dashboard_shows_the_checklist_and_consumer_states(world: World) -
 async def test_R_retries_a_failed_propagation_in_the_wizard(world: World) -> None:
     world.env["HEROKU_API_KEY"] = "wrong-token"
     svc = services(world)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc, (120, 36)) as (app, pilot):
         wizard = app.screen
-        wizard.query_one("#new-key", SecretInput).value = NEW
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await paste_new_key(pilot, app)
         assert wizard.rotation.run.step["propagate"].state == "failed"
         assert "Heroku token refused" in str(wizard.query_one("#step-help", Static).render())
         world.env["HEROKU_API_KEY"] = "tok-heroku-world"  # the operator fixes the token
@@ -144,27 +129,18 @@ async def test_R_retries_a_failed_propagation_in_the_wizard(world: World) -> Non
 
 async def test_wizard_takes_over_a_stale_lock_only_after_the_name_is_typed(world: World) -> None:
     """Looking needs no lock; the first write (the paste) meets the dead holder's lock."""
-    from textual.widgets import Input
-
     svc = services(world)
     kill_holding_the_lock(svc.paths.state_dir, KEY, world.env)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc, (120, 36)) as (app, pilot):
         wizard = app.screen
         assert isinstance(wizard, RotationWizardScreen)  # the pre-check ran, read-only
         assert "✓ 1. Pre-check" in str(wizard.query_one("#checklist-text", Static).render())
-        wizard.query_one("#new-key", SecretInput).value = NEW
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await paste_new_key(pilot, app)
         modal = app.screen
         assert isinstance(modal, TypedConfirmModal)
         assert "bob@jump" in str(modal.query_one("#confirm-body", Static).render())
         assert svc.runs().active(KEY) is None  # nothing happens before the answer
-        modal.query_one("#confirm-typed", Input).value = KEY
-        await pilot.pause()
-        await pilot.click("#ok")
-        await settle(pilot, app)
+        await type_the_name(pilot, app)
         assert app.screen is wizard
         run = svc.runs().active(KEY)
         assert run is not None and run.step["new_key"].state == "done"
@@ -175,12 +151,8 @@ async def test_wizard_takes_over_a_stale_lock_only_after_the_name_is_typed(world
 async def test_declining_a_takeover_writes_nothing(world: World) -> None:
     svc = services(world)
     kill_holding_the_lock(svc.paths.state_dir, KEY, world.env)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
-        app.screen.query_one("#new-key", SecretInput).value = NEW
-        await pilot.press("enter")
-        await settle(pilot, app)
+    async with open_wizard(svc, (120, 36)) as (app, pilot):
+        await paste_new_key(pilot, app)
         assert isinstance(app.screen, TypedConfirmModal)
         await pilot.press("escape")
         await settle(pilot, app)
@@ -223,9 +195,7 @@ async def test_a_failing_current_key_is_shown_not_crashed_and_leads_to_the_emerg
 
     world.anthropic.set_behavior(OLD, Behavior.INVALID)
     svc = services(world)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc) as (app, pilot):
         wizard = app.screen
         assert isinstance(wizard, RotationWizardScreen)  # no modal, no crash
         help_text = str(wizard.query_one("#step-help", Static).render())
@@ -243,21 +213,15 @@ async def test_a_failing_current_key_is_shown_not_crashed_and_leads_to_the_emerg
 
 async def test_a_rejected_paste_leaves_an_empty_field_for_the_next_one(world: World) -> None:
     svc = services(world)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc) as (app, pilot):
         wizard = app.screen
         box = wizard.query_one("#new-key", SecretInput)
-        box.value = "“" + NEW + "”"  # typographic quotes from a chat window: refused
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await paste_new_key(pilot, app, "“" + NEW + "”")  # typographic quotes from a chat: refused
         assert box.value == "" and svc.runs().all() == []
         assert "✗" in str(wizard.query_one("#step-help", Static).render())
         # said beside the field, not again in a 40-column toast that breaks the Console URL
         assert not [n for n in app._notifications if n.severity == "error"]
-        box.value = NEW
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await paste_new_key(pilot, app)
         run = svc.runs().active(KEY)
         assert run is not None and run.step["new_key"].state == "done"
 
@@ -266,9 +230,7 @@ async def test_a_second_operator_sees_who_drives_the_key(world: World) -> None:
     svc = services(world)
     async with svc.rotation(KEY) as driver:
         await through_propagation(driver)
-        app = make_app(svc, rotate=KEY)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot, app)
+        async with open_wizard(svc) as (app, pilot):
             wizard = app.screen
             assert isinstance(wizard, RotationWizardScreen)
             said = str(wizard.query_one("#step-help", Static).render())
@@ -289,9 +251,7 @@ async def test_quitting_mid_run_asks_and_says_how_to_resume(world: World) -> Non
     app.exit = lambda *a, **kw: (said.append(str(kw.get("message"))), exit_(*a, **kw))[1]  # type: ignore[method-assign]
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        app.screen.query_one("#new-key", SecretInput).value = NEW
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await paste_new_key(pilot, app)
         app.set_focus(None)
         await pilot.press("ctrl+q")  # q goes back from a sub-screen; ctrl+q quits from anywhere
         await wait_until(pilot, lambda: isinstance(app.screen, QuitModal), "the quit question")
@@ -306,33 +266,19 @@ async def test_quitting_mid_run_asks_and_says_how_to_resume(world: World) -> Non
 
 
 async def test_a_rollback_that_failed_is_retried_from_the_wizard(world: World) -> None:
-    from textual.widgets import Input
-
     svc = services(world)
-    async with svc.rotation(KEY) as rotation:
-        await through_propagation(rotation)
+    await run_through_propagation(svc)
     world.env["HEROKU_API_KEY"] = "expired-token"
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc) as (app, pilot):
         wizard = app.screen
-
-        async def roll_back() -> None:
-            await pilot.press("b")
-            await wait_until(pilot, lambda: isinstance(app.screen, TypedConfirmModal), "asked")
-            app.screen.query_one("#confirm-typed", Input).value = KEY
-            await pilot.pause()
-            await pilot.click("#ok")
-            await settle(pilot, app)
-
-        await roll_back()
+        await roll_back(pilot, app)
         assert app.screen is wizard
         said = str(wizard.query_one("#step-help", Static).render())
         assert "rollback is incomplete" in said and "api" in said
         assert world.heroku.config_vars("raxx-api-prod")[KEY] == NEW
         assert svc.runs().active(KEY) is not None
         world.env["HEROKU_API_KEY"] = "tok-heroku-world"  # the operator renews the token
-        await roll_back()
+        await roll_back(pilot, app)
         assert "ended (rolled_back)" in str(wizard.query_one("#step-help", Static).render())
     assert world.heroku.config_vars("raxx-api-prod")[KEY] != NEW
     assert svc.runs().latest()[KEY].status == "rolled_back"

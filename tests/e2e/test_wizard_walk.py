@@ -5,20 +5,25 @@ from __future__ import annotations
 import os
 
 from textual import events
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, DataTable, Static
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 from rotui.core.errors import KeyringUnavailable
 from rotui.core.rotation import Action
-from rotui.ui.app import make_app
-from rotui.ui.modals.confirm import TypedConfirmModal
 from rotui.ui.screens.rotation import RotationWizardScreen
 from rotui.ui.screens.rotation.consumers import ConsumerDetail
 from rotui.ui.widgets.secret_input import SecretInput
 from tests.e2e.test_rotation_guards import services, through_propagation
-from tests.e2e.test_rotation_wizard import select_consumer, settle
-from tests.e2e.world import KEY, NEW, World
+from tests.e2e.wizard import (
+    open_wizard,
+    paste_new_key,
+    roll_back,
+    run_through_propagation,
+    select_consumer,
+    settle,
+)
+from tests.e2e.world import KEY, World
 from tests.ui.helpers import wait_until
 
 
@@ -46,13 +51,9 @@ def confirmed(svc) -> list[str]:
 async def test_c_confirms_the_consumer_the_panel_asks_about(world: World) -> None:
     """Walk 5: the cursor starts on the waiting manual consumer; `c` elsewhere is refused."""
     svc = services(world)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc) as (app, pilot):
         wizard = app.screen
-        wizard.query_one("#new-key", SecretInput).value = NEW
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await paste_new_key(pilot, app)
         assert "Manual: laptop" in panel(wizard)
         select_consumer(app, "api")  # a consumer rotui wrote and verifies itself
         await pilot.press("c")
@@ -61,9 +62,7 @@ async def test_c_confirms_the_consumer_the_panel_asks_about(world: World) -> Non
         assert "api is not waiting for a confirmation" in said and "laptop" in said, said
         assert confirmed(svc) == []  # refused before anything is audited
         assert cell(wizard, "api", "state") == "written"
-    app = make_app(svc, rotate=KEY)  # resumed: the cursor is on laptop without moving it
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc) as (app, pilot):  # resumed: the cursor is on laptop unmoved
         wizard = app.screen
         assert wizard.selected_consumer() == "laptop"
         await pilot.press("c")
@@ -79,21 +78,12 @@ async def test_an_incomplete_rollback_offers_no_stale_retry_and_shows_who_holds_
     table says which key each consumer holds."""
     world.env["HEROKU_API_KEY"] = "wrong-token"  # the api consumer cannot be written
     svc = services(world)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc) as (app, pilot):
         wizard = app.screen
-        wizard.query_one("#new-key", SecretInput).value = NEW
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await paste_new_key(pilot, app)
         assert "retry" in offered(app)  # the failed propagation: R retries it
         assert cell(wizard, "secrets", "holds") == "new"
-        await pilot.press("b")
-        await wait_until(pilot, lambda: isinstance(app.screen, TypedConfirmModal), "asked")
-        app.screen.query_one("#confirm-typed", Input).value = KEY
-        await pilot.pause()
-        await pilot.click("#ok")
-        await settle(pilot, app)
+        await roll_back(pilot, app)
         assert app.screen is wizard
         assert "rollback is incomplete" in panel(wizard)
         assert wizard.next.action is Action.ROLLBACK
@@ -112,9 +102,7 @@ async def test_without_a_keyring_enter_takes_the_choice_and_a_paste_is_not_lost(
         raise KeyringUnavailable("no keyring", "no usable keyring backend")
 
     svc.store.keyring_backend_name = no_keyring  # type: ignore[method-assign]
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with open_wizard(svc) as (app, pilot):
         wizard = app.screen
         choice = wizard.query_one("#no-keyring", Button)
         assert choice.display and app.focused is choice
@@ -132,11 +120,8 @@ async def test_without_a_keyring_enter_takes_the_choice_and_a_paste_is_not_lost(
 async def test_the_title_keeps_the_run_status_at_80_columns(world: World) -> None:
     """Walk 19: the run id goes last, so a cut at 80 columns loses only its end."""
     svc = services(world)
-    async with svc.rotation(KEY, kind="emergency", mode="overlap") as rotation:
-        await through_propagation(rotation)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    await run_through_propagation(svc, kind="emergency", mode="overlap")
+    async with open_wizard(svc) as (app, _pilot):
         title = wizard_title(app)
         assert title.startswith(f"EMERGENCY revoke {KEY} · active (resumed) · run 2"), title
         run_id = svc.runs().active(KEY).run_id
@@ -154,9 +139,7 @@ async def test_a_watching_wizard_says_watching_not_resumed(world: World) -> None
     svc = services(world)
     async with svc.rotation(KEY) as driver:
         await through_propagation(driver)
-        app = make_app(svc, rotate=KEY)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot, app)
+        async with open_wizard(svc) as (app, _pilot):
             title = wizard_title(app)
             assert "watching" in title and "resumed" not in title, title
             assert "active" in title
@@ -165,11 +148,8 @@ async def test_a_watching_wizard_says_watching_not_resumed(world: World) -> None
 async def test_a_long_detail_is_marked_cut_and_enter_shows_it_whole(world: World) -> None:
     """Walk 15: at 80 columns a cut detail ends with "…"; Enter on the consumer shows it all."""
     svc = services(world)
-    async with svc.rotation(KEY) as rotation:
-        await through_propagation(rotation)
-    app = make_app(svc, rotate=KEY)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    await run_through_propagation(svc)
+    async with open_wizard(svc) as (app, pilot):
         wizard = app.screen
         assert isinstance(wizard, RotationWizardScreen)
         whole = wizard.rotation.view().consumers["api"].detail

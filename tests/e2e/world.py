@@ -99,69 +99,48 @@ class World:
         }
 
 
-@contextmanager
-def build_world(
-    tmp_path: Path, child_env: dict[str, str], *, admin: bool = True
-) -> Iterator[World]:
-    with ExitStack() as stack:
-        today = dt.datetime.now(dt.UTC)
-        anthropic = stack.enter_context(SimulatedAnthropic(admin_keys=[ADMIN]))
-        old = anthropic.add_key(
-            SimKey(
-                OLD,
-                name="prod-2026",
-                created_at=(today - dt.timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            )
-        )
-        anthropic.add_key(
-            SimKey(NEW, name="prod-rotation", created_at=today.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        )
-        heroku = stack.enter_context(
-            HerokuSim(
-                tokens=["tok-heroku-world"], apps={"raxx-api-prod": {KEY: OLD, "OTHER": "kept"}}
-            )
-        )
-        infisical = stack.enter_context(InfisicalSim(tokens=["tok-infisical-world"]))
-        infisical.put("proj_1", "prod", "/", KEY, OLD)
-        world_healthy = [True]
-        downstream = stack.enter_context(
-            DownstreamSim(lambda: (200, {"anthropic": {"ok": world_healthy[0]}}))
-        )
-        gh_state = tmp_path / "gh-state"
-        gh = install_fake_gh(tmp_path / "bin", gh_state)
-        dotenv = tmp_path / "app" / ".env"
-        dotenv.parent.mkdir()
-        dotenv.write_text(f"# app settings\nDEBUG=0\nexport {KEY}={OLD}\nOTHER=1\n")
-        dotenv.chmod(0o640)
-        command_log = tmp_path / "runtime.log"
-        recorder = tmp_path / "record.py"
-        # runtime.fail present: the program refuses the key; runtime.hold present: it waits
-        # (saying so in runtime.waiting) until the file is gone: a write in flight.
-        recorder.write_text(
-            "import hashlib, os, sys, time\n"
-            f"root = {str(tmp_path)!r}\n"
-            "value = sys.stdin.read()\n"
-            "if not value: sys.exit('no key on stdin')  # as any sane consumer command would\n"
-            "if os.path.exists(os.path.join(root, 'runtime.fail')):\n"
-            "    sys.exit('runtime: the service refused the new configuration')\n"
-            "if os.path.exists(os.path.join(root, 'runtime.hold')):\n"
-            "    open(os.path.join(root, 'runtime.waiting'), 'w').close()\n"
-            "    while os.path.exists(os.path.join(root, 'runtime.hold')): time.sleep(0.05)\n"
-            f"open({str(command_log)!r}, 'a').write(hashlib.sha256(value.encode()).hexdigest() + '\\n')\n"
-        )
-        config = tmp_path / "rotui.toml"
-        config.write_text(
-            f"""[settings]
-{'admin_key = "env:ROTUI_ADMIN"' if admin else ""}
-admin_base_url = "{anthropic.base_url}"
+def _own_home(root: Path, child_env: dict[str, str]) -> dict[str, str]:
+    """``child_env`` with a home, XDG dirs and a keyring of its own under ``root``."""
+    home = root / "home"
+    home.mkdir(parents=True)
+    return {
+        **child_env,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "ROTUI_TEST_KEYRING": str(root / "keyring.json"),
+    }
+
+
+def active_run(world: World) -> dict | None:
+    """The journal of the world's run still in progress, if any."""
+    runs = Path(world.env["XDG_STATE_HOME"]) / "rotui" / "runs"
+    found = [json.loads(p.read_text()) for p in runs.glob("*.json")] if runs.exists() else []
+    return next((r for r in found if r["status"] == "active"), None)
+
+
+def assert_no_pending_lost(world: World, what: object = "") -> None:
+    """Once the run has accepted the new key, it is in the keyring until CURRENT holds it."""
+    active = active_run(world)
+    ring = world.keyring()
+    if active and active["step"]["new_key"]["state"] == "done" and ring.get(f"rotui/{KEY}") != NEW:
+        assert ring.get(f"rotui/{KEY}#pending") == NEW, what
+
+
+# The world's config: placeholders filled by build_world (``str.format``).
+_CONFIG = """[settings]
+{admin_key}
+admin_base_url = "{anthropic}"
 
 [[keys]]
-name = "{KEY}"
+name = "{key}"
 environment = "prod"
 workspace = "default"
 source = "keyring"
-created = {(today - dt.timedelta(days=100)).date().isoformat()}
-base_url = "{anthropic.base_url}"
+created = {created}
+base_url = "{anthropic}"
 
   [[keys.consumers]]
   name = "secrets"
@@ -169,7 +148,7 @@ base_url = "{anthropic.base_url}"
   project_id = "proj_1"
   environment = "prod"
   token = "env:INFISICAL_TOKEN"
-  api_url = "{infisical.base_url}"
+  api_url = "{infisical}"
   order = 0
   verify_command = ["true"]
 
@@ -177,9 +156,9 @@ base_url = "{anthropic.base_url}"
   name = "api"
   kind = "heroku"
   app = "raxx-api-prod"
-  api_url = "{heroku.base_url}"
+  api_url = "{heroku}"
   order = 1
-  verify_url = "{downstream.url}"
+  verify_url = "{downstream}"
   verify_json = "anthropic.ok"
   verify_equals = true
 
@@ -195,12 +174,12 @@ base_url = "{anthropic.base_url}"
   kind = "env-file"
   path = "{dotenv}"
   order = 1
-  verify_command = ["grep", "-q", "^export {KEY}=", "{dotenv}"]
+  verify_command = ["grep", "-q", "^export {key}=", "{dotenv}"]
 
   [[keys.consumers]]
   name = "runtime"
   kind = "command"
-  run = ["{sys.executable}", "{recorder}"]
+  run = ["{python}", "{recorder}"]
   order = 1
   verify_command = ["true"]
 
@@ -209,6 +188,95 @@ base_url = "{anthropic.base_url}"
   kind = "manual"
   instructions = "Update ANTHROPIC_API_KEY in ~/.zshrc"
 """
+
+
+def _add_keys(anthropic: SimulatedAnthropic, today: dt.datetime) -> SimKey:
+    """OLD, 100 days old, and NEW, made today, in the Console; returns OLD's key."""
+    old = anthropic.add_key(
+        SimKey(
+            OLD,
+            name="prod-2026",
+            created_at=(today - dt.timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+    )
+    anthropic.add_key(
+        SimKey(NEW, name="prod-rotation", created_at=today.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    )
+    return old
+
+
+def _write_dotenv(tmp_path: Path) -> Path:
+    """The env-file consumer's file, holding OLD among other settings."""
+    dotenv = tmp_path / "app" / ".env"
+    dotenv.parent.mkdir()
+    dotenv.write_text(f"# app settings\nDEBUG=0\nexport {KEY}={OLD}\nOTHER=1\n")
+    dotenv.chmod(0o640)
+    return dotenv
+
+
+def _write_recorder(tmp_path: Path, command_log: Path) -> Path:
+    """The command consumer's program: it appends the SHA-256 of the key it is given."""
+    recorder = tmp_path / "record.py"
+    # runtime.fail present: the program refuses the key; runtime.hold present: it waits
+    # (saying so in runtime.waiting) until the file is gone: a write in flight.
+    recorder.write_text(
+        "import hashlib, os, sys, time\n"
+        f"root = {str(tmp_path)!r}\n"
+        "value = sys.stdin.read()\n"
+        "if not value: sys.exit('no key on stdin')  # as any sane consumer command would\n"
+        "if os.path.exists(os.path.join(root, 'runtime.fail')):\n"
+        "    sys.exit('runtime: the service refused the new configuration')\n"
+        "if os.path.exists(os.path.join(root, 'runtime.hold')):\n"
+        "    open(os.path.join(root, 'runtime.waiting'), 'w').close()\n"
+        "    while os.path.exists(os.path.join(root, 'runtime.hold')): time.sleep(0.05)\n"
+        f"open({str(command_log)!r}, 'a').write(hashlib.sha256(value.encode()).hexdigest() + '\\n')\n"
+    )
+    return recorder
+
+
+@contextmanager
+def build_world(
+    tmp_path: Path, child_env: dict[str, str], *, admin: bool = True, own_home: bool = False
+) -> Iterator[World]:
+    """The world in ``tmp_path``; ``own_home`` gives it a home of its own there too, for a test
+    that builds one world after another."""
+    if own_home:
+        child_env = _own_home(tmp_path, child_env)
+    with ExitStack() as stack:
+        today = dt.datetime.now(dt.UTC)
+        anthropic = stack.enter_context(SimulatedAnthropic(admin_keys=[ADMIN]))
+        old = _add_keys(anthropic, today)
+        heroku = stack.enter_context(
+            HerokuSim(
+                tokens=["tok-heroku-world"], apps={"raxx-api-prod": {KEY: OLD, "OTHER": "kept"}}
+            )
+        )
+        infisical = stack.enter_context(InfisicalSim(tokens=["tok-infisical-world"]))
+        infisical.put("proj_1", "prod", "/", KEY, OLD)
+        world_healthy = [True]
+        downstream = stack.enter_context(
+            DownstreamSim(lambda: (200, {"anthropic": {"ok": world_healthy[0]}}))
+        )
+        gh_state = tmp_path / "gh-state"
+        gh = install_fake_gh(tmp_path / "bin", gh_state)
+        dotenv = _write_dotenv(tmp_path)
+        command_log = tmp_path / "runtime.log"
+        recorder = _write_recorder(tmp_path, command_log)
+        config = tmp_path / "rotui.toml"
+        config.write_text(
+            _CONFIG.format(
+                admin_key='admin_key = "env:ROTUI_ADMIN"' if admin else "",
+                anthropic=anthropic.base_url,
+                created=(today - dt.timedelta(days=100)).date().isoformat(),
+                infisical=infisical.base_url,
+                heroku=heroku.base_url,
+                downstream=downstream.url,
+                gh=gh,
+                dotenv=dotenv,
+                key=KEY,
+                python=sys.executable,
+                recorder=recorder,
+            )
         )
         env = {
             **child_env,
@@ -220,22 +288,10 @@ base_url = "{anthropic.base_url}"
         }
         keyring_file = Path(env["ROTUI_TEST_KEYRING"])
         keyring_file.write_text(json.dumps({f"rotui/{KEY}": OLD}))
-        world = World(
-            tmp_path,
-            env,
-            config,
-            anthropic,
-            heroku,
-            infisical,
-            downstream,
-            gh_state,
-            dotenv,
-            command_log,
-            old.id,
-            keyring_file,
-            world_healthy,
+        yield World(
+            tmp_path, env, config, anthropic, heroku, infisical, downstream,
+            gh_state, dotenv, command_log, old.id, keyring_file, world_healthy,
         )
-        yield world
 
 
 def kill_holding_the_lock(state_dir, key: str, env: dict[str, str]) -> None:

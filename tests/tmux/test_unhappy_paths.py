@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.world import KEY, NEW, OLD, World
-from tests.support.tmux import TmuxFactory
+from tests.support.tmux import Tmux, TmuxFactory
 
 AGENTS = "ANTHROPIC_API_KEY_AGENTS"  # the demo's second row: its current key passes the pre-check
 DASHBOARD = "sorted by due date"
+UNKNOWN = "sk-ant-api03-" + "x" * 20  # well formed, but the API does not know it
 
 
-def demo(terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path):
+@pytest.fixture
+def term(terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path) -> Tmux:
+    """``rotui demo`` at 80×24, its dashboard shown."""
     env = {**child_env, "TMPDIR": str(tmp_path)}
     term = terminal(["demo"], env)
     term.wait_for("ANTHROPIC_API_KEY_BATCH")
@@ -23,13 +28,53 @@ def footer(screen: str) -> str:
     return screen.rstrip("\n").splitlines()[-1]
 
 
-def test_a_failing_pre_check_then_esc_and_the_console_url_whole(
-    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
-) -> None:
-    term = demo(terminal, child_env, tmp_path)
+def rotate_next_row(term: Tmux) -> str:
+    """Move down a row and press r: the wizard asks for the new key."""
     term.send("j")
     term.send("r")
-    screen = term.wait_for("paste the new key")
+    return term.wait_for("paste the new key")
+
+
+def start_demo_run(term: Tmux) -> str:
+    """Paste a well-formed key the API does not know: the run starts, and may be rolled back."""
+    term.paste(UNKNOWN)
+    term.send("Enter")
+    return term.wait_until(lambda s: "b Roll back" in footer(s), "the run started")
+
+
+def paste_until_confirm(term: Tmux) -> str:
+    """Paste the new key and wait for the run to ask for a consumer confirmed by hand."""
+    term.paste(NEW)
+    term.send("Enter")
+    return term.wait_until(lambda s: "c Confirm" in footer(s), "a consumer to confirm by hand")
+
+
+def rotate_until_confirm(terminal: TmuxFactory, env: dict[str, str]) -> Tmux:
+    """``rotui rotate KEY`` run up to its consumer confirmed by hand."""
+    term = terminal(["rotate", KEY], env)
+    term.wait_for("paste the new key")
+    paste_until_confirm(term)
+    return term
+
+
+def back_and_quit(term: Tmux) -> None:
+    """Esc to the dashboard, then q quits at once and cleanly."""
+    term.send("Escape")
+    term.wait_for(DASHBOARD)
+    term.send("q")
+    assert term.wait_exit() == 0
+
+
+def quit_anyway(term: Tmux, key: str = "C-q") -> None:
+    """Quit with a run under way: the dialog asks first, y quits cleanly."""
+    term.send(key)
+    term.wait_for("Quit anyway?")
+    term.send("y")
+    assert term.wait_exit() == 0
+
+
+def test_a_failing_pre_check_then_esc_and_the_console_url_whole(term: Tmux) -> None:
+    screen = rotate_next_row(term)
     assert "https://platform.claude.com/settings/keys" in screen  # on one line, not broken
     term.send("Escape")
     term.wait_for(DASHBOARD)
@@ -37,51 +82,28 @@ def test_a_failing_pre_check_then_esc_and_the_console_url_whole(
     term.send("r")  # the evals key: its current key is rate limited
     screen = term.wait_for("no run was started")
     assert "e Emergency" in footer(screen) and "esc Back" in footer(screen), footer(screen)
-    term.send("Escape")
-    term.wait_for(DASHBOARD)
-    term.send("q")
-    assert term.wait_exit() == 0
+    back_and_quit(term)
 
 
-def test_a_rejected_paste_then_a_rollback_at_80_columns(
-    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
-) -> None:
-    term = demo(terminal, child_env, tmp_path)
-    term.send("j")
-    term.send("r")
-    term.wait_for("paste the new key")
+def test_a_rejected_paste_then_a_rollback_at_80_columns(term: Tmux) -> None:
+    rotate_next_row(term)
     term.paste("hello")
     term.send("Enter")
     term.wait_for("not an Anthropic API key")
-    term.paste("sk-ant-api03-" + "x" * 20)  # well formed, but the API does not know it
-    term.send("Enter")
-    screen = term.wait_until(lambda s: "b Roll back" in footer(s), "b in the footer")
+    screen = start_demo_run(term)
     assert "esc Back" in footer(screen) and "? Help" in footer(screen)
     term.send("b")
     term.wait_for(f"Type {AGENTS} to roll back")
     term.type(AGENTS)  # typing goes to the field at once: no Tab first
     term.send("Enter")
     term.wait_for("rolled_back")
-    term.send("Escape")
-    term.wait_for(DASHBOARD)
-    term.send("q")
-    assert term.wait_exit() == 0
+    back_and_quit(term)
 
 
-def test_quitting_the_demo_mid_run_says_it_starts_afresh(
-    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
-) -> None:
-    term = demo(terminal, child_env, tmp_path)
-    term.send("j")
-    term.send("r")
-    term.wait_for("paste the new key")
-    term.paste("sk-ant-api03-" + "x" * 20)
-    term.send("Enter")
-    term.wait_until(lambda s: "b Roll back" in footer(s), "the run started")
-    term.send("C-q")
-    term.wait_for("Quit anyway?")
-    term.send("y")
-    assert term.wait_exit() == 0
+def test_quitting_the_demo_mid_run_says_it_starts_afresh(term: Tmux) -> None:
+    rotate_next_row(term)
+    start_demo_run(term)
+    quit_anyway(term)
     said = " ".join(term.screen().split())
     assert "starts afresh" in said and "is kept" not in said, said
 
@@ -90,15 +112,8 @@ def test_quit_mid_run_then_rotui_rotate_resumes_it(
     terminal: TmuxFactory,
     world: World,
 ) -> None:
-    term = terminal(["rotate", KEY], world.env)
-    term.wait_for("paste the new key")
-    term.paste(NEW)
-    term.send("Enter")
-    term.wait_until(lambda s: "c Confirm" in footer(s), "a consumer to confirm by hand")
-    term.send("C-q")
-    term.wait_for("Quit anyway?")
-    term.send("y")
-    assert term.wait_exit() == 0
+    term = rotate_until_confirm(terminal, world.env)
+    quit_anyway(term)
     said = " ".join(term.screen().split())
     assert f"resume it with `rotui rotate {KEY}`" in said, said
     again = terminal(["rotate", KEY], world.env)
@@ -106,21 +121,14 @@ def test_quit_mid_run_then_rotui_rotate_resumes_it(
     assert NEW not in screen
     again.send("Escape")
     again.wait_for(DASHBOARD)
-    again.send("q")  # the run it resumed is still active: asked first (walk 6)
-    again.wait_for("Quit anyway?")
-    again.send("y")
-    assert again.wait_exit() == 0
+    quit_anyway(again, "q")  # the run it resumed is still active: asked first (walk 6)
 
 
 def test_a_second_operator_sees_who_drives_the_key(
     terminal: TmuxFactory,
     world: World,
 ) -> None:
-    first = terminal(["rotate", KEY], world.env)
-    first.wait_for("paste the new key")
-    first.paste(NEW)
-    first.send("Enter")
-    first.wait_until(lambda s: "c Confirm" in footer(s), "the first operator's run under way")
+    first = rotate_until_confirm(terminal, world.env)  # the first operator's run under way
     second = terminal([], world.env)
     second.wait_for(DASHBOARD)
     second.send("r")
@@ -128,14 +136,8 @@ def test_a_second_operator_sees_who_drives_the_key(
     screen = second.wait_until(lambda s: "esc Back" in footer(s), "the footer")
     assert re.search(r"\(pid \d+ on .*\) holds it", screen), screen
     assert footer(screen).split("▏")[0].split() == ["esc", "Back", "?", "Help"], footer(screen)
-    second.send("Escape")
-    second.wait_for(DASHBOARD)
-    second.send("q")
-    assert second.wait_exit() == 0
-    first.send("C-q")
-    first.wait_for("Quit anyway?")
-    first.send("y")
-    assert first.wait_exit() == 0
+    back_and_quit(second)
+    quit_anyway(first)
 
 
 def test_ctrl_c_at_the_hidden_key_prompt_needs_one_press(
@@ -149,16 +151,9 @@ def test_ctrl_c_at_the_hidden_key_prompt_needs_one_press(
     assert "rotui: interrupted" in term.screen()
 
 
-def test_the_quit_dialog_is_not_covered_by_notifications_at_80x24(
-    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
-) -> None:
-    term = demo(terminal, child_env, tmp_path)
-    term.send("j")
-    term.send("r")
-    term.wait_for("paste the new key")
-    term.paste("sk-ant-api03-" + "x" * 20)
-    term.send("Enter")
-    term.wait_until(lambda s: "b Roll back" in footer(s), "the run started")
+def test_the_quit_dialog_is_not_covered_by_notifications_at_80x24(term: Tmux) -> None:
+    rotate_next_row(term)
+    start_demo_run(term)
     toast = "characters long"  # the warning toast on the short key, bottom right
     term.wait_for(toast)
     term.send("C-q")
@@ -173,10 +168,7 @@ def test_the_quit_dialog_is_not_covered_by_notifications_at_80x24(
     term.wait_gone("Quit anyway?")
 
 
-def test_the_dashboard_footer_at_80x24_keeps_filter_sort_help_and_quit(
-    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
-) -> None:
-    term = demo(terminal, child_env, tmp_path)
+def test_the_dashboard_footer_at_80x24_keeps_filter_sort_help_and_quit(term: Tmux) -> None:
     shown = footer(term.wait_until(lambda s: "q Quit" in footer(s), "the footer"))
     for hint in ("/ Filter", "s Sort", "? Help", "q Quit"):
         assert hint in shown, shown
@@ -184,11 +176,8 @@ def test_the_dashboard_footer_at_80x24_keeps_filter_sort_help_and_quit(
     term.wait_for("Esc clears")
 
 
-def test_a_burst_typed_after_slash_all_reaches_the_filter(
-    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_a_burst_typed_after_slash_all_reaches_the_filter(term: Tmux) -> None:
     """Walk finding 17: `/BATCH` sent at once (a fast typist, a paste of keys) loses nothing."""
-    term = demo(terminal, child_env, tmp_path)
     term.wait_until(lambda s: "q Quit" in footer(s), "the footer")
     term.type("/BATCH")  # one send-keys: every key is queued before the field is shown
     screen = term.wait_for("filter “BATCH”")
@@ -220,9 +209,7 @@ def test_without_a_keyring_enter_continues_and_the_title_keeps_the_status(
     assert NEW not in screen
     term.send("Enter")  # the choice has the focus
     term.wait_for("paste the new key")
-    term.paste(NEW)
-    term.send("Enter")
-    screen = term.wait_until(lambda s: "c Confirm" in footer(s), "a consumer to confirm by hand")
+    screen = paste_until_confirm(term)
     title = screen.splitlines()[0]
     assert f"Rotate {KEY} · active · run " in title, title
     assert NEW not in screen
