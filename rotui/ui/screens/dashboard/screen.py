@@ -28,6 +28,7 @@ from rotui.ui.row_view import RowView
 from rotui.ui.screens.dashboard.bindings import DASHBOARD_BINDINGS, MUTATING, ON_A_KEY
 from rotui.ui.screens.dashboard.commands import palette_commands
 from rotui.ui.screens.dashboard.results import FLUSH_SECONDS, ResultFeed
+from rotui.ui.warm import settle_heap
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
@@ -98,20 +99,14 @@ class DashboardScreen(ReportingScreen):
         # In the table's frame, not one later when its RowHighlighted reaches here (figure 9b)
         self.watch(self.table, "cursor_coordinate", self._cursor_moved, init=False)
         self.table.focus()
-        self.set_timer(SETTLE_HEAP_AFTER, self._settle_heap)  # after the first paint, not before
+        # After the first paint: an observer never validates, so it has nothing to import
+        self.set_timer(SETTLE_HEAP_AFTER, lambda: settle_heap(self.app, warm=not self.read_only))
         self.set_interval(self.poll_interval, self.poll)
         if self.services.config.settings.admin_key and not self.read_only:
             self.refresh_usage()
             self.set_interval(USAGE_REFRESH_SECONDS, self.refresh_usage)
         if self.pairing and not self.read_only:  # this process runs a demo others can follow
             self.notify(self.pairing, title="Pair", timeout=10, markup=False)
-
-    def _settle_heap(self) -> None:
-        """Move the startup heap out of the collector's sight, so full collections stay short."""
-        import gc
-
-        gc.collect()
-        gc.freeze()
 
     def on_resize(self) -> None:
         wide = self.size.width >= WIDE_AT
