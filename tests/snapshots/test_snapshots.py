@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from rotui.demo import frozen_demo
 from rotui.ui.app import make_app
@@ -51,6 +52,8 @@ def open_with(*keys: str):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        for field in pilot.app.screen.query(Input):  # a blinking cursor is caught on or off
+            field.cursor_blink = False
         await settle(pilot)
 
     return run_before
