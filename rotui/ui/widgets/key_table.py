@@ -4,7 +4,7 @@ Built for an organisation's inventory (10,000 keys, ``make bench`` figures 9c an
 ``add_row`` measures every cell of every row, ``update_cell`` drops every cached render and each
 cell is drawn through Rich, so here the rows are filled in bulk from per-key entries kept between
 redraws (:mod:`rotui.ui.widgets.key_table_rows`): a cell is its plain text (what ``get_row``
-returns, measured once), drawn straight into segments when on screen (:meth:`_render_cell`); a
+returns, measured once), drawn straight into segments when on screen (:mod:`.key_table_draw`); a
 redraw (filter, sort) reuses the entries and, going back to every key, the whole build; the row
 order and offsets are the build's; :meth:`update_rows` repaints only the rows that changed.
 
@@ -17,27 +17,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Self
 
 from rich.style import Style
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
-from textual._types import SegmentLines
 from textual.binding import Binding
-from textual.geometry import Region, Size
-from textual.strip import Strip
-from textual.widgets import DataTable
-from textual.widgets._data_table import Row, RowRenderables
+from textual.geometry import Size
+from textual.widgets._data_table import RowRenderables
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from rotui.core.overview import KeyRow
-from rotui.ui.format import theme_style
+from rotui.ui.widgets.key_table_draw import BulkTable
 from rotui.ui.widgets.key_table_rows import (
     NARROW_COLUMNS,
     WIDE_COLUMNS,
     Build,
     Entry,
-    cell_segments,
     cell_texts,
     minute,
     same_rows,
@@ -47,7 +42,7 @@ FULL_WIDTH = 100  # a table this wide shows every column; narrower ones leave de
 KEEP_BUILD_AT = 2000  # rows from which a redraw's build is kept for the next time they show
 
 
-class KeyTable(DataTable[str]):
+class KeyTable(BulkTable):
     """A DataTable that knows how to draw a :class:`KeyRow`; row keys are key names."""
 
     DEFAULT_CSS = """
@@ -57,9 +52,6 @@ class KeyTable(DataTable[str]):
         Binding("home,g", "first_row", "First", show=False, id="first", tooltip="First key"),
         Binding("end,G", "last_row", "Last", show=False, id="last", tooltip="Last key"),
     ]
-
-    _frame_styles: dict[str, Style] | None = None  # while a frame is drawn: see rich_style
-    _build: Build | None = None  # what the table holds (DataTable's __init__ reads it already)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)  # type: ignore[arg-type]
@@ -78,13 +70,6 @@ class KeyTable(DataTable[str]):
     def _shown(self) -> list[Entry]:
         """The entries of the rows the table holds, in its order."""
         return self._build.entries if self._build is not None else []
-
-    def _style(self, variable: str) -> Style:
-        """A Rich style from the current theme's variable (never a hard-coded colour), cached per theme."""
-        key = (self.app.theme, variable)
-        if key not in self._styles:
-            self._styles[key] = theme_style(self.app.theme_variables, variable)
-        return self._styles[key]
 
     def _entries_for(self, rows: Sequence[KeyRow]) -> list[Entry]:
         """Each row's entry: the kept one while the row and the layout are the same."""
@@ -135,36 +120,6 @@ class KeyTable(DataTable[str]):
             self._new_update()
             self.refresh()
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """The lines of one frame, with the styles every row needs worked out once for it."""
-        self._frame_styles = {}
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame_styles = None
-
-    # Within one frame (styles change only with a refresh, hence a new frame), the table's
-    # Rich style and the zebra row styles are the same for every row: Textual 8.2.8 works each
-    # out again per row (``render_line`` and ``_get_row_style`` in _data_table.py; a walk up
-    # the DOM, about 50 µs each), for every visible row each time the rows or the cursor move.
-    @property
-    def rich_style(self) -> Style:
-        memo = self._frame_styles
-        if memo is None:
-            return super().rich_style
-        if "" not in memo:
-            memo[""] = super().rich_style
-        return memo[""]
-
-    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
-        memo = self._frame_styles
-        if memo is None or row_index < max(self.fixed_rows, 0) or not self.zebra_stripes:
-            return super()._get_row_style(row_index, base_style)
-        name = "datatable--odd-row" if row_index % 2 else "datatable--even-row"
-        if name not in memo:
-            memo[name] = super()._get_row_style(row_index, base_style)
-        return memo[name]
-
     def _compute_row_renderables(self, row_index: int) -> RowRenderables:
         """The styled cells of one drawn row, made from its entry (not stored for every row)."""
         entry = self._drawn(row_index)
@@ -175,76 +130,6 @@ class KeyTable(DataTable[str]):
             for text, var in zip(entry.texts, entry.styles, strict=True)
         ]
         return RowRenderables(None, list(cells))
-
-    def _render_cell(
-        self,
-        row_index: int,
-        column_index: int,
-        base_style: Style,
-        width: int,
-        cursor: bool = False,
-        hover: bool = False,
-    ) -> SegmentLines:
-        """A key's cell made straight from its entry: the segments DataTable's own path makes.
-
-        Textual 8.2.8's ``DataTable._render_cell`` (src/textual/widgets/_data_table.py) renders
-        each cell through Rich (``Styled(Padding(Text))`` and ``console.render_lines``), about
-        0.1 ms a cell: 20 ms for the rows a filter keystroke brings on screen (figure 9d). For a
-        one-line cell of plain text that fits, :func:`cell_segments` makes the same segments.
-        They go in DataTable's cache under its key (the same as in ``_render_cell``), so the
-        rest of DataTable, and :meth:`update_rows`, see no difference; any other cell takes the
-        original path. A test compares both paths cell by cell.
-        """
-        entry = self._drawn(row_index) if column_index >= 0 else None
-        text = entry.texts[column_index] if entry is not None else "\n"
-        column_key = self._column_locations.get_key(column_index)
-        if (
-            entry is None
-            or column_key is None
-            or "\n" in text
-            or "\t" in text
-            or entry.widths[column_index] > width
-            or self.fixed_rows
-            or self.fixed_columns
-        ):
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        cache_key = (
-            entry.key,
-            column_key,
-            base_style,
-            cursor,
-            hover,
-            self._show_hover_cursor,
-            self._update_count,
-            self._pseudo_class_state,
-        )
-        cached = self._cell_render_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        pre, post = self._cell_styles(row_index, column_index, base_style, cursor, hover)
-        variable = entry.styles[column_index]
-        own = self._style(variable) if variable else None
-        lines = [cell_segments(text, own, width, pre, post)]
-        self._cell_render_cache[cache_key] = lines
-        return lines
-
-    def _cell_styles(
-        self, row_index: int, column_index: int, base_style: Style, cursor: bool, hover: bool
-    ) -> tuple[Style, Style]:
-        """A body cell's styles before and after its own, as ``DataTable._render_cell`` has them."""
-        component, post = self._get_styles_to_render_cell(
-            False,
-            False,
-            False,
-            hover,
-            cursor,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
-        )
-        meta = Style.from_meta({"row": row_index, "column": column_index})
-        return base_style + meta + component, post
 
     def show(self, rows: Sequence[KeyRow], wide: bool, now: dt.datetime) -> None:
         """Show these rows in this order, keeping the cursor on the same key when it is still shown."""
@@ -274,13 +159,12 @@ class KeyTable(DataTable[str]):
         for index, column in enumerate(self.ordered_columns):
             column.content_width = max(column.content_width, build.widths[index])
         self._new_update()
-        # The virtual size now, as DataTable's _update_dimensions would on idle (which it still
-        # does, finding the same size): its layout pass is then in this keystroke's frame, not
-        # in a second frame of every visible row drawn again.
-        self.virtual_size = Size(
-            sum(column.get_render_width(self) for column in self.columns.values())
-            + self._row_label_column_width,
-            len(build.offsets) + (self.header_height if self.show_header else 0),
+        self._resize_virtually(
+            Size(
+                sum(column.get_render_width(self) for column in self.columns.values())
+                + self._row_label_column_width,
+                len(build.offsets) + (self.header_height if self.show_header else 0),
+            )
         )
         self._require_update_dimensions = True
         self.check_idle()
@@ -289,34 +173,6 @@ class KeyTable(DataTable[str]):
             self._highlight_cursor()
         if selected is not None and selected in self.rows:
             self.move_cursor(row=self.get_row_index(selected), animate=False)
-
-    def clear(self, columns: bool = False) -> Self:
-        """DataTable's clear, which empties the row offsets list in place: not the build's."""
-        self._build = None
-        return super().clear(columns)
-
-    def _new_update(self) -> None:
-        """What DataTable's render caches are keyed on changes: every row is drawn again."""
-        self._update_count += 1
-
-    def _held(self) -> Build | None:
-        """The build whose rows the table holds (None while they are being replaced)."""
-        build = self._build
-        return build if build is not None and len(build.ordered) == self.row_count else None
-
-    # Every row is one line high: the row order and line offsets DataTable works out row by row
-    # for each new update count (a filter keystroke, a resize: 10,000 rows each, and as many
-    # tuples for the collector) are the build's, made once. Textual 8.2.8's DataTable reads
-    # both only through these two properties (src/textual/widgets/_data_table.py).
-    @property
-    def ordered_rows(self) -> list[Row]:
-        held = self._held()
-        return held.ordered if held is not None else super().ordered_rows
-
-    @property
-    def _y_offsets(self) -> list[tuple[RowKey, int]]:
-        held = self._held()
-        return held.offsets if held is not None else super()._y_offsets
 
     def _repaint_if_older(self, now_minute: dt.datetime) -> None:
         """A new minute: the rows drawn again, each drawn row's texts as of now (:meth:`_drawn`).
