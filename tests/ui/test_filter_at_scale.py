@@ -111,3 +111,21 @@ def test_typing_on_and_erasing_finds_the_same_rows_without_looking_again(tmp_pat
     assert len(looked) == 4
     view.filter_text = "key"  # every key matches: the very list of all rows, so no redraw
     assert view.shown is view._ordered
+
+
+async def test_opening_the_filter_moves_the_heap_out_of_the_collectors_sight(
+    tmp_path: Path,
+) -> None:
+    """What lives while typing (search texts, drawn lines) is not gone through on each full pass."""
+    import gc
+
+    app = make_app(big_services(tmp_path, 300))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        gc.unfreeze()  # whatever start froze, or an earlier test
+        await pilot.press("slash")
+        await pilot.pause()
+        screen: Any = app.screen
+        assert screen.view._texts is not None  # every key's search text is made
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()

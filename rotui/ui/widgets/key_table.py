@@ -22,6 +22,7 @@ from rich.style import Style
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.widgets._data_table import RowRenderables
 from textual.widgets.data_table import CellDoesNotExist, RowKey
@@ -40,6 +41,7 @@ from rotui.ui.widgets.key_table_rows import (
 
 FULL_WIDTH = 100  # a table this wide shows every column; narrower ones leave details to the pane
 KEEP_BUILD_AT = 2000  # rows from which a redraw's build is kept for the next time they show
+DRAWN_KEPT = 256  # lines and rows kept drawn: a tall terminal's screenful, twice
 
 
 class KeyTable(BulkTable):
@@ -61,6 +63,13 @@ class KeyTable(BulkTable):
         self._entries: dict[str, Entry] = {}
         self._kept: Build | None = None  # the last big build, for going back to every key
         self._painted_minute = minute(self.now)
+        # DataTable keeps 1,000 drawn lines and rows and 10,000 cells (Textual 8.2.8, __init__ in
+        # _data_table.py), nearly all stale (each is keyed by the cursor's place and the update):
+        # a screenful of them is all that is drawn, and each kept Strip is some 15 objects for
+        # the cyclic collector to go through on every full pass (20 ms and more at 10,000 keys).
+        self._line_cache = LRUCache(DRAWN_KEPT)
+        self._row_render_cache = LRUCache(DRAWN_KEPT)
+        self._cell_render_cache = LRUCache(DRAWN_KEPT * 8)
 
     @property
     def _columns(self) -> tuple[tuple[str, str], ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -106,8 +107,6 @@ class DashboardScreen(ReportingScreen):
 
     def _settle_heap(self) -> None:
         """Move the startup heap out of the collector's sight, so full collections stay short."""
-        import gc
-
         gc.collect()
         gc.freeze()
 
@@ -334,6 +333,12 @@ class DashboardScreen(ReportingScreen):
         # queued behind this one, and would reach the table instead of the field.
         self.set_focus(box)
         self.view.warm()
+        # What the filter keeps (every key's search text) and what the screen has cached lives
+        # on while it is typed in: out of the cyclic collector's sight, as at start, so that its
+        # full passes (20 ms and more at 10,000 keys) do not land on keystrokes (figure 9d).
+        # The young generations go first: what died lately is freed, not frozen.
+        gc.collect(1)
+        gc.freeze()
 
     def on_key(self, event: events.Key) -> None:
         """`/` and the keys typed right after it reach the filter, however fast they come.
