@@ -129,3 +129,40 @@ async def test_opening_the_filter_moves_the_heap_out_of_the_collectors_sight(
         assert screen.view._texts is not None  # every key's search text is made
         assert gc.get_freeze_count() > 0
         gc.unfreeze()
+
+
+async def test_erasing_shows_a_filter_typed_lately_without_making_its_rows_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rotui.ui.widgets.key_table_rows import Build
+
+    made: list[int] = []
+    real = Build.of.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Build], entries: list[Any], wide: bool, columns: int) -> Build:
+        made.append(len(entries))
+        return real(cls, entries, wide, columns)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Build, "of", classmethod(counting))
+    app = make_app(big_services(tmp_path, KEYS))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(KeyTable)
+        every = [str(k.value) for k in table.rows]
+        await pilot.press("slash", *"key_1")
+        await pilot.pause()
+        ones = [str(k.value) for k in table.rows]
+        made.clear()
+        for _ in range(2):  # back and forth: each build is shown again, unchanged
+            await pilot.press("2", "backspace")
+            await pilot.pause()
+            assert [str(k.value) for k in table.rows] == ones
+            await pilot.press(*["backspace"] * 5, *"key_1")  # every key, and back
+            await pilot.pause()
+            assert [str(k.value) for k in table.rows] == ones
+        assert made == [100]  # "key_12", the one filter not shown before
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [str(k.value) for k in table.rows] == every
+        assert [table.get_row_index(n) for n in every[-2:]] == [len(every) - 2, len(every) - 1]
+        assert made == [100]

@@ -16,14 +16,13 @@ cover each path; each override names the Textual 8.2.8 code it stands in for.
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Sequence
 
 from rich.style import Style
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.widgets._data_table import RowRenderables
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
@@ -41,6 +40,7 @@ from rotui.ui.widgets.key_table_rows import (
 
 FULL_WIDTH = 100  # a table this wide shows every column; narrower ones leave details to the pane
 KEEP_BUILD_AT = 2000  # rows from which a redraw's build is kept for the next time they show
+BUILDS_KEPT = 8  # smaller builds kept: the filters typed lately
 DRAWN_KEPT = 256  # lines and rows kept drawn: a tall terminal's screenful, twice
 
 
@@ -62,6 +62,7 @@ class KeyTable(BulkTable):
         self.now = dt.datetime.now(dt.UTC)
         self._entries: dict[str, Entry] = {}
         self._kept: Build | None = None  # the last big build, for going back to every key
+        self._recent: deque[Build] = deque(maxlen=BUILDS_KEPT)  # and the last smaller ones
         self._painted_minute = minute(self.now)
         # DataTable keeps 1,000 drawn lines and rows and 10,000 cells (Textual 8.2.8, __init__ in
         # _data_table.py), nearly all stale (each is keyed by the cursor's place and the update):
@@ -153,31 +154,12 @@ class KeyTable(BulkTable):
             if self._build is not None and same_rows(self._build.entries, rows):
                 self._repaint_if_older(minute(now))  # the same rows: a filter that matches all
                 return
-            # clear() works out the old rows' line offsets (row by row) only to drop them: no rows
-            self.rows.clear()
-            self._row_locations = TwoWayDict({})
             self.clear()
         self._painted_minute = minute(now)
-        build = self._build = self._build_for(rows)
-        # Copies: DataTable's clear() empties these in place, and the build is kept for reuse.
-        self._row_locations = TwoWayDict({})
-        self._row_locations._forward = build.forward.copy()
-        self._row_locations._reverse = build.reverse.copy()
-        self._data.update(build.data)
-        self.rows.update(build.metas)
-        for index, column in enumerate(self.ordered_columns):
-            column.content_width = max(column.content_width, build.widths[index])
-        self._new_update()
-        self._resize_virtually(
-            Size(
-                sum(column.get_render_width(self) for column in self.columns.values())
-                + self._row_label_column_width,
-                len(build.offsets) + (self.header_height if self.show_header else 0),
-            )
-        )
+        self._hold(self._build_for(rows))
         self._require_update_dimensions = True
         self.check_idle()
-        if build.entries:
+        if self._shown:
             self.cursor_coordinate = self.cursor_coordinate
             self._highlight_cursor()
         if selected is not None and selected in self.rows:
@@ -194,14 +176,16 @@ class KeyTable(BulkTable):
             self.refresh()
 
     def _build_for(self, rows: Sequence[KeyRow]) -> Build:
-        """The table's dictionaries for these rows; the big build is kept, as going back to every
-        key (clearing the filter, Backspace) is the widest redraw there is."""
-        kept = self._kept
-        if kept is not None and kept.wide == self.wide and same_rows(kept.entries, rows):
-            return kept
+        """The table's dictionaries for these rows, made once: going back to rows shown lately
+        (Backspace, clearing the filter: every key, the widest redraw there is) reuses them."""
+        for build in (self._kept, *self._recent):
+            if build is not None and build.wide == self.wide and same_rows(build.entries, rows):
+                return build
         build = Build.of(self._entries_for(rows), self.wide, len(self._columns))
         if len(build.entries) >= KEEP_BUILD_AT:
             self._kept = build
+        else:
+            self._recent.append(build)
         return build
 
     def update_rows(self, rows: Sequence[KeyRow]) -> None:

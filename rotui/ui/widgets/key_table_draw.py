@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Self
 
 from rich.style import Style
+from textual._two_way_dict import TwoWayDict
 from textual._types import SegmentLines
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -141,9 +142,31 @@ class BulkTable(DataTable[str]):
         return base_style + meta + component, post
 
     def clear(self, columns: bool = False) -> Self:
-        """DataTable's clear, which empties the row offsets list in place: not the build's."""
+        """DataTable's clear, which empties its dictionaries and row offsets in place: the
+        build's are handed back first (and DataTable works out no offsets for rows it drops)."""
         self._build = None
+        self._data, self.rows, self._row_locations = {}, {}, TwoWayDict({})
         return super().clear(columns)
+
+    def _hold(self, build: Build) -> None:
+        """Show this build's rows: its dictionaries become DataTable's (no copies of 10,000
+        entries; nothing here adds, removes or sorts rows the DataTable way, which would change
+        them in place); widths only grow, so the columns do not jump while typing."""
+        self._build = build
+        self._row_locations = TwoWayDict({})
+        self._row_locations._forward = build.forward
+        self._row_locations._reverse = build.reverse
+        self._data, self.rows = build.data, build.metas
+        for index, column in enumerate(self.ordered_columns):
+            column.content_width = max(column.content_width, build.widths[index])
+        self._new_update()
+        self._resize_virtually(
+            Size(
+                sum(column.get_render_width(self) for column in self.columns.values())
+                + self._row_label_column_width,
+                len(build.offsets) + (self.header_height if self.show_header else 0),
+            )
+        )
 
     def _resize_virtually(self, size: Size) -> None:
         """The virtual size DataTable's ``_update_dimensions`` sets on idle (it finds it set).
