@@ -151,7 +151,7 @@ class KeyTable(BulkTable):
             for key, label in self._columns:
                 self.add_column(" " + label, key=key)
         else:
-            if self._build is not None and same_rows(self._build.entries, rows):
+            if self._build is not None and same_rows(self._build, rows):
                 self._repaint_if_older(minute(now))  # the same rows: a filter that matches all
                 return
             self.clear()
@@ -179,7 +179,7 @@ class KeyTable(BulkTable):
         """The table's dictionaries for these rows, made once: going back to rows shown lately
         (Backspace, clearing the filter: every key, the widest redraw there is) reuses them."""
         for build in (self._kept, *self._recent):
-            if build is not None and build.wide == self.wide and same_rows(build.entries, rows):
+            if build is not None and build.wide == self.wide and same_rows(build, rows):
                 return build
         build = Build.of(self._entries_for(rows), self.wide, len(self._columns))
         if len(build.entries) >= KEEP_BUILD_AT:
@@ -210,8 +210,8 @@ class KeyTable(BulkTable):
             entry.offset = old.offset
             entry.data.update(zip(old.data, entry.texts, strict=True))
             index = self._row_locations.get(old.key)
-            if index is not None:
-                self._shown[index] = entry
+            if index is not None and self._build is not None:
+                self._shown[index], self._build.rows[index] = entry, row
             touched.add(old.key)
             for column, width in zip(self.ordered_columns, entry.widths, strict=True):
                 if width > column.content_width:
