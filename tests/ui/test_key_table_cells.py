@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from rotui.ui.app import make_app
@@ -40,3 +41,28 @@ async def test_each_cell_is_drawn_exactly_as_datatable_draws_it(demo) -> None:
         await pilot.pause()
         assert not table.wide
         assert _compare_every_cell(table) == table.row_count * len(table.columns) * 8
+
+
+async def test_each_row_is_drawn_exactly_as_datatable_draws_it(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(KeyTable)
+        await pilot.press("j")  # the cursor on the second row
+        await pilot.pause()
+        compared = 0
+        for row in range(table.row_count):
+            key = table._row_locations.get_key(row)
+            for cursor, hover in itertools.product((0, 1, row), (0, 2, row)):
+                where = (Coordinate(cursor, 0), Coordinate(hover, 0))
+                table._row_render_cache.clear()
+                table._cell_render_cache.clear()
+                table._frame_styles, table._frame_widths = {}, None  # as in a frame
+                ours = table._render_line_in_row(key, 0, table.rich_style, *where)
+                table._frame_styles = None
+                table._row_render_cache.clear()
+                table._cell_render_cache.clear()
+                theirs = DataTable._render_line_in_row(table, key, 0, table.rich_style, *where)
+                assert ours == theirs, (row, cursor, hover)
+                compared += 1
+        assert compared == table.row_count * 9

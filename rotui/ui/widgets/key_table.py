@@ -127,6 +127,7 @@ class KeyTable(BulkTable):
             if width > column.content_width:
                 column.content_width, wider = width, True
         if wider:  # drawn once more, every row at the new widths
+            self._frame_widths = None
             self._new_update()
             self.refresh()
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Self
 
+from rich.segment import Segment
 from rich.style import Style
 from textual._two_way_dict import TwoWayDict
 from textual._types import SegmentLines
+from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -27,6 +29,7 @@ class BulkTable(DataTable[str]):
     """A DataTable showing one :class:`Build` of one-line rows, drawn from their entries."""
 
     _frame_styles: dict[str, Style] | None = None  # while a frame is drawn: see rich_style
+    _frame_widths: tuple[list[int], int] | None = None  # the columns' and the space after
     _build: Build | None = None  # what the table holds (DataTable's __init__ reads it already)
     _styles: dict[tuple[str, str], Style]
 
@@ -43,11 +46,77 @@ class BulkTable(DataTable[str]):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines of one frame, with the styles every row needs worked out once for it."""
-        self._frame_styles = {}
+        self._frame_styles, self._frame_widths = {}, None
         try:
             return super().render_lines(crop)
         finally:
-            self._frame_styles = None
+            self._frame_styles = self._frame_widths = None
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[SegmentLines, SegmentLines]:
+        """One row's cells and the space after them, as Textual 8.2.8's ``_render_line_in_row``
+        (src/textual/widgets/_data_table.py) makes them for a row cursor with no row labels or
+        fixed columns, under the same cache key; the column widths, once per frame (that works
+        out a header style and the background colours per row, used in other cases only)."""
+        row_index = self._row_locations.get(row_key)
+        if (
+            self._frame_styles is None
+            or row_index is None
+            or self.cursor_type != "row"
+            or self.fixed_columns
+            or (self._labelled_row_exists and self.show_row_labels)
+        ):
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cache_key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            self.cursor_type,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        if self._frame_widths is None:
+            widths = [column.get_render_width(self) for column in self.ordered_columns]
+            spare = max(0, self.size.width - sum(widths) - self._row_label_column_width)
+            self._frame_widths = (widths, spare)
+        widths, spare = self._frame_widths
+        row_style = self._get_row_style(row_index, base_style)
+        cursor, hover = row_index == cursor_location.row, row_index == hover_location.row
+        scrollable = [
+            self._render_cell(row_index, column, row_style, width, cursor, hover)[line_no]
+            for column, width in enumerate(widths)
+        ]
+        extend, _ = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            False,
+            False,
+        )
+        meta = Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        scrollable.append([Segment(" " * spare, row_style + extend + meta)])
+        pair: tuple[SegmentLines, SegmentLines] = ([], scrollable)
+        self._row_render_cache[cache_key] = pair
+        return pair
 
     # Within one frame (styles change only with a refresh, hence a new frame), the table's
     # Rich style and the zebra row styles are the same for every row: Textual 8.2.8 works each
