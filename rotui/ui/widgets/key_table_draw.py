@@ -44,6 +44,14 @@ class BulkTable(DataTable[str]):
             self._styles[key] = theme_style(self.app.theme_variables, variable)
         return self._styles[key]
 
+    def _widths(self) -> tuple[list[int], int]:
+        """The columns' widths and the space after them in this frame."""
+        if self._frame_widths is None:
+            widths = [column.get_render_width(self) for column in self.ordered_columns]
+            spare = max(0, self.size.width - sum(widths) - self._row_label_column_width)
+            self._frame_widths = (widths, spare)
+        return self._frame_widths
+
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines of one frame, with the styles every row needs worked out once for it."""
         self._frame_styles, self._frame_widths = {}, None
@@ -60,10 +68,9 @@ class BulkTable(DataTable[str]):
         cursor_location: Coordinate,
         hover_location: Coordinate,
     ) -> tuple[SegmentLines, SegmentLines]:
-        """One row's cells and the space after them, as Textual 8.2.8's ``_render_line_in_row``
-        (src/textual/widgets/_data_table.py) makes them for a row cursor with no row labels or
-        fixed columns, under the same cache key; the column widths, once per frame (that works
-        out a header style and the background colours per row, used in other cases only)."""
+        """A row's cells and the space after them as Textual 8.2.8's ``_render_line_in_row`` (in
+        _data_table.py) makes them for a row cursor, no labels or fixed columns, under its cache
+        key; minus the header style, background colours and width sums it works out per row."""
         row_index = self._row_locations.get(row_key)
         if (
             self._frame_styles is None
@@ -90,11 +97,7 @@ class BulkTable(DataTable[str]):
         cached = self._row_render_cache.get(cache_key)
         if cached is not None:
             return cached
-        if self._frame_widths is None:
-            widths = [column.get_render_width(self) for column in self.ordered_columns]
-            spare = max(0, self.size.width - sum(widths) - self._row_label_column_width)
-            self._frame_widths = (widths, spare)
-        widths, spare = self._frame_widths
+        widths, spare = self._widths()
         row_style = self._get_row_style(row_index, base_style)
         cursor, hover = row_index == cursor_location.row, row_index == hover_location.row
         scrollable = [
