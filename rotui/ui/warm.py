@@ -19,15 +19,17 @@ from textual.app import App
 def settle_heap(app: App[Any], *, warm: bool) -> None:
     """Freeze the heap; with ``warm``, first import the validation modules in a daemon thread."""
     if warm:
-        warm_validation(app, _freeze)
+        warm_validation(app, freeze_heap)
     else:
-        _freeze()
+        freeze_heap()
 
 
-def _freeze() -> None:
+def freeze_heap(generation: int = 2) -> None:
+    """Collect up to ``generation`` (2: every one), then move what lives out of the collector's
+    sight: full collections (20 ms and more at 10,000 keys) then walk only what came since."""
     import gc
 
-    gc.collect()
+    gc.collect(generation)
     gc.freeze()
 
 

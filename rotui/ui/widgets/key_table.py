@@ -1,94 +1,54 @@
 """The key table: one row per key, its freshness and last check in words and theme colours.
 
-Built for an organisation's inventory (10,000 keys, ``make bench`` figure 10). DataTable's own
-``add_row`` measures every cell of every row and ``update_cell`` drops every cached render, so
-here the table's rows are filled in bulk from per-key entries that are kept between redraws:
+Built for an organisation's inventory (10,000 keys, ``make bench`` figures 9c and 9d). DataTable's
+``add_row`` measures every cell of every row, ``update_cell`` drops every cached render and each
+cell is drawn through Rich, so here the rows are filled in bulk from per-key entries kept between
+redraws (:mod:`rotui.ui.widgets.key_table_rows`): a cell is its plain text (what ``get_row``
+returns, measured once), drawn straight into segments when on screen (:mod:`.key_table_draw`); a
+redraw (filter, sort) reuses the entries and, going back to every key, the whole build; the row
+order and offsets are the build's; :meth:`update_rows` repaints only the rows that changed.
 
-* a cell is stored as its plain text (what ``get_row`` returns; its width is measured once), and
-  the styled ``Text`` is made only for the rows drawn (:meth:`_compute_row_renderables`);
-* a redraw (filter, sort) reuses the entries of keys that did not change, so a keystroke in the
-  filter costs a few dictionary comprehensions, not 10,000 ``add_row`` calls;
-* :meth:`update_rows` rewrites the cells that changed and repaints only their rows.
-
-This reaches into DataTable's internals (``_data``, ``_row_locations``, its render caches), so
-textual is pinned to 8.2.x at run time and exactly for the tests (``pyproject.toml``), which cover
-each path.
+This reaches into DataTable's internals (``_data``, ``_row_locations``, its render caches, the
+methods overridden here), so textual is pinned to 8.2.x at run time and exactly for the tests
+(``pyproject.toml``), which cover each path; each override names the Textual 8.2.8 code it
+stands in for.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+from collections import deque
 from collections.abc import Sequence
-from operator import itemgetter
 
-from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
 from textual._types import SegmentLines
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable
-from textual.widgets._data_table import Row, RowRenderables
+from textual.widgets._data_table import RowRenderables
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from rotui.core.overview import KeyRow
-from rotui.core.safetext import one_line
-from rotui.ui.format import FRESHNESS, last_check, theme_style
+from rotui.ui.widgets.key_table_draw import BulkTable
+from rotui.ui.widgets.key_table_rows import (
+    NARROW_COLUMNS,
+    WIDE_COLUMNS,
+    Build,
+    Entry,
+    cell_texts,
+    minute,
+    same_rows,
+)
 
-WIDE_COLUMNS = (
-    ("key", "Key"),
-    ("where", "Env/workspace"),
-    ("age", "Age"),
-    ("due", "Due"),
-    ("last", "Last check"),
-    ("consumers", "Sync"),
-)
-NARROW_COLUMNS = (
-    ("key", "Key"),
-    ("where", "Env"),
-    ("age", "Age"),
-    ("last", "Last check"),
-    ("consumers", "Sync"),
-)
 FULL_WIDTH = 100  # a table this wide shows every column; narrower ones leave details to the pane
-LINES_KEPT = 200  # rendered lines cached (DataTable keeps 1,000): a few screens' worth
 NOWHERE = Coordinate(-2, -2)  # on no row, not even the header's (-1)
-KEEP_BUILD_AT = (
-    2000  # rows from which a redraw's build is kept for the next time the same rows show
-)
+KEEP_BUILD_AT = 2000  # rows from which a redraw's build is kept for the next time they show
+BUILDS_KEPT = 8  # smaller builds kept: the filters typed lately
+DRAWN_KEPT = 256  # lines and rows kept drawn: a tall terminal's screenful, twice
 
 
-@dataclasses.dataclass(eq=False)  # compared by identity: the same entry means nothing changed
-class _Entry:
-    """One key's row as the table holds it, reused while the key, layout and minute are the same."""
-
-    row: KeyRow
-    stamp: tuple[bool, dt.datetime]  # (wide, the minute "5m ago" was computed for)
-    texts: tuple[str, ...]  # each cell's plain text, one leading space of padding
-    styles: tuple[str | None, ...]  # each cell's theme variable, if coloured
-    widths: tuple[int, ...]
-    key: RowKey
-    meta: Row
-    data: dict[ColumnKey, str]  # the dict DataTable holds for the row
-
-
-@dataclasses.dataclass(eq=False)
-class _Build:
-    """The dictionaries DataTable keeps for one list of rows, made once and copied in."""
-
-    stamp: tuple[bool, dt.datetime]
-    entries: list[_Entry]
-    forward: dict[RowKey, int]
-    reverse: dict[int, RowKey]
-    data: dict[RowKey, dict[ColumnKey, str]]
-    metas: dict[RowKey, Row]
-    widths: tuple[int, ...]
-
-
-class KeyTable(DataTable[str]):
+class KeyTable(BulkTable):
     """A DataTable that knows how to draw a :class:`KeyRow`; row keys are key names."""
 
     DEFAULT_CSS = """
@@ -104,94 +64,81 @@ class KeyTable(DataTable[str]):
         self.wide = True
         self._styles: dict[tuple[str, str], Style] = {}
         self.now = dt.datetime.now(dt.UTC)
-        self._entries: dict[str, _Entry] = {}
-        self._shown: list[_Entry] = []  # in the table's order
-        self._shown_stamp: tuple[bool, dt.datetime] | None = None
-        self._kept: _Build | None = None
-        # A rendered line is kept for one cursor position, so lines from a few screens back are
-        # dead weight; each Strip drags ~15 objects that every full garbage collection walks.
-        self._line_cache = LRUCache(LINES_KEPT)
+        self._entries: dict[str, Entry] = {}
+        self._kept: Build | None = None  # the last big build, for going back to every key
+        self._recent: deque[Build] = deque(maxlen=BUILDS_KEPT)  # and the last smaller ones
+        self._painted_minute = minute(self.now)
+        # DataTable keeps 1,000 drawn lines and rows and 10,000 cells (Textual 8.2.8, __init__ in
+        # _data_table.py), nearly all stale (each is keyed by the cursor's place and the update):
+        # a screenful of them is all that is drawn, and each kept Strip is some 15 objects for
+        # the cyclic collector to go through on every full pass (20 ms and more at 10,000 keys).
+        self._line_cache = LRUCache(DRAWN_KEPT)
+        self._row_render_cache = LRUCache(DRAWN_KEPT)
+        self._cell_render_cache = LRUCache(DRAWN_KEPT * 8)
 
     @property
     def _columns(self) -> tuple[tuple[str, str], ...]:
         return WIDE_COLUMNS if self.wide else NARROW_COLUMNS
 
-    def _style(self, variable: str) -> Style:
-        """A Rich style from the current theme's variable (never a hard-coded colour), cached per theme."""
-        key = (self.app.theme, variable)
-        if key not in self._styles:
-            self._styles[key] = theme_style(self.app.theme_variables, variable)
-        return self._styles[key]
-
-    def _cells(self, row: KeyRow) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
-        """Each cell's plain text and theme variable, in the current layout's column order."""
-        symbol, word, variable = FRESHNESS[row.age.freshness]
-        age = "—" if row.age.age_days is None else f"{row.age.age_days}d"
-        last_text, last_var = last_check(row.last, self.now)
-        synced = "—" if row.consumers_synced is None else str(row.consumers_synced)
-        where = (
-            f"{row.key.environment or '-'}/{row.key.workspace}"
-            if self.wide
-            else (row.key.environment or "-")
-        )
-        cells: dict[str, tuple[str, str | None]] = {
-            "key": (
-                one_line(
-                    ("⟳ " if row.rotation else "") + row.name + (" ⚡" if row.usage_alert else "")
-                ),
-                None,
-            ),
-            "where": (one_line(where), None),
-            "age": (f"{age} {symbol} {word}", variable),
-            "due": (row.age.due.isoformat() if row.age.due else "—", None),
-            "last": (last_text, last_var),
-            "consumers": (f"{synced}/{len(row.key.consumers)}", None),
-        }
-        chosen = [cells[key] for key, _label in self._columns]
-        # One space of padding on the left only (cell_padding=0): at 80 columns every cell counts.
-        return tuple(" " + text for text, _ in chosen), tuple(var for _, var in chosen)
-
     @property
-    def _stamp(self) -> tuple[bool, dt.datetime]:
-        return (self.wide, self.now.replace(second=0, microsecond=0))
+    def _shown(self) -> list[Entry]:
+        """The entries of the rows the table holds, in its order."""
+        return self._build.entries if self._build is not None else []
 
-    def _entries_for(self, rows: Sequence[KeyRow]) -> list[_Entry]:
-        """Each row's entry: the kept one when the row, the layout and the minute are the same."""
-        stamp, get, made = self._stamp, self._entries.get, []
+    def _entries_for(self, rows: Sequence[KeyRow]) -> list[Entry]:
+        """Each row's entry: the kept one while the row and the layout are the same."""
+        wide, get, made = self.wide, self._entries.get, []
         for row in rows:
             entry = get(row.name)
-            if entry is None or entry.row is not row or entry.stamp != stamp:
-                entry = self._entry(row, stamp)
+            if entry is None or entry.row is not row or entry.wide != wide:
+                entry = self._entry(row)
             made.append(entry)
         return made
 
-    def _entry(self, row: KeyRow, stamp: tuple[bool, dt.datetime]) -> _Entry:
+    def _entry(self, row: KeyRow) -> Entry:
         """The key's entry, made again when its cells' text changed."""
         entry = self._entries.get(row.name)
-        texts, styles = self._cells(row)
-        if entry is not None and entry.texts == texts:
-            entry.row, entry.stamp = row, stamp
-            return entry
-        key = RowKey(row.name)
-        columns = [ColumnKey(key) for key, _label in self._columns]
-        entry = _Entry(
-            row=row,
-            stamp=stamp,
-            texts=texts,
-            styles=styles,
-            widths=tuple(map(cell_len, texts)),
-            key=key,
-            meta=Row(key, 1),
-            data=dict(zip(columns, texts, strict=True)),
-        )
+        if entry is not None and entry.wide == self.wide:
+            texts, styles = cell_texts(row, self.wide, self.now)
+            if entry.texts == texts and entry.styles == styles:
+                entry.row, entry.minute = row, minute(self.now)
+                return entry
+        entry = Entry.made(row, self.wide, self.now)
         self._entries[row.name] = entry
         return entry
 
+    def _drawn(self, row_index: int) -> Entry | None:
+        """The entry of the row at this index, its texts as of now (the minute may have changed)."""
+        shown = self._shown
+        if not 0 <= row_index < len(shown):
+            return None
+        entry = shown[row_index]
+        if self._row_locations.get_key(row_index) is not entry.key:
+            return None
+        if entry.timely and entry.minute != self._painted_minute:
+            self._retext(entry)
+        return entry
+
+    def _retext(self, entry: Entry) -> None:
+        """Bring a drawn row's texts to this minute ("5m" became "6m"); widen a column if needed."""
+        entry.minute = self._painted_minute
+        texts, styles = cell_texts(entry.row, entry.wide, self.now)
+        if texts == entry.texts and styles == entry.styles:
+            return
+        entry.retext(texts, styles)
+        wider = False
+        for column, width in zip(self.ordered_columns, entry.widths, strict=True):
+            if width > column.content_width:
+                column.content_width, wider = width, True
+        if wider:  # drawn once more, every row at the new widths
+            self._frame_widths = None
+            self._new_update()
+            self.refresh()
+
     def _compute_row_renderables(self, row_index: int) -> RowRenderables:
         """The styled cells of one drawn row, made from its entry (not stored for every row)."""
-        row_key = self._row_locations.get_key(row_index) if row_index >= 0 else None
-        entry = self._entries.get(row_key.value or "") if row_key is not None else None
-        if entry is None or entry.key is not row_key:
+        entry = self._drawn(row_index)
+        if entry is None:
             return super()._compute_row_renderables(row_index)
         cells: list[Text] = [
             Text(" ").append_text(Text(text[1:], style=self._style(var) if var else ""))
@@ -232,68 +179,42 @@ class KeyTable(DataTable[str]):
             self.clear(columns=True)
             for key, label in self._columns:
                 self.add_column(" " + label, key=key)
-            entries = self._entries_for(rows)
         else:
-            if self._shown_stamp == self._stamp and self._same(self._shown, rows):
-                return  # the same rows in the same order (a filter that still matches all)
-            # clear() works out the old rows' line offsets (row by row) only to drop them: no rows
-            self.rows.clear()
-            self._row_locations = TwoWayDict({})
+            if self._build is not None and same_rows(self._build, rows):
+                self._repaint_if_older(minute(now))  # the same rows: a filter that matches all
+                return
             self.clear()
-        build = self._build_for(rows)
-        entries = build.entries
-        self._shown, self._shown_stamp = entries, build.stamp
-        # Copies: DataTable's clear() empties these in place, and the build is kept for reuse.
-        self._row_locations = TwoWayDict({})
-        self._row_locations._forward = build.forward.copy()
-        self._row_locations._reverse = build.reverse.copy()
-        self._data.update(build.data)
-        self.rows.update(build.metas)
-        for index, column in enumerate(self.ordered_columns):
-            column.content_width = max(column.content_width, build.widths[index])
-        self._update_count += 1
-        # Every row is one line high: the row order and line offsets DataTable would work out
-        # row by row (twice per change, 10,000 hashes each) are made here in one pass.
-        self._ordered_row_cache[(len(entries), self._update_count)] = [e.meta for e in entries]
-        self._offset_cache[self._update_count] = [(e.key, 0) for e in entries]
-        self._require_update_dimensions = True  # the virtual size, on idle
+        self._painted_minute = minute(now)
+        self._hold(self._build_for(rows))
+        self._require_update_dimensions = True
         self.check_idle()
-        if entries:
+        if self._shown:
             self.cursor_coordinate = self.cursor_coordinate
             self._highlight_cursor()
         if selected is not None and selected in self.rows:
             self.move_cursor(row=self.get_row_index(selected), animate=False)
 
-    @staticmethod
-    def _same(entries: Sequence[_Entry], rows: Sequence[KeyRow]) -> bool:
-        """Whether these entries are of exactly these rows, in this order."""
-        return len(rows) == len(entries) and all(
-            e.row is r for e, r in zip(entries, rows, strict=True)
-        )
+    def _repaint_if_older(self, now_minute: dt.datetime) -> None:
+        """A new minute: the rows drawn again, each drawn row's texts as of now (:meth:`_drawn`).
 
-    def _build_for(self, rows: Sequence[KeyRow]) -> _Build:
-        """The table's dictionaries for these rows; the big build is kept, as going back to every
-        key (clearing the filter, Backspace) is the widest redraw there is."""
-        stamp = self._stamp
-        kept = self._kept
-        if kept is not None and kept.stamp == stamp and self._same(kept.entries, rows):
-            return kept
-        entries = self._entries_for(rows)
-        forward = {e.key: i for i, e in enumerate(entries)}
-        build = _Build(
-            stamp=stamp,
-            entries=entries,
-            forward=forward,
-            reverse={i: e.key for i, e in enumerate(entries)},
-            data={e.key: e.data for e in entries},
-            metas={e.key: e.meta for e in entries},
-            widths=tuple(
-                max(map(itemgetter(i), (e.widths for e in entries)), default=0)
-                for i in range(len(self._columns))
-            ),
-        )
-        if len(entries) >= KEEP_BUILD_AT:
+        Not every row's: at 10,000 validated keys that took 110 ms a minute, on the UI's loop.
+        """
+        if now_minute != self._painted_minute:
+            self._painted_minute = now_minute
+            self._new_update()
+            self.refresh()
+
+    def _build_for(self, rows: Sequence[KeyRow]) -> Build:
+        """The table's dictionaries for these rows, made once: going back to rows shown lately
+        (Backspace, clearing the filter: every key, the widest redraw there is) reuses them."""
+        for build in (self._kept, *self._recent):
+            if build is not None and build.wide == self.wide and same_rows(build, rows):
+                return build
+        build = Build.of(self._entries_for(rows), self.wide, len(self._columns))
+        if len(build.entries) >= KEEP_BUILD_AT:
             self._kept = build
+        else:
+            self._recent.append(build)
         return build
 
     def update_rows(self, rows: Sequence[KeyRow]) -> None:
@@ -311,14 +232,15 @@ class KeyTable(DataTable[str]):
             if old is None or old.key not in self._row_locations:
                 self._entries.pop(row.name, None)  # not shown now: made anew when it is
                 continue
-            entry = self._entry(row, self._stamp)
+            entry = self._entry(row)
             if entry is old:
                 continue
             entry.key, entry.meta, entry.data = old.key, old.meta, old.data
+            entry.offset = old.offset
             entry.data.update(zip(old.data, entry.texts, strict=True))
             index = self._row_locations.get(old.key)
-            if index is not None:
-                self._shown[index] = entry
+            if index is not None and self._build is not None:
+                self._shown[index], self._build.rows[index] = entry, row
             touched.add(old.key)
             for column, width in zip(self.ordered_columns, entry.widths, strict=True):
                 if width > column.content_width:

@@ -28,7 +28,7 @@ from rotui.ui.row_view import RowView
 from rotui.ui.screens.dashboard.bindings import DASHBOARD_BINDINGS, MUTATING, ON_A_KEY
 from rotui.ui.screens.dashboard.commands import palette_commands
 from rotui.ui.screens.dashboard.results import FLUSH_SECONDS, ResultFeed
-from rotui.ui.warm import settle_heap
+from rotui.ui.warm import freeze_heap, settle_heap
 from rotui.ui.widgets.key_detail import KeyDetail
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
@@ -338,6 +338,9 @@ class DashboardScreen(ReportingScreen):
         # queued behind this one, and would reach the table instead of the field.
         self.set_focus(box)
         self.view.warm()
+        # What the filter keeps (every key's search text) lives on while it is typed in: out of
+        # the collector's sight, as at start, its full passes stay off keystrokes (figure 9d).
+        freeze_heap(generation=1)  # the young first: what died lately is freed, not frozen
 
     def on_key(self, event: events.Key) -> None:
         """`/` and the keys typed right after it reach the filter, however fast they come.
