@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,3 +319,26 @@ def kill_holding_the_lock(state_dir, key: str, env: dict[str, str]) -> None:
         check=False,
     )
     assert killed.returncode == -signal.SIGKILL
+
+
+def every_journal_point(check_point: Callable[[int], bool], *, last: int = 400) -> int:
+    """Run ``check_point(1)``, ``check_point(2)``… a batch at a time, one per core, until one
+    says False (the run ended before reaching that point); the number of points checked.
+
+    Each point is a world of its own (its directories, its simulators on their own ports, the
+    rotui children it starts), so they run side by side: the kill -9 matrices are most of the
+    suite's time, and each child is a Python start-up that one core does alone.
+    """
+    workers = max(2, min(4, os.cpu_count() or 2))
+    checked = 0
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="journal-point") as pool:
+        for first in range(1, last, workers):
+            batch = range(first, min(first + workers, last))
+            reached = list(pool.map(check_point, batch))  # a failed assertion is raised here
+            checked += sum(reached)
+            if not all(reached):
+                assert reached == sorted(reached, reverse=True), (
+                    f"points {list(batch)}: a later point was reached after an earlier was not"
+                )
+                return checked
+    raise AssertionError(f"the run still had journal points after {last}")
