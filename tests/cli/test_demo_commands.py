@@ -88,3 +88,20 @@ def test_a_bad_choice_exits_2_naming_the_valid_ones(child_env, argv, named) -> N
     assert done.returncode == 2, done.stderr
     assert "nope" in done.stderr and named in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("demo", "status", "--config", "/nonexistent"),
+        ("--config", "/nonexistent", "demo", "runs"),
+        ("demo", "--headless", "--config", "/nonexistent"),
+        ("demo", "audit", "--config=/nonexistent"),
+    ],
+)
+def test_config_is_refused_by_the_demo_not_ignored(child_env, argv) -> None:
+    """Walk s13 3.14: `rotui demo status --config F` exited 0 reading the demo, not F."""
+    done = rotui(child_env, *argv)
+    assert done.returncode == 2, done.stderr
+    assert "does not read --config" in done.stderr and "drop --config" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stdout == ""
