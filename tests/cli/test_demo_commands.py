@@ -105,3 +105,29 @@ def test_config_is_refused_by_the_demo_not_ignored(child_env, argv) -> None:
     assert done.returncode == 2, done.stderr
     assert "does not read --config" in done.stderr and "drop --config" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and done.stdout == ""
+
+
+def test_the_demos_audit_prints_a_scans_findings_as_json_not_a_python_repr(
+    running_demo: dict[str, str], tmp_path: Path
+) -> None:
+    """Walk s13 section 4: `found=[{'status': 'managed', …}]` was Python's repr of the context."""
+    from rotui.core.audit import AuditLog
+
+    root = tmp_path / f"rotui-demo-{os.getuid()}" / "demo-1-x"
+    found = [{"status": "managed", "held": "current", "hint": "sk-ant-api03-D3S…qAAA",
+              "key": "DEMO_KEY", "place": "file /srv/a b.env"}]  # fmt: skip
+    AuditLog(Paths.under(root).data_dir).append(
+        "holders.scan",
+        key="DEMO_KEY",
+        context={"keys": ["DEMO_KEY"], "places": 3, "partial": False, "found": found,
+                 "problems": ["GitHub: gh api x failed"], "mode": "now"},  # fmt: skip
+    )
+    done = rotui(running_demo, "demo", "audit")
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stdout.splitlines() if "holders.scan" in line]
+    assert "{'" not in line and "False" not in line
+    context = line.split(" DEMO_KEY ", 1)[1]
+    assert context.startswith('keys=["DEMO_KEY"] places=3 partial=false found=[{"status": ')
+    assert 'problems=["GitHub: gh api x failed"] mode=now' in context
+    listed = context.split("found=", 1)[1].split(" problems=", 1)[0]
+    assert json.loads(listed) == found
