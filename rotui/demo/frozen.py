@@ -43,7 +43,7 @@ def frozen_demo(
             config=dataclasses.replace(config, settings=settings),
             paths=paths,
             store=store,
-            environ=demo_environ(),
+            environ=demo_environ(paths),
             clock=lambda: when,
             trust_env=False,
             timer=SteadyTimer(),

@@ -218,6 +218,6 @@ def follow_context(ctx: Context) -> Context:
         stdout=ctx.stdout,
         stderr=ctx.stderr,
         clock=ctx.clock,
-        environ=demo_environ(),
+        environ=demo_environ(running.paths),
         trust_env=False,
     )

@@ -66,7 +66,7 @@ def run_demo(
             stdout=ctx.stdout,
             stderr=ctx.stderr,
             clock=ctx.clock,
-            environ=demo_environ(),
+            environ=demo_environ(paths),
             trust_env=False,
         )
         demo_ctx.services().console = demo_console(sim, ctx.clock().date())
