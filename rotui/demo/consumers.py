@@ -70,7 +70,6 @@ class DemoWiring:
         return wired
 
 
-
 @contextlib.contextmanager
 def demo_consumers(root: Path, today: dt.date | None = None) -> Iterator[DemoWiring]:
     """Simulated Heroku and Infisical, a health endpoint, a fake gh holding the GitHub secrets

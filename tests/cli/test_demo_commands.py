@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -52,7 +53,7 @@ def test_the_demos_runs_can_be_listed(running_demo: dict[str, str]) -> None:
     helped = rotui(running_demo, "demo", "report", "--help")
     assert helped.returncode == 0 and "`rotui demo runs` lists them" in helped.stdout
     unknown = rotui(running_demo, "demo", "report", "nope")
-    assert unknown.returncode == 2 and "`rotui demo runs` lists them all" in unknown.stderr
+    assert unknown.returncode == 2 and " demo runs` lists them all" in unknown.stderr
     plain = rotui(running_demo, "report", "--help")
     assert "`rotui runs` lists them" in plain.stdout
 
@@ -131,3 +132,24 @@ def test_the_demos_audit_prints_a_scans_findings_as_json_not_a_python_repr(
     assert 'problems=["GitHub: gh api x failed"] mode=now' in context
     listed = context.split("found=", 1)[1].split(" problems=", 1)[0]
     assert json.loads(listed) == found
+
+
+def test_the_demos_readers_name_the_demos_commands_as_typed(
+    running_demo: dict[str, str], tmp_path: Path
+) -> None:
+    """Walk s13 2.1, 2.2: `rotui demo runs NOPE` said `rotui status` lists them: the user's own
+    configuration, and `rotui` is not on PATH after `make demo`."""
+    env = {**running_demo, "PATH": "/usr/bin:/bin"}  # the venv's bin is not on PATH
+    done = rotui(env, "demo", "runs", "NOPE")
+    assert done.returncode == 2
+    said = re.search(r"`([^`]*)` lists them", done.stderr)
+    assert said and said.group(1).endswith(" demo status"), done.stderr
+    typed = subprocess.run(["bash", "-c", said.group(1)], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert typed.returncode == 0 and "DEMO_KEY" in typed.stdout, typed.stderr
+    unknown = rotui(env, "demo", "report", "nope")
+    listed = re.search(r"`([^`]*)` lists them all", unknown.stderr)
+    assert listed and listed.group(1).endswith(" demo runs"), unknown.stderr
+    typed = subprocess.run(["bash", "-c", listed.group(1)], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert typed.returncode == 0 and "20261130T091725Z-abcdef" in typed.stdout, typed.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -154,6 +155,12 @@ class TroubleshootScreen(ReportingScreen):
     )
     async def diagnose(self, flow_id: str) -> list[Diagnosis]:
         found = await run_flow(self.services, flow_id, self.key_name)
+        if (say := self.services.hints) is not None:  # the demo's keys, not the user's config
+            found = [
+                replace(d, checked=say(d.checked), cause=say(d.cause),
+                        evidence=[*map(say, d.evidence)], next_steps=[*map(say, d.next_steps)])
+                for d in found
+            ]  # fmt: skip
         counts = {s: sum(d.severity == s for d in found) for s in ("problem", "warning", "ok")}
         self._status(
             f"{FLOWS[flow_id].title}: {counts['problem']} problem(s), {counts['warning']} "
