@@ -156,25 +156,3 @@ async def test_the_answers_take_the_whole_width_at_80_columns(demo) -> None:
         assert views and all(v.region.width >= 70 for v in views), [v.region for v in views]
         assert app.screen.query_one("#flows").region.height <= 9  # the questions, above them
 
-
-@pytest.mark.parametrize(
-    ("key", "said"),
-    [
-        ("ANTHROPIC_API_KEY_STAGING", "rotate to a new key (r on the dashboard)"),
-        ("ANTHROPIC_API_KEY_DEV", "Then check again: v on the dashboard"),
-        ("ANTHROPIC_API_KEY_STAGING", "`.venv/bin/rotui key set ANTHROPIC_API_KEY_STAGING` (with your own configuration)"),
-    ],
-)  # fmt: skip
-async def test_in_the_demo_next_steps_name_its_keys_not_commands_on_the_real_config(
-    demo, key: str, said: str
-) -> None:
-    """Walk s13 2.2: `rotui rotate NAME`, `rotui validate NAME` in the demo acted on the user's
-    own configuration ("no configuration found"); the demo names its own key instead."""
-    app = make_app(demo.services, demo=True)
-    async with app.run_test(size=(140, 60)) as pilot:
-        await pilot.pause()
-        await app.push_screen(TroubleshootScreen(demo.services, key))
-        await pilot.pause()
-        text = " ".join((await choose(app, pilot, "key")).split())
-    assert said in text, text
-    assert "`rotui " not in text, text

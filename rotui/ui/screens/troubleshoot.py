@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -156,6 +155,8 @@ class TroubleshootScreen(ReportingScreen):
     async def diagnose(self, flow_id: str) -> list[Diagnosis]:
         found = await run_flow(self.services, flow_id, self.key_name)
         if (say := self.services.hints) is not None:  # the demo's keys, not the user's config
+            from dataclasses import replace
+
             found = [
                 replace(d, checked=say(d.checked), cause=say(d.cause),
                         evidence=[*map(say, d.evidence)], next_steps=[*map(say, d.next_steps)])
