@@ -155,4 +155,3 @@ async def test_the_answers_take_the_whole_width_at_80_columns(demo) -> None:
         views = list(app.screen.query(DiagnosisView))
         assert views and all(v.region.width >= 70 for v in views), [v.region for v in views]
         assert app.screen.query_one("#flows").region.height <= 9  # the questions, above them
-
