@@ -28,7 +28,7 @@ ON_SCREEN = {
 }
 # Verbs a `rotui demo VERB` reads on the running demo's files.
 READERS = ("status", "runs", "report", "audit")
-_TWICE = re.compile(r"\b(\w on the dashboard)(?:, \1\b| \(\1\))")
+_TWICE = re.compile(r"\b(\w on the dashboard)(?:,? or \1\b|, \1\b| \(\1\))")
 
 
 def rotui_command(argv0: str | None = None, path: str | None = None) -> str:

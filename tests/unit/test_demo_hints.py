@@ -91,6 +91,7 @@ def test_the_pairing_toast_names_the_command_as_typed(monkeypatch: pytest.Monkey
         ("rotate to a new key (`rotui rotate K`, r on the dashboard)", "rotate to a new key (r on the dashboard)"),
         ("If you suspect a leak: `rotui revoke K` (x on the dashboard)", "If you suspect a leak: x on the dashboard"),
         ("Then check again: `rotui validate K`", "Then check again: v on the dashboard"),
+        ("as soon as you can (x on the dashboard, or `rotui revoke K`).", "as soon as you can (x on the dashboard)."),
         ("`rotui status` lists them", "`R demo status` lists them"),
         ("`rotui runs` lists the runs", "`R demo runs` lists the runs"),
         ("start one with `rotui demo` in another terminal", "start one with `R demo` in another terminal"),
