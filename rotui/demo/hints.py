@@ -66,7 +66,7 @@ def demo_hints(command: str) -> Callable[[str], str]:
             rest = words[1:] if verb == "demo" else words
             return "`" + " ".join([command, "demo", *rest]) + "`"
         if verb == "rotate" and "--rollback" in words:
-            return "b in the rotation wizard (r on the dashboard)"
+            return "b in the rotation wizard"
         if verb == "doctor" and "--flow" in words[:-1]:
             return f"t on the dashboard, then {_flow_title(words[words.index('--flow') + 1])}"
         if verb in ON_SCREEN and not [w for w in words[2:] if w.startswith("-")]:

@@ -96,7 +96,7 @@ def test_the_pairing_toast_names_the_command_as_typed(monkeypatch: pytest.Monkey
         ("`rotui runs` lists the runs", "`R demo runs` lists the runs"),
         ("start one with `rotui demo` in another terminal", "start one with `R demo` in another terminal"),
         ("`rotui doctor K --flow workspace` compares it", "t on the dashboard, then “Wrong workspace or different rate limits” compares it"),
-        ("Roll back: `rotui rotate K --rollback` puts", "Roll back: b in the rotation wizard (r on the dashboard) puts"),
+        ("Roll back: `rotui rotate K --rollback` puts", "Roll back: b in the rotation wizard puts"),
         ("has credit: `rotui validate K --ping` does", "has credit: `R validate K --ping` (with your own configuration) does"),
         ("Store it: `rotui key set K`", "Store it: `R key set K` (with your own configuration)"),
         ("no command here, rotui alone", "no command here, rotui alone"),
