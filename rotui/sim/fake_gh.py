@@ -216,12 +216,12 @@ def _listed(state_dir: Path, parts: list[str], query: str) -> dict[str, Any] | N
     asked = parse_qs(query)
     per_page = min(_number(asked, "per_page", 30), 100)
     page = _number(asked, "page", 1)
-    times = secret_times(state_dir)
-    names = sorted(t.rpartition("/")[2] for t in stored_fingerprints(state_dir)
-                   if t.rpartition("/")[0].lower() == place.lower())  # fmt: skip
-    shown = names[(page - 1) * per_page : page * per_page]
-    secrets = [{"name": n, **times.get(f"{place}/{n}", {})} for n in shown]
-    return {"total_count": len(names), "secrets": secrets}
+    times = secret_times(state_dir)  # owner, repository and environment names: any case
+    held = sorted((t.rpartition("/")[2], t) for t in stored_fingerprints(state_dir)
+                  if t.rpartition("/")[0].lower() == place.lower())  # fmt: skip
+    shown = held[(page - 1) * per_page : page * per_page]
+    secrets = [{"name": name, **times.get(target, {})} for name, target in shown]
+    return {"total_count": len(held), "secrets": secrets}
 
 
 def _number(asked: dict[str, list[str]], name: str, default: int) -> int:

@@ -279,8 +279,9 @@ def test_fake_gh_lists_secret_names_and_dates_as_github_does(tmp_path: Path) -> 
     assert old == {"name": "OLD_ONE", "created_at": "2026-01-02T03:04:05Z",
                    "updated_at": "2026-01-02T03:04:05Z"}  # fmt: skip
     assert body["secrets"][0]["updated_at"].endswith("Z")
-    env = json.loads(gh(script, "api", "/repos/o/r/environments/prod/secrets").stdout)
+    env = json.loads(gh(script, "api", "/repos/O/R/environments/prod/secrets").stdout)
     assert env["total_count"] == 1 and [s["name"] for s in env["secrets"]] == ["K"]
+    assert env["secrets"][0]["updated_at"].endswith("Z")  # any case of the names finds it
     assert json.loads(gh(script, "api", "repos/o/other/actions/secrets").stdout) == {
         "total_count": 0,
         "secrets": [],
