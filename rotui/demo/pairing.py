@@ -178,7 +178,10 @@ def still_followed(running: RunningDemo) -> bool:
 
 
 # {rotui}: this rotui as another terminal types it (not on PATH after `make demo`)
-PAIRING_TOAST = "Another terminal follows this demo with: {rotui} demo --read-only (its log: {rotui} demo audit)"
+PAIRING_TOAST = (
+    "Another terminal follows this demo with: {rotui} demo --read-only "
+    "(its log: {rotui} demo audit)"
+)
 UNPAIRED_TOAST = (
     "Not paired: `{rotui} demo --read-only` follows the demo of process {pid}, started before "
     "this one"
