@@ -28,6 +28,8 @@ ON_SCREEN = {
 }
 # Verbs a `rotui demo VERB` reads on the running demo's files.
 READERS = ("status", "runs", "report", "audit")
+# What only the demo's driver can do: an observer is told whose screen it is on.
+_DRIVERS = re.compile(r"\b([vrx] on the dashboard|b in the rotation wizard)\b")
 _TWICE = re.compile(r"\b(\w on the dashboard)(?:,? or \1\b|, \1\b| \(\1\))")
 
 
@@ -56,8 +58,12 @@ def _quoted(path: str) -> str:
     return shlex.quote(path)
 
 
-def demo_hints(command: str) -> Callable[[str], str]:
-    """A hint as the demo gives it: each `rotui …` the demo's way, in ``command``'s words."""
+def demo_hints(command: str, *, observer: bool = False) -> Callable[[str], str]:
+    """A hint as the demo gives it: each `rotui …` the demo's way, in ``command``'s words.
+
+    An ``observer`` (``rotui demo --read-only``) cannot validate, rotate or revoke: those keys
+    are the followed demo's, and the hint says so.
+    """
 
     def demo_way(match: re.Match[str]) -> str:
         words = (match.group(1) or "").split()
@@ -74,7 +80,8 @@ def demo_hints(command: str) -> Callable[[str], str]:
         return f"`{command} {' '.join(words)}` (with your own configuration)"
 
     def hint(text: str) -> str:
-        return _TWICE.sub(r"\1", COMMAND.sub(demo_way, text))
+        said = _TWICE.sub(r"\1", COMMAND.sub(demo_way, text))
+        return _DRIVERS.sub(r"\1 of the demo you follow", said) if observer else said
 
     return hint
 

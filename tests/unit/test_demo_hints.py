@@ -128,3 +128,18 @@ def test_every_next_step_of_every_check_in_the_demo_is_the_demos(tmp_path: Path)
         assert not re.search(r"(\w on the dashboard)\W+\1", text), text
     assert any("r on the dashboard" in t for t in reworded)
 
+
+
+def test_an_observer_is_told_the_keys_are_the_followed_demos() -> None:
+    """`rotui demo --read-only` refuses v, r and x: its hints say whose dashboard has them."""
+    say = demo_hints("R", observer=True)
+    assert say("rotate to a new key (`rotui rotate K`, r on the dashboard)") == (
+        "rotate to a new key (r on the dashboard of the demo you follow)"
+    )
+    assert say("Roll back: `rotui rotate K --rollback` puts") == (
+        "Roll back: b in the rotation wizard of the demo you follow puts"
+    )
+    assert say("`rotui doctor K --flow usage` shows") == (
+        "t on the dashboard, then “Unexpected usage or charges” shows"  # t works there too
+    )
+    assert say("`rotui runs` lists") == "`R demo runs` lists"
