@@ -121,7 +121,7 @@ def test_the_demos_audit_prints_a_scans_findings_as_json_not_a_python_repr(
         "holders.scan",
         key="DEMO_KEY",
         context={"keys": ["DEMO_KEY"], "places": 3, "partial": False, "found": found,
-                 "problems": ["GitHub: gh api x failed"], "mode": "now"},  # fmt: skip
+                 "problems": ["GitHub: gh api x failed"], "mode": "now"},
     )
     done = rotui(running_demo, "demo", "audit")
     assert done.returncode == 0, done.stderr

@@ -110,7 +110,7 @@ async def test_a_secret_past_the_first_30_is_still_found(
         report = await scan(
             ScanRequest(config=config, store=SecretStore(keyring, environ=environ),
                         audit=AuditLog(tmp_path / "data"), http=http, home=isolated_home,
-                        environ=environ)  # fmt: skip
+                        environ=environ)
         )
     assert report.problems == []
     assert {(f.place.where, f.place.var) for f in report.findings} == {("acme/api", KEY)}
