@@ -222,3 +222,19 @@ async def test_one_burst_that_types_and_keeps_the_filter_keeps_all_it_typed(demo
         assert isinstance(app.focused, KeyTable) and field(app).display
         assert field(app).value == "staging"
         assert "filter “staging” · 2 of" in str(app.screen.query_one("#view").render())
+
+
+async def test_a_burst_behind_tab_out_of_the_filter_reaches_the_table(demo) -> None:
+    app = make_app(demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"key")
+        await pilot.pause()
+        burst(app, "tab", "j")
+        await settle(pilot, app)
+        assert field(app).value == "key"  # j was not typed into it
+        assert isinstance(app.focused, KeyTable) and row(app) == 1
+        burst(app, "shift+tab", "j")  # and back: j is the field's now
+        await settle(pilot, app)
+        assert app.focused is field(app)
+        assert field(app).value == "j"  # its text was selected as it took the focus: replaced

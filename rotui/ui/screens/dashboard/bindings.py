@@ -1,6 +1,6 @@
 """The dashboard's keys: one declaration per action (key, footer label, help text), remappable by id.
 
-The keys that move the focus between the table and the filter (``/``, Enter and Esc in it) are
+The keys that move the focus (``/``, Enter and Esc in the filter, Tab and shift+Tab) are
 ``priority`` bindings: Textual runs those when the app routes the key (``App.on_event``), before
 it routes the next one, so the keys typed right behind them go to the new focus. A plain binding
 runs only once its key has bubbled back up to the app, and by then a burst's next keys were
@@ -87,5 +87,23 @@ DASHBOARD_BINDINGS: list[BindingType] = [
         show=False,
         tooltip="Keep the filter and go back to the keys",
         priority=True,  # only while the filter has the focus (check_action)
+    ),
+    Binding(
+        "tab",
+        "app.focus_next",
+        "",  # as Textual's own Tab: not listed in help, where the detail's hint says it
+        id="next_pane",
+        show=False,
+        tooltip="Move to the next pane: the table, the detail, the filter",
+        priority=True,
+    ),
+    Binding(
+        "shift+tab",
+        "app.focus_previous",
+        "",
+        id="previous_pane",
+        show=False,
+        tooltip="Move to the previous pane",
+        priority=True,
     ),
 ]
