@@ -390,3 +390,15 @@ async def test_no_key_selected_offers_no_key_actions_in_the_footer(demo) -> None
         offered = {b.binding.action for b in app.active_bindings.values()}
         assert {"validate", "rotate", "revoke", "troubleshoot"} <= offered
         assert app.screen is screen
+
+
+async def test_at_80_columns_the_observer_still_reads_what_is_disabled(demo) -> None:
+    """The view line is cut at the terminal's edge: "disabled" must not be what is cut (walk s13 1.2:
+    it read "… · validate, rotate and revoke", the opposite of what it meant)."""
+    app = make_app(demo.services, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one("#view", Static)
+        text = str(view.render())
+        assert "validate, rotate and revoke disabled" in text
+        assert text.index("disabled") + len("disabled") <= view.content_region.width, text

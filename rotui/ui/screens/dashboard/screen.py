@@ -160,10 +160,12 @@ class DashboardScreen(ReportingScreen):
             layout=False,
         )
         filtered = f"filter “{view.filter_text}” · " if view.filter_text else ""
+        # What an observer cannot do comes before the sort, which a narrow terminal cuts first
+        disabled = "validate, rotate and revoke disabled · " if self.read_only else ""
         self.query_one("#view", Static).update(
             plain(
-                f"{filtered}{len(view.shown)} of {len(view.all)} keys · sorted by {SORTS[view.sort_by][0]}"
-                + (" · validate, rotate and revoke disabled" if self.read_only else "")
+                f"{filtered}{len(view.shown)} of {len(view.all)} keys · {disabled}"
+                f"sorted by {SORTS[view.sort_by][0]}"
             ),
             layout=False,
         )
