@@ -17,6 +17,7 @@ from rotui.core.errors import StateError, UsageError
 from rotui.core.model import (
     Config,
     ManagedKey,
+    RemoteKey,
     ValidationMode,
     ValidationResult,
     base_url_for,
@@ -284,6 +285,7 @@ class Services:
                     lock=key_lock,
                     notify=notify,
                     record=self._record_check,
+                    record_remote=self._record_remote,
                 )
                 try:
                     yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
@@ -314,6 +316,11 @@ class Services:
         self.state.record([result])
         if replaced:
             self.state.record_usage({result.key: {}})
+
+
+    def _record_remote(self, name: str, remote: RemoteKey) -> None:
+        """An Admin record a run changed (the old key deactivated), kept where the dashboard reads."""
+        self.state.record([], {name: remote})
 
 
 class _AuditedLock:

@@ -316,3 +316,18 @@ async def test_the_consumers_that_break_show_at_80x24_without_scrolling(world: W
             breaks.region,
             body.region,
         )
+
+
+async def test_the_admin_record_says_inactive_once_rotui_deactivated_the_key(world: World) -> None:
+    """Walk s13 1.1: after revoke-now the dashboard's Admin line no longer says "active"."""
+    svc = services(world)
+    await svc.validate([KEY])
+    [row] = [r for r in svc.rows() if r.name == KEY]
+    assert row.remote is not None and row.remote.status == "active"
+    async with svc.rotation(KEY, kind="emergency", mode="now") as rotation:
+        rotation.open()
+        await rotation.deactivate(KEY)
+    assert world.anthropic.key_by_id(world.old_id).status == "inactive"
+    [row] = [r for r in svc.rows() if r.name == KEY]
+    assert row.last is not None and row.last.http_status == 401
+    assert row.remote is not None and row.remote.status == "inactive", row.remote

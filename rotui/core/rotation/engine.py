@@ -16,7 +16,7 @@ from typing import Any
 
 from rotui.core.consumers.fields import consumer_spec
 from rotui.core.errors import RotuiError, UsageError
-from rotui.core.model import ManagedKey, ValidationResult
+from rotui.core.model import ManagedKey, RemoteKey, ValidationResult
 from rotui.core.rotation import machine, policy
 from rotui.core.rotation.deps import Precheck, RotationDeps, pending_name
 from rotui.core.rotation.machine import Action, Mode, Next, RunKind, Step
@@ -343,6 +343,17 @@ class RunBase:
             self.deps.record(result, replaced)
         except RotuiError as exc:  # the run's outcome does not hang on the dashboard's state
             self._run().warnings.append(f"could not record the check of {result.key}: {exc.title}")
+
+    def _record_remote(self, record: RemoteKey) -> None:
+        """Keep the Admin record the run changed (the old key now inactive) for the dashboard."""
+        if self.deps.record_remote is None:
+            return
+        try:
+            self.deps.record_remote(self.key.name, record)
+        except RotuiError as exc:
+            self._run().warnings.append(
+                f"could not record the Admin API status of {self.key.name}: {exc.title}"
+            )
 
     def _fp(self, secret: Secret) -> str:
         return self.deps.audit.fingerprint(secret)
