@@ -207,6 +207,8 @@ async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
         await pilot.click("#ok")
         wizard, box = await wizard_on_top(pilot, app)
         assert world.anthropic.key_by_id(world.old_id).status == "inactive"  # revoked first
+        title = str(wizard.query_one("#wizard-title", Static).render())
+        assert " · active · run " in title and "resumed" not in title, title  # started just now
         box.value = NEW
         await pilot.press("enter")
         await wait_until(

@@ -165,3 +165,14 @@ async def test_a_long_detail_is_marked_cut_and_enter_shows_it_whole(world: World
         assert whole in " ".join(message.split()), message
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is wizard, "back to the wizard")
+
+
+async def test_resumed_is_said_of_a_run_picked_up_only_while_it_runs(world: World) -> None:
+    """Walk s13 1.7: a resumed run says so; once rolled back it is no longer "(resumed)"."""
+    svc = services(world)
+    await run_through_propagation(svc)
+    async with open_wizard(svc) as (app, pilot):
+        assert f"{KEY} · active (resumed) · run " in wizard_title(app)
+        await roll_back(pilot, app)
+        title = wizard_title(app)
+        assert f"{KEY} · rolled_back · run " in title and "resumed" not in title, title

@@ -67,6 +67,9 @@ class RunBase:
         self.operator = {n for n, a in self.adapters.items() if a.needs_operator}
         self.unverifiable = {s.name for s in self.specs if not s.verifiable}
         self.resumed = False
+        # The id of a run this session started in another view and hands over (the emergency
+        # screen's deactivation, then the wizard): taking it up is not resuming it.
+        self.handed_over: str | None = None
         self.run = None
         self.checked: Precheck | None = None
         self._pending_in_memory: Secret | None = None
@@ -86,7 +89,9 @@ class RunBase:
         if conflict.verdict is policy.Verdict.REFUSE:
             raise UsageError(conflict.title, conflict.message)
         if conflict.verdict is policy.Verdict.RESUME and active is not None:
-            if self.run is None or self.run.run_id != active.run_id:
+            if active.run_id != self.handed_over and (
+                self.run is None or self.run.run_id != active.run_id
+            ):
                 self.resumed = True
             self.run = active
             self._reconcile(active)
