@@ -121,7 +121,7 @@ def incident_report(run: Run, entries: Iterable[AuditEntry]) -> str:
     lines += ["", "## Consumers", "", "| Consumer | State | When | Detail |", "|---|---|---|---|"]
     for name, consumer in run.consumers.items():
         lines.append(
-            f"| {_cell(name)} | {consumer.state} | {_when(consumer.at)} | {_cell(consumer.detail)} |"
+            f"| {_cell(name)} | {consumer.state.words} | {_when(consumer.at)} | {_cell(consumer.detail)} |"
         )
     lines += _usage_section(run)
     if run.warnings:

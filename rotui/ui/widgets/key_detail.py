@@ -142,7 +142,7 @@ def consumer_lines(row: KeyRow) -> list[Content]:
     for consumer in consumers:
         record = records.get(consumer.name)
         state = (
-            f"{record.state} {record.at[5:16].replace('T', ' ') if record.at else ''}".strip()
+            f"{record.state.words} {record.at[5:16].replace('T', ' ') if record.at else ''}".strip()
             if record
             else "never propagated"
         )
