@@ -88,6 +88,7 @@ class Summary:
     failing: int
     rotating: int
     usage_alerts: int = 0
+    never_validated: int = 0  # "0 failing" says nothing about these
 
 
 def build_rows(
@@ -189,6 +190,7 @@ def summarize(rows: Iterable[KeyRow]) -> Summary:
         failing=sum(r.failing for r in rows),
         rotating=sum(r.rotation is not None for r in rows),
         usage_alerts=sum(r.usage_alert is not None for r in rows),
+        never_validated=sum(r.last is None for r in rows),
     )
 
 
