@@ -222,6 +222,9 @@ async def test_no_secret_names_the_source(sim: SimulatedAnthropic, tmp_path: Pat
     assert "APP_ANTHROPIC_KEY (unset or empty for rotui)" in text(from_env)
     assert from_keyring.severity == from_env.severity == "problem"
     assert sim.requests() == []  # nothing to send, nothing sent
+    for diagnosis in (from_keyring, from_env):  # walk s13 1.9: and "Checked" says so
+        assert "validated" not in diagnosis.checked, diagnosis.checked
+        assert "nothing was sent" in diagnosis.checked, diagnosis.checked
 
 
 async def test_a_value_pasted_with_whitespace_is_named(
@@ -447,6 +450,7 @@ async def test_usage_without_the_admin_api_says_what_it_needs(
     diagnosis = await diagnose_usage(build(tmp_path, sim.base_url, admin=False), NAME)
     assert diagnosis.severity == "warning"
     assert "settings.admin_key" in diagnosis.next_steps[0]
+    assert "no usage was read" in diagnosis.checked, diagnosis.checked  # not "the usage report"
 
 
 # Consumers fail after rotation --------------------------------------------------------------

@@ -197,8 +197,9 @@ async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
             check_usable_api_key(secret, f"{name} (source {_source(key)})")
         except RotuiError as exc:
             secret, why = None, str(exc)
-    if secret is None:
-        return _no_secret(key, why, checked)
+    if secret is None:  # nothing was sent: the check says so, not "validated it"
+        unsent = f"read {name} from {_source(key)}: no usable value, so nothing was sent to {base}"
+        return _no_secret(key, why, unsent)
     evidence = [f"key {secret.hint} from {_source(key)}"]
     try:
         evidence += check_api_key(secret.reveal()).warnings
