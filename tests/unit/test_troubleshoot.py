@@ -17,7 +17,15 @@ from rotui import cli
 from rotui.cli.commands import doctor
 from rotui.core import anthropic
 from rotui.core.errors import UsageError
-from rotui.core.model import DEFAULT_BASE_URL, Config, Consumer, ConsumerKind, ManagedKey, Settings
+from rotui.core.model import (
+    DEFAULT_BASE_URL,
+    Config,
+    Consumer,
+    ConsumerKind,
+    ManagedKey,
+    Settings,
+    ValidationMode,
+)
 from rotui.core.runs import Run, RunStatus, RunStore, StepRecord, StepState
 from rotui.core.secret import MemoryKeyring, Secret, SecretStore
 from rotui.core.troubleshoot import (
@@ -674,3 +682,40 @@ def test_the_cli_glue_parses_and_prints(sim: SimulatedAnthropic, tmp_path: Path)
         "workspace",
         "environment",
     }
+
+
+async def test_no_credit_says_what_the_organizations_other_keys_showed(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """Walk s13 1.5: "every key of the organization fails the same way" while the dashboard
+    shows others of it valid. The cause says what rotui last saw of them instead."""
+    peer = "ANTHROPIC_API_KEY_PEER"
+    sim.add_key(SimKey(VALUE, behavior=Behavior.NO_CREDIT))
+    sim.add_key(SimKey(OLD))  # the peer: same (default) organization, works
+    keys = [ManagedKey(NAME, base_url=sim.base_url), ManagedKey(peer, base_url=sim.base_url)]
+    services = build(tmp_path, sim.base_url, keys=keys, values={NAME: VALUE, peer: OLD})
+
+    alone = await diagnose_key(services, NAME)  # nothing saved about the peer
+    assert "Billing, not the key" in alone.cause and "Every key" not in alone.cause
+    assert "No other key of this organization was validated" in alone.cause, alone.cause
+
+    await services.validate([peer])  # auth mode: GET /v1/models, spends nothing
+    unbilled = await diagnose_key(services, NAME)
+    assert f"{peer} answered valid when last checked, but that check spends nothing" in (
+        unbilled.cause
+    ), unbilled.cause
+    assert any(
+        line.startswith(f"same organization: {peer} valid (auth)") for line in unbilled.evidence
+    )
+    assert f"`rotui validate {peer} --ping`" in unbilled.next_steps[-1]
+
+    await services.validate([peer], mode=ValidationMode.PING)  # billed, and it worked
+    billed = await diagnose_key(services, NAME)
+    assert f"Yet {peer} answered valid to a billed request" in billed.cause, billed.cause
+
+    sim.set_behavior(OLD, Behavior.NO_CREDIT)
+    await services.validate([peer])
+    both = await diagnose_key(services, NAME)
+    assert f"{peer}, of the same organization, failed the same way" in both.cause, both.cause
+    assert "--ping" not in " ".join(both.next_steps[3:])
+    text(both)

@@ -8,6 +8,7 @@ problem.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rotui.core.errors import RotuiError
@@ -182,6 +183,53 @@ def _header_drift(
     return cause, severity
 
 
+def _same_organization(
+    name: str, org: str | None, saved: Mapping[str, ValidationResult]
+) -> tuple[str, list[str], list[str]]:
+    """What the saved checks of the organization's other keys say about a billing cause.
+
+    Billing is the organization's, so the others should fail too; rotui says what it last saw of
+    them (nothing is sent): a billed check that passed contradicts the cause, a check that spends
+    nothing (GET /v1/models) does not prove there is credit. Returns cause, evidence and steps.
+    """
+    peers = {
+        k: r for k, r in sorted(saved.items()) if k != name and org and r.organization_id == org
+    }
+    if not peers:
+        return " No other key of this organization was validated, so that is not confirmed.", [], []
+    evidence = [
+        f"same organization: {k} {r.status} ({r.mode}) at {r.checked_at:%m-%d %H:%M} UTC"
+        for k, r in peers.items()
+    ]
+    failing = [k for k, r in peers.items() if r.status is ValidationStatus.NO_CREDIT]
+    billed = [k for k, r in peers.items() if r.status.ok and r.mode is ValidationMode.PING]
+    unbilled = [k for k, r in peers.items() if r.status.ok and r.mode is not ValidationMode.PING]
+    said: list[str] = []
+    if failing:
+        said.append(f"{_names(failing)}, of the same organization, failed the same way.")
+    if billed:
+        said.append(
+            f"Yet {_names(billed)} answered valid to a billed request when last checked: if it "
+            "still does, billing is not the whole story."
+        )
+    if unbilled:
+        said.append(
+            f"{_names(unbilled)} answered valid when last checked, but that check spends "
+            "nothing, so it shows neither credit nor its lack."
+        )
+    steps = []
+    if billed or unbilled:
+        others = " ".join(billed + unbilled)
+        steps.append(
+            f"Check the organization's other keys with a billed request: `rotui validate {others} --ping`"
+        )
+    return "".join(f" {s}" for s in said), evidence, steps
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
 async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Validate one key and explain the answer, so the operator gets a cause, not a status code."""
     from rotui.core.secret import check_api_key, check_usable_api_key
@@ -234,6 +282,12 @@ async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
             f"header check at {base}: X-Api-Key → {result.status}; Authorization: Bearer → {probe}"
         )
     cause, severity = _header_drift(result, record, probe, base, gateway, cause, severity)
+    if result.status is ValidationStatus.NO_CREDIT:
+        import asyncio
+
+        saved = (await asyncio.to_thread(services.snapshot)).results
+        said, seen, then = _same_organization(name, result.organization_id, saved)
+        cause, evidence, steps = cause + said, evidence + seen, steps + then
     if _topic(result) in PROXY_TOPICS or (
         result.status is ValidationStatus.SERVER_ERROR and "proxy" in result.message
     ):
