@@ -707,7 +707,7 @@ async def test_no_credit_says_what_the_organizations_other_keys_showed(
     assert any(
         line.startswith(f"same organization: {peer} valid (auth)") for line in unbilled.evidence
     )
-    assert f"`rotui validate {peer} --ping`" in unbilled.next_steps[-1]
+    assert f"`rotui validate {peer} --ping`" in unbilled.next_steps[-2]  # before "check again"
 
     await services.validate([peer], mode=ValidationMode.PING)  # billed, and it worked
     billed = await diagnose_key(services, NAME)
@@ -719,3 +719,27 @@ async def test_no_credit_says_what_the_organizations_other_keys_showed(
     assert f"{peer}, of the same organization, failed the same way" in both.cause, both.cause
     assert "--ping" not in " ".join(both.next_steps[3:])
     text(both)
+
+
+def test_a_large_organization_is_summed_up_not_listed() -> None:
+    """10,000 keys in one organization: a few named (the telling ones first), the rest counted."""
+    from rotui.core.model import ValidationResult, ValidationStatus
+    from rotui.core.troubleshoot.key import SHOWN_PEERS, _same_organization
+
+    at = dt.datetime(2026, 11, 30, 14, 50, tzinfo=dt.UTC)
+    org = "8f1c2e0a-0000-4000-8000-000000000001"
+    saved = {
+        f"K{i:05}": ValidationResult(f"K{i:05}", ValidationStatus.INVALID, at, organization_id=org)
+        for i in range(10_000)
+    }
+    saved["K09999"] = ValidationResult(
+        "K09999", ValidationStatus.NO_CREDIT, at, organization_id=org
+    )
+    saved["OTHER_ORG"] = ValidationResult(
+        "OTHER_ORG", ValidationStatus.VALID, at, organization_id="x"
+    )
+    said, evidence, steps = _same_organization(NAME, org, saved)
+    assert len(evidence) == SHOWN_PEERS + 1 and "9995 more key(s)" in evidence[-1], evidence
+    assert evidence[0].startswith("same organization: K09999 no_credit"), evidence
+    assert "K09999, of the same organization, failed the same way." in said
+    assert "OTHER_ORG" not in " ".join(evidence) and steps == []

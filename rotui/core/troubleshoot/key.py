@@ -183,6 +183,9 @@ def _header_drift(
     return cause, severity
 
 
+SHOWN_PEERS = 5  # the organization's other keys named in a billing diagnosis
+
+
 def _same_organization(
     name: str, org: str | None, saved: Mapping[str, ValidationResult]
 ) -> tuple[str, list[str], list[str]]:
@@ -197,13 +200,17 @@ def _same_organization(
     }
     if not peers:
         return " No other key of this organization was validated, so that is not confirmed.", [], []
-    evidence = [
-        f"same organization: {k} {r.status} ({r.mode}) at {r.checked_at:%m-%d %H:%M} UTC"
-        for k, r in peers.items()
-    ]
     failing = [k for k, r in peers.items() if r.status is ValidationStatus.NO_CREDIT]
     billed = [k for k, r in peers.items() if r.status.ok and r.mode is ValidationMode.PING]
     unbilled = [k for k, r in peers.items() if r.status.ok and r.mode is not ValidationMode.PING]
+    telling = list(dict.fromkeys([*failing, *billed, *unbilled, *peers]))  # what tells first
+    evidence = [
+        f"same organization: {k} {peers[k].status} ({peers[k].mode}) at "
+        f"{peers[k].checked_at:%m-%d %H:%M} UTC"
+        for k in telling[:SHOWN_PEERS]
+    ]
+    if len(telling) > SHOWN_PEERS:
+        evidence.append(f"… and {len(telling) - SHOWN_PEERS} more key(s) of this organization")
     said: list[str] = []
     if failing:
         said.append(f"{_names(failing)}, of the same organization, failed the same way.")
@@ -219,7 +226,7 @@ def _same_organization(
         )
     steps = []
     if billed or unbilled:
-        others = " ".join(billed + unbilled)
+        others = " ".join((billed + unbilled)[:SHOWN_PEERS])
         steps.append(
             f"Check the organization's other keys with a billed request: `rotui validate {others} --ping`"
         )
@@ -227,7 +234,9 @@ def _same_organization(
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    """``A``, ``A and B``, ``A, B and C``, ``A, B, C and 4 more``."""
+    shown = names[:3] + ([f"{len(names) - 3} more"] if len(names) > 3 else [])
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
@@ -287,7 +296,7 @@ async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
 
         saved = (await asyncio.to_thread(services.snapshot)).results
         said, seen, then = _same_organization(name, result.organization_id, saved)
-        cause, evidence, steps = cause + said, evidence + seen, steps + then
+        cause, evidence, steps = cause + said, evidence + seen, steps[:-1] + then + steps[-1:]
     if _topic(result) in PROXY_TOPICS or (
         result.status is ValidationStatus.SERVER_ERROR and "proxy" in result.message
     ):
