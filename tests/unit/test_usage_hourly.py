@@ -423,3 +423,24 @@ async def test_the_demos_usage_is_hourly_so_its_hourly_views_are_true() -> None:
     assert last_3h > 0
     assert daily[now.date()] == demo_usage(name)[0]
     assert daily[now.date() - dt.timedelta(days=1)] == demo_usage(name)[1]
+
+
+def test_the_report_says_when_the_old_keys_401_was_not_confirmed() -> None:
+    """A revoke without the old value at hand is not confirmed: the report does not say plainly
+    "revoked" (the class of walk s13 1.9: say what was checked, no more)."""
+    from rotui.core.runs import Run, StepRecord
+
+    run = Run(
+        run_id="20261126T120000Z-abcdef",
+        key=NAME,
+        kind="emergency",
+        steps=["deactivate"],
+        started_at=NOW.isoformat(),
+        actor="op@host",
+    )
+    run.step = {"deactivate": StepRecord()}
+    run.facts.revoked_at, run.facts.revoke_method = NOW.isoformat(), "admin-api"
+    assert "; its 401 NOT confirmed" not in incident_report(run, [])
+    run.facts.revoke_unconfirmed = True
+    line = next(x for x in incident_report(run, []).splitlines() if "Old key revoked" in x)
+    assert line.endswith("(admin-api); its 401 NOT confirmed"), line
