@@ -533,6 +533,22 @@ async def test_a_key_in_another_workspace_with_lower_limits(
     assert "ANTHROPIC_API_KEY_DEV" not in shown  # another environment is not compared
     peer = await diagnose_workspace(services, "ANTHROPIC_API_KEY_BATCH")
     assert peer.severity == "ok", text(peer)  # the mismatch is the other key's, not this one's
+    assert diagnosis.checked.startswith("validated 2 of the 2 key(s) of environment “prod” and")
+
+
+async def test_the_workspace_check_does_not_claim_a_key_with_no_value_was_validated(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """The class of walk s13 1.9: a key with no value is not sent, so not "validated"."""
+    sim.add_key(SimKey(VALUE))
+    keys = [
+        ManagedKey(NAME, environment="prod", base_url=sim.base_url),
+        ManagedKey("ANTHROPIC_API_KEY_BATCH", environment="prod", base_url=sim.base_url),
+    ]
+    services = build(tmp_path, sim.base_url, keys=keys, values={NAME: VALUE})
+    diagnosis = await diagnose_workspace(services, NAME)
+    assert "validated 1 of the 2 key(s)" in diagnosis.checked, diagnosis.checked
+    assert "(1 with no value: nothing sent)" in diagnosis.checked, diagnosis.checked
 
 
 # The environment -------------------------------------------------------------------------------

@@ -185,9 +185,12 @@ async def diagnose_workspace(services: TroubleshootDeps, name: str) -> Diagnosis
         cause = f"No mismatch: {name} sits in workspace {actual or 'default'}, in the same organization as its environment's keys, with limits no lower than theirs."
         if label:
             cause += f" (“{configured}” is a name, not an id: rotui compares it only with keys configured the same way.)"
+    sent = sum(1 for r in run.results if r.status is not ValidationStatus.NO_SECRET)
+    unsent = "" if sent == len(peers) else f" ({len(peers) - sent} with no value: nothing sent)"
     checked = (
-        f"validated the {len(peers)} key(s) of environment “{key.environment or '-'}” and compared "
-        "their workspace, organization and rate-limit headers with the config and the Admin API"
+        f"validated {sent} of the {len(peers)} key(s) of environment “{key.environment or '-'}”"
+        f"{unsent} and compared their workspace, organization and rate-limit headers with the "
+        "config and the Admin API"
     )
     title = f"Wrong workspace or different rate limits · {name}"
     return Diagnosis(title, checked, evidence, cause, steps, severity, "workspace", name)
