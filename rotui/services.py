@@ -29,6 +29,7 @@ from rotui.state import Snapshot, StateStore
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
     from rotui.core.audit import AuditLog
+    from rotui.core.consumers.base import ConsumerContext
     from rotui.core.notify import Notifier
     from rotui.core.rotation import Rotation
     from rotui.core.runs import Run, RunStore
@@ -251,7 +252,6 @@ class Services:
         old key's usage). A lock left by a killed rotui raises
         :class:`~rotui.core.runs.StaleLock` unless ``take_over``; taking one over is audited.
         """
-        from rotui.core.consumers.base import ConsumerContext
         from rotui.core.rotation import Rotation, RotationDeps
         from rotui.core.validation import read_admin_key
 
@@ -269,13 +269,7 @@ class Services:
                     settings=self.config.settings,
                     store=self.store,
                     client=client,
-                    consumer_ctx=ConsumerContext(
-                        http=http,
-                        store=self.store,
-                        fingerprint=audit.fingerprint,
-                        environ=self.environ,
-                        timeout=self.config.settings.timeout_seconds,
-                    ),
+                    consumer_ctx=self._consumer_context(http, audit),
                     runs=self.runs(),
                     audit=audit,
                     clock=self.clock,
@@ -294,6 +288,18 @@ class Services:
                         await notifier.drain()  # each send is bounded by the timeout
         finally:
             key_lock.release()
+
+    def _consumer_context(self, http: Any, audit: AuditLog) -> ConsumerContext:
+        """What a run's consumer adapters write with: its HTTP client, the store, the clock."""
+        from rotui.core.consumers.base import ConsumerContext
+
+        return ConsumerContext(
+            http=http,
+            store=self.store,
+            fingerprint=audit.fingerprint,
+            environ=self.environ,
+            timeout=self.config.settings.timeout_seconds,
+        )
 
     def _run_notifier(
         self,

@@ -234,6 +234,7 @@ def demo_usage(name: str) -> list[int]:
 
 def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
     """The simulated API populated with the demo keys and their Admin records."""
+    from rotui.demo.hourly import demo_hours
     from rotui.sim.anthropic import DEFAULT_ORG_ID, Behavior, SimKey, SimulatedAnthropic
 
     sim = SimulatedAnthropic(
@@ -262,20 +263,6 @@ def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
                 sim.add_usage(added.id, hour, share * 4 // 5, share - share * 4 // 5)
     return sim
 
-
-def demo_hours(day: dt.date, tokens: int) -> list[tuple[dt.datetime, int]]:
-    """A day's tokens spread over its hours (today's: up to this hour), never in the future.
-
-    Usage given as a day lands in its first hour (the simulator's rule), which the hourly views
-    (the emergency's "after the suspected exposure") would show as the whole day at 00:00.
-    """
-    now = dt.datetime.now(dt.UTC)
-    hours = now.hour + 1 if day == now.date() else 24
-    start = dt.datetime.combine(day, dt.time(), dt.UTC)
-    share = tokens // hours
-    spread = [(start + dt.timedelta(hours=h), share) for h in range(hours)]
-    spread[-1] = (spread[-1][0], tokens - share * (hours - 1))
-    return spread
 
 
 def demo_keyring() -> MemoryKeyring:

@@ -233,6 +233,18 @@ def _same_organization(
     return "".join(f" {s}" for s in said), evidence, steps
 
 
+async def _billing_peers(
+    services: TroubleshootDeps, name: str, result: ValidationResult
+) -> tuple[str, list[str], list[str]]:
+    """For a billing answer, :func:`_same_organization` from the saved results (else nothing)."""
+    if result.status is not ValidationStatus.NO_CREDIT:
+        return "", [], []
+    import asyncio
+
+    saved = (await asyncio.to_thread(services.snapshot)).results
+    return _same_organization(name, result.organization_id, saved)
+
+
 def _names(names: list[str]) -> str:
     """``A``, ``A and B``, ``A, B and C``, ``A, B, C and 4 more``."""
     shown = names[:3] + ([f"{len(names) - 3} more"] if len(names) > 3 else [])
@@ -291,12 +303,8 @@ async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
             f"header check at {base}: X-Api-Key → {result.status}; Authorization: Bearer → {probe}"
         )
     cause, severity = _header_drift(result, record, probe, base, gateway, cause, severity)
-    if result.status is ValidationStatus.NO_CREDIT:
-        import asyncio
-
-        saved = (await asyncio.to_thread(services.snapshot)).results
-        said, seen, then = _same_organization(name, result.organization_id, saved)
-        cause, evidence, steps = cause + said, evidence + seen, steps[:-1] + then + steps[-1:]
+    said, seen, then = await _billing_peers(services, name, result)
+    cause, evidence, steps = cause + said, evidence + seen, steps[:-1] + then + steps[-1:]
     if _topic(result) in PROXY_TOPICS or (
         result.status is ValidationStatus.SERVER_ERROR and "proxy" in result.message
     ):
