@@ -61,6 +61,7 @@ class Services:
     actor: str | None = None  # who the audit log names; default user@host
     revoke_poll_seconds: float = 3.0  # between checks that a revoked key answers 401
     console: Callable[[str], str] | None = None  # the demo's simulated Console: key name -> new key
+    hints: Callable[[str], str] | None = None  # the demo's: a next step said the demo's way
     notices: Callable[[str], None] | None = None  # where a failed notification is reported
 
     def __post_init__(self) -> None:

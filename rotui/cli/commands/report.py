@@ -36,7 +36,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 def lister(args: argparse.Namespace) -> str:
     """The command that lists the runs ``report`` reads: the demo's under ``rotui demo``."""
-    return "rotui demo runs" if getattr(args, "demo_command", None) else "rotui runs"
+    if not getattr(args, "demo_command", None):
+        return "rotui runs"
+    from rotui.demo.hints import rotui_command  # as typed: not on PATH after `make demo`
+
+    return f"{rotui_command()} demo runs"
 
 
 def known_run(store: Any, run_id: str) -> bool:

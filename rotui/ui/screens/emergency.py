@@ -287,7 +287,8 @@ class EmergencyScreen(ReportingScreen):
             hint = f"Resume it with {'n' if active.mode == 'now' else 'o'} here: "
         else:
             hint = "Resume it with r on the dashboard: "
-        return verdict.title, hint + verdict.message
+        say = self.services.hints or str  # the demo's: its keys, not commands on the user's config
+        return verdict.title, say(hint + verdict.message)
 
     def _refused(self, mode: str) -> bool:
         """Show why ``mode`` cannot start (another run is in progress); True when refused."""

@@ -197,6 +197,8 @@ class RotationWizardScreen(ConsumerActions):
             return failure + "Checking the current key…"
         keyring_ok = self._keyring_ok is not False
         body = step_help(self.rotation, run, upcoming, keyring_ok=keyring_ok)
+        if self.services.hints is not None:  # the demo's keys, not commands on the user's config
+            body = self.services.hints(body)
         return body if self.failure and self.failure in body else failure + body  # said once
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
