@@ -204,6 +204,7 @@ def demo_usage(name: str) -> list[int]:
 
 def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
     """The simulated API populated with the demo keys and their Admin records."""
+    from rotui.demo.hourly import demo_hours
     from rotui.sim.anthropic import DEFAULT_ORG_ID, Behavior, SimKey, SimulatedAnthropic
 
     sim = SimulatedAnthropic(
@@ -228,9 +229,10 @@ def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
             )
         )
         for back, tokens in enumerate(demo_usage(demo.name)):
-            day = (today - dt.timedelta(days=back)).isoformat()
-            sim.add_usage(added.id, day, tokens * 4 // 5, tokens // 5)
+            for hour, share in demo_hours(today - dt.timedelta(days=back), tokens):
+                sim.add_usage(added.id, hour, share * 4 // 5, share - share * 4 // 5)
     return sim
+
 
 
 def demo_keyring() -> MemoryKeyring:

@@ -131,8 +131,12 @@ class RotuiApp(App[None]):
         mode: str | None = None,
         exposed_at: dt.datetime | None = None,
         usage: OldKeyUsage | None = None,
+        handed_over: str | None = None,
     ) -> None:
-        """The wizard for ``key``: its active run whatever its kind, else a new ``kind`` run."""
+        """The wizard for ``key``: its active run whatever its kind, else a new ``kind`` run.
+
+        ``handed_over``: the run another screen just started, which the wizard goes on with.
+        """
         from rotui.ui.screens.rotation import RotationWizardScreen
 
         active = self.services.runs().active(key)
@@ -147,6 +151,7 @@ class RotuiApp(App[None]):
                 exposed_at=exposed_at,
                 usage=usage,
                 read_only=self.read_only,
+                handed_over=handed_over,
             )
         )
 

@@ -92,7 +92,7 @@ async def test_dashboard_shows_the_checklist_and_consumer_states(world: World) -
         await pilot.pause()
         detail = "\n".join(str(w.render()) for w in observer.screen.query("KeyDetail Static"))
         assert "✓ 4. Propagate" not in detail and "◐ 4. Propagate" in detail
-        assert "api (heroku) written" in detail and "laptop (manual) pending" in detail
+        assert "api (heroku) written" in detail and "laptop (manual) unwritten" in detail
         table = observer.screen.query_one("KeyTable")
         assert (
             str(table.get_row(KEY)[0]).strip().startswith("⟳ ")

@@ -97,3 +97,31 @@ def test_rolling_back_an_overlap_emergency_says_the_old_key_may_have_leaked(
     term.wait_for("sorted by due date")
     term.send("q")
     assert term.wait_exit() == 0
+
+
+def test_revoke_now_then_the_dashboard_says_what_rotui_did(
+    terminal: TmuxFactory,
+    world: World,
+) -> None:
+    """Walk s13 1.1 and 1.7 at 80×24: the run just started is not "(resumed)", and back on the
+    dashboard the detail's Admin record says inactive, not active."""
+    world.config.chmod(0o600)  # no warning toast over the screen
+    assert world.rotui("validate", KEY).returncode == 0  # the Admin record saved: "active"
+    term = terminal(["revoke", KEY], world.env)
+    term.wait_for(OPEN)
+    term.send("n")
+    term.wait_for(f"Type {KEY}")
+    term.type(KEY)
+    term.send("Enter")
+    screen = term.wait_for("Create the new key")
+    title = screen.splitlines()[0]
+    assert f"{KEY} · active · run " in title and "resumed" not in title, title
+    term.send("Escape")
+    term.wait_for("sorted by due date")
+    screen = term.wait_until(lambda s: "✗ invalid" in said(s), "the 401 on the dashboard")
+    admin = said(screen).split("Admin API:", 1)[1][:80]
+    assert "· inactive" in admin, admin
+    term.send("C-q")
+    term.wait_for("Quit anyway?")
+    term.send("y")
+    assert term.wait_exit() == 0

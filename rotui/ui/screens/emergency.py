@@ -350,6 +350,7 @@ class EmergencyScreen(ReportingScreen):
         if usage_worker is not None:
             usage_worker.cancel()  # no waiting on the usage report in an emergency
             await _finished(usage_worker)
+        handed_over: str | None = None
         if mode == "now":  # the first side effect is the deactivation: the run starts with it
             try:
                 async with self.services.rotation(
@@ -361,6 +362,8 @@ class EmergencyScreen(ReportingScreen):
                     run = rotation.run
                     if run is None or run.step["deactivate"].state != "done":
                         await rotation.deactivate(typed, console_confirmed=rotation.deps.admin is None)
+                    if rotation.run is not None and not rotation.resumed:
+                        handed_over = rotation.run.run_id  # started here: the wizard goes on with it
             except StaleLock as stale:  # raised on entering, before anything ran
                 offer_take_over(
                     self, stale, lambda: self.start(mode, typed, take_over=True), cancelled=lambda: None
@@ -369,7 +372,8 @@ class EmergencyScreen(ReportingScreen):
         usage = self.usage.with_exposure(self.exposed) if self.usage is not None else None
         self.dismiss(None)
         navigator(self.app).open_rotation(
-            self.key, kind="emergency", mode=mode, exposed_at=self.exposed, usage=usage
+            self.key, kind="emergency", mode=mode, exposed_at=self.exposed, usage=usage,
+            handed_over=handed_over,
         )
 
     def action_holders(self) -> None:

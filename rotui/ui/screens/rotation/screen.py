@@ -50,8 +50,10 @@ class RotationWizardScreen(ConsumerActions):
         exposed_at: dt.datetime | None = None,
         usage: OldKeyUsage | None = None,
         read_only: bool = False,
+        handed_over: str | None = None,
     ) -> None:
         super().__init__()
+        self.handed_over = handed_over  # a run the emergency screen just started: not "resumed"
         self.read_only = read_only  # --read-only: watch the key's run, change nothing
         self.exposed_at = exposed_at  # from the emergency screen: journaled when the run starts
         self.usage = usage
@@ -105,6 +107,7 @@ class RotationWizardScreen(ConsumerActions):
                 )
             )
         rotation = self.rotation
+        rotation.handed_over = self.handed_over
         try:
             run = rotation.open()
             if self.read_only:
@@ -180,7 +183,7 @@ class RotationWizardScreen(ConsumerActions):
         how = (
             " · watching (read-only)"
             if self.blocked
-            else " (resumed)" if self.rotation.resumed else ""
+            else " (resumed)" if self.rotation.resumed and run.status == "active" else ""
         )
         return f"{verb} {self.key} · {run.status}{how} · run {run.run_id}"
 
