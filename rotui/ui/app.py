@@ -21,6 +21,7 @@ from rotui.ui.commands import RotuiCommands
 from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.help import HelpScreen
 from rotui.ui.widgets.key_table import KeyTable
+from rotui.ui.widgets.one_line import OneLineInput
 
 APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="quit", tooltip="Quit rotui"),
@@ -169,6 +170,10 @@ class RotuiApp(App[None]):
         from rotui.ui.screens.audit import AuditScreen
 
         self.push_screen(AuditScreen(self.services.audit(), key, poll_interval))
+
+    def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
+        """A refused paste no screen said beside its field: said here, never lost in silence."""
+        self.notify(event.reason, title="Not pasted", severity="error", markup=False)
 
     def show_error(self, title: str, message: str) -> None:
         """Failed work, from any screen (``ReportingScreen``): what failed and what to do."""

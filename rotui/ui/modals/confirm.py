@@ -14,6 +14,26 @@ from textual.widgets import Button, Input, Static
 from rotui.core.runs import StaleLock
 from rotui.ui.modals.base import ReadableModal
 from rotui.ui.plain import plain
+from rotui.ui.widgets.one_line import OneLineInput
+
+
+class NameInput(OneLineInput):
+    """Where a key's name is typed to confirm: a paste with a second line is refused."""
+
+    WHAT = "the name"
+
+
+class ReasonInput(OneLineInput):
+    """Where the audited reason is typed: a paste with a second line is refused."""
+
+    WHAT = "the reason"
+
+
+def say_problem(modal: Screen[Any], text: str) -> None:
+    """What is wrong with the answer, in the dialog under the field (hidden when ``text`` is "")."""
+    problem = modal.query_one(".dialog-problem", Static)
+    problem.update(text)
+    problem.display = bool(text)
 
 
 class TypedConfirmModal(ReadableModal[str | None]):
@@ -26,6 +46,7 @@ class TypedConfirmModal(ReadableModal[str | None]):
     TypedConfirmModal #confirm-title { text-style: bold; color: $error; }
     TypedConfirmModal Horizontal { height: auto; margin-top: 1; }
     TypedConfirmModal Button { margin-right: 2; }
+    TypedConfirmModal .dialog-problem { color: $error; text-style: bold; }
     """
 
     def __init__(self, title: str, body: str, expected: str, action: str) -> None:
@@ -36,7 +57,8 @@ class TypedConfirmModal(ReadableModal[str | None]):
         with Vertical():
             yield Static(plain(self.confirm_title), id="confirm-title", markup=False)
             yield Static(plain(self.body), id="confirm-body", markup=False)
-            yield Input(placeholder=f"type {self.expected} to confirm", id="confirm-typed")
+            yield NameInput(placeholder=f"type {self.expected} to confirm", id="confirm-typed")
+            yield Static(classes="dialog-problem", markup=False)
             with Horizontal():
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button(self.action, id="ok", variant="error", disabled=True)
@@ -45,9 +67,15 @@ class TypedConfirmModal(ReadableModal[str | None]):
         # Typing starts at once (Posting's ConfirmationModal auto_focus); nothing but the exact
         # name does anything: Enter on anything else stays, Esc cancels, Tab reaches Cancel.
         self.query_one("#confirm-typed", Input).focus()
+        say_problem(self, "")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#ok", Button).disabled = event.value.strip() != self.expected
+        say_problem(self, "")
+
+    def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
+        event.stop()
+        say_problem(self, f"✗ {event.reason}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip() == self.expected:
@@ -71,6 +99,7 @@ class ReasonModal(ReadableModal[str | None]):
     DEFAULT_CSS = """
     ReasonModal { align: center middle; }
     ReasonModal > Vertical { width: 70; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    ReasonModal .dialog-problem { color: $error; text-style: bold; }
     """
 
     def __init__(self, title: str) -> None:
@@ -80,9 +109,20 @@ class ReasonModal(ReadableModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(self.reason_title), markup=False)
-            yield Input(
+            yield ReasonInput(
                 placeholder="reason (audited); Enter to confirm, Esc to cancel", id="reason"
             )
+            yield Static(classes="dialog-problem", markup=False)
+
+    def on_mount(self) -> None:
+        say_problem(self, "")
+
+    def on_input_changed(self) -> None:
+        say_problem(self, "")
+
+    def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
+        event.stop()
+        say_problem(self, f"✗ {event.reason}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():

@@ -25,6 +25,7 @@ from rotui.ui.modals.error import ErrorModal
 from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.run_text import in_progress, other_driver
 from rotui.ui.widgets.key_footer import KeyFooter
+from rotui.ui.widgets.one_line import OneLineInput
 
 NOW_TEXT = (
     "Revoke now: the old key is deactivated first, so whoever holds it is cut off at once — and so "
@@ -36,6 +37,12 @@ OVERLAP_TEXT = (
 )
 EXPOSURE_PLACEHOLDER = "UTC, e.g. 2026-11-26 14:30 or '2h ago' — Enter to apply"
 USAGE_WORKER = "old key usage"
+
+
+class ExposureInput(OneLineInput):
+    """The suspected exposure time: a paste with a second line is refused, and said."""
+
+    WHAT = "the time"
 
 
 class EmergencyScreen(ReportingScreen):
@@ -105,7 +112,9 @@ class EmergencyScreen(ReportingScreen):
             yield Static(id="clock", markup=False)
             # usage and the exposure first: at 80×24 the flag shows without scrolling
             yield Static("usage: asking the Admin API…", id="usage", markup=False)
-            exposed = Input(placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at", select_on_focus=False)
+            exposed = ExposureInput(
+                placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at", select_on_focus=False
+            )
             exposed.border_title = "Suspected exposure (UTC, optional)"
             yield exposed
             yield Static(
@@ -207,6 +216,10 @@ class EmergencyScreen(ReportingScreen):
         field.insert_text_at_cursor(event.character)
         event.stop()
         event.prevent_default()
+
+    def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
+        event.stop()
+        self._note(f"✗ {event.reason}", invalid=True)
 
     @on(Input.Submitted, "#exposed-at")
     def _exposure_submitted(self) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 import rich.repr
 from textual import events
 from textual.message import Message
-from textual.widgets import Input
 
 from rotui.core.secret import Secret
+from rotui.ui.widgets.one_line import OneLineInput
 
 
 def _paste_repr(self: events.Paste) -> rich.repr.Result:
@@ -57,8 +57,14 @@ class _SecretMessage(Message):
 PASSED_ON = frozenset("?")
 
 
-class SecretInput(Input):
-    """Shows one bullet per character; the value never reaches the clipboard or a log from here."""
+class SecretInput(OneLineInput):
+    """Shows one bullet per character; the value never reaches the clipboard or a log from here.
+
+    A paste of more than one line is refused, saying so (:class:`OneLineInput`): the first line of
+    a password manager's entry is not taken for the key.
+    """
+
+    WHAT = "the key"
 
     class Changed(_SecretMessage):
         """The value changed (``secret`` holds it)."""
