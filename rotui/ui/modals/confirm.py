@@ -36,6 +36,15 @@ def say_problem(modal: Screen[Any], text: str) -> None:
     problem.display = bool(text)
 
 
+def name_mismatch(typed: str, expected: str) -> str:
+    """Why Enter did nothing: what the typed text lacks, without echoing it (it may be a key)."""
+    if not typed:
+        return f"type {expected} to confirm; Esc cancels"
+    if typed.casefold() == expected.casefold():
+        return f"the name does not match {expected}: capitals count"
+    return f"the name does not match {expected}; type it exactly, or Esc to cancel"
+
+
 class TypedConfirmModal(ReadableModal[str | None]):
     """Returns what was typed when it equals ``expected`` and OK is pressed; None on cancel."""
 
@@ -78,8 +87,11 @@ class TypedConfirmModal(ReadableModal[str | None]):
         say_problem(self, f"✗ {event.reason}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self.expected:
-            self.dismiss(event.value.strip())
+        typed = event.value.strip()
+        if typed == self.expected:
+            self.dismiss(typed)
+        else:
+            say_problem(self, f"✗ {name_mismatch(typed, self.expected)}")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(
@@ -127,6 +139,8 @@ class ReasonModal(ReadableModal[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
             self.dismiss(event.value.strip())
+        else:
+            say_problem(self, "✗ a reason is needed (it goes into the audit log); Esc cancels")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
