@@ -25,6 +25,16 @@ from rotui.ui.widgets.one_line import OneLineInput
 
 APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="quit", tooltip="Quit rotui"),
+    # Textual's ctrl+c only says "press ctrl+q"; an operator in SSH expects it to quit. An Input
+    # with text selected still copies it (its binding comes first and skips when none is).
+    Binding(
+        "ctrl+c",
+        "quit",
+        "Quit",
+        id="quit.interrupt",
+        show=False,
+        tooltip="Quit rotui, as q does (asks first while a run is active)",
+    ),
     Binding(
         "question_mark", "help", "Help", id="help", tooltip="Every key binding and what it does"
     ),
@@ -217,11 +227,14 @@ class RotuiApp(App[None]):
         return list(found.values())
 
     async def action_quit(self) -> None:
+        from rotui.ui.modals.confirm import QuitModal
+
+        if isinstance(self.screen, QuitModal):
+            return  # asked already: the dialog answers (ctrl+c there is its "quit")
         runs = self.active_runs()
         if not runs:
             self.exit()
             return
-        from rotui.ui.modals.confirm import QuitModal
 
         def answered(quit_: bool | None) -> None:
             if quit_:

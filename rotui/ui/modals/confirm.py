@@ -152,6 +152,14 @@ class QuitModal(ReadableModal[bool]):
     BINDINGS = [
         Binding("escape", "stay", "Stay", id="quit.stay", tooltip="Go back to the run"),
         Binding("y", "quit", "Quit", id="quit.yes", tooltip="Quit; the run is kept on disk"),
+        Binding(
+            "ctrl+c",
+            "quit",
+            "Quit",
+            id="quit.again",
+            show=False,
+            tooltip="ctrl+c again: quit; the run is kept on disk",
+        ),
     ]
     DEFAULT_CSS = """
     QuitModal { align: center middle; }

@@ -23,8 +23,8 @@ def paste_problem(text: str, what: str) -> str | None:
     if len(lines) <= 1:
         return None
     return (
-        f"the paste was refused: it has {len(lines)} lines of text, and {what} is one line; "
-        f"copy {what} alone (nothing else) and paste again"
+        f"the paste was refused: it has {len(lines)} lines, and {what} is one line; "
+        f"copy {what} alone and paste again"
     )
 
 

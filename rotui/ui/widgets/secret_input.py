@@ -13,6 +13,7 @@ from typing import Any
 
 import rich.repr
 from textual import events
+from textual.actions import SkipAction
 from textual.message import Message
 
 from rotui.core.secret import Secret
@@ -86,6 +87,9 @@ class SecretInput(OneLineInput):
             event.prevent_default()  # not typed into the field; it bubbles to the app's binding
 
     def action_copy(self) -> None:
+        """A selection is never copied (a bell); with none, ctrl+c goes on to quit, as elsewhere."""
+        if self.selection.is_empty:
+            raise SkipAction()
         self.app.bell()
 
     def action_cut(self) -> None:
