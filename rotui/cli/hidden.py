@@ -8,14 +8,14 @@ taken, the rest is discarded (it never reaches the shell), and the operator is t
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import IO
 
 from rotui.core.errors import UsageError
 
 PASTE_SETTLE_SECONDS = 0.05  # a paste arrives at once; more after this is typed, not pasted
 
 
-def hidden_line(stdin: TextIO, stderr: TextIO, prompt: str) -> str:
+def hidden_line(stdin: IO[str], stderr: IO[str], prompt: str) -> str:
     """One line read with echo off; UsageError if the paste had more lines, EOFError at end."""
     import select
     import termios

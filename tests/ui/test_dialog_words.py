@@ -28,7 +28,9 @@ async def test_a_wrong_or_missing_name_is_said_and_the_right_one_confirms() -> N
     answers: list[str | None] = []
     app: App[None] = App()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(TypedConfirmModal("Roll back", "Type it.", NAME, "Roll back"), answers.append)
+        app.push_screen(
+            TypedConfirmModal("Roll back", "Type it.", NAME, "Roll back"), answers.append
+        )
         await wait_until(pilot, lambda: app.focused is not None, "the name field has the focus")
         assert problem(app) == ""
         await pilot.press("enter")

@@ -33,7 +33,9 @@ def note(app: Any) -> str:
 
 async def opened(pilot: Any, app: Any) -> None:
     await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), "emergency")
-    await wait_until(pilot, lambda: "asking" not in str(app.screen.query_one("#usage").render()), "usage")
+    await wait_until(
+        pilot, lambda: "asking" not in str(app.screen.query_one("#usage").render()), "usage"
+    )
 
 
 async def test_a_time_typed_from_a_letter_goes_in_and_is_answered(demo) -> None:
@@ -135,7 +137,10 @@ def test_a_401_at_the_last_check_counts_as_dead_and_a_valid_key_does_not() -> No
 
     at = dt.datetime(2026, 11, 30, 14, 51, tzinfo=dt.UTC)
     dead = Snapshot(results={"K": ValidationResult("K", ValidationStatus.INVALID, at)})
-    assert already_dead(dead, "K") == "it answered 401 (invalid) when last checked, 2026-11-30 14:51 UTC"
+    assert (
+        already_dead(dead, "K")
+        == "it answered 401 (invalid) when last checked, 2026-11-30 14:51 UTC"
+    )
     for status in (ValidationStatus.VALID, ValidationStatus.RATE_LIMITED):
         alive = Snapshot(results={"K": ValidationResult("K", status, at)})
         assert already_dead(alive, "K") is None

@@ -34,7 +34,7 @@ OVERLAP_TEXT_DEAD = (
     "holding the old key stay down until they get the new one."
 )
 EXPOSURE_PLACEHOLDER = "UTC, e.g. 2026-11-26 14:30 or '2h ago' — Enter to apply"
-EMERGENCY_BINDINGS: list[Binding] = [
+EMERGENCY_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding(
         "escape,q",
         "close",
@@ -139,7 +139,9 @@ class EmergencyBody(VerticalScroll):
     def update_more(self) -> None:
         more = self.query("#more")
         if more:
-            more.first().display = self.max_scroll_y > 0 and round(self.scroll_y) < self.max_scroll_y
+            more.first().display = (
+                self.max_scroll_y > 0 and round(self.scroll_y) < self.max_scroll_y
+            )
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -333,17 +333,26 @@ class EmergencyScreen(ReportingScreen):
         if mode == "now":  # the first side effect is the deactivation: the run starts with it
             try:
                 async with self.services.rotation(
-                    self.key, kind="emergency", mode=mode, exposed_at=self.exposed, take_over=take_over
+                    self.key,
+                    kind="emergency",
+                    mode=mode,
+                    exposed_at=self.exposed,
+                    take_over=take_over,
                 ) as rotation:
                     rotation.open()
                     if self.usage is not None:
                         rotation.note_usage(self.usage.with_exposure(self.exposed))
                     run = rotation.run
                     if run is None or run.step["deactivate"].state != "done":
-                        await rotation.deactivate(typed, console_confirmed=rotation.deps.admin is None)
+                        await rotation.deactivate(
+                            typed, console_confirmed=rotation.deps.admin is None
+                        )
             except StaleLock as stale:  # raised on entering, before anything ran
                 offer_take_over(
-                    self, stale, lambda: self.start(mode, typed, take_over=True), cancelled=lambda: None
+                    self,
+                    stale,
+                    lambda: self.start(mode, typed, take_over=True),
+                    cancelled=lambda: None,
                 )
                 return
         usage = self.usage.with_exposure(self.exposed) if self.usage is not None else None
@@ -379,4 +388,3 @@ class EmergencyScreen(ReportingScreen):
             self.query_one("#usage", Static).update(f"Old key usage: not available ({error})")
             return True
         return False
-
