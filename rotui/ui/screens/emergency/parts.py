@@ -26,11 +26,11 @@ NOW_TEXT_DEAD = (
     "repairs every consumer listed above with the new key."
 )
 OVERLAP_TEXT = (
-    "Overlap: new key, propagate, verify, then revoke — the rotation, fast-tracked. No downtime, "
-    "but the leaked key keeps working for those minutes."
+    "Overlap: new key, propagate, verify, then revoke — a fast-tracked rotation. No downtime, "
+    "but the leaked key keeps working until then."
 )
 OVERLAP_TEXT_DEAD = (
-    "Overlap: new key, propagate, verify, then revoke — the rotation, fast-tracked; the consumers "
+    "Overlap: new key, propagate, verify, then revoke — a fast-tracked rotation; consumers "
     "holding the old key stay down until they get the new one."
 )
 EXPOSURE_PLACEHOLDER = "UTC, e.g. 2026-11-26 14:30 or '2h ago' — Enter to apply"
