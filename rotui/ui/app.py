@@ -47,6 +47,7 @@ def binding_ids() -> set[str]:
     from rotui.ui.modals.error import ErrorModal
     from rotui.ui.screens.audit import AuditScreen
     from rotui.ui.screens.emergency import EmergencyScreen
+    from rotui.ui.screens.emergency.parts import ExposureInput
     from rotui.ui.screens.holders import HoldersScreen
     from rotui.ui.screens.rotation import RotationWizardScreen
     from rotui.ui.screens.troubleshoot import TroubleshootScreen
@@ -57,6 +58,7 @@ def binding_ids() -> set[str]:
         TroubleshootScreen,
         RotationWizardScreen,
         EmergencyScreen,
+        ExposureInput,
         AuditScreen,
         HoldersScreen,
         HelpScreen,

@@ -145,3 +145,9 @@ def test_a_401_at_the_last_check_counts_as_dead_and_a_valid_key_does_not() -> No
         alive = Snapshot(results={"K": ValidationResult("K", status, at)})
         assert already_dead(alive, "K") is None
     assert already_dead(Snapshot(), "K") is None
+
+
+def test_the_new_keys_can_be_remapped_by_id() -> None:
+    from rotui.ui.app import binding_ids
+
+    assert {"emergency.exposure_leave", "quit.interrupt", "quit.again"} <= binding_ids()
