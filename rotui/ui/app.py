@@ -21,9 +21,20 @@ from rotui.ui.commands import RotuiCommands
 from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.help import HelpScreen
 from rotui.ui.widgets.key_table import KeyTable
+from rotui.ui.widgets.one_line import OneLineInput
 
 APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="quit", tooltip="Quit rotui"),
+    # Textual's ctrl+c only says "press ctrl+q"; an operator in SSH expects it to quit. An Input
+    # with text selected still copies it (its binding comes first and skips when none is).
+    Binding(
+        "ctrl+c",
+        "quit",
+        "Quit",
+        id="quit.interrupt",
+        show=False,
+        tooltip="Quit rotui, as q does (asks first while a run is active)",
+    ),
     Binding(
         "question_mark", "help", "Help", id="help", tooltip="Every key binding and what it does"
     ),
@@ -36,6 +47,7 @@ def binding_ids() -> set[str]:
     from rotui.ui.modals.error import ErrorModal
     from rotui.ui.screens.audit import AuditScreen
     from rotui.ui.screens.emergency import EmergencyScreen
+    from rotui.ui.screens.emergency.parts import ExposureInput
     from rotui.ui.screens.holders import HoldersScreen
     from rotui.ui.screens.rotation import RotationWizardScreen
     from rotui.ui.screens.troubleshoot import TroubleshootScreen
@@ -46,6 +58,7 @@ def binding_ids() -> set[str]:
         TroubleshootScreen,
         RotationWizardScreen,
         EmergencyScreen,
+        ExposureInput,
         AuditScreen,
         HoldersScreen,
         HelpScreen,
@@ -175,6 +188,10 @@ class RotuiApp(App[None]):
 
         self.push_screen(AuditScreen(self.services.audit(), key, poll_interval))
 
+    def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
+        """A refused paste no screen said beside its field: said here, never lost in silence."""
+        self.notify(event.reason, title="Not pasted", severity="error", markup=False)
+
     def show_error(self, title: str, message: str) -> None:
         """Failed work, from any screen (``ReportingScreen``): what failed and what to do."""
         from rotui.ui.modals.error import ErrorModal
@@ -217,11 +234,14 @@ class RotuiApp(App[None]):
         return list(found.values())
 
     async def action_quit(self) -> None:
+        from rotui.ui.modals.confirm import QuitModal
+
+        if isinstance(self.screen, QuitModal):
+            return  # asked already: the dialog answers (ctrl+c there is its "quit")
         runs = self.active_runs()
         if not runs:
             self.exit()
             return
-        from rotui.ui.modals.confirm import QuitModal
 
         def answered(quit_: bool | None) -> None:
             if quit_:

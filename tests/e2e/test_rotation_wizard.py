@@ -42,6 +42,7 @@ async def test_wizard_runs_the_whole_sop(world: World) -> None:
         box = wizard.query_one("#new-key", SecretInput)
         assert box.display and box.password
         box.value = NEW
+        box.select_all()  # a selection: what copy and cut would take
         box.action_copy()
         box.action_cut()
         assert app.clipboard == "" and box.value == NEW  # copy and cut never expose the key

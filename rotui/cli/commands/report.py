@@ -1,4 +1,4 @@
-"""``rotui report RUN_ID [-o FILE]``: an incident report of a run, in Markdown."""
+"""``rotui report RUN_ID [-o FILE]``: an incident report of a run, in Markdown (``-o``: a new file)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     found = store.load(args.run_id)
     text = incident_report(found, AuditLog(ctx.paths.data_dir).entries())
     if args.output:
-        write_private(args.output, text)
+        write_private(args.output, text, new=True)  # never over a file, as import and init
         ctx.say(f"rotui: wrote {args.output}")
     else:
         ctx.out(text)

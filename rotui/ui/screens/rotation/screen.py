@@ -336,6 +336,12 @@ class RotationWizardScreen(ConsumerActions):
         if value.strip():
             self.step("key", value)
 
+    @on(SecretInput.Refused, "#new-key")
+    def _paste_refused(self, event: SecretInput.Refused) -> None:
+        event.stop()
+        self.failure = event.reason  # in the panel, beside the field: what is wrong, not the value
+        self.redraw()
+
     def on_paste(self, event: events.Paste) -> None:
         """A paste the field did not take (it is hidden until the keyring choice): said, not lost."""
         if self.query_one("#no-keyring").display:
