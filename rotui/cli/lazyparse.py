@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 
 class Parser(argparse.ArgumentParser):
@@ -35,7 +38,7 @@ class Parser(argparse.ArgumentParser):
             self.description = self.describe()
         return super().format_help()
 
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         """Usage, help and errors as any output: an argument error echoes what was typed, and a
         key given as an argument (``rotui key set sk-ant-…``) shows as its hint, not its value."""
         from rotui.core.safetext import printable

@@ -170,6 +170,21 @@ class RotuiApp(App[None]):
 
         self.push_screen(AuditScreen(self.services.audit(), key, poll_interval))
 
+    def _fatal_error(self) -> None:
+        """An unhandled error: Textual's prints the traceback with every frame's local variables,
+        a pasted key among them. Here it goes to a masked crash log; the terminal gets one line."""
+        import sys
+
+        from rich.text import Text
+
+        from rotui.core.crashlog import crash_message, write_crash_log
+
+        error = sys.exc_info()[1] or self._exception or RuntimeError("unknown error")
+        where = write_crash_log(error, self.services.paths.log_dir, self.services.clock())
+        self.bell()
+        self._exit_renderables.append(Text(crash_message(error, where), no_wrap=True))
+        self._close_messages_no_wait()
+
     def show_error(self, title: str, message: str) -> None:
         """Failed work, from any screen (``ReportingScreen``): what failed and what to do."""
         from rotui.ui.modals.error import ErrorModal

@@ -36,7 +36,9 @@ CASES = [
     pytest.param(["doctor", "--flow", KEY], "invalid choice", id="an invalid choice"),
     pytest.param([KEY], "invalid choice", id="the key as the command"),
     pytest.param(["--config", KEY, "status"], "no configuration found", id="the key as a path"),
-    pytest.param(["revoke", "GOOD", "--headless", "--confirm", KEY], "does not match", id="confirm"),
+    pytest.param(
+        ["revoke", "GOOD", "--headless", "--confirm", KEY], "does not match", id="confirm"
+    ),
     pytest.param(["report", KEY], "no run", id="the key as a run id"),
 ]
 
