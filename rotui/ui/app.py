@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from textual import events
 from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -169,6 +170,14 @@ class RotuiApp(App[None]):
         from rotui.ui.screens.audit import AuditScreen
 
         self.push_screen(AuditScreen(self.services.audit(), key, poll_interval))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            from rotui.ui.widgets.secret_input import refuse_key_paste
+
+            if refuse_key_paste(self, event):  # a key, into a field that would show it
+                return
+        await super().on_event(event)
 
     def _fatal_error(self) -> None:
         """An unhandled error: Textual's prints the traceback with every frame's local variables,

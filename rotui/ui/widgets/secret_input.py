@@ -9,7 +9,7 @@ repr gives only the pasted length.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rich.repr
 from textual import events
@@ -18,6 +18,9 @@ from textual.widgets import Input
 
 from rotui.core.secret import Secret
 
+if TYPE_CHECKING:
+    from textual.app import App
+
 
 def _paste_repr(self: events.Paste) -> rich.repr.Result:
     """The pasted text's length, never the text: a paste is how a key reaches rotui."""
@@ -25,6 +28,34 @@ def _paste_repr(self: events.Paste) -> rich.repr.Result:
 
 
 events.Paste.__rich_repr__ = _paste_repr  # type: ignore[method-assign]
+
+
+def refuse_key_paste(app: App[Any], event: events.Paste) -> bool:
+    """A key pasted into a field that shows its text (a filter, a reason, a time) is refused.
+
+    Typed there, the value would be on the screen (a screenshot, ``rotui serve``'s page, a shared
+    terminal), in the field's ``Changed`` messages (Textual's log) and maybe in a reason the
+    run keeps. Only a :class:`SecretInput` takes a key; True when the paste was refused.
+    """
+    from textual.widgets import Input, TextArea
+
+    from rotui.core.secret import SECRET_PATTERN, redact
+
+    focused = app.focused
+    if isinstance(focused, SecretInput) or not isinstance(focused, Input | TextArea):
+        return False
+    found = SECRET_PATTERN.search(event.text)
+    if found is None:
+        return False
+    app.bell()
+    app.notify(
+        f"That paste holds an API key ({redact(found.group())}): it was not put in this field, "
+        "which shows what it holds. Paste a new key only where rotui asks for it (hidden).",
+        title="Not pasted",
+        severity="warning",
+        markup=False,
+    )
+    return True
 
 
 class _SecretMessage(Message):
