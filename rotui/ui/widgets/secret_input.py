@@ -28,6 +28,22 @@ def _paste_repr(self: events.Paste) -> rich.repr.Result:
 
 
 events.Paste.__rich_repr__ = _paste_repr  # type: ignore[method-assign]
+_key_repr = events.Key.__rich_repr__
+
+
+def _masked_key_repr(self: events.Key) -> rich.repr.Result:
+    """A key typed into a :class:`SecretInput` is one character of a key: logged as a bullet.
+
+    Textual logs every event it dispatches with its repr, so a key typed in (or pasted by a
+    terminal without bracketed paste, as keystrokes) was in Textual's log character by character.
+    """
+    if getattr(self, "rotui_secret", False) and self.is_printable:
+        yield "character", "•"
+        return
+    yield from _key_repr(self)
+
+
+events.Key.__rich_repr__ = _masked_key_repr  # type: ignore[method-assign]
 
 
 def refuse_key_paste(app: App[Any], event: events.Paste) -> bool:
@@ -102,6 +118,11 @@ class SecretInput(Input):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(password=True, **kwargs)  # type: ignore[arg-type]
+
+    async def _on_message(self, message: Message) -> None:
+        if isinstance(message, events.Key):  # before Textual logs it: see _masked_key_repr
+            message.rotui_secret = True  # type: ignore[attr-defined]
+        await super()._on_message(message)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return character not in PASSED_ON and super().check_consume_key(key, character)
