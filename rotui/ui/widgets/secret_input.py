@@ -3,8 +3,9 @@
 Textual's ``Input`` copies the real text, and its ``Changed``/``Submitted``/``Blurred`` messages
 carry ``value`` as a plain string; with ``TEXTUAL_LOG`` set, Textual logs the repr of every
 message it dispatches (and of the ``Paste`` event), so a pasted key landed in the log file many
-times. Here the messages hold a :class:`Secret` whose repr is masked, and the ``Paste`` event's
-repr gives only the pasted length.
+times. Here the messages hold a :class:`Secret` whose repr is masked, the ``Paste`` event's
+repr gives only the pasted length, and a keystroke into the field is logged as a bullet. A key
+pasted into any other field, which would show it, is refused (:func:`refuse_key_paste`).
 """
 
 from __future__ import annotations
