@@ -61,20 +61,9 @@ def _released(keys: list[str]) -> str:
 
 
 def _internal_error(exc: BaseException, ctx: Context) -> int:
-    import traceback
+    from rotui.core.crashlog import crash_message, write_crash_log
 
-    from rotui.core.fsio import atomic_write
-    from rotui.core.secret import redact
-
-    stamp = ctx.clock().strftime("%Y%m%dT%H%M%S.%fZ")
-    where = ctx.paths.log_dir / f"crash-{stamp}-{os.getpid()}.log"
-    text = redact("".join(traceback.format_exception(exc)))
-    try:
-        atomic_write(where, text.encode())
-        detail = f"details in {where}"
-    except RotuiError:
-        detail = "and the crash log could not be written"
-    ctx.say(f"rotui: internal error ({type(exc).__name__}); {detail}. Please report it.")
+    ctx.say(crash_message(exc, write_crash_log(exc, ctx.paths.log_dir, ctx.clock())))
     return 1
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 
 class Parser(argparse.ArgumentParser):
@@ -47,6 +50,13 @@ class Parser(argparse.ArgumentParser):
         if self.describe is not None:
             self.description = self.describe()
         return super().format_help()
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        """Usage, help and errors as any output: an argument error echoes what was typed, and a
+        key given as an argument (``rotui key set sk-ant-…``) shows as its hint, not its value."""
+        from rotui.core.safetext import printable
+
+        super()._print_message(printable(message), file)
 
 
 class LazySubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]

@@ -289,9 +289,12 @@ class RunStore:
 
     def save(self, run: Run) -> None:
         from rotui.core.fsio import atomic_write
+        from rotui.core.secret import redact
 
         crash_point()  # before the journal write: the previous state is what survives
-        atomic_write(self.path(run.run_id), json.dumps(run.to_dict(), indent=1).encode())
+        # Free text (a skip reason, a consumer's answer) may quote a key: the file gets its hint.
+        text = redact(json.dumps(run.to_dict(), indent=1))
+        atomic_write(self.path(run.run_id), text.encode())
         crash_point()  # after it: the next side effect has not happened
 
     def load(self, run_id: str) -> Run:

@@ -5,6 +5,10 @@ data. Printed raw, ``ESC [2J`` clears the screen, ``ESC ]0;…`` retitles the wi
 ``ESC ]52;c;…`` writes the clipboard; a bidi override reorders what the reader sees. Every such
 character is shown as a ``\\xNN`` / ``\\uNNNN`` escape instead (a sequence's printable tail
 stays visible as plain text), so nothing outside text contains can act on the terminal.
+
+A key value is outside text too: pasted or typed where a name was expected (``rotui key set
+sk-ant-…``), echoed by an argument error or a gateway. Wherever rotui prints, it shows as its
+masked hint (:func:`~rotui.core.secret.value.redact`), never as the value.
 """
 
 from __future__ import annotations
@@ -27,8 +31,12 @@ def printable(text: str) -> str:
     """``text`` with every terminal control and invisible format character escaped.
 
     Newlines and tabs are kept (multi-line messages stay readable); a carriage return, which can
-    overwrite what a line showed, is escaped like the rest.
+    overwrite what a line showed, is escaped like the rest. A key value becomes its masked hint.
     """
+    if "sk-ant-" in text:  # a substring test first: the rest only where a key may be
+        from rotui.core.secret.value import redact  # lazily: `rotui status` never pays for it
+
+        text = redact(text)
     return UNSAFE.sub(_escape, text)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from textual import events
 from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -191,6 +192,29 @@ class RotuiApp(App[None]):
     def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
         """A refused paste no screen said beside its field: said here, never lost in silence."""
         self.notify(event.reason, title="Not pasted", severity="error", markup=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            from rotui.ui.widgets.secret_input import refuse_key_paste
+
+            if refuse_key_paste(self, event):  # a key, into a field that would show it
+                return
+        await super().on_event(event)
+
+    def _fatal_error(self) -> None:
+        """An unhandled error: Textual's prints the traceback with every frame's local variables,
+        a pasted key among them. Here it goes to a masked crash log; the terminal gets one line."""
+        import sys
+
+        from rich.text import Text
+
+        from rotui.core.crashlog import crash_message, write_crash_log
+
+        error = sys.exc_info()[1] or self._exception or RuntimeError("unknown error")
+        where = write_crash_log(error, self.services.paths.log_dir, self.services.clock())
+        self.bell()
+        self._exit_renderables.append(Text(crash_message(error, where), no_wrap=True))
+        self._close_messages_no_wait()
 
     def show_error(self, title: str, message: str) -> None:
         """Failed work, from any screen (``ReportingScreen``): what failed and what to do."""

@@ -10,7 +10,9 @@ What is scanned:
 - every captured stdout and stderr;
 - the argv of every rotui process, of every child it started, and of Python grandchildren
   (tests/support/argv_audit.py, inherited through a sitecustomize dir on PYTHONPATH), plus the
-  fake gh's own record of its argv (it resets PYTHONPATH, so its Python is recorded one level up).
+  fake gh's own record of its argv (it resets PYTHONPATH, so its Python is recorded one level up);
+- the environment each of those children got, given or inherited, but for the one variable a
+  command consumer asks for the key in (``env_var``).
 
 What is deliberately not scanned (each is where a key is supposed to be):
 - ``keyring.json``: the file keyring of tests/support/file_keyring.py stands in for the OS
@@ -61,6 +63,9 @@ ROTATED = "ANTHROPIC_API_KEY"  # infisical, heroku, github + env-file, command, 
 EMERGENCY = "ANTHROPIC_API_KEY_AGENTS"  # a command consumer with $AGENT_KEY and a manual one
 REFUSED = "ANTHROPIC_API_KEY_BATCH"  # wrong new keys pasted: the refusals must not echo them
 LEGACY = next(d for d in DEMO_KEYS if d.source.startswith("env:"))
+# The one place a child's environment may hold a key: the variable a command consumer names with
+# ``env_var`` (the demo's agentctl takes the emergency key's new value in $AGENT_KEY).
+CHANNEL = ("AGENT_KEY", "agentctl")
 
 
 def distinctive(name: str, prefix: str = "sk-ant-api03-") -> str:
@@ -147,6 +152,12 @@ def hits(data: bytes, needles: list[Needle] = NEEDLES) -> list[str]:
         if needle.data in data:
             found.setdefault(needle.secret, []).append(needle.form)
     return [f"{secret} ({', '.join(forms)})" for secret, forms in found.items()]
+
+
+def _runs(record: dict[str, object], program: str) -> bool:
+    """Whether an audit record starts ``program`` (itself, or a script run by an interpreter)."""
+    argv = record["argv"]
+    return isinstance(argv, list) and any(Path(word).stem == program for word in argv[:2])
 
 
 def scan_tree(root: Path) -> Iterator[tuple[str, list[str]]]:
@@ -429,6 +440,12 @@ def test_no_key_value_leaks_from_any_flow(
     # Python grandchildren carry the hook: the command consumers report their own argv.
     selves = [" ".join(r["argv"]) for r in argv_records if r["event"] == "self"]
     assert any("record.py" in s for s in selves) and any("agentctl" in s for s in selves)
+    # Children's environments are recorded (given or inherited), and the one channel a consumer
+    # asked for does hold the key: the allowance below is not vacuous.
+    channel = [r for r in children if _runs(r, CHANNEL[1])]
+    assert channel and all(CHANNEL[0] in r["env"] for r in channel), channel
+    assert any(hits(r["env"][CHANNEL[0]].encode()) for r in channel)
+    assert all(isinstance(r.get("env"), dict) for r in children)
     gh_calls = recorded_calls(consumers / "gh")
     assert any(c["argv"][:2] == ["secret", "set"] for c in gh_calls)
 
@@ -444,6 +461,11 @@ def test_no_key_value_leaks_from_any_flow(
     for record in argv_records:
         label = f"argv recorded in pid {record['pid']} ({record['event']}): {record['argv'][0]}"
         scanned.append((label, hits("\0".join(record["argv"]).encode())))
+        for name, value in (record.get("env") or {}).items():
+            if name == CHANNEL[0] and _runs(record, CHANNEL[1]):
+                continue  # the consumer asked for the key in this variable (env_var)
+            where = f"environment of {record['argv'][0]} ({name}), started by pid {record['pid']}"
+            scanned.append((where, hits(f"{name}={value}".encode())))
     for call in gh_calls:
         scanned.append(("argv of the fake gh", hits("\0".join(call["argv"]).encode())))
     for argv in own_argvs:

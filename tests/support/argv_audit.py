@@ -1,16 +1,21 @@
-"""Record the argv of every child process a Python process starts (for the leak scan).
+"""Record the argv and environment of every child process a Python process starts (for the leak
+scan).
 
 ``python tests/support/argv_audit.py ARGS...`` installs a ``sys.addaudithook`` hook and runs
 ``rotui ARGS...``. Every ``subprocess.Popen``, ``os.posix_spawn``, ``os.exec``, ``os.spawn`` and
-``os.system`` event appends one JSON line ``{"pid", "event", "argv"}`` to the file named by
-``$ROTUI_ARGV_AUDIT_LOG``; the process's own command line is logged as event ``"self"``.
+``os.system`` event appends one JSON line ``{"pid", "event", "argv", "env"}`` to the file named
+by ``$ROTUI_ARGV_AUDIT_LOG``; the process's own command line is logged as event ``"self"``.
+``env`` is the environment the child gets: the one it was given, or its parent's when it inherits
+(``env=None``, ``os.system``).
 
 To follow Python grandchildren too (a command consumer written in Python, say), put the
 directory :func:`write_sitecustomize` fills first on ``PYTHONPATH``: every Python process
 started with that environment then installs the same hook at start-up. A child that resets
 ``PYTHONPATH`` (the fake ``gh`` does) is still recorded by its parent, one level up.
 
-The records hold only argv, never the environment or stdin, where a key may legitimately go.
+The records never hold stdin, where a key legitimately goes. They hold children's environments,
+which the leak scan searches: a key may be there only where a consumer asks for it by name
+(``env_var``), which the scan allows for that consumer alone.
 """
 
 from __future__ import annotations
@@ -22,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 ENV = "ROTUI_ARGV_AUDIT_LOG"
-# Audit event -> index of the argv (or command string) in its arguments.
+# Audit event -> index of the argv (or command string) in its arguments, and of the environment.
 EVENTS = {
-    "subprocess.Popen": 1,  # (executable, args, cwd, env)
-    "os.posix_spawn": 1,  # (path, argv, env)
-    "os.exec": 1,  # (path, args, env)
-    "os.spawn": 2,  # (mode, path, args, env)
-    "os.system": 0,  # (command,)
+    "subprocess.Popen": (1, 3),  # (executable, args, cwd, env)
+    "os.posix_spawn": (1, 2),  # (path, argv, env)
+    "os.exec": (1, 2),  # (path, args, env)
+    "os.spawn": (2, 3),  # (mode, path, args, env)
+    "os.system": (0, None),  # (command,)
 }
 ARGV_AUDIT_INSTALLED = False
 
@@ -43,6 +48,15 @@ def _as_argv(value: Any) -> list[str]:
         ]
     except TypeError:
         return [repr(value)]
+
+
+def _as_env(value: Any) -> dict[str, str]:
+    if value is None:  # inherited: what the parent has now
+        return dict(os.environ)
+    try:
+        return {os.fsdecode(k): os.fsdecode(v) for k, v in dict(value).items()}
+    except (TypeError, ValueError):
+        return {"?": repr(value)}
 
 
 def _append(log: str, record: dict[str, Any]) -> None:
@@ -63,16 +77,19 @@ def install(log: str | None = None) -> None:
     if not path:
         return
     ARGV_AUDIT_INSTALLED = True
-    _append(path, {"pid": os.getpid(), "event": "self", "argv": list(sys.orig_argv)})
+    _append(path, {"pid": os.getpid(), "event": "self", "argv": list(sys.orig_argv), "env": None})
     busy = [False]
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
-        index = EVENTS.get(event)
-        if index is None or busy[0]:
+        where = EVENTS.get(event)
+        if where is None or busy[0]:
             return
         busy[0] = True
+        argv_at, env_at = where
         try:
-            _append(path, {"pid": os.getpid(), "event": event, "argv": _as_argv(args[index])})
+            env = _as_env(args[env_at] if env_at is not None else None)
+            record = {"argv": _as_argv(args[argv_at]), "env": env}
+            _append(path, {"pid": os.getpid(), "event": event, **record})
         finally:
             busy[0] = False
 

@@ -85,7 +85,25 @@ def system_keyring() -> KeyringBackend:
     chained = getattr(backend, "backends", None)
     if isinstance(backend, fail.Keyring | null.Keyring) or chained == []:
         raise KeyringUnavailable("keyring unavailable", NO_KEYRING_HELP)
+    for each in [backend, *(chained or [])]:
+        _refuse_plaintext(each)
     return backend
+
+
+def _refuse_plaintext(backend: object) -> None:
+    """keyrings.alt's ``PlaintextKeyring`` (file or pyfs) keeps keys base64-encoded, not
+    encrypted, in a file (``keyring_pass.cfg``). The priority limit keeps it from being picked
+    by itself, but not when named by ``PYTHON_KEYRING_BACKEND`` or ``keyringrc.cfg`` (keyring
+    applies the limit to detection only): then it is refused, never written to."""
+    kind = type(backend)
+    if kind.__module__.startswith("keyrings.alt") and "Plaintext" in kind.__name__:
+        raise KeyringUnavailable(
+            "plaintext keyring refused",
+            f"the keyring backend is {kind.__module__}.{kind.__name__}, which keeps keys "
+            "unencrypted in a file (keyring_pass.cfg); rotui does not store keys there. Choose an "
+            "encrypting backend (the desktop keyring, or keyrings.cryptfile), or use "
+            'source = "env:VAR" or "command:PROGRAM ARGS" (a password manager) for the key.',
+        )
 
 
 def _in_daemon_thread(fn: Callable[[], T], timeout: float, what: str) -> T:

@@ -16,6 +16,19 @@ from typing import Any
 SECRET_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9]+-[A-Za-z0-9_-]{8,}")
 
 
+_held_a_key = False
+
+
+def _first_key() -> None:
+    """The first key this process holds: no core dump and no peeking at its memory from here on
+    (:mod:`rotui.core.secret.process`)."""
+    global _held_a_key
+    from rotui.core.secret.process import harden
+
+    harden()
+    _held_a_key = True
+
+
 def mask(value: str) -> str:
     """A hint that identifies a key to a person without revealing it: ``sk-ant-api03-R2D…igAA``."""
     match = re.match(r"(sk-ant-[a-z]+\d*-)", value)
@@ -39,6 +52,8 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        if not _held_a_key:
+            _first_key()
 
     def reveal(self) -> str:
         """The plain value: call only at an HTTP header or a subprocess's stdin."""

@@ -3,13 +3,14 @@
 Textual's ``Input`` copies the real text, and its ``Changed``/``Submitted``/``Blurred`` messages
 carry ``value`` as a plain string; with ``TEXTUAL_LOG`` set, Textual logs the repr of every
 message it dispatches (and of the ``Paste`` event), so a pasted key landed in the log file many
-times. Here the messages hold a :class:`Secret` whose repr is masked, and the ``Paste`` event's
-repr gives only the pasted length.
+times. Here the messages hold a :class:`Secret` whose repr is masked, the ``Paste`` event's
+repr gives only the pasted length, and a keystroke into the field is logged as a bullet. A key
+pasted into any other field, which would show it, is refused (:func:`refuse_key_paste`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rich.repr
 from textual import events
@@ -19,6 +20,9 @@ from textual.message import Message
 from rotui.core.secret import Secret
 from rotui.ui.widgets.one_line import OneLineInput
 
+if TYPE_CHECKING:
+    from textual.app import App
+
 
 def _paste_repr(self: events.Paste) -> rich.repr.Result:
     """The pasted text's length, never the text: a paste is how a key reaches rotui."""
@@ -26,6 +30,50 @@ def _paste_repr(self: events.Paste) -> rich.repr.Result:
 
 
 events.Paste.__rich_repr__ = _paste_repr  # type: ignore[method-assign]
+_key_repr = events.Key.__rich_repr__
+
+
+def _masked_key_repr(self: events.Key) -> rich.repr.Result:
+    """A key typed into a :class:`SecretInput` is one character of a key: logged as a bullet.
+
+    Textual logs every event it dispatches with its repr, so a key typed in (or pasted by a
+    terminal without bracketed paste, as keystrokes) was in Textual's log character by character.
+    """
+    if getattr(self, "rotui_secret", False) and self.is_printable:
+        yield "character", "•"
+        return
+    yield from _key_repr(self)
+
+
+events.Key.__rich_repr__ = _masked_key_repr  # type: ignore[method-assign]
+
+
+def refuse_key_paste(app: App[Any], event: events.Paste) -> bool:
+    """A key pasted into a field that shows its text (a filter, a reason, a time) is refused.
+
+    Typed there, the value would be on the screen (a screenshot, ``rotui serve``'s page, a shared
+    terminal), in the field's ``Changed`` messages (Textual's log) and maybe in a reason the
+    run keeps. Only a :class:`SecretInput` takes a key; True when the paste was refused.
+    """
+    from textual.widgets import Input, TextArea
+
+    from rotui.core.secret import SECRET_PATTERN, redact
+
+    focused = app.focused
+    if isinstance(focused, SecretInput) or not isinstance(focused, Input | TextArea):
+        return False
+    found = SECRET_PATTERN.search(event.text)
+    if found is None:
+        return False
+    app.bell()
+    app.notify(
+        f"That paste holds an API key ({redact(found.group())}): it was not put in this field, "
+        "which shows what it holds. Paste a new key only where rotui asks for it (hidden).",
+        title="Not pasted",
+        severity="warning",
+        markup=False,
+    )
+    return True
 
 
 class _SecretMessage(Message):
@@ -78,6 +126,11 @@ class SecretInput(OneLineInput):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(password=True, **kwargs)  # type: ignore[arg-type]
+
+    async def _on_message(self, message: Message) -> None:
+        if isinstance(message, events.Key):  # before Textual logs it: see _masked_key_repr
+            message.rotui_secret = True  # type: ignore[attr-defined]
+        await super()._on_message(message)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return character not in PASSED_ON and super().check_consume_key(key, character)
