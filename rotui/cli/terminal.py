@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TextIO, cast
+from typing import Protocol, TextIO, cast
 
 from rotui.context import Context
 from rotui.core.errors import UsageError
@@ -39,3 +39,16 @@ def read_secret_input(ctx: Context, prompt: str) -> str:
         raise UsageError(
             "not an API key", "the input is not text; paste the key as shown in the Console"
         ) from None
+
+
+class FullScreenApp(Protocol):
+    def run(self) -> object: ...
+
+    @property
+    def return_code(self) -> int | None: ...
+
+
+def run_full_screen(app: FullScreenApp) -> int:
+    """Run the app; its exit code (1 after a crash, which Textual records), not a blanket 0."""
+    app.run()
+    return app.return_code or 0

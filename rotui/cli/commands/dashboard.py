@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rotui.cli.terminal import need_terminal
+from rotui.cli.terminal import need_terminal, run_full_screen
 from rotui.context import Context
 
 
@@ -13,5 +13,4 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     app = make_app(ctx.services(), read_only=args.read_only, theme=args.theme, notices=ctx.warnings)
     need_terminal(ctx, "use `rotui status` (or `--json`) in scripts, or `rotui serve` for a browser")
-    app.run()
-    return 0
+    return run_full_screen(app)

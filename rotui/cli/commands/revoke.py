@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rotui.cli.overview import reporting
 from rotui.cli.readonly import refuse
 from rotui.cli.rollback import rollback
-from rotui.cli.terminal import need_terminal, read_secret_input
+from rotui.cli.terminal import need_terminal, read_secret_input, run_full_screen
 from rotui.context import Context
 from rotui.core.errors import RotuiError, UsageError
 
@@ -43,8 +43,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             notices=ctx.warnings,
         )
         need_terminal(ctx, "add --headless to run the emergency from a script")
-        app.run()
-        return 0
+        return run_full_screen(app)
     refuse(args, "a headless emergency revoke", watch)
     mode = _mode(args, active)
     return asyncio.run(_headless(args, ctx, services, mode, exposed))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rotui.cli.overview import reporting
 from rotui.cli.readonly import refuse
 from rotui.cli.rollback import rollback
-from rotui.cli.terminal import need_terminal, read_secret_input
+from rotui.cli.terminal import need_terminal, read_secret_input, run_full_screen
 from rotui.context import Context
 
 if TYPE_CHECKING:
@@ -37,8 +37,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             notices=ctx.warnings,
         )
         need_terminal(ctx, "add --headless to rotate from a script")
-        app.run()
-        return 0
+        return run_full_screen(app)
     refuse(args, "a headless rotation", watch)
     return asyncio.run(_headless(args, ctx, services))
 
