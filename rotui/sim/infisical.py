@@ -17,6 +17,10 @@ Shapes from Infisical/infisical (backend, 2025-2026), each cited where it is bui
   ``Authorization`` header is 401 ``UnauthorizedError`` "Token missing"; any other bearer token
   goes through ``jwt.verify``, so an unknown or malformed token is **403** ``TokenError`` and an
   expired one 403 ``TokenError`` "Your token has expired. Please re-authenticate."
+- ``backend/src/server/routes/v1/identity-universal-auth-router.ts``: ``POST
+  /api/v1/auth/universal-auth/login`` ``{clientId, clientSecret}`` answers ``{accessToken,
+  expiresIn, accessTokenMaxTTL, tokenType: "Bearer"}`` (TTLs default to 2592000 s);
+  ``services/identity-ua/identity-ua-service.ts`` refuses with 401 "Invalid credentials".
 - ``backend/src/server/plugins/error-handler.ts``: bodies ``{reqId, statusCode, message, error}``;
   a body the zod schema refuses is 422 ``ValidationFailure`` with the issues as ``message``.
 
@@ -58,8 +62,15 @@ class InfisicalSim(LoopbackJsonSim):
         *,
         write_only_tokens: Iterable[str] = (),
         expired_tokens: Iterable[str] = (),
+        clients: Mapping[str, str] | None = None,
+        token_ttl: int = 2592000,
     ) -> None:
         super().__init__(latency)
+        # universal auth: client id -> client secret; each login issues a new access token
+        self._clients = dict(clients or {})
+        self._token_ttl = token_ttl
+        self._issued: set[str] = set()
+        self._logins = 0
         # a write-only token may create and update but not read values (readValue denied)
         self._write_only = frozenset(write_only_tokens)
         self._tokens = frozenset(tokens) | self._write_only
@@ -115,8 +126,12 @@ class InfisicalSim(LoopbackJsonSim):
         headers: Mapping[str, str],
         body: Any,
     ) -> Answer:
+        if path == "/api/v1/auth/universal-auth/login":
+            return self._login(method, body)
         token = bearer(headers)
-        if token not in self._tokens:
+        with self._lock:
+            issued = token in self._issued
+        if token not in self._tokens and not issued:
             return _refused(token, headers, expired=token in self._expired)
         if method == "GET" and path == "/api/v3/secrets/raw":
             return self._list(query, read_value=token not in self._write_only)
@@ -160,6 +175,38 @@ class InfisicalSim(LoopbackJsonSim):
             self._secrets[where] = (value, version)
             self._writes += 1
         return 200, {"secret": _secret(name, value, version)}
+
+    def logins(self) -> int:
+        """How many universal-auth logins succeeded."""
+        with self._lock:
+            return self._logins
+
+    def expire_issued(self) -> None:
+        """Every token issued so far expires (Infisical then answers 403 TokenError)."""
+        with self._lock:
+            self._expired = self._expired | frozenset(self._issued)
+            self._issued.clear()
+
+    def _login(self, method: str, body: Any) -> Answer:
+        """POST /api/v1/auth/universal-auth/login (identity-universal-auth-router.ts)."""
+        if method != "POST":
+            return _error(404, "NotFound", "Route not found")
+        fields = ("clientId", "clientSecret")
+        if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
+            issues = [{"code": "invalid_type", "path": [f], "message": "Required"} for f in fields]
+            return _error(422, "ValidationFailure", issues)
+        if self._clients.get(body["clientId"].strip()) != body["clientSecret"].strip():
+            return _error(401, "UnauthorizedError", "Invalid credentials")
+        with self._lock:
+            self._logins += 1
+            token = f"ua-token-{self._logins}"
+            self._issued.add(token)
+        return 200, {
+            "accessToken": token,
+            "expiresIn": self._token_ttl,
+            "accessTokenMaxTTL": self._token_ttl,
+            "tokenType": "Bearer",
+        }
 
     def _workspace(self, workspace_id: str) -> Answer:
         with self._lock:

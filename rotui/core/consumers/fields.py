@@ -57,6 +57,9 @@ KIND_FIELDS: dict[ConsumerKind, dict[str, Field]] = {
         "path": Field("str", default="/"),
         "secret": Field("var"),
         "token": Field("source", default="env:INFISICAL_TOKEN"),
+        # A machine identity's universal auth (both or neither): rotui logs in for a token.
+        "client_id": Field("source"),
+        "client_secret": Field("source"),
         "api_url": Field("url", default="https://app.infisical.com"),
     },
     ConsumerKind.ENV_FILE: {
@@ -188,6 +191,9 @@ def consumer_spec(consumer: Consumer, key_name: str, where: str, path: str) -> C
             checked[name] = spec.default
     if ("verify_json" in checked or "verify_equals" in checked) and "verify_url" not in checked:
         raise _fail(path, f"{where}.verify_json", "needs verify_url")
+    if ("client_id" in checked) != ("client_secret" in checked):
+        given, other = ("client_id", "client_secret")[:: 1 if "client_id" in checked else -1]
+        raise _fail(path, f"{where}.{given}", f"needs {other} too (universal auth uses both)")
     var = checked.get("var") or checked.get("secret") or checked.get("env_var") or key_name
     if consumer.kind is ConsumerKind.GITHUB:
         problem = github_secret_name_problem(var)

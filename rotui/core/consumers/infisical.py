@@ -16,6 +16,9 @@ deprecated-secret-router.ts``, formerly ``secret-router.ts``): a write is ``200 
 - a wrong environment or path: 404 "Folder with path '…' in environment with slug '…' not found",
   before the secret is looked up; a missing secret: 404 "Secret with name … not found";
 - a body the schema refuses: 422 ``ValidationFailure`` (zod).
+
+With ``client_id`` and ``client_secret`` the token comes from a universal-auth login
+(:mod:`rotui.core.consumers.infisical_login`), renewed when it expires or is refused.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from typing import Any
 from urllib.parse import quote
 
 from rotui.core.consumers.base import ConsumerAdapter, ConsumerContext, WriteOutcome
+from rotui.core.consumers.fields import ConsumerSpec
 from rotui.core.consumers.http import BearerAuth, Problem, exchange, http_failure
+from rotui.core.consumers.infisical_login import UniversalAuth
 from rotui.core.errors import AwaitingApproval, RotuiError
 from rotui.core.model import ConsumerKind
 from rotui.core.secret import Secret
@@ -34,6 +39,15 @@ class InfisicalConsumer(ConsumerAdapter):
     """``PATCH /api/v3/secrets/raw/{name}``, ``POST`` on 404, then a ``GET`` to compare."""
 
     kind = ConsumerKind.INFISICAL
+
+    def __init__(self, spec: ConsumerSpec) -> None:
+        super().__init__(spec)
+        fields = spec.fields
+        self.login: UniversalAuth | None = None
+        if fields.get("client_id") and fields.get("client_secret"):
+            self.login = UniversalAuth(
+                fields["client_id"], fields["client_secret"], str(fields["api_url"])
+            )
 
     def describe(self) -> str:
         fields = self.spec.fields
@@ -57,18 +71,31 @@ class InfisicalConsumer(ConsumerAdapter):
         }
 
     async def _auth(self, ctx: ConsumerContext) -> BearerAuth:
+        if self.login is not None:
+            return BearerAuth(await self.login.token(ctx))
         return BearerAuth(await ctx.token(self.spec.fields["token"], "INFISICAL_TOKEN"))
+
+    def _token_refused(self, problem: Problem) -> RotuiError:
+        if self.login is not None:
+            self.login.forget()  # the next request logs in again
+            return RotuiError(
+                "Infisical token refused",
+                "Infisical refused the access token universal auth gave; retry this consumer "
+                "(it logs in again)" + problem.said(),
+            )
+        return RotuiError(
+            "Infisical token refused",
+            f"check INFISICAL_TOKEN / token source ({self.spec.fields['token']}); a machine "
+            "identity's access token expires: set client_id and client_secret to log in "
+            "with universal auth instead" + problem.said(),
+        )
 
     def _failure(self, status: int, problem: Any = None, *, reading: bool = False) -> RotuiError:
         """One clear error for a refused request, by status and what Infisical said."""
         fields = self.spec.fields
         problem = problem if isinstance(problem, Problem) else Problem()
         if status == 401 or (status == 403 and problem.kind == "TokenError"):
-            return RotuiError(
-                "Infisical token refused",
-                f"check INFISICAL_TOKEN / token source ({fields['token']}); a machine identity's "
-                "access token expires (log in again for a new one)" + problem.said(),
-            )
+            return self._token_refused(problem)
         if status == 403 and (reading or denies_read(problem)):
             return RotuiError(
                 "Infisical does not let this token read values",
