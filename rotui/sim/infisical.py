@@ -213,7 +213,9 @@ class InfisicalSim(LoopbackJsonSim):
             known = {f[1] for f in self._folders if f[0] == workspace_id}
         slugs = sorted(set(DEFAULT_ENVIRONMENTS) | known)
         environments = [{"id": f"env-{slug}", "name": slug.title(), "slug": slug} for slug in slugs]
-        return 200, {"workspace": {"id": workspace_id, "name": workspace_id, "environments": environments}}
+        return 200, {
+            "workspace": {"id": workspace_id, "name": workspace_id, "environments": environments}
+        }
 
     def _list(self, query: Mapping[str, str], *, read_value: bool = True) -> Answer:
         if "workspaceId" not in query or "environment" not in query:
@@ -227,10 +229,15 @@ class InfisicalSim(LoopbackJsonSim):
             if not self._folder_exists(folder):
                 return _folder_missing(folder)
             listed = [
-                {**_secret(name, value, version), "secretPath": path, "environment": env,
-                 "workspace": ws}
+                {
+                    **_secret(name, value, version),
+                    "secretPath": path,
+                    "environment": env,
+                    "workspace": ws,
+                }
                 for (ws, env, path, name), (value, version) in sorted(self._secrets.items())
-                if ws == folder[0] and env == folder[1]
+                if ws == folder[0]
+                and env == folder[1]
                 and (path == folder[2] or (recursive and (path.rstrip("/") + "/").startswith(base)))
             ]
         return 200, {"secrets": listed, "imports": []}

@@ -84,6 +84,9 @@ async def test_valid_key_carries_the_response_details(sim, client) -> None:
         (Behavior.NO_CREDIT, S.NO_CREDIT, 400, "invalid_request_error"),
         (Behavior.SPEND_CAP, S.SPEND_LIMIT, 429, "rate_limit_error"),  # its code says so
         (Behavior.SPEND_LIMIT, S.SPEND_LIMIT, 400, "invalid_request_error"),  # the customer's
+        # 400s whose code says more (SDK _error_classes.py): a dead key, an org on hold
+        (Behavior.CREATOR_LEFT, S.INVALID, 400, "invalid_request_error"),
+        (Behavior.ON_HOLD, S.FORBIDDEN, 400, "invalid_request_error"),
         (Behavior.OVERLOADED, S.OVERLOADED, 529, "overloaded_error"),
         (Behavior.SERVER_ERROR, S.SERVER_ERROR, 500, "api_error"),
         (Behavior.BAD_RESPONSE, S.SERVER_ERROR, 502, None),
@@ -96,6 +99,13 @@ async def test_each_outcome_is_mapped(sim, client, behavior, status, http, error
     assert (result.status, result.http_status, result.error_type) == (status, http, error_type)
     assert result.message
     assert secret.reveal() not in result.message
+
+
+async def test_an_organization_on_hold_names_where_to_appeal(sim, client) -> None:
+    secret = add(sim, "hold", Behavior.ON_HOLD)
+    result = await client.validate("K", secret, base_url=sim.base_url)
+    assert result.error_code == "organization_on_hold"
+    assert "appeal: https://" in result.message
 
 
 async def test_html_from_a_proxy_is_named_as_such(sim, client) -> None:

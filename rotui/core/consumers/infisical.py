@@ -122,8 +122,7 @@ class InfisicalConsumer(ConsumerAdapter):
         if status in (400, 422):
             return RotuiError(
                 "Infisical rejected the request",
-                (problem.message or "check project_id, environment and path")
-                + f" (HTTP {status})",
+                (problem.message or "check project_id, environment and path") + f" (HTTP {status})",
             )
         return http_failure("Infisical", status, problem)
 
