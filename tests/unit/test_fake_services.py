@@ -209,6 +209,19 @@ def test_fake_gh_sets_secrets_and_records_only_hashes(tmp_path: Path) -> None:
     assert KEY not in (state / "secrets.json").read_text()
 
 
+def test_fake_gh_sets_an_organization_secret_as_gh_parses_it(tmp_path: Path) -> None:
+    state = tmp_path / "gh-state"
+    script = install_fake_gh(tmp_path / "bin", state)
+    org = ("secret", "set", "K", "--org", "acme")
+    assert gh(script, *org, "--visibility", "all", stdin=b"v").returncode == 0
+    # set.go: --repos goes with --visibility selected, and selected needs --repos
+    assert gh(script, *org, "--visibility", "selected", stdin=b"v").returncode == 1
+    assert gh(script, *org, "--visibility", "all", "--repos", "api", stdin=b"v").returncode == 1
+    selected = gh(script, *org, "--visibility", "selected", "--repos", "api", stdin=b"w")
+    assert selected.returncode == 0
+    assert stored_fingerprints(state) == {"org:acme/K": sha256("w")}
+
+
 def test_fake_gh_refusals(tmp_path: Path) -> None:
     state = tmp_path / "gh-state"
     script = install_fake_gh(tmp_path / "bin", state)
