@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from rotui.sim.anthropic_shapes import BUCKET_WIDTHS, _bad, _Response, _rfc3339, _usage_result
+from rotui.sim.anthropic_shapes import BUCKET_WIDTHS, _bad, _Response, _rfc3339
 
 
 def _params(query: Mapping[str, list[str]], name: str) -> list[str]:
@@ -147,6 +147,22 @@ def usage_window(query: Mapping[str, list[str]]) -> UsageWindow | _Response:
 
 
 Usage = tuple[str, dt.datetime, int, int]  # key id, UTC minute, input and output tokens
+
+
+def _usage_result(group: tuple[str | None, str | None], tally: list[int]) -> dict[str, Any]:
+    """One result row of a usage bucket (the shape the reference, §6, records)."""
+    return {
+        "uncached_input_tokens": tally[0],
+        "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+        "cache_read_input_tokens": 0,
+        "output_tokens": tally[1],
+        "server_tool_use": {"web_search_requests": 0},
+        "api_key_id": group[0],
+        "workspace_id": group[1],
+        "model": None,
+        "service_tier": None,
+        "context_window": None,
+    }
 
 
 def usage_page(

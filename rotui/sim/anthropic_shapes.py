@@ -82,11 +82,21 @@ class Behavior(enum.StrEnum):
     BAD_RESPONSE = "bad_response"
     MALFORMED_JSON = "malformed_json"
     RESET = "reset"
+    CREATOR_LEFT = "creator_left"  # a Claude Code key whose creator left: dead
+    ON_HOLD = "on_hold"  # the organization is on hold (trust and safety)
 
 
 # error.details.error_code where the SDK defines one (SDK _exceptions.py extract_error_code reads
 # `error.details.error_code`; SDK types/shared/enforced_spend_limit_reached_error.py is a 429).
-_ERROR_CODES: dict[Behavior, str] = {Behavior.SPEND_CAP: "enforced_spend_limit_reached"}
+# SDK _error_classes.py ERROR_CLASSES keys the exception by (status, error_code):
+# types/shared/claude_code_key_creator_not_member_error.py and organization_on_hold_error.py
+# (details.appeal_url optional) are 400s.
+_ERROR_CODES: dict[Behavior, str] = {
+    Behavior.SPEND_CAP: "enforced_spend_limit_reached",
+    Behavior.CREATOR_LEFT: "claude_code_key_creator_not_member",
+    Behavior.ON_HOLD: "organization_on_hold",
+}
+APPEAL_URL = "https://support.claude.com/appeal"  # [INFER] no source gives the real address
 _FAILURES: dict[Behavior, tuple[int, str, str]] = {
     Behavior.INVALID: (401, "authentication_error", "invalid x-api-key"),
     Behavior.FORBIDDEN: (403, "permission_error", "Key lacks permission for this resource."),
@@ -97,6 +107,13 @@ _FAILURES: dict[Behavior, tuple[int, str, str]] = {
     Behavior.SPEND_LIMIT: (400, "invalid_request_error", SPEND_LIMIT_MESSAGE),
     Behavior.OVERLOADED: (529, "overloaded_error", "Overloaded"),
     Behavior.SERVER_ERROR: (500, "api_error", "Internal server error"),
+    # [INFER] the messages: the SDK types give the codes and meanings, not the API's wording
+    Behavior.CREATOR_LEFT: (
+        400,
+        "invalid_request_error",
+        "This API key's creator is no longer a member of the organization or its workspace.",
+    ),
+    Behavior.ON_HOLD: (400, "invalid_request_error", "This organization has been disabled."),
 }
 
 
@@ -303,7 +320,10 @@ def _misbehave(behavior: Behavior, key: SimKey) -> _Response:
     status, kind, message = _FAILURES[behavior]
     response = _error(status, kind, message)
     if behavior in _ERROR_CODES:
-        response.payload["error"]["details"] = {"error_code": _ERROR_CODES[behavior]}
+        details: dict[str, Any] = {"error_code": _ERROR_CODES[behavior]}
+        if behavior is Behavior.ON_HOLD:
+            details["appeal_url"] = APPEAL_URL
+        response.payload["error"]["details"] = details
     if behavior is Behavior.RATE_LIMITED and key.retry_after is not None:
         response.headers["retry-after"] = key.retry_after
     return response
@@ -329,21 +349,6 @@ def _message_problem(body: Any, version: str) -> _Response | None:
     if body["model"] not in {m["id"] for m in MODELS}:
         return _error(404, "not_found_error", f"model: {body['model']}")
     return None
-
-
-def _usage_result(group: tuple[str | None, str | None], tally: list[int]) -> dict[str, Any]:
-    return {
-        "uncached_input_tokens": tally[0],
-        "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
-        "cache_read_input_tokens": 0,
-        "output_tokens": tally[1],
-        "server_tool_use": {"web_search_requests": 0},
-        "api_key_id": group[0],
-        "workspace_id": group[1],
-        "model": None,
-        "service_tier": None,
-        "context_window": None,
-    }
 
 
 class _Server(LoopbackServer):

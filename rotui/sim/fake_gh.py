@@ -8,7 +8,8 @@ multi-line errors of ``gh secret set`` (hashicorp/go-multierror around each fail
 
 Run as ``python -m rotui.sim.fake_gh ARGS`` with ``FAKE_GH_DIR`` naming a state directory:
 ``calls.jsonl`` gets one line per call (argv and the SHA-256 of stdin, never stdin itself),
-``secrets.json`` maps ``owner/repo[:env]/NAME`` to the SHA-256 of the value set and
+``secrets.json`` maps ``owner/repo[:env]/NAME`` (``org:ORG/NAME`` for an organization secret)
+to the SHA-256 of the value set and
 ``secret_times.json`` to its ``created_at`` and ``updated_at``, which ``gh api`` lists as GitHub
 does (github/rest-api-description, operations ``actions/list-repo-secrets`` ``GET
 /repos/{owner}/{repo}/actions/secrets`` and ``actions/list-environment-secrets`` ``GET
@@ -158,8 +159,10 @@ def _http_error(state_dir: Path) -> tuple[int, str] | None:
     return int(status), message or "Error"
 
 
-def _public_key_path(repo: str, env: str | None) -> str:
-    """cli/cli pkg/cmd/secret/set/http.go getRepoPubKey / getEnvPubKey."""
+def _public_key_path(repo: str, env: str | None, org: str | None = None) -> str:
+    """cli/cli pkg/cmd/secret/set/http.go getRepoPubKey / getEnvPubKey / getOrgPublicKey."""
+    if org:
+        return f"orgs/{org}/actions/secrets/public-key"
     if env:
         return f"repos/{repo}/environments/{env}/secrets/public-key"
     return f"repos/{repo}/actions/secrets/public-key"
@@ -171,8 +174,18 @@ def _secret_set(state_dir: Path, args: list[str]) -> tuple[int, bytes | None, st
         return 1, None, "fake gh: --body puts the secret in argv; refused\n"
     repo, _ = _option(args, "--repo", "-R")
     env, _ = _option(args, "--env", "-e")
-    if len(args) != 1 or not repo or "/" not in repo:
+    org, _ = _option(args, "--org", "-o")
+    visibility, _ = _option(args, "--visibility", "-v")
+    repos, _ = _option(args, "--repos", "-r")
+    if org:
+        # set.go: --visibility defaults to private; --repos only with selected (and needed by it)
+        visibility = visibility or "private"
+        if (visibility == "selected") != bool(repos) or env or repo:
+            return 1, None, "fake gh: usage: gh secret set NAME --org ORG --visibility V\n"
+    elif len(args) != 1 or not repo or "/" not in repo:
         return 1, None, "fake gh: usage: gh secret set NAME --repo OWNER/REPO [--env ENV]\n"
+    if len(args) != 1:
+        return 1, None, "fake gh: usage: gh secret set NAME ...\n"
     data = sys.stdin.buffer.read()
     if (state_dir / "logged_out").exists():
         return 4, data, NO_TOKEN
@@ -181,13 +194,13 @@ def _secret_set(state_dir: Path, args: list[str]) -> tuple[int, bytes | None, st
     error = _http_error(state_dir)
     if error and error[0] in (401, 403, 404):
         # setRun: fmt.Errorf("failed to fetch public key: %w", err); api.HTTPError's text.
-        url = API + _public_key_path(repo, env)
+        url = API + _public_key_path(repo or "", env, org)
         said = f"failed to fetch public key: HTTP {error[0]}: {error[1]} ({url})\n"
         if error[0] == 401:
             said += "Try authenticating with:  gh auth login\n"
         return 1, data, said
     if error:
-        put = API + _public_key_path(repo, env).replace("public-key", args[0])
+        put = API + _public_key_path(repo or "", env, org).replace("public-key", args[0])
         return (
             1,
             data,
@@ -199,7 +212,7 @@ def _secret_set(state_dir: Path, args: list[str]) -> tuple[int, bytes | None, st
     value = data.rstrip(b"\r\n")  # getBody: bytes.TrimRight(body, "\r\n")
     if not value:
         return 1, data, "fake gh: secret value cannot be empty\n"
-    target = f"{repo}{':' + env if env else ''}/{args[0]}"
+    target = f"org:{org}/{args[0]}" if org else f"{repo}{':' + env if env else ''}/{args[0]}"
     with _locked(state_dir):
         _store(state_dir, target, sha256(value), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     return 0, data, ""  # gh prints "✓ Set Actions secret ..." only when stdout is a terminal

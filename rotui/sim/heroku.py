@@ -22,6 +22,9 @@ from rotui.sim.downstream import Answer, LoopbackJsonSim, bearer
 
 ACCEPT = "application/vnd.heroku+json; version=3"
 _APP = re.compile(r"/apps/(?P<app>[^/]+)(?P<rest>/config-vars)?")
+# schema.json, config-var "Update": patternProperties ^\w+$, values string or null,
+# additionalProperties false (JSON Schema's \w: ASCII letters, digits, underscore)
+_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
 class HerokuSim(LoopbackJsonSim):
@@ -99,6 +102,12 @@ class HerokuSim(LoopbackJsonSim):
                 isinstance(v, str | None) for v in body.values()
             ):
                 return 422, {"id": "invalid_params", "message": "Config vars must be strings."}
+            refused = [name for name in body if not _NAME.fullmatch(name)]
+            if refused:
+                return 422, {
+                    "id": "invalid_params",
+                    "message": f"Invalid config var name: {refused[0]}.",  # [INFER] wording
+                }
             for name, value in body.items():
                 if value is None:
                     self._apps[app].pop(name, None)

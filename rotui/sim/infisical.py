@@ -1,20 +1,37 @@
 """A simulated Infisical secrets API (``/api/v3/secrets/raw``) on loopback, for tests and the demo.
 
-Shapes from Infisical/infisical (backend, 2025-2026): ``backend/src/server/routes/v3/secret-router.ts``
-(GET/POST/PATCH ``/raw/:secretName``; a write answers 200 with ``{secret}`` or, "when secret
-protection policy is enabled", ``{approval: SecretApprovalRequestsSchema}`` and changes nothing),
-``backend/src/services/secret-v2-bridge/secret-v2-bridge-service.ts`` (404 "Folder with path '…' in
-environment with slug '…' not found" for a wrong environment or path, before the secret is looked
-up; "Secret with name '…' not found") and ``backend/src/server/plugins/error-handler.ts`` (403
-``PermissionDenied`` "You are not allowed to {action} on {subject}"; bodies ``{reqId, statusCode,
-message, error}``).
+Shapes from Infisical/infisical (backend, 2025-2026), each cited where it is built:
+
+- ``backend/src/server/routes/v3/deprecated-secret-router.ts`` (formerly ``secret-router.ts``):
+  GET/POST/PATCH ``/raw/:secretName``; ``secretPath`` defaults to "/" and loses a trailing slash
+  (``removeTrailingSlash``); a write answers 200 with ``{secret}`` or, "when secret protection
+  policy is enabled", ``{approval: SecretApprovalRequestsSchema}`` and changes nothing; a GET's
+  secret carries ``secretValueHidden``.
+- ``backend/src/services/secret-v2-bridge/secret-v2-bridge-service.ts``: 404 "Folder with path '…'
+  in environment with slug '…' not found" for a wrong environment or path, before the secret is
+  looked up; "Secret with name '…' not found"; POST of an existing name 400 "Secret already
+  exist"; ``getSecretByName`` refuses a token without ``readValue`` with 403
+  ``ForbiddenReadSecretError`` "You do not have permission to view secret value on secret with
+  name '…'" (a missing secret is still a 404 first).
+- ``backend/src/server/plugins/auth/verify-auth.ts`` and ``inject-identity.ts``: no
+  ``Authorization`` header is 401 ``UnauthorizedError`` "Token missing"; any other bearer token
+  goes through ``jwt.verify``, so an unknown or malformed token is **403** ``TokenError`` and an
+  expired one 403 ``TokenError`` "Your token has expired. Please re-authenticate."
+- ``backend/src/server/routes/v1/identity-universal-auth-router.ts``: ``POST
+  /api/v1/auth/universal-auth/login`` ``{clientId, clientSecret}`` answers ``{accessToken,
+  expiresIn, accessTokenMaxTTL, tokenType: "Bearer"}`` (TTLs default to 2592000 s);
+  ``services/identity-ua/identity-ua-service.ts`` refuses with 401 "Invalid credentials".
+- ``backend/src/server/plugins/error-handler.ts``: bodies ``{reqId, statusCode, message, error}``;
+  a body the zod schema refuses is 422 ``ValidationFailure`` with the issues as ``message``.
 
 Listing, for ``rotui holders``: ``backend/src/server/routes/v1/project-router.ts`` ``GET
 /api/v1/workspace/:workspaceId`` answers ``{workspace: {id, name, environments: [{id, name, slug}]}}``;
-``routes/v3/secret-router.ts`` ``GET /api/v3/secrets/raw`` (query ``workspaceId``, ``environment``,
-``secretPath`` default "/", ``recursive``) answers ``{secrets: [...], imports: []}``, each secret with
-its ``secretPath`` (Infisical/go-sdk ``packages/models``), the folder's subfolders included when
-``recursive`` is true.
+``GET /api/v3/secrets/raw`` (query ``workspaceId``, ``environment``, ``secretPath`` default "/",
+``recursive``) answers ``{secrets: [...], imports: []}``, each secret with its ``secretPath``
+(Infisical/go-sdk ``packages/models``), the folder's subfolders included when ``recursive`` is
+true; without ``readValue`` it is 403 "You do not have permission to read secret values"
+(``throwIfMissingSecretReadValueOrDescribePermission``,
+``ee/services/permission/permission-fns.ts``).
 """
 
 from __future__ import annotations
@@ -44,11 +61,20 @@ class InfisicalSim(LoopbackJsonSim):
         latency: float = 0.0,
         *,
         write_only_tokens: Iterable[str] = (),
+        expired_tokens: Iterable[str] = (),
+        clients: Mapping[str, str] | None = None,
+        token_ttl: int = 2592000,
     ) -> None:
         super().__init__(latency)
+        # universal auth: client id -> client secret; each login issues a new access token
+        self._clients = dict(clients or {})
+        self._token_ttl = token_ttl
+        self._issued: set[str] = set()
+        self._logins = 0
         # a write-only token may create and update but not read values (readValue denied)
         self._write_only = frozenset(write_only_tokens)
         self._tokens = frozenset(tokens) | self._write_only
+        self._expired = frozenset(expired_tokens)
         self._secrets: dict[_Where, tuple[str, int]] = {}
         self._folders: set[_Folder] = set()
         self._policies: set[_Folder] = set()
@@ -100,9 +126,13 @@ class InfisicalSim(LoopbackJsonSim):
         headers: Mapping[str, str],
         body: Any,
     ) -> Answer:
+        if path == "/api/v1/auth/universal-auth/login":
+            return self._login(method, body)
         token = bearer(headers)
-        if token not in self._tokens:
-            return _error(401, "UnauthorizedError", "Invalid token")
+        with self._lock:
+            issued = token in self._issued
+        if token not in self._tokens and not issued:
+            return _refused(token, headers, expired=token in self._expired)
         if method == "GET" and path == "/api/v3/secrets/raw":
             return self._list(query, read_value=token not in self._write_only)
         workspace = _WORKSPACE.fullmatch(path)
@@ -116,17 +146,23 @@ class InfisicalSim(LoopbackJsonSim):
             return self._get(name, query, read_value=token not in self._write_only)
         if method not in ("PATCH", "POST"):
             return _error(405, "MethodNotAllowed", "Method not allowed")
-        fields = ("workspaceId", "environment", "secretPath", "secretValue")
-        if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
-            return _error(400, "BadRequest", f"body needs string fields {', '.join(fields)}")
-        where = (body["workspaceId"], body["environment"], body["secretPath"], name)
+        problem = _body_problem(body, method)
+        if problem is not None:
+            return problem
+        if not body.get("workspaceId"):
+            # extractProjectIdFromSlug without projectSlug or workspaceId
+            return _error(400, "BadRequest", "Must provide either project slug or projectId")
+        path_given = _path(body.get("secretPath"))
+        where = (body["workspaceId"], body["environment"], path_given, name)
         folder = where[:3]
         with self._lock:
             if not self._folder_exists(folder):
-                return _folder_missing(folder)
+                caller = "UpdateSecret" if method == "PATCH" else "CreateSecret"
+                return _folder_missing(folder, caller)
             existing = self._secrets.get(where)
             if method == "PATCH" and existing is None:
-                return _error(404, "NotFound", f"Secret with name '{name}' not found")
+                # secret-v2-bridge-service.ts updateSecret: no quotes around the name
+                return _error(404, "NotFound", f"Secret with name {name} not found")
             if method == "POST" and existing is not None:
                 return _error(400, "BadRequest", "Secret already exist")
             if folder in self._policies:
@@ -134,34 +170,74 @@ class InfisicalSim(LoopbackJsonSim):
                 approval = _approval(len(self._approvals) + 1, name, method)
                 self._approvals.append(approval)
                 return 200, {"approval": approval}
+            value = body.get("secretValue", existing[0] if existing else "")
             version = existing[1] + 1 if existing else 1
-            self._secrets[where] = (body["secretValue"], version)
+            self._secrets[where] = (value, version)
             self._writes += 1
-        return 200, {"secret": _secret(name, body["secretValue"], version)}
+        return 200, {"secret": _secret(name, value, version)}
+
+    def logins(self) -> int:
+        """How many universal-auth logins succeeded."""
+        with self._lock:
+            return self._logins
+
+    def expire_issued(self) -> None:
+        """Every token issued so far expires (Infisical then answers 403 TokenError)."""
+        with self._lock:
+            self._expired = self._expired | frozenset(self._issued)
+            self._issued.clear()
+
+    def _login(self, method: str, body: Any) -> Answer:
+        """POST /api/v1/auth/universal-auth/login (identity-universal-auth-router.ts)."""
+        if method != "POST":
+            return _error(404, "NotFound", "Route not found")
+        fields = ("clientId", "clientSecret")
+        if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
+            issues = [{"code": "invalid_type", "path": [f], "message": "Required"} for f in fields]
+            return _error(422, "ValidationFailure", issues)
+        if self._clients.get(body["clientId"].strip()) != body["clientSecret"].strip():
+            return _error(401, "UnauthorizedError", "Invalid credentials")
+        with self._lock:
+            self._logins += 1
+            token = f"ua-token-{self._logins}"
+            self._issued.add(token)
+        return 200, {
+            "accessToken": token,
+            "expiresIn": self._token_ttl,
+            "accessTokenMaxTTL": self._token_ttl,
+            "tokenType": "Bearer",
+        }
 
     def _workspace(self, workspace_id: str) -> Answer:
         with self._lock:
             known = {f[1] for f in self._folders if f[0] == workspace_id}
         slugs = sorted(set(DEFAULT_ENVIRONMENTS) | known)
         environments = [{"id": f"env-{slug}", "name": slug.title(), "slug": slug} for slug in slugs]
-        return 200, {"workspace": {"id": workspace_id, "name": workspace_id, "environments": environments}}
+        return 200, {
+            "workspace": {"id": workspace_id, "name": workspace_id, "environments": environments}
+        }
 
     def _list(self, query: Mapping[str, str], *, read_value: bool = True) -> Answer:
         if "workspaceId" not in query or "environment" not in query:
             return _error(400, "BadRequest", "Missing workspace id or environment")
-        folder = (query["workspaceId"], query["environment"], query.get("secretPath", "/"))
+        folder = (query["workspaceId"], query["environment"], _path(query.get("secretPath")))
         recursive = query.get("recursive", "false").lower() == "true"
         if not read_value:
-            return _error(403, "PermissionDenied", "You are not allowed to readValue on secrets")
+            return _error(403, "ForbiddenError", "You do not have permission to read secret values")
         base = folder[2].rstrip("/") + "/"
         with self._lock:
             if not self._folder_exists(folder):
                 return _folder_missing(folder)
             listed = [
-                {**_secret(name, value, version), "secretPath": path, "environment": env,
-                 "workspace": ws}
+                {
+                    **_secret(name, value, version),
+                    "secretPath": path,
+                    "environment": env,
+                    "workspace": ws,
+                }
                 for (ws, env, path, name), (value, version) in sorted(self._secrets.items())
-                if ws == folder[0] and env == folder[1]
+                if ws == folder[0]
+                and env == folder[1]
                 and (path == folder[2] or (recursive and (path.rstrip("/") + "/").startswith(base)))
             ]
         return 200, {"secrets": listed, "imports": []}
@@ -169,29 +245,70 @@ class InfisicalSim(LoopbackJsonSim):
     def _get(self, name: str, query: Mapping[str, str], *, read_value: bool = True) -> Answer:
         if "workspaceId" not in query or "environment" not in query:
             return _error(400, "BadRequest", "Missing workspace id or environment")
-        where = (query["workspaceId"], query["environment"], query.get("secretPath", "/"), name)
+        where = (query["workspaceId"], query["environment"], _path(query.get("secretPath")), name)
         with self._lock:
             if not self._folder_exists(where[:3]):
-                return _folder_missing(where[:3])
+                return _folder_missing(where[:3], "GetSecretByName")
             found = self._secrets.get(where)
-        if found is not None and not read_value:
-            return _error(403, "PermissionDenied", "You are not allowed to readValue on secrets")
         if found is None:
             return _error(404, "NotFound", f"Secret with name '{name}' not found")
-        return 200, {"secret": _secret(name, *found)}
+        if not read_value:
+            return _error(
+                403,
+                "ForbiddenReadSecretError",
+                f"You do not have permission to view secret value on secret with name '{name}'",
+            )
+        return 200, {"secret": {**_secret(name, *found), "secretValueHidden": False}}
 
 
 def _secret(name: str, value: str, version: int) -> dict[str, Any]:
     return {"secretKey": name, "secretValue": value, "version": version, "type": "shared"}
 
 
-def _folder_missing(folder: _Folder) -> Answer:
+def _folder_missing(folder: _Folder, name: str = "NotFound") -> Answer:
+    """The service's NotFoundError, named after the call that raised it."""
     _, environment, path = folder
     return _error(
         404,
-        "NotFound",
+        name,
         f"Folder with path '{path}' in environment with slug '{environment}' not found",
     )
+
+
+def _path(raw: Any) -> str:
+    """``secretPath``: "/" by default, a trailing slash removed (``removeTrailingSlash``)."""
+    path = raw.strip() if isinstance(raw, str) else "/"
+    return path[:-1] if len(path) > 1 and path.endswith("/") else path
+
+
+def _refused(token: str, headers: Mapping[str, str], *, expired: bool) -> Answer:
+    """How the auth plugins refuse a request: 401 without a token, 403 TokenError otherwise."""
+    if "authorization" not in headers:
+        return _error(401, "UnauthorizedError", "Token missing")
+    if expired:
+        return _error(403, "TokenError", "Your token has expired. Please re-authenticate.")
+    return _error(
+        403,
+        "TokenError",
+        "The provided access token is malformed. Please use a valid token or generate a new one "
+        "and try again.",
+    )
+
+
+def _body_problem(body: Any, method: str) -> Answer | None:
+    """The route's zod schema: ``environment`` (and on POST ``secretValue``) strings, else 422."""
+    if not isinstance(body, dict):
+        return _error(422, "ValidationFailure", [{"message": "Expected object, received null"}])
+    required = ("environment", "secretValue") if method == "POST" else ("environment",)
+    issues = [
+        {"code": "invalid_type", "path": [name], "message": "Required"}
+        for name in required
+        if not isinstance(body.get(name), str)
+    ]
+    for name in ("workspaceId", "secretPath", "secretValue"):
+        if name in body and not isinstance(body[name], str):
+            issues.append({"code": "invalid_type", "path": [name], "message": "Expected string"})
+    return _error(422, "ValidationFailure", issues) if issues else None
 
 
 def _approval(number: int, name: str, method: str) -> dict[str, Any]:
@@ -214,5 +331,5 @@ def _approval(number: int, name: str, method: str) -> dict[str, Any]:
     }
 
 
-def _error(status: int, kind: str, message: str) -> Answer:
+def _error(status: int, kind: str, message: Any) -> Answer:
     return status, {"reqId": "req-sim", "statusCode": status, "message": message, "error": kind}

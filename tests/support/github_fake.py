@@ -24,7 +24,12 @@ version 2022-11-28) and from what ``gh secret set`` calls (cli/cli ``pkg/cmd/sec
 ``GET repos/{o}/{r}/actions/secrets/public-key`` or
 ``GET repos/{o}/{r}/environments/{env}/secrets/public-key``, then
 ``PUT repos/{o}/{r}/actions/secrets/{name}`` or ``PUT repos/{o}/{r}/environments/{env}/secrets/{name}``
-with ``{"encrypted_value", "key_id"}``. ``gh auth status`` calls ``GET /api/v3/`` (``api`` package
+with ``{"encrypted_value", "key_id"}``. Organization secrets: ``GET orgs/{org}/actions/secrets/
+public-key`` and ``PUT orgs/{org}/actions/secrets/{name}`` with ``visibility`` (required: all,
+private or selected) and, for selected, ``selected_repository_ids`` (github/rest-api-description
+``actions/create-or-update-org-secret``); gh maps repository names to those ids with the GraphQL
+query ``MapRepositoryNames`` (``repo_000: repository(owner: "o", name: "r") { databaseId }``,
+cli/cli ``api.GetRepoIDs``). ``gh auth status`` calls ``GET /api/v3/`` (``api`` package
 ``GetScopes``) and ``GET user`` through GraphQL or REST depending on the version; both are served.
 """
 
@@ -101,6 +106,16 @@ class Repo:
     environments: dict[str, Vault] = field(default_factory=dict)
 
 
+@dataclass
+class Org:
+    vault: Vault = field(default_factory=Vault)
+    # name: (visibility, selected repository ids)
+    access: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+
+
+_REPOSITORY_ALIAS = re.compile(r'(\w+): repository\(owner: "([^"]*)", name: "([^"]*)"\)')
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -111,6 +126,7 @@ class GithubFake:
     def __init__(self, certs_dir: Path) -> None:
         self.tokens: dict[str, Token] = {}
         self.repos: dict[str, Repo] = {}
+        self.orgs: dict[str, Org] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path) in order
         self._lock = threading.Lock()
         self.ca_file, self._cert_file, self._key_file = make_certs(certs_dir)
@@ -125,6 +141,19 @@ class GithubFake:
             repo.environments[env] = Vault()
         self.repos[full_name.lower()] = repo
         return repo
+
+    def add_org(self, name: str) -> Org:
+        org = Org()
+        self.orgs[name.lower()] = org
+        return org
+
+    def org_secret(self, org: str, name: str) -> tuple[str, str, tuple[int, ...]] | None:
+        """(value, visibility, selected repository ids) of an organization secret, or None."""
+        holder = self.orgs[org.lower()]
+        held = holder.vault.values.get(name.upper())
+        if held is None:
+            return None
+        return (held[0], *holder.access[name.upper()])
 
     def secret(self, full_name: str, name: str, env: str | None = None) -> str | None:
         """The decrypted value GitHub would hold, or None."""
@@ -181,7 +210,7 @@ class GithubFake:
             token = self._token(auth)
             if isinstance(token, tuple):
                 return token
-            return 200, {"data": {"viewer": {"login": token.login}}}
+            return 200, self._graphql(token, body)
         token = self._token(auth)
         if isinstance(token, tuple):
             return token
@@ -189,6 +218,8 @@ class GithubFake:
         if method == "GET" and parts in ([], ["user"]):
             # GET /user: docs.github.com/en/rest/users/users#get-the-authenticated-user
             return 200, {"login": token.login, "id": 1, "type": "User"}
+        if len(parts) >= 4 and parts[0] == "orgs" and parts[2:4] == ["actions", "secrets"]:
+            return self._org_secrets(method, parts[1], parts[4:], token, body)
         if len(parts) < 3 or parts[0] != "repos":
             return 404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
         full_name = f"{parts[1]}/{parts[2]}".lower()
@@ -240,6 +271,59 @@ class GithubFake:
         if method == "PUT" and len(rest) == 1:
             return self._put(vault, rest[0], body)
         return 404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
+
+    def _graphql(self, token: Token, body: bytes) -> Any:
+        """``viewer { login }`` for gh auth status; ``MapRepositoryNames`` for --repos."""
+        try:
+            query = str(json.loads(body).get("query", ""))
+        except (ValueError, AttributeError):
+            query = ""
+        aliases = _REPOSITORY_ALIAS.findall(query)
+        if not aliases:
+            return {"data": {"viewer": {"login": token.login}}}
+        data: dict[str, Any] = {}
+        errors = []
+        for alias, owner, name in aliases:
+            repo = self.repos.get(f"{owner}/{name}".lower())
+            data[alias] = {"databaseId": repo.id} if repo else None
+            if repo is None:
+                errors.append(
+                    {
+                        "type": "NOT_FOUND",
+                        "path": [alias],
+                        "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                    }
+                )
+        return {"data": data, "errors": errors} if errors else {"data": data}
+
+    def _org_secrets(
+        self, method: str, org_name: str, rest: list[str], token: Token, body: bytes
+    ) -> tuple[int, Any]:
+        org = self.orgs.get(org_name.lower())
+        if org is None:
+            return 404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
+        if not token.secrets_access:
+            return 403, {
+                "message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest/actions/secrets#get-an-organization-public-key",
+                "status": "403",
+            }
+        if method == "GET" and rest == ["public-key"]:
+            return 200, org.vault.public_key()
+        if method != "PUT" or len(rest) != 1:
+            return 404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
+        try:
+            payload = json.loads(body)
+            visibility = payload["visibility"]
+            selected = tuple(int(i) for i in payload.get("selected_repository_ids") or ())
+        except (ValueError, KeyError, TypeError):
+            return 422, {"message": "Invalid request.", "documentation_url": DOCS, "status": "422"}
+        if visibility not in ("all", "private", "selected"):
+            return 422, {"message": "Invalid request.", "documentation_url": DOCS, "status": "422"}
+        status, answer = self._put(org.vault, rest[0], body)
+        if status < 300:
+            org.access[rest[0].upper()] = (visibility, selected if visibility == "selected" else ())
+        return status, answer
 
     def _token(self, auth: str | None) -> Token | tuple[int, Any]:
         if not auth:

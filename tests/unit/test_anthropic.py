@@ -84,6 +84,9 @@ async def test_valid_key_carries_the_response_details(sim, client) -> None:
         (Behavior.NO_CREDIT, S.NO_CREDIT, 400, "invalid_request_error"),
         (Behavior.SPEND_CAP, S.SPEND_LIMIT, 429, "rate_limit_error"),  # its code says so
         (Behavior.SPEND_LIMIT, S.SPEND_LIMIT, 400, "invalid_request_error"),  # the customer's
+        # 400s whose code says more (SDK _error_classes.py): a dead key, an org on hold
+        (Behavior.CREATOR_LEFT, S.INVALID, 400, "invalid_request_error"),
+        (Behavior.ON_HOLD, S.FORBIDDEN, 400, "invalid_request_error"),
         (Behavior.OVERLOADED, S.OVERLOADED, 529, "overloaded_error"),
         (Behavior.SERVER_ERROR, S.SERVER_ERROR, 500, "api_error"),
         (Behavior.BAD_RESPONSE, S.SERVER_ERROR, 502, None),
@@ -96,6 +99,13 @@ async def test_each_outcome_is_mapped(sim, client, behavior, status, http, error
     assert (result.status, result.http_status, result.error_type) == (status, http, error_type)
     assert result.message
     assert secret.reveal() not in result.message
+
+
+async def test_an_organization_on_hold_names_where_to_appeal(sim, client) -> None:
+    secret = add(sim, "hold", Behavior.ON_HOLD)
+    result = await client.validate("K", secret, base_url=sim.base_url)
+    assert result.error_code == "organization_on_hold"
+    assert "appeal: https://" in result.message
 
 
 async def test_html_from_a_proxy_is_named_as_such(sim, client) -> None:
@@ -433,3 +443,38 @@ async def test_the_raw_probe_names_a_network_failure(client) -> None:
     down = await client.probe_models(f"http://127.0.0.1:{port}")
     assert down.status is S.NETWORK_ERROR and down.http_status is None
     assert down.error_type and down.message
+
+
+def _scripted(*answers: httpx.Response) -> tuple[httpx.AsyncClient, list[httpx.Request]]:
+    """An httpx client whose transport answers ``answers`` in order and records the requests."""
+    seen: list[httpx.Request] = []
+    queue = list(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(answer)), seen
+
+
+MODELS_PAGE = httpx.Response(200, json={"data": [], "has_more": False})
+
+
+@pytest.mark.parametrize(
+    ("first", "waits"),
+    [
+        # x-should-retry: true is obeyed before the status rules (SDK _base_client.py
+        # _should_retry): a 429 without retry-after is then transient, not a spend cap
+        (_error(429, "rate_limit_error", **{"x-should-retry": "true"}), [0.5]),
+        # retry-after: 0 is "now": the SDK honours only a positive value, else backs off
+        # (_calculate_retry_timeout); a 429 that says "now" is retried, not taken for a cap
+        (_error(429, "rate_limit_error", **{"retry-after": "0"}), [0.5]),
+        (_error(529, "overloaded_error", **{"retry-after": "0"}), [0.5]),
+    ],
+)
+async def test_retries_follow_the_sdk(sleeps, first, waits) -> None:
+    http, seen = _scripted(first, MODELS_PAGE)
+    async with http:
+        client = AnthropicClient(http, clock=lambda: NOW, sleep=sleeps, jitter=lambda: 1.0)
+        result = await client.validate("K", Secret(fake_key("retry")))
+    assert result.status is S.VALID and len(seen) == 2 and sleeps.waits == waits

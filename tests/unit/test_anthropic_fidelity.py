@@ -189,7 +189,9 @@ async def test_a_customer_spend_limit_is_a_spend_limit_not_a_bad_response(sim, c
         (402, "Linked organization.", "linked_organization_spend_limit_reached", S.NO_CREDIT),
         # ... by message only when there is no code
         (400, "Your credit balance is too low to access the Anthropic API.", None, S.NO_CREDIT),
-        (400, "Your credit balance is too low (but coded)", "organization_on_hold", S.BAD_RESPONSE),
+        (400, "Your credit balance is too low (but coded)", "cmek_key_disabled", S.BAD_RESPONSE),
+        (400, "Your credit balance is too low (but coded)", "organization_on_hold", S.FORBIDDEN),
+        (400, "Anything.", "claude_code_key_creator_not_member", S.INVALID),
         (400, "You have reached your specified workspace API usage limits.", None, S.SPEND_LIMIT),
         (400, "messages: Field required", None, S.BAD_RESPONSE),
         (429, "This request would exceed your rate limit.", None, S.RATE_LIMITED),

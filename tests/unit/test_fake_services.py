@@ -80,6 +80,9 @@ def test_heroku_app_info_and_errors(heroku: HerokuSim, client: httpx.Client) -> 
     assert missing.status_code == 404 and missing.json()["id"] == "not_found"
     bad = client.patch(f"{base}/apps/raxx-api-prod/config-vars", headers=HEROKU, json={"A": 1})
     assert bad.status_code == 422
+    # schema.json config-var "Update": names match ^\w+$ (additionalProperties false)
+    name = client.patch(f"{base}/apps/raxx-api-prod/config-vars", headers=HEROKU, json={"A-B": "x"})
+    assert name.status_code == 422 and name.json()["id"] == "invalid_params"
     assert heroku.writes("raxx-api-prod") == 0
 
 
@@ -123,6 +126,11 @@ def test_infisical_update_create_and_read(infisical: InfisicalSim, client: httpx
     )
     got = client.get(url, headers=INFISICAL, params=WHERE).json()["secret"]
     assert (got["secretKey"], got["secretValue"], got["version"]) == ("ANTHROPIC_API_KEY", "v2", 2)
+    assert got["secretValueHidden"] is False
+    # removeTrailingSlash on secretPath (deprecated-secret-router.ts): "/app/" is the folder "/app"
+    infisical.put("proj", "prod", "/app", "ANTHROPIC_API_KEY", "v3")
+    trailing = client.get(url, headers=INFISICAL, params={**WHERE, "secretPath": "/app/"})
+    assert trailing.json()["secret"]["secretValue"] == "v3"
     assert infisical.value("proj", "prod", "/", "ANTHROPIC_API_KEY") == "v2"
     assert infisical.value("proj", "dev", "/", "ANTHROPIC_API_KEY") is None
     assert infisical.writes() == 2
@@ -132,11 +140,20 @@ def test_infisical_errors_and_log(infisical: InfisicalSim, client: httpx.Client)
     url = f"{infisical.base_url}/api/v3/secrets/raw/ANTHROPIC_API_KEY"
     infisical.put("proj", "prod", "/", "ANTHROPIC_API_KEY", "old")
     body = {**WHERE, "secretValue": KEY}
-    assert client.patch(url, json=body).status_code == 401
-    assert client.patch(url, json=body, headers={"Authorization": "Bearer x"}).status_code == 401
+    # verify-auth.ts: no token is 401 "Token missing"; inject-identity.ts runs jwt.verify on any
+    # other bearer token, and error-handler.ts answers its JsonWebTokenError with 403 TokenError.
+    missing = client.patch(url, json=body)
+    assert (missing.status_code, missing.json()["message"]) == (401, "Token missing")
+    malformed = client.patch(url, json=body, headers={"Authorization": "Bearer x"})
+    assert (malformed.status_code, malformed.json()["error"]) == (403, "TokenError")
     infisical.fail_next(1, status=500)
     assert client.patch(url, headers=INFISICAL, json=body).status_code == 500
-    assert client.patch(url, headers=INFISICAL, json={"secretValue": KEY}).status_code == 400
+    # error-handler.ts: a body the route's zod schema refuses is 422 ValidationFailure
+    refused = client.patch(url, headers=INFISICAL, json={"secretValue": KEY})
+    assert (refused.status_code, refused.json()["error"]) == (422, "ValidationFailure")
+    # extractProjectIdFromSlug without workspaceId or projectSlug
+    no_project = client.patch(url, headers=INFISICAL, json={"environment": "prod"})
+    assert no_project.status_code == 400
     assert infisical.value("proj", "prod", "/", "ANTHROPIC_API_KEY") == "old"
     assert infisical.writes() == 0
     assert {path for _, path in infisical.requests()} == {"/api/v3/secrets/raw/ANTHROPIC_API_KEY"}
@@ -190,6 +207,19 @@ def test_fake_gh_sets_secrets_and_records_only_hashes(tmp_path: Path) -> None:
     assert calls[2]["stdin_sha256"] == hashlib.sha256(KEY.encode() + b"\r\n").hexdigest()
     assert KEY not in (state / "calls.jsonl").read_text()
     assert KEY not in (state / "secrets.json").read_text()
+
+
+def test_fake_gh_sets_an_organization_secret_as_gh_parses_it(tmp_path: Path) -> None:
+    state = tmp_path / "gh-state"
+    script = install_fake_gh(tmp_path / "bin", state)
+    org = ("secret", "set", "K", "--org", "acme")
+    assert gh(script, *org, "--visibility", "all", stdin=b"v").returncode == 0
+    # set.go: --repos goes with --visibility selected, and selected needs --repos
+    assert gh(script, *org, "--visibility", "selected", stdin=b"v").returncode == 1
+    assert gh(script, *org, "--visibility", "all", "--repos", "api", stdin=b"v").returncode == 1
+    selected = gh(script, *org, "--visibility", "selected", "--repos", "api", stdin=b"w")
+    assert selected.returncode == 0
+    assert stored_fingerprints(state) == {"org:acme/K": sha256("w")}
 
 
 def test_fake_gh_refusals(tmp_path: Path) -> None:

@@ -262,3 +262,78 @@ async def test_github_com_without_a_token_is_told_about_gh_token(
     with pytest.raises(RotuiError) as caught:
         await adapter.write(Secret(NEW), ctx)
     assert caught.value.message == hint
+
+
+@pytest.mark.parametrize(
+    ("visibility", "repos", "selected"),
+    [("all", None, ()), ("private", None, ()), ("selected", ["api", "acme/web"], (1000, 1001))],
+)
+async def test_real_gh_sets_an_organization_secret_keeping_its_visibility(
+    github: GithubFake,
+    tmp_path: Path,
+    http: httpx.AsyncClient,
+    visibility: str,
+    repos: list[str] | None,
+    selected: tuple[int, ...],
+) -> None:
+    """``gh secret set --org`` alone makes the secret private (set.go's flag default): rotui
+    always passes the configured visibility, and for selected the repositories gh resolves."""
+    github.add_repo("acme/web")
+    github.add_org("acme")
+    ctx = context(github, tmp_path, http)
+    fields: dict[str, Any] = {"org": "acme", "visibility": visibility}
+    if repos:
+        fields["repos"] = repos
+    adapter = GithubConsumer(spec(**fields))
+    assert await adapter.preflight(ctx) == []
+    await adapter.write(Secret(NEW), ctx)
+    assert github.org_secret("acme", VAR) == (NEW, visibility, selected)
+    assert github.secret("acme/api", VAR) is None  # not a repository secret
+    recorder = ctx.run
+    assert isinstance(recorder, Recorder)
+    asked = [argv[1:] for argv, _ in recorder.calls]
+    assert ["api", "orgs/acme/actions/secrets/public-key"] in asked
+    assert all(NEW not in " ".join(argv) for argv, _ in recorder.calls)
+
+
+async def test_an_organization_the_token_cannot_reach_is_named(
+    github: GithubFake, tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    github.add_org("acme")
+    missing = GithubConsumer(spec(org="nope", visibility="all"))
+    problems = await missing.preflight(context(github, tmp_path, http))
+    assert problems == [
+        f"organization nope not found on {github.host}, or the token cannot see its secrets "
+        "(HTTP 404)"
+    ]
+    refused = GithubConsumer(spec(org="acme", visibility="all"))
+    [problem] = await refused.preflight(context(github, tmp_path, http, NO_SECRETS))
+    assert "organization acme" in problem and "admin:org" in problem
+    unknown = GithubConsumer(spec(org="acme", visibility="selected", repos=["ghost"]))
+    with pytest.raises(RotuiError) as caught:
+        await unknown.write(Secret(NEW), context(github, tmp_path, http))
+    assert "ghost" in caught.value.message and NEW not in str(caught.value)
+    assert github.org_secret("acme", VAR) is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "where", "why"),
+    [
+        ({"org": "acme"}, "visibility", "gh would make the secret private"),
+        ({"org": "acme", "visibility": "secret"}, "visibility", "all, private or selected"),
+        ({"org": "acme", "visibility": "selected"}, "repos", "go with visibility selected"),
+        ({"org": "acme", "visibility": "all", "repos": ["api"]}, "repos", "visibility selected"),
+        ({"org": "acme", "visibility": "all", "env": "prod"}, "env", "use repo, not org"),
+        ({"org": "acme", "repo": "acme/api", "visibility": "all"}, "org", "not both"),
+        ({"repo": "acme/api", "visibility": "all"}, "visibility", "only for an organization"),
+        ({}, "repo", "needs repo (OWNER/REPO) or org"),
+        ({"org": "-acme", "visibility": "all"}, "org", "not a GitHub organization name"),
+    ],
+)
+def test_an_organization_secret_is_checked_at_config_time(
+    fields: dict[str, Any], where: str, why: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        spec(**fields)
+    assert f"keys[0].consumers[0].{where}" in caught.value.message
+    assert why in caught.value.message

@@ -216,6 +216,22 @@ def test_sources_can_be_turned_off(
     assert not any(".bash_history" in f["where"] for f in json.loads(out)["findings"])
 
 
+def test_an_organization_secret_consumer_does_not_stop_the_scan(
+    tmp_path: Path, isolated_home: Path, sims: tuple[HerokuSim, InfisicalSim]
+) -> None:
+    """A GitHub consumer with org instead of repo: nothing to list with gh, and no crash."""
+    extra = "heroku = false\ninfisical = false\nshell = false"
+    config, environ, keyring = world(tmp_path, isolated_home, sims, extra)
+    with config.open("a") as text:
+        text.write(
+            '\n[[keys.consumers]]\nname = "gh-org"\nkind = "github"\norg = "acme"\n'
+            'visibility = "all"\ngh = "/nonexistent/gh"\n'
+        )
+    code, out, err = cli(config, environ, keyring, "holders", "--json")
+    assert code in (0, 1), err
+    assert "Traceback" not in err and json.loads(out)["findings"]
+
+
 def test_git_history_is_opt_in(
     tmp_path: Path, isolated_home: Path, sims: tuple[HerokuSim, InfisicalSim]
 ) -> None:

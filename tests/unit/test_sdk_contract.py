@@ -76,6 +76,8 @@ def sim() -> Iterator[SimulatedAnthropic]:
         SimKey(fake_key(42), behavior=Behavior.SPEND_LIMIT),
         SimKey(fake_key(43), behavior=Behavior.SPEND_CAP),
         SimKey(fake_key(44), behavior=Behavior.INVALID),
+        SimKey(fake_key(45), behavior=Behavior.CREATOR_LEFT),
+        SimKey(fake_key(46), behavior=Behavior.ON_HOLD),
     ]
     with SimulatedAnthropic(keys, admin_keys=[ADMIN], workspaces=[TEAM]) as server:
         yield server
@@ -169,6 +171,13 @@ def test_error_bodies_map_to_the_sdk_exceptions(sim: SimulatedAnthropic, version
             "enforced_spend_limit_reached",
         ),
         (IDENTITY, {}, anthropic.BadRequestError, None),
+        (
+            fake_key(45),
+            {},
+            anthropic.types.shared.ClaudeCodeKeyCreatorNotMemberError,
+            "claude_code_key_creator_not_member",
+        ),
+        (fake_key(46), {}, anthropic.types.shared.OrganizationOnHoldError, "organization_on_hold"),
     ]
     for key, extra, error, code in cases:
         with pytest.raises(error) as caught:

@@ -42,6 +42,13 @@ SPEND_LIMIT_CODES = frozenset({"enforced_spend_limit_reached", "contract_spend_l
 SPEND_LIMIT_MESSAGE = "you have reached your specified"
 # The 400 an identity-linked key gets without the header (reference §5); no code in 2.14.0.
 WORKSPACE_REQUIRED_MESSAGE = "anthropic-workspace-id is required"
+# 400s with a code that say the key will not work again (SDK _error_classes.py ERROR_CLASSES):
+# types/shared/claude_code_key_creator_not_member_error.py, "the user who created it is no
+# longer a member of the organization or of that workspace".
+DEAD_KEY_CODES = frozenset({"claude_code_key_creator_not_member"})
+# types/shared/organization_on_hold_error.py: "Anthropic has disabled the organization for trust
+# and safety reasons"; details.appeal_url, when present, is where to appeal. The key is fine.
+ON_HOLD_CODE = "organization_on_hold"
 
 
 def utcnow() -> dt.datetime:
@@ -89,7 +96,10 @@ def parse_retry_after(headers: Mapping[str, str], now: dt.datetime | None = None
 
 
 def _error_envelope(body: Any) -> tuple[str, str, str | None] | None:
-    """``error.type``, ``error.message`` and ``error.details.error_code`` (SDK _exceptions.py)."""
+    """``error.type``, ``error.message`` and ``error.details.error_code`` (SDK _exceptions.py).
+
+    An ``organization_on_hold`` error's ``details.appeal_url`` is added to the message.
+    """
     if (
         isinstance(body, dict)
         and body.get("type") == "error"
@@ -98,9 +108,13 @@ def _error_envelope(body: Any) -> tuple[str, str, str | None] | None:
         error = body["error"]
         details = error.get("details")
         code = details.get("error_code") if isinstance(details, dict) else None
+        message = str(error.get("message", ""))
+        appeal = details.get("appeal_url") if isinstance(details, dict) else None
+        if code == ON_HOLD_CODE and isinstance(appeal, str) and appeal:
+            message += f" (appeal: {appeal})"
         return (
             str(error.get("type", "")),
-            redact(str(error.get("message", "")))[:500],
+            redact(message)[:500],
             code if isinstance(code, str) and code else None,
         )
     return None
@@ -109,8 +123,10 @@ def _error_envelope(body: Any) -> tuple[str, str, str | None] | None:
 def classify_error(code: int, error_type: str, message: str, error_code: str | None) -> str:
     """The status of an API error body: by its code first, by its message only as a fallback."""
     lowered = message.lower()
-    if code == 401:
+    if code == 401 or error_code in DEAD_KEY_CODES:
         return ValidationStatus.INVALID
+    if error_code == ON_HOLD_CODE:
+        return ValidationStatus.FORBIDDEN
     if error_code in SPEND_LIMIT_CODES:
         return ValidationStatus.SPEND_LIMIT
     if code == 402 or error_code in CREDIT_CODES:

@@ -203,19 +203,29 @@ class Transport:
     def _retry_wait(
         self, code: int, headers: Mapping[str, str], outcome: Outcome, attempt: int
     ) -> float | None:
+        """How long to wait before retrying, or None to stop (SDK ``_should_retry``).
+
+        ``x-should-retry`` wins as the SDK obeys it first, except that a dead key (400, 401, 402,
+        403, 404, 413, 422) is never asked again. A 429 without ``retry-after`` is a spend cap
+        and is not retried, unless ``x-should-retry: true`` says it is transient. A positive
+        ``retry-after`` up to ``MAX_RETRY_AFTER`` is waited; zero means "now", which the SDK
+        turns into its backoff (``_calculate_retry_timeout`` honours only ``> 0``).
+        """
         if attempt > self.max_retries or code in NEVER_RETRIED:
             return None
         should = headers.get("x-should-retry")
         if should == "false":
             return None
         after = outcome.retry_after
-        if code == 429:
-            # A 429 without retry-after is a spend cap: it keeps failing until access resumes.
-            if after is not None and 0 <= after <= MAX_RETRY_AFTER:
-                return after
-            return None
-        if code in (408, 409) or code >= 500 or should == "true":
-            if after is not None and 0 <= after <= MAX_RETRY_AFTER:
+        if code == 429 or should == "true":
+            if after is not None and after > MAX_RETRY_AFTER:
+                return None  # longer than rotui waits: say when instead
+            if after is None and code == 429 and should != "true":
+                # A 429 without retry-after is a spend cap: it keeps failing until access resumes.
+                return None
+            return after if after is not None and after > 0 else self._backoff(attempt - 1)
+        if code in (408, 409) or code >= 500:
+            if after is not None and 0 < after <= MAX_RETRY_AFTER:
                 return after
             return self._backoff(attempt - 1)
         return None

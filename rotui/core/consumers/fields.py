@@ -16,6 +16,10 @@ from rotui.core.model import Consumer, ConsumerKind
 _SOURCE = re.compile(r"^(keyring|env:[A-Za-z_][A-Za-z0-9_]*|command:.+)$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")  # a GitHub login
+_REPO_NAME = re.compile(r"^(?:[A-Za-z0-9_.-]+/)?[A-Za-z0-9_.-]+$")  # NAME or OWNER/NAME
+# gh secret set --visibility (cli/cli pkg/cmd/secret/shared: All, Private, Selected)
+ORG_VISIBILITIES = ("all", "private", "selected")
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,10 @@ KIND_FIELDS: dict[ConsumerKind, dict[str, Field]] = {
         "api_url": Field("url", default="https://api.heroku.com"),
     },
     ConsumerKind.GITHUB: {
-        "repo": Field("repo", required=True),
+        "repo": Field("repo"),  # a repository secret (with env: an environment's) ...
+        "org": Field("str"),  # ... or an organization secret: one of the two
+        "visibility": Field("str"),  # with org: all, private or selected (then repos)
+        "repos": Field("argv"),
         "var": Field("var"),
         "env": Field("str"),
         "gh": Field("str", default="gh"),
@@ -57,6 +64,9 @@ KIND_FIELDS: dict[ConsumerKind, dict[str, Field]] = {
         "path": Field("str", default="/"),
         "secret": Field("var"),
         "token": Field("source", default="env:INFISICAL_TOKEN"),
+        # A machine identity's universal auth (both or neither): rotui logs in for a token.
+        "client_id": Field("source"),
+        "client_secret": Field("source"),
         "api_url": Field("url", default="https://app.infisical.com"),
     },
     ConsumerKind.ENV_FILE: {
@@ -165,6 +175,44 @@ def _check(value: Any, spec: Field, path: str, where: str) -> Any:
     raise AssertionError(spec.kind)  # pragma: no cover
 
 
+def _github_problem(checked: Mapping[str, Any], var: str, where: str) -> tuple[str, str] | None:
+    """(dotted field, message) for a GitHub consumer the gh call would refuse or get wrong.
+
+    ``gh secret set --org`` without ``--visibility`` makes the secret private (its flag default,
+    cli/cli ``pkg/cmd/secret/set/set.go``), dropping what it was shared with: so it is required.
+    """
+    problem = github_secret_name_problem(var)
+    if problem:
+        key_where = where.rsplit(".consumers", 1)[0] + ".name"
+        origin = (
+            "" if "var" in checked else f" (the key's name, {key_where}; set var to choose another)"
+        )
+        return f"{where}.var", f"{_shown(var)} is not a GitHub secret name{origin}: {problem}"
+    org, visibility, repos = checked.get("org"), checked.get("visibility"), checked.get("repos")
+    if "repo" in checked and org is not None:
+        return f"{where}.org", "set repo (a repository secret) or org, not both"
+    if "repo" not in checked and org is None:
+        return f"{where}.repo", "missing; kind github needs repo (OWNER/REPO) or org"
+    if org is None:
+        extra = next((name for name in ("visibility", "repos") if name in checked), None)
+        return (f"{where}.{extra}", "only for an organization secret (org)") if extra else None
+    if not _OWNER.match(org):
+        return f"{where}.org", f"{_shown(org)} is not a GitHub organization name"
+    if "env" in checked:
+        return f"{where}.env", "environments belong to a repository: use repo, not org"
+    if visibility not in ORG_VISIBILITIES:
+        return (
+            f"{where}.visibility",
+            "all, private or selected is required with org (gh would make the secret private)",
+        )
+    if (visibility == "selected") != bool(repos):
+        return f"{where}.repos", "repos (the repositories' names) go with visibility selected"
+    bad = next((r for r in repos or () if not _REPO_NAME.match(r)), None)
+    if bad is not None:
+        return f"{where}.repos", f"{_shown(bad)} is not a repository name"
+    return None
+
+
 def consumer_spec(consumer: Consumer, key_name: str, where: str, path: str) -> ConsumerSpec:
     """Check one consumer's fields; ``where`` is its dotted path, e.g. ``keys[0].consumers[1]``."""
     allowed = {**COMMON, **KIND_FIELDS[consumer.kind]}
@@ -188,21 +236,14 @@ def consumer_spec(consumer: Consumer, key_name: str, where: str, path: str) -> C
             checked[name] = spec.default
     if ("verify_json" in checked or "verify_equals" in checked) and "verify_url" not in checked:
         raise _fail(path, f"{where}.verify_json", "needs verify_url")
+    if ("client_id" in checked) != ("client_secret" in checked):
+        given, other = ("client_id", "client_secret")[:: 1 if "client_id" in checked else -1]
+        raise _fail(path, f"{where}.{given}", f"needs {other} too (universal auth uses both)")
     var = checked.get("var") or checked.get("secret") or checked.get("env_var") or key_name
     if consumer.kind is ConsumerKind.GITHUB:
-        problem = github_secret_name_problem(var)
-        if problem:
-            key_where = where.rsplit(".consumers", 1)[0] + ".name"
-            origin = (
-                ""
-                if "var" in checked
-                else f" (the key's name, {key_where}; set var to choose another)"
-            )
-            raise _fail(
-                path,
-                f"{where}.var",
-                f"{_shown(var)} is not a GitHub secret name{origin}: {problem}",
-            )
+        found = _github_problem(checked, var, where)
+        if found:
+            raise _fail(path, *found)
     return ConsumerSpec(
         name=consumer.name,
         kind=consumer.kind,

@@ -4,8 +4,11 @@ Piping to gh avoids a PyNaCl dependency for the sealed box, and ``--body`` would
 argv, so it is never used. GitHub secrets cannot be read back.
 
 What gh does, read in cli/cli (``pkg/cmd/secret/set/set.go`` and ``http.go``, v2.23.0 to trunk):
-``GET repos/O/R/actions/secrets/public-key`` (or ``repos/O/R/environments/ENV/secrets/public-key``),
-then ``PUT`` the sealed value beside it. The preflight asks for that same public key through
+``GET repos/O/R/actions/secrets/public-key`` (or ``repos/O/R/environments/ENV/secrets/public-key``,
+or for an organization secret ``orgs/ORG/actions/secrets/public-key``), then ``PUT`` the sealed
+value beside it; an organization secret's PUT also carries ``visibility`` (gh's flag defaults to
+private, so rotui always passes it) and, for ``selected``, the repositories' ids, which gh looks up
+through GraphQL (``api.GetRepoIDs``). The preflight asks for that same public key through
 ``gh api``, so a missing repository or environment (404), a token without access to secrets (403)
 or a refused token (401) shows before the run, not halfway through it.
 
@@ -105,7 +108,8 @@ def http_status(text: str) -> tuple[int, str] | None:
 
 
 class GithubConsumer(ConsumerAdapter):
-    """``gh secret set VAR --repo OWNER/REPO [--env ENV]`` with the value on stdin."""
+    """``gh secret set VAR --repo OWNER/REPO [--env ENV]`` (or ``--org ORG --visibility V``),
+    the value on stdin."""
 
     kind = ConsumerKind.GITHUB
 
@@ -115,7 +119,12 @@ class GithubConsumer(ConsumerAdapter):
 
     @property
     def _repo(self) -> str:
-        return str(self.spec.fields["repo"])
+        return str(self.spec.fields.get("repo") or "")
+
+    @property
+    def _org(self) -> str | None:
+        org = self.spec.fields.get("org")
+        return str(org) if org else None
 
     @property
     def _env(self) -> str | None:
@@ -124,6 +133,8 @@ class GithubConsumer(ConsumerAdapter):
 
     @property
     def _target(self) -> str:
+        if self._org:
+            return f"organization {self._org} ({self.spec.fields['visibility']})"
         return self._repo + (f" environment {self._env}" if self._env else "")
 
     def describe(self) -> str:
@@ -131,12 +142,21 @@ class GithubConsumer(ConsumerAdapter):
 
     def argv(self) -> list[str]:
         """The command line: names only, never the value."""
+        fields = self.spec.fields
+        if self._org:
+            repos = fields.get("repos") or ()
+            return [
+                self._gh, "secret", "set", self.spec.var, "--org", self._org,
+                "--visibility", str(fields["visibility"]),
+            ] + (["--repos", ",".join(repos)] if repos else [])  # fmt: skip
         return [self._gh, "secret", "set", self.spec.var, "--repo", self._repo] + (
             ["--env", self._env] if self._env else []
         )
 
     def public_key_path(self) -> str:
         """The endpoint gh reads before a write (cli/cli pkg/cmd/secret/set/http.go)."""
+        if self._org:
+            return f"orgs/{self._org}/actions/secrets/public-key"
         if self._env:
             return f"repos/{self._repo}/environments/{quote(self._env, safe='')}/secrets/public-key"
         return f"repos/{self._repo}/actions/secrets/public-key"
@@ -219,6 +239,18 @@ class GithubConsumer(ConsumerAdapter):
         message = one_line(message, 160) if message else ""
         if status == 401:
             return f"{host} refused the token ({message or 'Bad credentials'}): {login_hint(host)}"
+        if status == 403 and self._org:
+            return (
+                f"the token for {host} may not manage Actions secrets of organization "
+                f"{self._org} ({message or 'HTTP 403'}): it needs the organization Secrets read "
+                "and write permission (fine-grained token or app) or the admin:org scope "
+                "(classic token)"
+            )
+        if status == 404 and self._org:
+            return (
+                f"organization {self._org} not found on {host}, or the token cannot see its "
+                "secrets (HTTP 404)"
+            )
         if status == 403:
             return (
                 f"the token for {host} may not manage Actions secrets of {self._repo} "

@@ -1,10 +1,24 @@
 """Infisical secrets through its REST API: update, create when missing, read back.
 
-Answers as Infisical/infisical's ``backend/src/server/routes/v3/secret-router.ts`` gives them: a
-write is ``200 {secret}``, or ``200 {approval}`` under a change-approval policy (nothing changed);
-reading a value needs the ``readValue`` permission (403 ``PermissionDenied`` without it); a wrong
-environment or path is a 404 "Folder with path … not found", a missing secret a 404 "Secret with
-name … not found" (``backend/src/services/secret-v2-bridge/secret-v2-bridge-service.ts``).
+Answers as Infisical/infisical's backend gives them (``backend/src/server/routes/v3/
+deprecated-secret-router.ts``, formerly ``secret-router.ts``): a write is ``200 {secret}``, or
+``200 {approval}`` under a change-approval policy (nothing changed). Refusals
+(``backend/src/server/plugins/error-handler.ts``) carry ``{reqId, statusCode, message, error}``:
+
+- no token: 401 ``UnauthorizedError`` "Token missing" (``plugins/auth/verify-auth.ts``); a token
+  that is not a valid JWT, or has expired: **403** ``TokenError`` ("The provided access token is
+  malformed…", "Your token has expired. Please re-authenticate.": ``jwt.verify`` in
+  ``plugins/auth/inject-identity.ts``), so a 403 is not always a permission problem;
+- a token that may not read values: 403 ``ForbiddenReadSecretError`` "You do not have permission
+  to view secret value on secret with name '…'" (``services/secret-v2-bridge/
+  secret-v2-bridge-service.ts`` ``getSecretByName``; older servers said "You are not allowed to
+  readValue on secrets", CASL's ``PermissionDenied``);
+- a wrong environment or path: 404 "Folder with path '…' in environment with slug '…' not found",
+  before the secret is looked up; a missing secret: 404 "Secret with name … not found";
+- a body the schema refuses: 422 ``ValidationFailure`` (zod).
+
+With ``client_id`` and ``client_secret`` the token comes from a universal-auth login
+(:mod:`rotui.core.consumers.infisical_login`), renewed when it expires or is refused.
 """
 
 from __future__ import annotations
@@ -12,10 +26,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from rotui.core.consumers.base import ConsumerAdapter, ConsumerContext, WriteOutcome
-from rotui.core.consumers.http import BearerAuth, exchange, http_failure, transport_failure
+from rotui.core.consumers.fields import ConsumerSpec
+from rotui.core.consumers.http import BearerAuth, Problem, exchange, http_failure
+from rotui.core.consumers.infisical_login import UniversalAuth
 from rotui.core.errors import AwaitingApproval, RotuiError
 from rotui.core.model import ConsumerKind
 from rotui.core.secret import Secret
@@ -25,6 +39,15 @@ class InfisicalConsumer(ConsumerAdapter):
     """``PATCH /api/v3/secrets/raw/{name}``, ``POST`` on 404, then a ``GET`` to compare."""
 
     kind = ConsumerKind.INFISICAL
+
+    def __init__(self, spec: ConsumerSpec) -> None:
+        super().__init__(spec)
+        fields = spec.fields
+        self.login: UniversalAuth | None = None
+        if fields.get("client_id") and fields.get("client_secret"):
+            self.login = UniversalAuth(
+                fields["client_id"], fields["client_secret"], str(fields["api_url"])
+            )
 
     def describe(self) -> str:
         fields = self.spec.fields
@@ -48,17 +71,32 @@ class InfisicalConsumer(ConsumerAdapter):
         }
 
     async def _auth(self, ctx: ConsumerContext) -> BearerAuth:
+        if self.login is not None:
+            return BearerAuth(await self.login.token(ctx))
         return BearerAuth(await ctx.token(self.spec.fields["token"], "INFISICAL_TOKEN"))
 
-    def _failure(self, status: int, *, reading: bool = False) -> RotuiError:
-        fields = self.spec.fields
-        if status == 401:
+    def _token_refused(self, problem: Problem) -> RotuiError:
+        if self.login is not None:
+            self.login.forget()  # the next request logs in again
             return RotuiError(
                 "Infisical token refused",
-                f"check INFISICAL_TOKEN / token source ({fields['token']}); the token may have "
-                "expired",
+                "Infisical refused the access token universal auth gave; retry this consumer "
+                "(it logs in again)" + problem.said(),
             )
-        if status == 403 and reading:
+        return RotuiError(
+            "Infisical token refused",
+            f"check INFISICAL_TOKEN / token source ({self.spec.fields['token']}); a machine "
+            "identity's access token expires: set client_id and client_secret to log in "
+            "with universal auth instead" + problem.said(),
+        )
+
+    def _failure(self, status: int, problem: Any = None, *, reading: bool = False) -> RotuiError:
+        """One clear error for a refused request, by status and what Infisical said."""
+        fields = self.spec.fields
+        problem = problem if isinstance(problem, Problem) else Problem()
+        if status == 401 or (status == 403 and problem.kind == "TokenError"):
+            return self._token_refused(problem)
+        if status == 403 and (reading or denies_read(problem)):
             return RotuiError(
                 "Infisical does not let this token read values",
                 f"the token needs read access to {fields['environment']}:{fields['path']}",
@@ -66,19 +104,27 @@ class InfisicalConsumer(ConsumerAdapter):
         if status == 403:
             return RotuiError(
                 f"Infisical refused access to project {fields['project_id']}",
-                f"the token needs write access to {fields['environment']}:{fields['path']}",
+                f"the token needs write access to {fields['environment']}:{fields['path']}"
+                + problem.said(),
+            )
+        if status == 404 and problem.message.startswith("Folder with path"):
+            return RotuiError(
+                f"Infisical has no environment “{fields['environment']}” or path "
+                f"“{fields['path']}” in project {fields['project_id']}",
+                "check environment (the slug, e.g. prod) and path",
             )
         if status == 404:
             return RotuiError(
                 f"Infisical project {fields['project_id']} or environment "
                 f"{fields['environment']} not found",
-                "check project_id, environment and path",
+                "check project_id, environment and path" + problem.said(),
             )
-        if status == 400:
+        if status in (400, 422):
             return RotuiError(
-                "Infisical rejected the request", "check project_id, environment and path"
+                "Infisical rejected the request",
+                (problem.message or "check project_id, environment and path") + f" (HTTP {status})",
             )
-        return http_failure("Infisical", status)
+        return http_failure("Infisical", status, problem)
 
     async def _get(self, ctx: ConsumerContext, auth: BearerAuth) -> tuple[int, Any]:
         return await exchange(
@@ -86,31 +132,24 @@ class InfisicalConsumer(ConsumerAdapter):
         )
 
     async def preflight(self, ctx: ConsumerContext) -> list[str]:
-        """The token works and the environment and path exist (a missing secret is created)."""
+        """The token works and the environment and path exist (a missing secret is created).
+
+        The value itself is never read here: a 2xx body is left unread.
+        """
         try:
             auth = await self._auth(ctx)
-            response = await ctx.http.get(
-                self._url, params=self._where, auth=auth, timeout=ctx.timeout
+            status, problem = await exchange(
+                ctx, "Infisical", "GET", self._url, read=False, auth=auth, params=self._where
             )
-        except httpx.TransportError as exc:
-            return [str(transport_failure("Infisical", self._url, exc))]
         except RotuiError as exc:
             return [str(exc)]
-        status = response.status_code
-        if status in (200, 403):
-            # 403 here is readValue only: a write-only token still writes (read-back is skipped)
-            return [] if status == 200 or _denied_read(response) else [str(self._failure(403))]
-        if status == 404:
-            message = _error_message(response)
-            if message.startswith("Secret with name"):
-                return []  # the folder exists; the secret will be created
-            fields = self.spec.fields
-            return [
-                f"Infisical has no environment “{fields['environment']}” or path "
-                f"“{fields['path']}” in project {fields['project_id']}: check environment (the "
-                "slug, e.g. prod) and path"
-            ]
-        return [str(self._failure(status))]
+        if 200 <= status < 300:
+            return []
+        if status == 403 and denies_read(problem):
+            return []  # a write-only token still writes (read-back is skipped)
+        if status == 404 and _secret_missing(problem):
+            return []  # the folder exists; the secret will be created
+        return [str(self._failure(status, problem))]
 
     async def write(self, secret: Secret, ctx: ConsumerContext) -> WriteOutcome:
         """Update (or create) the secret and read it back.
@@ -122,16 +161,18 @@ class InfisicalConsumer(ConsumerAdapter):
             ctx, "Infisical", "PATCH", self._url, read=True, auth=auth,
             json={**self._where, "secretValue": secret.reveal()},
         )  # fmt: skip
-        created = status == 404
+        # Only a missing secret is created; a missing folder stays an error (POST would say so too).
+        created = status == 404 and not _folder_missing(answer)
         if created:
             status, answer = await exchange(
                 ctx, "Infisical", "POST", self._url, read=True, auth=auth,
                 json={**self._where, "secretValue": secret.reveal()},
             )  # fmt: skip
         approval = answer.get("approval") if isinstance(answer, dict) else None
+        problem = answer if isinstance(answer, Problem) else None
         del answer  # a {secret} answer holds the value
         if not 200 <= status < 300:
-            raise self._failure(status)
+            raise self._failure(status, problem)
         if isinstance(approval, dict):
             fields = self.spec.fields
             raise AwaitingApproval(
@@ -142,14 +183,14 @@ class InfisicalConsumer(ConsumerAdapter):
             )
         action = "created" if created else "updated"
         status, document = await self._get(ctx, auth)
-        if status == 403:
+        if status == 403 or (200 <= status < 300 and _hidden(document)):
             return WriteOutcome(
                 f"{action} {self.spec.var} in Infisical; written; read-back not permitted (the "
                 "token may write but not read values)",
                 matches=None,
             )
         if not 200 <= status < 300:
-            raise self._failure(status, reading=True)
+            raise self._failure(status, document, reading=True)
         found = _secret_value(document)
         readback = Secret(found) if found is not None else None
         del document, found
@@ -161,12 +202,11 @@ class InfisicalConsumer(ConsumerAdapter):
             matches=matches,
         )
 
-
     async def holds(self, secret: Secret, ctx: ConsumerContext) -> bool | None:
         """Read the secret back: does Infisical hold ``secret`` (say, once a request was merged)?"""
         auth = await self._auth(ctx)
         status, document = await self._get(ctx, auth)
-        if not 200 <= status < 300:
+        if not 200 <= status < 300 or _hidden(document):
             return None
         found = _secret_value(document)
         del document
@@ -175,19 +215,38 @@ class InfisicalConsumer(ConsumerAdapter):
         return ctx.fingerprint(Secret(found)) == ctx.fingerprint(secret)
 
 
-def _error_message(response: httpx.Response) -> str:
-    """``message`` of an Infisical error body (never a secret's value), or ""."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    message = body.get("message") if isinstance(body, dict) else None
-    return message if isinstance(message, str) else ""
+# What Infisical says when a token may see a secret but not its value, old and new servers.
+_READ_DENIED = (
+    "readvalue",  # CASL PermissionDenied: "You are not allowed to readValue on secrets"
+    "permission to view secret value",  # ForbiddenReadSecretError (getSecretByName)
+    "permission to read secret values",  # throwIfMissingSecretReadValueOrDescribePermission
+)
 
 
-def _denied_read(response: httpx.Response) -> bool:
-    """A 403 that refuses only reading values (CASL ``readValue``), not access as a whole."""
-    return "readValue" in _error_message(response)
+def denies_read(problem: Any) -> bool:
+    """A 403 that refuses only reading values, not access as a whole."""
+    if not isinstance(problem, Problem):
+        return False
+    lowered = problem.message.lower()
+    return problem.kind == "ForbiddenReadSecretError" or any(s in lowered for s in _READ_DENIED)
+
+
+def _secret_missing(problem: Any) -> bool:
+    return isinstance(problem, Problem) and problem.message.startswith("Secret with name")
+
+
+def _folder_missing(problem: Any) -> bool:
+    return isinstance(problem, Problem) and problem.message.startswith("Folder with path")
+
+
+def _hidden(document: Any) -> bool:
+    """``secret.secretValueHidden``: the value came back masked as ``<hidden-by-infisical>``.
+
+    ``reshapeBridgeSecret`` masks a value the token may not read (``secret-v2-bridge-fns.ts``,
+    ``INFISICAL_SECRET_VALUE_HIDDEN_MASK`` in ``services/secret/secret-fns.ts``).
+    """
+    inner = document.get("secret") if isinstance(document, dict) else None
+    return isinstance(inner, dict) and inner.get("secretValueHidden") is True
 
 
 def _secret_value(document: Any) -> str | None:

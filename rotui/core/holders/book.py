@@ -82,6 +82,8 @@ def _consumer_place(spec: ConsumerSpec) -> tuple[str, str, str] | None:
         )
     if kind == "env-file":
         return ("file", _norm("file", str(Path(str(f["path"])).expanduser())), spec.var)
+    if kind == "github" and f.get("org"):
+        return ("github", f"org {f['org']}", spec.var)  # an organization secret
     if kind == "github":
         where = str(f["repo"]) + (f" env {f['env']}" if f.get("env") else "")
         return ("github", where, spec.var)

@@ -117,7 +117,7 @@ async def github(
     repos: dict[tuple[str, str], set[str]] = {}
     passed: set[str] = set()
     for _key, spec in book.specs:
-        if str(spec.kind) == "github":
+        if str(spec.kind) == "github" and spec.fields.get("repo"):  # org secrets: not listed
             passed.update(spec.fields.get("pass_env", ()))
             envs = repos.setdefault(
                 (str(spec.fields.get("gh") or "gh"), str(spec.fields["repo"])), set()
