@@ -95,6 +95,15 @@ class FaultServer:
         with self._lock:
             return self._requests
 
+    def requests_seen(self, expected: int, within: float = 10.0) -> int:
+        """The count once it reaches ``expected`` (or ``within`` seconds pass): a request the
+        client sent is counted when a handler thread has read it, which a loaded host delays
+        past the moment the client gave up and exited."""
+        deadline = time.monotonic() + within
+        while self.requests < expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.requests
+
     @property
     def base_url(self) -> str:
         assert self._server is not None, "not started"
