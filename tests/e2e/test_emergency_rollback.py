@@ -351,6 +351,8 @@ def test_rotui_revoke_passes_exposed_at_to_the_dashboard(
     seen: dict[str, Any] = {}
 
     class App:
+        return_code = 0  # as Textual's after a quit
+
         def run(self) -> None:
             seen["ran"] = True
 
