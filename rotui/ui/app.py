@@ -25,7 +25,7 @@ from rotui.ui.widgets.key_table import KeyTable
 APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="quit", tooltip="Quit rotui"),
     Binding(
-        "question_mark", "help", "Help", id="help", tooltip="Every key binding and what it does"
+        "question_mark,f1", "help", "Help", id="help", tooltip="Every key binding and what it does"
     ),
 ]
 

@@ -129,3 +129,34 @@ async def test_a_dialog_clears_the_toasts_that_would_cover_it(fresh_demo) -> Non
             lambda: not any(s.query("Toast") for s in app.screen_stack),
             "no toast left on any screen",
         )
+
+
+async def test_while_typing_a_filter_the_footer_keeps_the_way_back_help_and_quit(
+    fresh_demo,
+) -> None:
+    """Walk s13 3.12: in the filter field `q` and `?` type letters; the footer showed only
+    `/ Filter`. It offers Esc (clear), F1 (help) and ctrl+q (quit), keys that work there."""
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", "B", "A")
+        await wait_until(pilot, lambda: "esc Clear filter" in footer_text(app), "esc in footer")
+        shown = footer_text(app)
+        assert "f1 Help" in shown and "^q Quit" in shown, shown
+        assert "q Quit" not in shown and "? Help" not in shown, shown  # they would type q and ?
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen", "help by F1")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "back")
+        await pilot.press("escape")  # clears the filter: the footer's keys are q and ? again
+        await wait_until(pilot, lambda: "q Quit" in footer_text(app), "q back in the footer")
+        assert "? Help" in footer_text(app)
+
+
+async def test_at_60_columns_the_footer_keeps_rotate_and_revoke(fresh_demo) -> None:
+    """Walk s13 3.8: at 60x20 Filter and Sort stayed and Rotate and Revoke were dropped."""
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_until(pilot, lambda: "r Rotate" in footer_text(app), "rotate in footer")
+        shown = footer_text(app)
+        for hint in ("x Revoke!", "? Help", "q Quit"):
+            assert hint in shown, shown

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.keys import key_to_character
 from textual.events import Resize
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 ALWAYS_SHOWN = ("wizard.rollback", "help", "quit")  # besides every screen's way back (``*.close``)
-# Dropped only after every other action: how to find a key among many (issue 13, 80 columns).
-KEPT_LONGER = ("filter", "sort")
+# Dropped only after every other action: what rotui is for on the selected key, and how to find a
+# key among many (issue 13 at 80 columns; walk s13 3.8 at 60 columns, Rotate and Revoke kept).
+KEPT_LONGER = ("rotate", "revoke", "filter", "sort")
+WAY_OUT = ("help", "quit")  # actions the footer offers by a key that works, even while typing
 
 
 def essential(binding: Binding) -> bool:
     """The footer never drops these for room: the way back, the rollback, help and quit."""
     ident = binding.id or ""
-    return ident in ALWAYS_SHOWN or ident.endswith(".close")
+    return ident in ALWAYS_SHOWN or ident.endswith(".close") or binding.key == "escape"
 
 
 def rank(binding: Binding) -> int:
@@ -53,11 +57,13 @@ class KeyFooter(Footer):
         """The keys to show (binding, its key as displayed), compact or not, palette or not."""
         seen: set[str] = set()
         hints: list[tuple[Binding, str]] = []
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        active = [(b, on) for _node, b, on, _tooltip in self.screen.active_bindings.values()]
+        for binding, enabled in active:
             if not binding.show or not enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
             hints.append((binding, self.app.get_key_display(binding)))
+        hints += [(b, self.app.get_key_display(b)) for b in self._while_typing(active, seen)]
         hints.sort(key=lambda hint: essential(hint[0]))  # stable: the screen's own actions first
         width = self.app.size.width
         palette = bool(self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE)
@@ -78,6 +84,24 @@ class KeyFooter(Footer):
             lowest = min(rank(hints[i][0]) for i in droppable)
             del hints[max(i for i in droppable if rank(hints[i][0]) == lowest)]
         return hints, compact, palette
+
+    def _while_typing(self, active: list[tuple[Binding, bool]], seen: set[str]) -> list[Binding]:
+        """While a field takes the typed keys (a filter, a paste field), ``q`` and ``?`` type
+        letters: the way back (the Esc binding, hidden otherwise), help and quit are offered by
+        the keys that still reach them (Esc, F1, ctrl+q).
+        """
+        focused = self.screen.focused
+        if focused is None or not focused.check_consume_key("a", key_to_character("a")):
+            return []
+        found: list[Binding] = []
+        for binding, enabled in active:
+            wanted = binding.key == "escape" or binding.action in WAY_OUT
+            if not wanted or not enabled or not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            ident = binding.id or binding.action  # Textual's own ctrl+q has no id: it is "quit"
+            found.append(dataclasses.replace(binding, id=ident))
+        return found
 
     def _signature(self) -> Any:
         hints, compact, palette = self._hints()
