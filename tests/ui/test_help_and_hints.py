@@ -53,7 +53,7 @@ async def test_help_on_the_dashboard_lists_the_dashboard_keys_once(fresh_demo) -
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         rows = help_lines(app)
         assert rows["s"].startswith("Sort:") and rows["v"].startswith("Validate:")
-        assert rows["q"].startswith("Quit:") and rows["?"].startswith("Help:")
+        assert rows["q"].startswith("Quit:") and rows["?, f1"].startswith("Help:")
         assert "ctrl+p" in rows
         assert "Skip" not in " ".join(rows.values())
 
@@ -98,3 +98,13 @@ async def test_question_mark_in_the_paste_field_opens_help_and_types_nothing(fre
         await pilot.press("escape")
         await wait_until(pilot, field_focused, "back in the field")
         assert app.focused.value == "a"  # the ? was not typed into the key
+
+
+async def test_help_on_the_dashboard_lists_enter_for_the_actions(fresh_demo) -> None:
+    """Walk s13 3.10: the table's own Enter (select the row) hid the dashboard's Enter binding."""
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        rows = help_lines(app)
+        assert rows["⏎"].startswith("Actions…:"), rows  # as the palette and footer show Enter
