@@ -34,9 +34,9 @@ def binding_ids() -> set[str]:
     """Ids a [keymap] table may remap: every binding of every screen and modal rotui shows."""
     from rotui.ui.modals.confirm import QuitModal, ReasonModal, TypedConfirmModal
     from rotui.ui.modals.error import ErrorModal
-    from rotui.ui.screens.audit import AuditScreen
+    from rotui.ui.screens.audit import AuditEntryModal, AuditScreen
     from rotui.ui.screens.emergency import EmergencyScreen
-    from rotui.ui.screens.holders import HoldersScreen
+    from rotui.ui.screens.holders import FindingModal, HoldersScreen
     from rotui.ui.screens.rotation import RotationWizardScreen
     from rotui.ui.screens.troubleshoot import TroubleshootScreen
 
@@ -48,6 +48,8 @@ def binding_ids() -> set[str]:
         EmergencyScreen,
         AuditScreen,
         HoldersScreen,
+        FindingModal,
+        AuditEntryModal,
         HelpScreen,
         ErrorModal,
         TypedConfirmModal,

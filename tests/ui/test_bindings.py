@@ -160,3 +160,11 @@ async def test_at_60_columns_the_footer_keeps_rotate_and_revoke(fresh_demo) -> N
         shown = footer_text(app)
         for hint in ("x Revoke!", "? Help", "q Quit"):
             assert hint in shown, shown
+
+
+def test_the_holders_and_audit_keys_and_their_entry_views_can_be_remapped() -> None:
+    from rotui.ui.app import binding_ids
+
+    ids = binding_ids()
+    for ident in ("holders.finding", "holders.finding.close", "audit.entry", "audit.entry.close"):
+        assert ident in ids, ident
