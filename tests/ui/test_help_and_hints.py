@@ -41,6 +41,8 @@ async def test_help_in_the_wizard_lists_the_wizard_keys(fresh_demo) -> None:
             assert rows[key].startswith(what), (key, rows)
         assert rows["X"].startswith("Revoke…") and rows["b"].startswith("Roll back")
         assert rows["esc, q"].startswith("Back:")  # q too, as in every sub-screen
+        # walk s13 3.17: it read "an active run is kept and resumes, looking started none"
+        assert rows["esc, q"].endswith("resumes here; just looking starts no run"), rows
         assert not any(v.startswith(("Sort", "Validate", "Filter")) for v in rows.values())
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, RotationWizardScreen), "closed")

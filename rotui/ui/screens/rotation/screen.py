@@ -142,7 +142,7 @@ class RotationWizardScreen(ConsumerActions):
             return
         run = self.rotation.view()
         started = self.rotation.run is not None
-        # one line; a cut ends with "…" (rotui.tcss): the run id, last, is what gets cut
+        # two lines at most (rotui.tcss): at 80 columns the run id goes whole on the second
         self.query_one("#wizard-title", Static).update(plain_cell(self._title(run, started)))
         text = checklist_text(run) + (
             "\n\n" + "\n".join(f"! {w}" for w in run.warnings) if run.warnings else ""
@@ -172,7 +172,7 @@ class RotationWizardScreen(ConsumerActions):
         self.refresh_bindings()
 
     def _title(self, run: Run, started: bool) -> str:
-        """The verb, the key, then the run's status: at 80 columns only the run id is cut."""
+        """The verb, the key, the run's status, then its id (whole: `rotui report` needs it)."""
         assert self.rotation is not None
         verb = "EMERGENCY revoke" if run.kind == "emergency" else "Rotate"
         if not started:
