@@ -7,7 +7,6 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import IO
 
-
 GAP = 2  # spaces between two columns
 LEAST = 12  # the last column is cut down to this, no narrower, before a line runs over
 

@@ -168,3 +168,24 @@ def test_the_holders_and_audit_keys_and_their_entry_views_can_be_remapped() -> N
     ids = binding_ids()
     for ident in ("holders.finding", "holders.finding.close", "audit.entry", "audit.entry.close"):
         assert ident in ids, ident
+
+
+async def test_after_a_resize_the_selected_key_is_still_in_sight(fresh_demo) -> None:
+    """Walk s13 3.8: shrunk from 80x24 to 60x20, the selected row was scrolled out of the table
+    while the detail still showed it."""
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.table
+        await pilot.press("G")  # the last key
+        await wait_until(pilot, lambda: table.cursor_row == table.row_count - 1, "the last row")
+        await pilot.resize_terminal(60, 20)
+
+        def in_sight() -> bool:
+            top = int(table.scroll_y)
+            rows = table.scrollable_content_region.height - table.header_height
+            return top <= table.cursor_row < top + rows
+
+        await wait_until(pilot, lambda: app.size.width == 60, "the resize")
+        await pilot.pause()
+        await wait_until(pilot, in_sight, "the selected row in sight", limit=3)

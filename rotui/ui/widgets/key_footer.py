@@ -7,8 +7,8 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.keys import key_to_character
 from textual.events import Resize
+from textual.keys import key_to_character
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
