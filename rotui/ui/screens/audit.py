@@ -68,14 +68,18 @@ def action_cell(action: str, width: int) -> str:
 
 
 def widths(entries: list[AuditEntry], room: int) -> tuple[int, int, int]:
-    """Key, action and actor widths for ``room`` columns: the key whole, then the actor, then the
-    action with what is left (at least its least), Detail after them (scrolled to)."""
-    key = max((len(key_cell(e)) for e in entries), default=3)
-    actor = min(max((len(e.actor) for e in entries), default=5), ACTOR_WIDTH)
-    used = WHEN_WIDTH + key + max(actor, 5) + 4 * PADDING
-    longest = max((len(e.action) for e in entries), default=6)
-    action = max(ACTION_WIDTH[0], min(room - used, longest, ACTION_WIDTH[1]))
-    return key, action, max(actor, 5)
+    """Key, action and actor widths for ``room`` columns: the key whole; the action and the actor
+    whole if they fit, else the actor cut first (to ``ACTOR_WIDTH``), then the action (to its
+    least); Detail after them (scrolled to)."""
+    key = max([3, *(len(key_cell(e)) for e in entries)])
+    action = max([6, *(len(e.action) for e in entries)])
+    actor = max([5, *(len(e.actor) for e in entries)])
+    left = room - WHEN_WIDTH - key - 4 * PADDING  # for the action and the actor
+    if action + actor <= left:
+        return key, action, actor
+    cut_actor = min(actor, ACTOR_WIDTH)
+    fitted = max(ACTION_WIDTH[0], min(action, ACTION_WIDTH[1], left - cut_actor))
+    return key, fitted, max(cut_actor, min(actor, left - fitted))
 
 
 def matches(entry: AuditEntry, wanted: str, exact: bool) -> bool:
