@@ -189,3 +189,25 @@ async def test_after_a_resize_the_selected_key_is_still_in_sight(fresh_demo) -> 
         await wait_until(pilot, lambda: app.size.width == 60, "the resize")
         await pilot.pause()
         await wait_until(pilot, in_sight, "the selected row in sight", limit=3)
+
+
+async def test_with_a_dialog_open_the_footer_shows_the_dialogs_keys(fresh_demo) -> None:
+    """Walk s13 section 4: with a dialog open, the wizard's footer still showed the wizard's keys
+    (`R Retry … b Roll back…`), which the dialog does not let through."""
+    from rotui.ui.modals.confirm import TypedConfirmModal
+
+    app = make_app(fresh_demo.services, emergency="ANTHROPIC_API_KEY_BATCH")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "EmergencyScreen", "emergency")
+        below = app.screen
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, TypedConfirmModal), "the dialog")
+
+        def shown() -> list[str]:
+            footer = below.query_one(KeyFooter)
+            return [f"{k.key_display} {k.description}".strip() for k in footer.query(FooterKey)]
+
+        await wait_until(pilot, lambda: "esc Cancel" in shown(), "the dialog's key")
+        assert not any(hint.startswith(("n ", "o ", "w ")) for hint in shown()), shown()
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "n Revoke now" in shown(), "the screen's keys again")

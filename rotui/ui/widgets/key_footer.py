@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
 from textual.keys import key_to_character
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -53,11 +54,27 @@ class KeyFooter(Footer):
 
     _shown: Any = None
 
+    @property
+    def shown_screen(self) -> Screen[object]:
+        """Whose keys to show: a dialog's while one covers this screen (its keys act, ours not)."""
+        top = self.app.screen
+        return top if top is not self.screen and top.is_modal else self.screen
+
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def on_unmount(self) -> None:
+        self.app.screen_change_signal.unsubscribe(self)
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        if self.is_attached:
+            self.call_after_refresh(self.recompose)
+
     def _hints(self) -> tuple[list[tuple[Binding, str]], bool, bool]:
         """The keys to show (binding, its key as displayed), compact or not, palette or not."""
         seen: set[str] = set()
         hints: list[tuple[Binding, str]] = []
-        active = [(b, on) for _node, b, on, _tooltip in self.screen.active_bindings.values()]
+        active = [(b, on) for _node, b, on, _tooltip in self.shown_screen.active_bindings.values()]
         for binding, enabled in active:
             if not binding.show or not enabled or binding.action in seen:
                 continue
@@ -90,7 +107,7 @@ class KeyFooter(Footer):
         letters: the way back (the Esc binding, hidden otherwise), help and quit are offered by
         the keys that still reach them (Esc, F1, ctrl+q).
         """
-        focused = self.screen.focused
+        focused = self.shown_screen.focused
         if focused is None or not focused.check_consume_key("a", key_to_character("a")):
             return []
         found: list[Binding] = []
@@ -123,7 +140,7 @@ class KeyFooter(Footer):
 
     def _palette(self) -> ComposeResult:
         try:
-            _node, binding, enabled, _tooltip = self.screen.active_bindings[
+            _node, binding, enabled, _tooltip = self.shown_screen.active_bindings[
                 self.app.COMMAND_PALETTE_BINDING
             ]
         except KeyError:
