@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out(json.dumps(document, indent=2))
     else:
         for entry in entries:
-            context = " ".join(f"{k}={v}" for k, v in entry.context.items())
+            context = " ".join(f"{k}={_value(v)}" for k, v in entry.context.items())
             ctx.out(
                 f"{entry.ts:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {entry.key or '-'} {context}".rstrip()
             )
@@ -53,3 +53,10 @@ def _check_audited_key(name: str, ctx: Context, audited: list[str | None]) -> No
             f"unknown key {name!r}",
             "configured keys: " + (", ".join(configured) or "none"),
         )
+
+
+def _value(value: object) -> str:
+    """A context value as text: strings as they are, lists and tables as compact JSON (not repr)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
