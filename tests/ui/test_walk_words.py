@@ -88,3 +88,25 @@ def test_a_completed_emergency_says_emergency_revoke_complete() -> None:
     for kind, said in (("emergency", "Emergency revoke complete"), ("rotate", "Rotation complete")):
         run = SimpleNamespace(status=RunStatus.COMPLETED, kind=kind, facts=facts, key=KEY)
         assert _ended(run).startswith(f"{said}: CURRENT is sk-ant-api03-abc…wxyz"), kind
+
+
+async def test_at_80_columns_a_wrapped_step_or_detail_stays_under_its_own_text(demo) -> None:
+    """Walk s13 section 4: in the wizard's checklist column, a step title or a detail wrapped to
+    the left edge, where it read as a line of its own."""
+    import re
+
+    from rotui.ui.screens.rotation import RotationWizardScreen
+
+    app = make_app(demo.services, emergency=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), "emergency")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, TypedConfirmModal), "the question")
+        await pilot.press(*KEY, "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RotationWizardScreen), "wizard")
+        checklist = app.screen.query_one("#checklist-text")
+        await wait_until(pilot, lambda: "✓ 1." in " ".join(visible(checklist)), "step 1 done")
+        lines = [line for line in visible(checklist) if line.strip()]
+        assert len(lines) > 6, lines  # some did wrap at this width
+        for line in lines:  # a step's title, or an indented line: never a line at the edge
+            assert re.match(r"^\S+ \d+\. ", line) or line.startswith("  "), lines

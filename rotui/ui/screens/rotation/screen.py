@@ -25,6 +25,7 @@ from rotui.ui.navigation import navigator
 from rotui.ui.plain import plain_cell
 from rotui.ui.screens.rotation import consumers
 from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
+from rotui.ui.screens.rotation.checklist import ChecklistView
 from rotui.ui.screens.rotation.consumer_actions import ConsumerActions
 from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
 from rotui.ui.screens.rotation.watch import READ_ONLY_REFUSED, watch
@@ -74,7 +75,7 @@ class RotationWizardScreen(ConsumerActions):
         yield Static(f"{verb} {self.key}", id="wizard-title", markup=False)
         with Horizontal(id="wizard-body"):
             yield VerticalScroll(
-                Static("checking the key…", id="checklist-text", markup=False), id="checklist"
+                ChecklistView("checking the key…", id="checklist-text"), id="checklist"
             )
             with Vertical(id="panel"):
                 yield Static(id="step-help", markup=False)
@@ -147,7 +148,7 @@ class RotationWizardScreen(ConsumerActions):
         text = checklist_text(run) + (
             "\n\n" + "\n".join(f"! {w}" for w in run.warnings) if run.warnings else ""
         )
-        self.query_one("#checklist-text", Static).update(text)
+        self.query_one("#checklist-text", ChecklistView).show(text)
         self.query_one("#step-help", Static).update(self._help(run))
         action = self.next.action if self.next else None
         awaiting_key = not self.blocked and action in (Action.PASTE_KEY, Action.REPASTE_KEY)
