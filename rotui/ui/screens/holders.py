@@ -73,9 +73,7 @@ class FindingModal(ModalScreen[None]):
     """One finding whole: the place the row had no room for."""
 
     BINDINGS = [
-        Binding(
-            "escape,q,enter", "dismiss", "Close", id="holders.finding.close", tooltip="Close"
-        )
+        Binding("escape,q,enter", "dismiss", "Close", id="holders.finding.close", tooltip="Close")
     ]
     DEFAULT_CSS = """
     FindingModal { align: center middle; }

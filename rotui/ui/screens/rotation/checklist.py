@@ -40,8 +40,8 @@ def hang(text: str, width: int) -> str:
 class ChecklistView(Static):
     """The checklist's text, wrapped again whenever its width changes."""
 
-    def __init__(self, text: str, **kwargs: str) -> None:
-        super().__init__(text, markup=False, **kwargs)
+    def __init__(self, text: str, *, id: str | None = None) -> None:
+        super().__init__(text, markup=False, id=id)
         self.text = text
         self._width = 0
 
