@@ -166,3 +166,12 @@ async def test_a_long_detail_is_marked_cut_and_enter_shows_it_whole(world: World
         assert whole in " ".join(message.split()), message
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is wizard, "back to the wizard")
+
+
+async def test_a_written_consumers_detail_says_read_back_once(world: World) -> None:
+    """Walk s13 section 4: `read-back matches (read back and matched)` said it twice."""
+    svc = services(world)
+    await run_through_propagation(svc)
+    details = [c.detail for c in svc.runs().active(KEY).consumers.values()]
+    assert any("read-back matches" in d for d in details), details
+    assert not any("read back and matched" in d for d in details), details
