@@ -17,6 +17,7 @@ from textual.worker import Worker
 
 from rotui.core.safetext import printable
 from rotui.core.troubleshoot import FLOWS, Diagnosis, run_flow
+from rotui.core.troubleshoot.model import cause_label
 from rotui.services import Services
 from rotui.ui.navigation import ReportingScreen
 from rotui.ui.plain import plain
@@ -54,7 +55,7 @@ def diagnosis_text(diagnosis: Diagnosis, width: int | None = None) -> Text:
     if diagnosis.evidence:
         parts.append(("Evidence:", "", 2))
         parts += [("", f"  • {printable(line)}", 4) for line in diagnosis.evidence]
-    parts.append(("Likely cause: ", printable(diagnosis.cause), 2))
+    parts.append((f"{cause_label(diagnosis)}: ", printable(diagnosis.cause), 2))
     if diagnosis.next_steps:
         parts.append(("Next steps:", "", 2))
         for number, step in enumerate(diagnosis.next_steps, start=1):
