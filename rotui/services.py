@@ -17,6 +17,7 @@ from rotui.core.errors import StateError, UsageError
 from rotui.core.model import (
     Config,
     ManagedKey,
+    RemoteKey,
     ValidationMode,
     ValidationResult,
     base_url_for,
@@ -28,6 +29,7 @@ from rotui.state import Snapshot, StateStore
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
     from rotui.core.audit import AuditLog
+    from rotui.core.consumers.base import ConsumerContext
     from rotui.core.notify import Notifier
     from rotui.core.rotation import Rotation
     from rotui.core.runs import Run, RunStore
@@ -59,6 +61,7 @@ class Services:
     actor: str | None = None  # who the audit log names; default user@host
     revoke_poll_seconds: float = 3.0  # between checks that a revoked key answers 401
     console: Callable[[str], str] | None = None  # the demo's simulated Console: key name -> new key
+    hints: Callable[[str], str] | None = None  # the demo's: a next step said the demo's way
     notices: Callable[[str], None] | None = None  # where a failed notification is reported
 
     def __post_init__(self) -> None:
@@ -250,7 +253,6 @@ class Services:
         old key's usage). A lock left by a killed rotui raises
         :class:`~rotui.core.runs.StaleLock` unless ``take_over``; taking one over is audited.
         """
-        from rotui.core.consumers.base import ConsumerContext
         from rotui.core.rotation import Rotation, RotationDeps
         from rotui.core.validation import read_admin_key
 
@@ -268,13 +270,7 @@ class Services:
                     settings=self.config.settings,
                     store=self.store,
                     client=client,
-                    consumer_ctx=ConsumerContext(
-                        http=http,
-                        store=self.store,
-                        fingerprint=audit.fingerprint,
-                        environ=self.environ,
-                        timeout=self.config.settings.timeout_seconds,
-                    ),
+                    consumer_ctx=self._consumer_context(http, audit),
                     runs=self.runs(),
                     audit=audit,
                     clock=self.clock,
@@ -284,6 +280,7 @@ class Services:
                     lock=key_lock,
                     notify=notify,
                     record=self._record_check,
+                    record_remote=self._record_remote,
                 )
                 try:
                     yield Rotation(deps, key, kind=kind, mode=mode, exposed_at=exposed_at)
@@ -292,6 +289,18 @@ class Services:
                         await notifier.drain()  # each send is bounded by the timeout
         finally:
             key_lock.release()
+
+    def _consumer_context(self, http: Any, audit: AuditLog) -> ConsumerContext:
+        """What a run's consumer adapters write with: its HTTP client, the store, the clock."""
+        from rotui.core.consumers.base import ConsumerContext
+
+        return ConsumerContext(
+            http=http,
+            store=self.store,
+            fingerprint=audit.fingerprint,
+            environ=self.environ,
+            timeout=self.config.settings.timeout_seconds,
+        )
 
     def _run_notifier(
         self,
@@ -314,6 +323,11 @@ class Services:
         self.state.record([result])
         if replaced:
             self.state.record_usage({result.key: {}})
+
+
+    def _record_remote(self, name: str, remote: RemoteKey) -> None:
+        """An Admin record a run changed (the old key deactivated), kept where the dashboard reads."""
+        self.state.record([], {name: remote})
 
 
 class _AuditedLock:

@@ -156,7 +156,7 @@ def report(p: argparse.ArgumentParser) -> None:
     runs = f"{p.prog.rsplit(' ', 1)[0]} runs"  # `rotui demo runs` under `rotui demo report`
     p.add_argument("run_id", metavar="RUN_ID", help=f"a run id, as `{runs}` lists them")
     p.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE (mode 0600) instead of stdout"
+        "-o", "--output", metavar="FILE", help="write to a NEW file FILE (mode 0600), not stdout"
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 
 class Parser(argparse.ArgumentParser):
@@ -29,6 +29,19 @@ class Parser(argparse.ArgumentParser):
         pending, self.pending = self.pending, None
         if pending is not None:
             pending(self)
+
+    def error(self, message: str) -> NoReturn:
+        """One line, as every other error of rotui: what is wrong and where the usage is (exit 2).
+
+        argparse's own first prints the whole usage block, two to six lines at 80 columns, above
+        the line that says what is wrong. The words quoted from the command line are shown
+        escaped, and a key among them masked: an argument is outside text, and may be a key.
+        """
+        from rotui.core.safetext import one_line
+        from rotui.core.secret.value import redact
+
+        said = one_line(redact(message))
+        self.exit(2, f"{self.prog}: error: {said} (see `{self.prog} --help`)\n")
 
     def format_help(self) -> str:
         if self.describe is not None:

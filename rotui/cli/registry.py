@@ -43,7 +43,7 @@ COMMANDS = (
             arguments.holders, "holders"),
     Command("revoke", "emergency revoke: revoke now or overlap (the screen, or --headless)",
             arguments.revoke, "revoke"),
-    Command("runs", "list rotation and emergency runs (ids for `rotui report`)",
+    Command("runs", "list rotation and emergency runs (the ids `report` takes)",
             arguments.runs, "runs"),
     Command("report", "an incident report of a run, in Markdown", arguments.report, "report"),
     Command("audit", "print the audit log and check its hash chain", arguments.audit, "audit"),

@@ -29,9 +29,9 @@ def read_secret_input(ctx: Context, prompt: str) -> str:
         raise UsageError("no input", "pipe the key on stdin, or run this in a terminal to paste it")
     try:
         if ctx.stdin.isatty():
-            import getpass
+            from rotui.cli.hidden import hidden_line  # getpass took a paste's first line only
 
-            return getpass.getpass(prompt, stream=cast(TextIO, ctx.stderr))
+            return hidden_line(ctx.stdin, cast(TextIO, ctx.stderr), prompt)
         return ctx.stdin.read(65536)
     except EOFError:
         raise UsageError("no key given", "the input ended before a key was pasted") from None

@@ -191,10 +191,11 @@ class CheckSummary:
     title: str
     body: str
     problems: int
+    findings: str = ""  # what changed is told by these alone, not by the note of keys never validated
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(f"{self.title}\n{self.body}".encode()).hexdigest()
+        return hashlib.sha256(self.findings.encode()).hexdigest()
 
 
 def check_summary(
@@ -202,11 +203,13 @@ def check_summary(
     due_soon: Sequence[str],
     failing: Sequence[str],
     unusual: Sequence[str],
+    never_validated: Sequence[str] = (),
 ) -> CheckSummary:
-    """One message for the whole inventory; its text changes only when the findings do.
+    """One message for the whole inventory; it is sent again only when the findings change.
 
     Before any summary was sent, the last one counts as the all-clear: a first check that finds
-    nothing sends nothing.
+    nothing sends nothing. Keys never validated are not findings (``rotui check`` passes them),
+    but no message calls them fine: "all keys fine" is said only when every key was validated.
     """
     parts = [
         (len(overdue), "overdue", overdue),
@@ -215,15 +218,22 @@ def check_summary(
         (len(unusual), "unusual usage", unusual),
     ]
     found = [(n, label, names) for n, label, names in parts if n]
+    unknown = f"never validated, so not known to work: {_names(never_validated)}"
     if not found:
+        if never_validated:
+            title = f"rotui: none overdue or failing ({len(never_validated)} never validated)"
+            return CheckSummary(title, f"none overdue, due soon or failing; {unknown}", 0)
         return CheckSummary(ALL_CLEAR, "none overdue, due soon or failing; no unusual usage", 0)
     title = "rotui: " + ", ".join(f"{n} {label}" for n, label, _ in found)
-    lines = []
-    for n, label, names in found:
-        shown = ", ".join(sorted(names)[:LISTED])
-        more = f" and {n - LISTED} more" if n > LISTED else ""
-        lines.append(f"{label}: {shown}{more}")
-    return CheckSummary(title, "\n".join(lines), sum(n for n, _, _ in found))
+    lines = [f"{label}: {_names(names)}" for _, label, names in found]
+    findings = "\n".join([title, *lines])
+    body = "\n".join([*lines, unknown] if never_validated else lines)
+    return CheckSummary(title, body, sum(n for n, _, _ in found), findings)
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(sorted(names)[:LISTED])
+    return shown + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
 
 
 def summary_of(rows: Iterable[KeyRow]) -> CheckSummary:
@@ -236,6 +246,7 @@ def summary_of(rows: Iterable[KeyRow]) -> CheckSummary:
         [r.name for r in rows if r.age.freshness is Freshness.DUE_SOON],
         [r.name for r in rows if r.failing],
         [r.name for r in rows if r.usage_alert is not None],
+        [r.name for r in rows if r.last is None],
     )
 
 

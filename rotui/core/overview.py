@@ -15,7 +15,7 @@ from rotui.core.model import (
     ValidationResult,
     key_age,
 )
-from rotui.core.runs import ConsumerState, Run, RunStatus
+from rotui.core.runs import ConsumerState, Held, Run, RunStatus
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class Summary:
     failing: int
     rotating: int
     usage_alerts: int = 0
+    never_validated: int = 0  # "0 failing" says nothing about these
 
 
 def build_rows(
@@ -163,11 +164,21 @@ def _rotation_label(run: Run | None) -> str | None:
 
 
 def _synced(run: Run | None) -> int | None:
-    """Consumers holding the key rotui last propagated (None before any rotation)."""
+    """Consumers holding the key the name gives, as far as rotui's last run knows.
+
+    None ("—") before any rotation, and after a run that ended having written nothing (rolled
+    back or superseded before propagation): nothing is known beyond what was there before. After
+    a rollback, a consumer holds the key again when rotui wrote it back or never wrote it.
+    """
     if run is None or not run.consumers:
         return None
+    records = run.consumers.values()
+    if run.status in (RunStatus.ROLLED_BACK, RunStatus.SUPERSEDED):
+        if all(record.value is None for record in records):
+            return None
+        return sum(1 for record in records if record.value in (None, Held.CURRENT))
     good = (ConsumerState.WRITTEN, ConsumerState.VERIFIED)
-    return sum(1 for record in run.consumers.values() if record.state in good)
+    return sum(1 for record in records if record.state in good)
 
 
 def summarize(rows: Iterable[KeyRow]) -> Summary:
@@ -179,6 +190,7 @@ def summarize(rows: Iterable[KeyRow]) -> Summary:
         failing=sum(r.failing for r in rows),
         rotating=sum(r.rotation is not None for r in rows),
         usage_alerts=sum(r.usage_alert is not None for r in rows),
+        never_validated=sum(r.last is None for r in rows),
     )
 
 

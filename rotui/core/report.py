@@ -95,7 +95,8 @@ def incident_report(run: Run, entries: Iterable[AuditEntry]) -> str:
         if run.facts.exposed_at
         else "- Suspected exposure: not given",
         f"- Old key: {run.facts.current_hint or '—'}; new key: {run.facts.pending_hint or '—'}",
-        f"- Old key revoked: {_when(run.facts.revoked_at)} ({run.facts.revoke_method or '—'})",
+        f"- Old key revoked: {_when(run.facts.revoked_at)} ({run.facts.revoke_method or '—'})"
+        + ("; its 401 NOT confirmed" if run.facts.revoke_unconfirmed else ""),
         f"- People: {', '.join(actors)}",
         "",
         "## Timeline",
@@ -121,7 +122,7 @@ def incident_report(run: Run, entries: Iterable[AuditEntry]) -> str:
     lines += ["", "## Consumers", "", "| Consumer | State | When | Detail |", "|---|---|---|---|"]
     for name, consumer in run.consumers.items():
         lines.append(
-            f"| {_cell(name)} | {consumer.state} | {_when(consumer.at)} | {_cell(consumer.detail)} |"
+            f"| {_cell(name)} | {consumer.state.words} | {_when(consumer.at)} | {_cell(consumer.detail)} |"
         )
     lines += _usage_section(run)
     if run.warnings:

@@ -73,6 +73,11 @@ class ConsumerState(enum.StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
 
+    @property
+    def words(self) -> str:
+        """The state as screens and reports say it: "pending" is the new key's word, not this."""
+        return "unwritten" if self is ConsumerState.PENDING else self.value
+
 
 class Held(enum.StrEnum):
     """What rotui believes a consumer holds. ``None`` on a record: rotui never wrote it."""

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
-from rotui.core.fsio import private_dir
 from rotui.core.model import Config
 from rotui.core.secret import MemoryKeyring, Secret, SecretStore
 from rotui.core.validation import ADMIN_USERNAME
@@ -163,35 +162,6 @@ DEMO_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class DemoWiring:
-    """Where the demo's consumers really go: simulated services and files under the demo's root."""
-
-    heroku_url: str
-    infisical_url: str
-    health_url: str
-    gh: str
-    files: Path
-    agentctl: tuple[str, ...]
-
-    def wire(self, consumer: dict[str, Any]) -> dict[str, Any]:
-        wired = dict(consumer)
-        kind = consumer["kind"]
-        if kind == "heroku":
-            wired["api_url"] = self.heroku_url
-        elif kind == "infisical":
-            wired["api_url"] = self.infisical_url
-        elif kind == "github":
-            wired["gh"] = self.gh
-        elif kind == "env-file":
-            wired["path"] = str(self.files / (consumer["name"] + ".env"))
-        elif kind == "command":
-            wired["run"] = list(self.agentctl)
-        if "verify_url" in consumer:
-            wired["verify_url"] = self.health_url
-        return wired
-
-
 def demo_config_text(base_url: str, today: dt.date, wiring: DemoWiring | None = None) -> str:
     """The demo inventory as TOML, with ages relative to ``today`` (parsed like any user config)."""
     keys = []
@@ -234,6 +204,7 @@ def demo_usage(name: str) -> list[int]:
 
 def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
     """The simulated API populated with the demo keys and their Admin records."""
+    from rotui.demo.hourly import demo_hours
     from rotui.sim.anthropic import DEFAULT_ORG_ID, Behavior, SimKey, SimulatedAnthropic
 
     sim = SimulatedAnthropic(
@@ -258,9 +229,10 @@ def demo_sim(today: dt.date, latency: float = 0.0) -> SimulatedAnthropic:
             )
         )
         for back, tokens in enumerate(demo_usage(demo.name)):
-            day = (today - dt.timedelta(days=back)).isoformat()
-            sim.add_usage(added.id, day, tokens * 4 // 5, tokens // 5)
+            for hour, share in demo_hours(today - dt.timedelta(days=back), tokens):
+                sim.add_usage(added.id, hour, share * 4 // 5, share - share * 4 // 5)
     return sim
+
 
 
 def demo_keyring() -> MemoryKeyring:
@@ -292,7 +264,7 @@ def demo_environment(
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rotui-demo-")))
         paths = Paths.under(root)
         sim = stack.enter_context(demo_sim(today))
-        wiring = stack.enter_context(demo_consumers(root))
+        wiring = stack.enter_context(demo_consumers(root, today))
         config_path = paths.config_dir / "rotui.toml"
         from rotui.core.fsio import atomic_write
 
@@ -306,8 +278,9 @@ def demo_environment(
 DEMO_TOKENS = {"HEROKU_API_KEY": "demo-heroku-token", "INFISICAL_TOKEN": "demo-infisical-token"}
 
 
-def demo_environ() -> dict[str, str]:
-    """PATH and the like for consumer commands, the demo's fake tokens, and no Anthropic overrides."""
+def demo_environ(paths: Paths) -> dict[str, str]:
+    """PATH and the like for consumer commands, the demo's fake tokens, no Anthropic overrides,
+    and the demo's own HOME (:func:`demo_home_dir`): its scans and children never read the user's."""
     import os
 
     keep = {
@@ -315,53 +288,7 @@ def demo_environ() -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("ANTHROPIC_", "HEROKU_", "INFISICAL_"))
     }
-    return {**keep, **DEMO_TOKENS}
-
-
-@contextlib.contextmanager
-def demo_consumers(root: Path) -> Iterator[DemoWiring]:
-    """Simulated Heroku and Infisical, a health endpoint, a fake gh, dotenv files and a command."""
-    import sys
-
-    from rotui.sim.downstream import DownstreamSim
-    from rotui.sim.fake_gh import install_fake_gh
-    from rotui.sim.heroku import HerokuSim
-    from rotui.sim.infisical import InfisicalSim
-
-    files = root / "files"
-    private_dir(files)  # 0700 like every directory rotui makes
-    apps: dict[str, dict[str, str]] = {}
-    with contextlib.ExitStack() as stack:
-        for demo in DEMO_KEYS:
-            for consumer in demo.consumers:
-                if consumer["kind"] == "heroku":
-                    apps.setdefault(consumer["app"], {"LOG_LEVEL": "info"})[demo.name] = fake_key(
-                        demo.name
-                    )
-                elif consumer["kind"] == "env-file":
-                    path = files / (consumer["name"] + ".env")
-                    path.write_text(
-                        f"# {consumer['name']}\nDEBUG=0\n{demo.name}={fake_key(demo.name)}\n"
-                    )
-                    path.chmod(0o600)
-        heroku = stack.enter_context(HerokuSim(tokens=[DEMO_TOKENS["HEROKU_API_KEY"]], apps=apps))
-        infisical = stack.enter_context(InfisicalSim(tokens=[DEMO_TOKENS["INFISICAL_TOKEN"]]))
-        infisical.put("proj_demo", "prod", "/", "ANTHROPIC_API_KEY", fake_key("ANTHROPIC_API_KEY"))
-        health = stack.enter_context(DownstreamSim(lambda: (200, {"anthropic": {"ok": True}})))
-        gh = install_fake_gh(root / "bin", root / "gh")
-        agentctl = root / "bin" / "agentctl.py"
-        agentctl.write_text(  # wired with env_var = "AGENT_KEY": the key comes in $AGENT_KEY
-            "import os, sys\n"
-            "sys.exit(0 if os.environ.get('AGENT_KEY', '').strip() else 'no key in $AGENT_KEY')\n"
-        )
-        yield DemoWiring(
-            heroku.base_url,
-            infisical.base_url,
-            health.url,
-            str(gh),
-            files,
-            (sys.executable, str(agentctl)),
-        )
+    return {**keep, **DEMO_TOKENS, "HOME": str(demo_home_dir(paths))}
 
 
 def demo_console(sim: SimulatedAnthropic, today: dt.date) -> Callable[[str], str]:
@@ -388,6 +315,10 @@ def demo_console(sim: SimulatedAnthropic, today: dt.date) -> Callable[[str], str
     return create
 
 
-# At the end: the frozen demo is built from the functions above (and sees them patched in tests).
+# At the end: the consumers' wiring and the frozen demo are built from the functions above (and
+# see them patched in tests).
+from rotui.demo.consumers import DemoWiring as DemoWiring  # noqa: E402
+from rotui.demo.consumers import demo_consumers as demo_consumers  # noqa: E402
+from rotui.demo.consumers import demo_home_dir as demo_home_dir  # noqa: E402
 from rotui.demo.frozen import SteadyTimer as SteadyTimer  # noqa: E402
 from rotui.demo.frozen import frozen_demo as frozen_demo  # noqa: E402

@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rotui.demo import demo_console, demo_environ, demo_environment
+from rotui.demo.hints import demo_hints
 
 if TYPE_CHECKING:
     from rotui.services import Services
     from rotui.sim.anthropic import SimulatedAnthropic
+
+
+# How the frozen demo's hints name rotui: as `make demo` starts it, from the checkout.
+FROZEN_COMMAND = ".venv/bin/rotui"
 
 
 class SteadyTimer:
@@ -43,12 +48,13 @@ def frozen_demo(
             config=dataclasses.replace(config, settings=settings),
             paths=paths,
             store=store,
-            environ=demo_environ(),
+            environ=demo_environ(paths),
             clock=lambda: when,
             trust_env=False,
             timer=SteadyTimer(),
             actor="operator@demo-host",
             console=demo_console(sim, when.date()),
+            hints=demo_hints(FROZEN_COMMAND),
         )
         if validated:
             asyncio.run(services.validate())

@@ -177,11 +177,13 @@ def still_followed(running: RunningDemo) -> bool:
     return found is not None and found.pid == running.pid and found.root == running.root
 
 
+# {rotui}: this rotui as another terminal types it (not on PATH after `make demo`)
 PAIRING_TOAST = (
-    "Another terminal follows this demo with: rotui demo --read-only (its log: rotui demo audit)"
+    "Another terminal follows this demo with: {rotui} demo --read-only "
+    "(its log: {rotui} demo audit)"
 )
 UNPAIRED_TOAST = (
-    "Not paired: `rotui demo --read-only` follows the demo of process {pid}, started before "
+    "Not paired: `{rotui} demo --read-only` follows the demo of process {pid}, started before "
     "this one"
 )
 FOLLOWED_ENDED = "rotui demo: the demo you follow (process {pid}) has ended; its files are gone"
@@ -190,10 +192,12 @@ FOLLOWED_ENDED = "rotui demo: the demo you follow (process {pid}) has ended; its
 def pairing_hint() -> str | None:
     """What the dashboard says about pairing, when this process runs a demo others can follow,
     or that another demo is the paired one."""
+    from rotui.demo.hints import rotui_command
+
     if _announced is not None:
-        return PAIRING_TOAST
+        return PAIRING_TOAST.format(rotui=rotui_command())
     other = find_running_demo()
-    return UNPAIRED_TOAST.format(pid=other.pid) if other is not None else None
+    return UNPAIRED_TOAST.format(rotui=rotui_command(), pid=other.pid) if other else None
 
 
 def follow_context(ctx: Context) -> Context:
@@ -204,7 +208,11 @@ def follow_context(ctx: Context) -> Context:
 
     running = find_running_demo()
     if running is None:
-        raise UsageError("no demo is running", "start one with `rotui demo` in another terminal")
+        from rotui.demo.hints import rotui_command
+
+        raise UsageError(
+            "no demo is running", f"start one with `{rotui_command()} demo` in another terminal"
+        )
     others = [demo.pid for demo in live_demos() if demo != running]
     if others:
         listed = ", ".join(f"process {pid}" for pid in others)
@@ -218,6 +226,6 @@ def follow_context(ctx: Context) -> Context:
         stdout=ctx.stdout,
         stderr=ctx.stderr,
         clock=ctx.clock,
-        environ=demo_environ(),
+        environ=demo_environ(running.paths),
         trust_env=False,
     )

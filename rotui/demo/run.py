@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rotui.demo import demo_console, demo_environ, demo_environment
+from rotui.demo.hints import demo_hints, rotui_command
 from rotui.demo.pairing import (
     FOLLOWED_ENDED,
     announced,
@@ -66,10 +67,11 @@ def run_demo(
             stdout=ctx.stdout,
             stderr=ctx.stderr,
             clock=ctx.clock,
-            environ=demo_environ(),
+            environ=demo_environ(paths),
             trust_env=False,
         )
         demo_ctx.services().console = demo_console(sim, ctx.clock().date())
+        demo_ctx.services().hints = demo_hints(rotui_command())
         if not headless:
             from rotui.ui.app import make_app
 
@@ -96,6 +98,7 @@ def _follow(ctx: Context, theme: str | None) -> bool:
     from rotui.ui.app import make_app
 
     observer = follow_context(ctx)
+    observer.services().hints = demo_hints(rotui_command(), observer=True)
     ctx.say(f"rotui demo: following the demo of process {running.pid} (read-only)")
     app = make_app(observer.services(), read_only=True, demo=True, theme=theme)
     stop = watch_followed(app, running)

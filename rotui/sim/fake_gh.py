@@ -7,8 +7,15 @@ stdout/stderr, exit codes (1 error, 4 no token: ``exitAuth`` in ``cmd/gh/main.go
 multi-line errors of ``gh secret set`` (hashicorp/go-multierror around each failed set).
 
 Run as ``python -m rotui.sim.fake_gh ARGS`` with ``FAKE_GH_DIR`` naming a state directory:
-``calls.jsonl`` gets one line per call (argv and the SHA-256 of stdin, never stdin itself) and
-``secrets.json`` maps ``owner/repo[:env]/NAME`` to the SHA-256 of the value set. A file named
+``calls.jsonl`` gets one line per call (argv and the SHA-256 of stdin, never stdin itself),
+``secrets.json`` maps ``owner/repo[:env]/NAME`` to the SHA-256 of the value set and
+``secret_times.json`` to its ``created_at`` and ``updated_at``, which ``gh api`` lists as GitHub
+does (github/rest-api-description, operations ``actions/list-repo-secrets`` ``GET
+/repos/{owner}/{repo}/actions/secrets`` and ``actions/list-environment-secrets`` ``GET
+/repos/{owner}/{repo}/environments/{environment_name}/secrets``: ``{"total_count": n, "secrets":
+[{"name", "created_at", "updated_at"}]}``, paged by ``per_page`` (default 30, at most 100) and
+``page``; names upper-case, sorted). :func:`seed_secret` puts a secret there that was set before
+the demo began. A file named
 ``logged_out`` there makes it behave as a gh with no token; a file ``http_error`` holding
 ``STATUS MESSAGE`` (e.g. ``404 Not Found``) makes GitHub answer that, as the real gh prints it
 (401, 403, 404 on the public key; anything else on the PUT); a file ``fail_set`` makes
@@ -24,9 +31,11 @@ import json
 import os
 import shlex
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import rotui
 
@@ -69,6 +78,38 @@ def stored_fingerprints(state_dir: Path) -> dict[str, str]:
     """``{"owner/repo[:env]/NAME": sha256 of the value}`` for every secret set."""
     store = state_dir / "secrets.json"
     return json.loads(store.read_text()) if store.exists() else {}
+
+
+def secret_times(state_dir: Path) -> dict[str, dict[str, str]]:
+    """``{"owner/repo[:env]/NAME": {"created_at": ..., "updated_at": ...}}`` for every secret."""
+    store = state_dir / "secret_times.json"
+    return json.loads(store.read_text()) if store.exists() else {}
+
+
+def seed_secret(state_dir: Path, target: str, value: str, when: str) -> None:
+    """A secret set before the demo began: ``target`` is ``owner/repo[:env]/NAME``, ``when`` an
+    ISO time (``2026-08-09T09:30:00Z``); only the value's SHA-256 is kept, as for a set."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(state_dir):
+        _store(state_dir, target, sha256(value), when)
+
+
+def _store(state_dir: Path, target: str, fingerprint: str, when: str) -> None:
+    """Record a secret's fingerprint and times; the caller holds the lock."""
+    target = _upper_name(target)
+    store = stored_fingerprints(state_dir)
+    store[target] = fingerprint
+    (state_dir / "secrets.json").write_text(json.dumps(store, indent=2, sort_keys=True))
+    times = secret_times(state_dir)
+    created = times.get(target, {}).get("created_at", when)
+    times[target] = {"created_at": created, "updated_at": when}
+    (state_dir / "secret_times.json").write_text(json.dumps(times, indent=2, sort_keys=True))
+
+
+def _upper_name(target: str) -> str:
+    """GitHub stores secret names upper-case, whatever case they were set in."""
+    place, _, name = target.rpartition("/")
+    return f"{place}/{name.upper()}"
 
 
 def sha256(data: bytes | str) -> str:
@@ -160,20 +201,45 @@ def _secret_set(state_dir: Path, args: list[str]) -> tuple[int, bytes | None, st
         return 1, data, "fake gh: secret value cannot be empty\n"
     target = f"{repo}{':' + env if env else ''}/{args[0]}"
     with _locked(state_dir):
-        store = stored_fingerprints(state_dir)
-        store[target] = sha256(value)
-        (state_dir / "secrets.json").write_text(json.dumps(store, indent=2, sort_keys=True))
+        _store(state_dir, target, sha256(value), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     return 0, data, ""  # gh prints "✓ Set Actions secret ..." only when stdout is a terminal
 
 
+def _listed(state_dir: Path, parts: list[str], query: str) -> dict[str, Any] | None:
+    """The secrets list of a repository or an environment, a page of it; None: not that path."""
+    if parts[3:5] == ["actions", "secrets"] and len(parts) == 5:
+        place = f"{parts[1]}/{parts[2]}"
+    elif len(parts) == 6 and parts[3] == "environments" and parts[5] == "secrets":
+        place = f"{parts[1]}/{parts[2]}:{unquote(parts[4])}"
+    else:
+        return None
+    asked = parse_qs(query)
+    per_page = min(_number(asked, "per_page", 30), 100)
+    page = _number(asked, "page", 1)
+    times = secret_times(state_dir)  # owner, repository and environment names: any case
+    held = sorted((t.rpartition("/")[2], t) for t in stored_fingerprints(state_dir)
+                  if t.rpartition("/")[0].lower() == place.lower())  # fmt: skip
+    shown = held[(page - 1) * per_page : page * per_page]
+    secrets = [{"name": name, **times.get(target, {})} for name, target in shown]
+    return {"total_count": len(held), "secrets": secrets}
+
+
+def _number(asked: dict[str, list[str]], name: str, default: int) -> int:
+    """A positive paging parameter; GitHub takes a missing or unusable one as its default."""
+    text = (asked.get(name) or [""])[0]
+    return int(text) if text.isdigit() and int(text) > 0 else default
+
+
 def _api(state_dir: Path, args: list[str]) -> tuple[int, str, str]:
-    """``gh api [--hostname H] PATH`` for the two reads rotui makes: a repository, a public key."""
+    """``gh api [--hostname H] PATH`` for the reads rotui makes: a repository, a public key, and
+    the secrets of a repository or environment (names and dates; a value is never listed)."""
     _option(args, "--hostname")
     if len(args) != 1:
         return 1, "", "fake gh: usage: gh api [--hostname HOST] PATH\n"
     if (state_dir / "logged_out").exists():
         return 4, "", NO_TOKEN
-    path = args[0].strip("/")
+    split = urlsplit(args[0])
+    path, query = split.path.strip("/"), split.query
     error = _http_error(state_dir)
     if error and (error[0] in (401, 403, 404) or not path.endswith("public-key")):
         # pkg/cmd/api/api.go: the JSON body on stdout, "gh: MESSAGE (HTTP STATUS)" on stderr.
@@ -184,6 +250,9 @@ def _api(state_dir: Path, args: list[str]) -> tuple[int, str, str]:
         return 0, json.dumps(PUBLIC_KEY), ""
     if len(parts) == 3 and parts[0] == "repos":
         return 0, json.dumps({"full_name": f"{parts[1]}/{parts[2]}", "private": True}), ""
+    listed = _listed(state_dir, parts, query) if parts[0] == "repos" else None
+    if listed is not None:
+        return 0, json.dumps(listed), ""
     body = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
     return 1, json.dumps(body), "gh: Not Found (HTTP 404)\n"
 

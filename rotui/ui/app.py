@@ -21,9 +21,20 @@ from rotui.ui.commands import RotuiCommands
 from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.help import HelpScreen
 from rotui.ui.widgets.key_table import KeyTable
+from rotui.ui.widgets.one_line import OneLineInput
 
 APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="quit", tooltip="Quit rotui"),
+    # Textual's ctrl+c only says "press ctrl+q"; an operator in SSH expects it to quit. An Input
+    # with text selected still copies it (its binding comes first and skips when none is).
+    Binding(
+        "ctrl+c",
+        "quit",
+        "Quit",
+        id="quit.interrupt",
+        show=False,
+        tooltip="Quit rotui, as q does (asks first while a run is active)",
+    ),
     Binding(
         "question_mark,f1", "help", "Help", id="help", tooltip="Every key binding and what it does"
     ),
@@ -36,6 +47,7 @@ def binding_ids() -> set[str]:
     from rotui.ui.modals.error import ErrorModal
     from rotui.ui.screens.audit import AuditEntryModal, AuditScreen
     from rotui.ui.screens.emergency import EmergencyScreen
+    from rotui.ui.screens.emergency.parts import ExposureInput
     from rotui.ui.screens.holders import FindingModal, HoldersScreen
     from rotui.ui.screens.rotation import RotationWizardScreen
     from rotui.ui.screens.troubleshoot import TroubleshootScreen
@@ -46,6 +58,7 @@ def binding_ids() -> set[str]:
         TroubleshootScreen,
         RotationWizardScreen,
         EmergencyScreen,
+        ExposureInput,
         AuditScreen,
         HoldersScreen,
         FindingModal,
@@ -133,8 +146,12 @@ class RotuiApp(App[None]):
         mode: str | None = None,
         exposed_at: dt.datetime | None = None,
         usage: OldKeyUsage | None = None,
+        handed_over: str | None = None,
     ) -> None:
-        """The wizard for ``key``: its active run whatever its kind, else a new ``kind`` run."""
+        """The wizard for ``key``: its active run whatever its kind, else a new ``kind`` run.
+
+        ``handed_over``: the run another screen just started, which the wizard goes on with.
+        """
         from rotui.ui.screens.rotation import RotationWizardScreen
 
         active = self.services.runs().active(key)
@@ -149,6 +166,7 @@ class RotuiApp(App[None]):
                 exposed_at=exposed_at,
                 usage=usage,
                 read_only=self.read_only,
+                handed_over=handed_over,
             )
         )
 
@@ -171,6 +189,10 @@ class RotuiApp(App[None]):
         from rotui.ui.screens.audit import AuditScreen
 
         self.push_screen(AuditScreen(self.services.audit(), key, poll_interval))
+
+    def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
+        """A refused paste no screen said beside its field: said here, never lost in silence."""
+        self.notify(event.reason, title="Not pasted", severity="error", markup=False)
 
     def show_error(self, title: str, message: str) -> None:
         """Failed work, from any screen (``ReportingScreen``): what failed and what to do."""
@@ -214,11 +236,14 @@ class RotuiApp(App[None]):
         return list(found.values())
 
     async def action_quit(self) -> None:
+        from rotui.ui.modals.confirm import QuitModal
+
+        if isinstance(self.screen, QuitModal):
+            return  # asked already: the dialog answers (ctrl+c there is its "quit")
         runs = self.active_runs()
         if not runs:
             self.exit()
             return
-        from rotui.ui.modals.confirm import QuitModal
 
         def answered(quit_: bool | None) -> None:
             if quit_:

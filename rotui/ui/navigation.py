@@ -34,6 +34,7 @@ class Navigator(Protocol):
         mode: str | None = None,
         exposed_at: dt.datetime | None = None,
         usage: OldKeyUsage | None = None,
+        handed_over: str | None = None,
     ) -> None: ...
 
     def open_emergency(self, key: str, *, exposed_at: dt.datetime | None = None) -> None: ...

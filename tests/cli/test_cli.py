@@ -183,6 +183,11 @@ def test_check_for_cron(config, child_env, tmp_path) -> None:
     ok = rotui({**child_env, "ROTUI_CONFIG": str(fresh)}, "check", "--json")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert json.loads(ok.stdout)["ok"] is True
+    assert json.loads(ok.stdout)["never_validated"] == 2  # nothing validated yet
+
+    said = rotui({**child_env, "ROTUI_CONFIG": str(fresh)}, "check")  # walk s13 1.9
+    assert said.returncode == 0 and "none failing" not in said.stdout, said.stdout
+    assert "none validated yet" in said.stdout, said.stdout
 
     overdue = rotui(child_env, "check", "--json")  # GOOD was created 178 days ago: overdue
     assert overdue.returncode == 1

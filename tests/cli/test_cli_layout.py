@@ -1,5 +1,5 @@
 """The CLI as read on a terminal (walk s13 section 4): `rotui status` was 94 columns wide and
-wrapped every line, validate's DETAIL was cut with no "…", audit printed Python reprs."""
+wrapped every line, validate's DETAIL was cut with no "…"."""
 
 from __future__ import annotations
 
@@ -72,20 +72,3 @@ def test_the_table_helpers() -> None:
     assert terminal_width(io.StringIO(), {"COLUMNS": "80"}) is None
     assert terminal_width(Terminal(), {"COLUMNS": "97"}) == 97
 
-
-def test_rotui_audit_prints_a_scans_findings_as_json_not_a_python_repr(tmp_path: Path) -> None:
-    """Walk s13 section 4: `rotui demo audit` printed `found=[{'status': 'managed', …}]`."""
-    from rotui.core.audit import AuditLog
-    from rotui.paths import Paths
-
-    paths = Paths.under(tmp_path)
-    found = [{"status": "managed", "place": "heroku app x", "ok": True}]
-    AuditLog(paths.data_dir, actor="a@b", clock=lambda: WHEN).append(
-        "holders.scan", context={"keys": ["K"], "found": found, "places": 3}
-    )
-    out = io.StringIO()
-    ctx = cli.Context(paths=paths, stdout=out, stderr=io.StringIO(), environ={})
-    assert cli.run(cli.build_parser().parse_args(["audit"]), ctx) == 0
-    line = out.getvalue()
-    assert 'keys=["K"] found=[{"status":"managed","place":"heroku app x","ok":true}]' in line, line
-    assert "places=3" in line and "'status'" not in line and "True" not in line, line

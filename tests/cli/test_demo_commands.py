@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -52,7 +53,7 @@ def test_the_demos_runs_can_be_listed(running_demo: dict[str, str]) -> None:
     helped = rotui(running_demo, "demo", "report", "--help")
     assert helped.returncode == 0 and "`rotui demo runs` lists them" in helped.stdout
     unknown = rotui(running_demo, "demo", "report", "nope")
-    assert unknown.returncode == 2 and "`rotui demo runs` lists them all" in unknown.stderr
+    assert unknown.returncode == 2 and " demo runs` lists them all" in unknown.stderr
     plain = rotui(running_demo, "report", "--help")
     assert "`rotui runs` lists them" in plain.stdout
 
@@ -60,17 +61,18 @@ def test_the_demos_runs_can_be_listed(running_demo: dict[str, str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "usage"),
     [
-        (("demo", "status", "--bogus"), "usage: rotui demo status"),
-        (("demo", "audit", "--bogus"), "usage: rotui demo audit"),
-        (("status", "--bogus"), "usage: rotui status"),
-        (("key", "set", "X", "--bogus"), "usage: rotui key set"),
+        (("demo", "status", "--bogus"), "rotui demo status"),
+        (("demo", "audit", "--bogus"), "rotui demo audit"),
+        (("status", "--bogus"), "rotui status"),
+        (("key", "set", "X", "--bogus"), "rotui key set"),
     ],
 )
-def test_an_unknown_option_prints_that_commands_usage(child_env, argv, usage) -> None:
+def test_an_unknown_option_names_that_commands_help(child_env, argv, usage) -> None:
     done = rotui(child_env, *argv)
     assert done.returncode == 2
-    assert done.stderr.startswith(usage), done.stderr
-    assert "unrecognized arguments: --bogus" in done.stderr
+    assert done.stderr == (
+        f"{usage}: error: unrecognized arguments: --bogus (see `{usage} --help`)\n"
+    ), done.stderr
 
 
 @pytest.mark.parametrize(
@@ -88,3 +90,67 @@ def test_a_bad_choice_exits_2_naming_the_valid_ones(child_env, argv, named) -> N
     assert done.returncode == 2, done.stderr
     assert "nope" in done.stderr and named in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("demo", "status", "--config", "/nonexistent"),
+        ("--config", "/nonexistent", "demo", "runs"),
+        ("demo", "--headless", "--config", "/nonexistent"),
+        ("demo", "audit", "--config=/nonexistent"),
+    ],
+)
+def test_config_is_refused_by_the_demo_not_ignored(child_env, argv) -> None:
+    """Walk s13 3.14: `rotui demo status --config F` exited 0 reading the demo, not F."""
+    done = rotui(child_env, *argv)
+    assert done.returncode == 2, done.stderr
+    assert "does not read --config" in done.stderr and "drop --config" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stdout == ""
+
+
+def test_the_demos_audit_prints_a_scans_findings_as_json_not_a_python_repr(
+    running_demo: dict[str, str], tmp_path: Path
+) -> None:
+    """Walk s13 section 4: `found=[{'status': 'managed', …}]` was Python's repr of the context."""
+    from rotui.core.audit import AuditLog
+
+    root = tmp_path / f"rotui-demo-{os.getuid()}" / "demo-1-x"
+    found = [{"status": "managed", "held": "current", "hint": "sk-ant-api03-D3S…qAAA",
+              "key": "DEMO_KEY", "place": "file /srv/a b.env"}]  # fmt: skip
+    AuditLog(Paths.under(root).data_dir).append(
+        "holders.scan",
+        key="DEMO_KEY",
+        context={"keys": ["DEMO_KEY"], "places": 3, "partial": False, "found": found,
+                 "problems": ["GitHub: gh api x failed"], "mode": "now"},
+    )
+    done = rotui(running_demo, "demo", "audit")
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stdout.splitlines() if "holders.scan" in line]
+    assert "{'" not in line and "False" not in line
+    context = line.split(" DEMO_KEY ", 1)[1]
+    assert context.startswith('keys=["DEMO_KEY"] places=3 partial=false found=[{"status": ')
+    assert 'problems=["GitHub: gh api x failed"] mode=now' in context
+    listed = context.split("found=", 1)[1].split(" problems=", 1)[0]
+    assert json.loads(listed) == found
+
+
+def test_the_demos_readers_name_the_demos_commands_as_typed(
+    running_demo: dict[str, str], tmp_path: Path
+) -> None:
+    """Walk s13 2.1, 2.2: `rotui demo runs NOPE` said `rotui status` lists them: the user's own
+    configuration, and `rotui` is not on PATH after `make demo`."""
+    env = {**running_demo, "PATH": "/usr/bin:/bin"}  # the venv's bin is not on PATH
+    done = rotui(env, "demo", "runs", "NOPE")
+    assert done.returncode == 2
+    said = re.search(r"`([^`]*)` lists them", done.stderr)
+    assert said and said.group(1).endswith(" demo status"), done.stderr
+    typed = subprocess.run(["bash", "-c", said.group(1)], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert typed.returncode == 0 and "DEMO_KEY" in typed.stdout, typed.stderr
+    unknown = rotui(env, "demo", "report", "nope")
+    listed = re.search(r"`([^`]*)` lists them all", unknown.stderr)
+    assert listed and listed.group(1).endswith(" demo runs"), unknown.stderr
+    typed = subprocess.run(["bash", "-c", listed.group(1)], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert typed.returncode == 0 and "20261130T091725Z-abcdef" in typed.stdout, typed.stderr

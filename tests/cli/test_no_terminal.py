@@ -24,8 +24,9 @@ SCREENS = {
 def run(
     argv: list[str], config: Path, env: dict[str, str], stdin: int
 ) -> subprocess.CompletedProcess[str]:
+    given = [] if argv[:1] == ["demo"] else ["--config", str(config)]  # the demo refuses it
     return subprocess.run(
-        [sys.executable, "-m", "rotui", "--config", str(config), *argv],
+        [sys.executable, "-m", "rotui", *given, *argv],
         stdin=stdin,
         capture_output=True,
         text=True,

@@ -207,6 +207,8 @@ async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
         await pilot.click("#ok")
         wizard, box = await wizard_on_top(pilot, app)
         assert world.anthropic.key_by_id(world.old_id).status == "inactive"  # revoked first
+        title = str(wizard.query_one("#wizard-title", Static).render())
+        assert " · active · run " in title and "resumed" not in title, title  # started just now
         box.value = NEW
         await pilot.press("enter")
         await wait_until(
@@ -316,3 +318,18 @@ async def test_the_consumers_that_break_show_at_80x24_without_scrolling(world: W
             breaks.region,
             body.region,
         )
+
+
+async def test_the_admin_record_says_inactive_once_rotui_deactivated_the_key(world: World) -> None:
+    """Walk s13 1.1: after revoke-now the dashboard's Admin line no longer says "active"."""
+    svc = services(world)
+    await svc.validate([KEY])
+    [row] = [r for r in svc.rows() if r.name == KEY]
+    assert row.remote is not None and row.remote.status == "active"
+    async with svc.rotation(KEY, kind="emergency", mode="now") as rotation:
+        rotation.open()
+        await rotation.deactivate(KEY)
+    assert world.anthropic.key_by_id(world.old_id).status == "inactive"
+    [row] = [r for r in svc.rows() if r.name == KEY]
+    assert row.last is not None and row.last.http_status == 401
+    assert row.remote is not None and row.remote.status == "inactive", row.remote

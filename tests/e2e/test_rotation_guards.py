@@ -50,7 +50,7 @@ async def test_revoke_refused_before_verification_and_with_a_wrong_name(world: W
         await rotation.validate_new()
         with pytest.raises(UsageError, match="cannot be revoked yet") as refused:
             await rotation.revoke(KEY)
-        assert "consumer api is pending" in refused.value.message
+        assert "consumer api is unwritten" in refused.value.message  # "pending" is the key
         await rotation.propagate()
         rotation.confirm_consumer("laptop")
         waiting = await rotation.verify()

@@ -42,6 +42,7 @@ async def test_wizard_runs_the_whole_sop(world: World) -> None:
         box = wizard.query_one("#new-key", SecretInput)
         assert box.display and box.password
         box.value = NEW
+        box.select_all()  # a selection: what copy and cut would take
         box.action_copy()
         box.action_cut()
         assert app.clipboard == "" and box.value == NEW  # copy and cut never expose the key
@@ -92,7 +93,7 @@ async def test_dashboard_shows_the_checklist_and_consumer_states(world: World) -
         await pilot.pause()
         detail = "\n".join(str(w.render()) for w in observer.screen.query("KeyDetail Static"))
         assert "✓ 4. Propagate" not in detail and "◐ 4. Propagate" in detail
-        assert "api (heroku) written" in detail and "laptop (manual) pending" in detail
+        assert "api (heroku) written" in detail and "laptop (manual) unwritten" in detail
         table = observer.screen.query_one("KeyTable")
         assert (
             str(table.get_row(KEY)[0]).strip().startswith("⟳ ")

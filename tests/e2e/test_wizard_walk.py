@@ -13,6 +13,7 @@ from rotui.core.errors import KeyringUnavailable
 from rotui.core.rotation import Action
 from rotui.ui.screens.rotation import RotationWizardScreen
 from rotui.ui.screens.rotation.consumers import ConsumerDetail
+from rotui.ui.widgets.key_detail import consumer_lines
 from rotui.ui.widgets.secret_input import SecretInput
 from tests.e2e.test_rotation_guards import services, through_propagation
 from tests.e2e.wizard import (
@@ -175,3 +176,63 @@ async def test_a_written_consumers_detail_says_read_back_once(world: World) -> N
     details = [c.detail for c in svc.runs().active(KEY).consumers.values()]
     assert any("read-back matches" in d for d in details), details
     assert not any("read back and matched" in d for d in details), details
+
+
+async def test_resumed_is_said_of_a_run_picked_up_only_while_it_runs(world: World) -> None:
+    """Walk s13 1.7: a resumed run says so; once rolled back it is no longer "(resumed)"."""
+    svc = services(world)
+    await run_through_propagation(svc)
+    async with open_wizard(svc) as (app, pilot):
+        assert f"{KEY} · active (resumed) · run " in wizard_title(app)
+        await roll_back(pilot, app)
+        title = wizard_title(app)
+        assert f"{KEY} · rolled_back · run " in title and "resumed" not in title, title
+
+
+def sync_cell(svc) -> str:
+    """The dashboard's Sync cell of KEY, as the table shows it."""
+    import datetime as dt
+
+    from rotui.ui.widgets.key_table_rows import cell_texts
+
+    [row] = [r for r in svc.rows() if r.name == KEY]
+    texts, _styles = cell_texts(row, False, dt.datetime.now(dt.UTC))
+    total = f"/{len(row.key.consumers)}"
+    return next(t.strip() for t in texts if t.endswith(total))
+
+
+async def test_a_rollback_of_a_run_that_wrote_nothing_leaves_sync_unknown(world: World) -> None:
+    """Walk s13 1.8: a new key that fails validation, rolled back: every consumer still holds
+    the current key, so the Sync column says "—/n" as before, not "0/n"."""
+    from rotui.demo import fake_key
+
+    svc = services(world)
+    assert sync_cell(svc) == "—/6"
+    async with open_wizard(svc) as (app, pilot):
+        await paste_new_key(pilot, app, fake_key("a key the API does not know"))
+        assert svc.runs().active(KEY) is not None  # started: PENDING is stored
+        # "pending" is the new key's word: a consumer not written yet says so (README's model)
+        assert cell(app.screen, "secrets", "state") == "unwritten"
+        assert cell(app.screen, "secrets", "holds") == "current"
+        await roll_back(pilot, app)
+    assert svc.runs().latest()[KEY].status == "rolled_back"
+    assert sync_cell(svc) == "—/6"
+    [row] = [r for r in svc.rows() if r.name == KEY]
+    detail = "\n".join(line.plain for line in consumer_lines(row))
+    assert "unwritten" in detail, detail
+    assert " pending" not in detail, detail
+
+
+async def test_after_a_rollback_sync_counts_the_consumers_holding_current(world: World) -> None:
+    """Consumers written back hold CURRENT again and count; one left unknown does not."""
+    world.env["HEROKU_API_KEY"] = "wrong-token"  # the api consumer cannot be written
+    svc = services(world)
+    async with open_wizard(svc) as (app, pilot):
+        await paste_new_key(pilot, app)
+        await roll_back(pilot, app)  # incomplete: api's outcome is unknown
+        world.env["HEROKU_API_KEY"] = "tok-heroku-world"
+        await roll_back(pilot, app)
+    run = svc.runs().latest()[KEY]
+    held = {n: str(r.value) for n, r in run.consumers.items()}
+    assert run.status == "rolled_back" and held["laptop"] == "unknown", held  # by hand
+    assert sync_cell(svc) == "5/6", held

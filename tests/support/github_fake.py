@@ -174,7 +174,7 @@ class GithubFake:
             return self._route(method, path, auth, body)
 
     def _route(self, method: str, path: str, auth: str | None, body: bytes) -> tuple[int, Any]:
-        path = path.split("?", 1)[0]
+        path, _, query = path.partition("?")
         if path.startswith("/api/v3"):
             path = path[len("/api/v3") :]
         if path.rstrip("/") == "/api/graphql":
@@ -232,7 +232,11 @@ class GithubFake:
                 {"name": name, "created_at": created, "updated_at": updated}
                 for name, (_, created, updated) in sorted(vault.values.items())
             ]
-            return 200, {"total_count": len(listed), "secrets": listed}
+            # paged by per_page (30 unless asked, 100 at most) and page, as GitHub does
+            asked = dict(part.partition("=")[::2] for part in query.split("&") if part)
+            size = min(int(asked.get("per_page") or 30), 100)
+            first = (int(asked.get("page") or 1) - 1) * size
+            return 200, {"total_count": len(listed), "secrets": listed[first : first + size]}
         if method == "PUT" and len(rest) == 1:
             return self._put(vault, rest[0], body)
         return 404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}

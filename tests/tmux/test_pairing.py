@@ -7,6 +7,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.support.tmux import TmuxFactory, rotui_command
 
 
@@ -19,11 +21,11 @@ def test_a_second_operator_follows_the_demo_and_reads_its_log_through_head(
 
     first = terminal(["demo"], env)
     first.wait_for("ANTHROPIC_API_KEY_BATCH")
-    first.wait_for("rotui demo --read-only")  # it says how to pair
+    first.wait_for("demo --read-only")  # it says how to pair
 
     second = terminal(["demo", "--read-only"], env)
     screen = second.wait_for("READ-ONLY")
-    assert "0 failing" in screen and "press v" not in screen
+    assert "none validated" in screen and "press v" not in screen
 
     first.send("V")  # validate all, in the first terminal only
     first.wait_for("4 failing")
@@ -75,7 +77,7 @@ def test_a_second_demo_leaves_the_first_paired_and_the_observer_hears_the_end(
 
     second = terminal(["demo"], env)
     screen = second.wait_for("Not paired")  # it says the first one is the paired one
-    assert "0 failing" in screen
+    assert "none validated" in screen  # its own data: nothing validated
     second.send("q")
     assert second.wait_exit() == 0
     status = subprocess.run(
@@ -127,3 +129,38 @@ def test_every_live_demo_is_named_and_the_one_left_is_followed(
     assert second.wait_exit() == 0
     screen = observer.wait_for("RC=")
     assert "has ended" in screen and "RC=0" in screen, screen
+
+
+def toast_text(screen: str) -> str:
+    """The toast's words in one line: its rows are the ones after the right pane's bar."""
+    rows = [line.split("▌", 1)[1] for line in screen.splitlines() if "▌" in line]
+    return " ".join(" ".join(row.strip(" ▄▀") for row in rows).split())
+
+
+def test_after_make_demo_the_toast_names_a_command_that_works_as_typed(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Walk s13 2.1: `make demo` starts .venv/bin/rotui, not on PATH, and the toast said
+    `rotui demo --read-only`: "command not found" in the second terminal."""
+    script = Path(rotui_command()[0])
+    if script.name != "rotui":
+        pytest.skip("needs the venv's rotui script, as make demo starts it")
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    env = {**child_env, "TMPDIR": str(shared), "PATH": "/usr/bin:/bin"}  # no venv on PATH
+    checkout = script.parent.parent.parent
+    first = terminal([], env, command=[".venv/bin/rotui", "demo"], cwd=checkout)  # make demo's
+    screen = first.wait_until(
+        lambda screen: "demo audit)" in toast_text(screen), "the pairing toast, whole"
+    )
+    said = re.search(r"follows this demo with: (.+?) demo --read-only", toast_text(screen))
+    assert said is not None and said.group(1) != "rotui", screen
+    elsewhere = tmp_path / "elsewhere"  # a new terminal opens somewhere else
+    elsewhere.mkdir()
+    follow = f"{said.group(1)} demo --read-only; echo RC=$?; sleep 60"
+    second = terminal([], env, command=["bash", "-c", follow], cwd=elsewhere)
+    screen = second.wait_for("READ-ONLY")
+    assert "command not found" not in screen
+    first.send("q")
+    assert first.wait_exit() == 0
+    assert "RC=0" in second.wait_for("RC=")

@@ -15,8 +15,10 @@ def footer(screen: str) -> str:
 
 
 def said(screen: str) -> str:
-    """The screen's words on one line: a sentence wrapped at 80 columns reads whole."""
-    return " ".join(screen.split())
+    """The screen's words on one line: a sentence wrapped at 80 columns reads whole (a scroll
+    bar's glyphs at a line's end left out)."""
+    lines = (re.sub(r"\s[▁▂▃▄▅▆▇█]+\s*$", "", line) for line in screen.splitlines())
+    return " ".join(" ".join(lines).split())
 
 
 def test_typing_the_exposure_and_enter_start_no_mode(
@@ -28,15 +30,20 @@ def test_typing_the_exposure_and_enter_start_no_mode(
     term.wait_for(OPEN)
     term.type("2h ago")  # straight away, no Tab: the `o` of "ago" is typed, not pressed
     term.send("Enter")  # as the placeholder says: Enter applies
-    screen = term.wait_for("Suspected exposure: ")
+    screen = term.wait_until(  # applied, the field left: the footer's Esc is the way back again
+        lambda s: "Suspected exposure: " in s and "esc Back" in footer(s), "the time applied"
+    )
     assert "2h ago" in screen and OPEN in screen, screen  # still here: no mode was started
-    assert "esc Back" in footer(screen), footer(screen)
     term.send("Enter")  # Enter again starts nothing either
     screen = term.wait_for("Suspected exposure: ")
     assert OPEN in screen and "Create the new key" not in screen, screen
     assert world.rotui("runs", "--json").stdout.count('"run_id"') == 0
     term.send("o")  # the choice, made on purpose
     term.wait_for("Create the new key")
+    term.send("Escape")  # nothing started: back to the choice, the time as applied (3.5)
+    term.wait_until(  # a frame may be caught half drawn: wait for the whole of it
+        lambda s: OPEN in s and "Suspected exposure: " in s and "2h ago" in s, "the time kept"
+    )
     term.send("Escape")
     term.wait_for("sorted by due date")
     term.send("q")
@@ -96,4 +103,32 @@ def test_rolling_back_an_overlap_emergency_says_the_old_key_may_have_leaked(
     term.send("Escape")
     term.wait_for("sorted by due date")
     term.send("q")
+    assert term.wait_exit() == 0
+
+
+def test_revoke_now_then_the_dashboard_says_what_rotui_did(
+    terminal: TmuxFactory,
+    world: World,
+) -> None:
+    """Walk s13 1.1 and 1.7 at 80×24: the run just started is not "(resumed)", and back on the
+    dashboard the detail's Admin record says inactive, not active."""
+    world.config.chmod(0o600)  # no warning toast over the screen
+    assert world.rotui("validate", KEY).returncode == 0  # the Admin record saved: "active"
+    term = terminal(["revoke", KEY], world.env)
+    term.wait_for(OPEN)
+    term.send("n")
+    term.wait_for(f"Type {KEY}")
+    term.type(KEY)
+    term.send("Enter")
+    screen = term.wait_for("Create the new key")
+    title = screen.splitlines()[0]
+    assert f"{KEY} · active · run " in title and "resumed" not in title, title
+    term.send("Escape")
+    term.wait_for("sorted by due date")
+    screen = term.wait_until(lambda s: "✗ invalid" in said(s), "the 401 on the dashboard")
+    admin = said(screen).split("Admin API:", 1)[1][:80]
+    assert "· inactive" in admin, admin
+    term.send("C-q")
+    term.wait_for("Quit anyway?")
+    term.send("y")
     assert term.wait_exit() == 0

@@ -390,3 +390,34 @@ async def test_no_key_selected_offers_no_key_actions_in_the_footer(demo) -> None
         offered = {b.binding.action for b in app.active_bindings.values()}
         assert {"validate", "rotate", "revoke", "troubleshoot"} <= offered
         assert app.screen is screen
+
+
+async def test_at_80_columns_the_observer_still_reads_what_is_disabled(demo) -> None:
+    """The view line is cut at the terminal's edge: "disabled" must not be what is cut (walk s13 1.2:
+    it read "… · validate, rotate and revoke", the opposite of what it meant)."""
+    app = make_app(demo.services, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one("#view", Static)
+        text = str(view.render())
+        assert "validate, rotate and revoke disabled" in text
+        assert text.index("disabled") + len("disabled") <= view.content_region.width, text
+
+
+async def test_the_header_says_no_key_is_validated_instead_of_0_failing(fresh_demo) -> None:
+    """Walk s13 1.9: "✓ 0 failing" before any validation is false comfort."""
+    app = make_app(fresh_demo.services, demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one("#summary", Static)
+        summary = "".join(s.text for s in bar.render_line(0)._segments)
+        assert "none validated" in summary and "0 failing" not in summary, summary
+        await pilot.press("v")  # the first key only
+        await app.workers.wait_for_complete()
+        await wait_until(
+            pilot,
+            lambda: "? 6 " in "".join(s.text for s in bar.render_line(0)._segments),
+            "six keys left unvalidated",
+        )
+        summary = "".join(s.text for s in bar.render_line(0)._segments)
+        assert "0 failing" not in summary and "validated" in summary, summary

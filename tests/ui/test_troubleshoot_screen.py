@@ -64,7 +64,7 @@ async def choose(app, pilot, flow_id: str) -> str:
             [
                 "✗ PROBLEM · Unexpected usage",
                 "over 3× the 7-day median",
-                "rotui revoke ANTHROPIC_API_KEY_AGENTS",
+                "Start the emergency revoke: x on the dashboard",  # the demo's way (walk s13 2.2)
             ],
         ),
         (

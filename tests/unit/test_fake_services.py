@@ -259,3 +259,32 @@ def test_recorded_calls_are_json_lines(tmp_path: Path) -> None:
     line = (state / "calls.jsonl").read_text().strip()
     assert json.loads(line) == {"argv": ["--version"], "stdin_sha256": None}
     assert recorded_calls(tmp_path / "empty") == [] and stored_fingerprints(tmp_path) == {}
+
+
+def test_fake_gh_lists_secret_names_and_dates_as_github_does(tmp_path: Path) -> None:
+    """Walk s13 1.3: the demo's holders scan read `repos/O/R/actions/secrets` and got a 404."""
+    from rotui.sim.fake_gh import seed_secret
+
+    state = tmp_path / "gh-state"
+    script = install_fake_gh(tmp_path / "bin", state)
+    seed_secret(state, "o/r/old_one", "x", "2026-01-02T03:04:05Z")
+    assert gh(script, "secret", "set", "K", "--repo", "o/r", stdin=b"v").returncode == 0
+    assert gh(script, "secret", "set", "K", "--repo", "o/r", "--env", "prod", stdin=b"w").returncode == 0
+    listed = gh(script, "api", "repos/o/r/actions/secrets")
+    assert listed.returncode == 0, listed.stderr
+    body = json.loads(listed.stdout)
+    assert body["total_count"] == 2
+    assert [s["name"] for s in body["secrets"]] == ["K", "OLD_ONE"]  # upper-case, sorted
+    old = body["secrets"][1]
+    assert old == {"name": "OLD_ONE", "created_at": "2026-01-02T03:04:05Z",
+                   "updated_at": "2026-01-02T03:04:05Z"}  # fmt: skip
+    assert body["secrets"][0]["updated_at"].endswith("Z")
+    env = json.loads(gh(script, "api", "/repos/O/R/environments/prod/secrets").stdout)
+    assert env["total_count"] == 1 and [s["name"] for s in env["secrets"]] == ["K"]
+    assert env["secrets"][0]["updated_at"].endswith("Z")  # any case of the names finds it
+    assert json.loads(gh(script, "api", "repos/o/other/actions/secrets").stdout) == {
+        "total_count": 0,
+        "secrets": [],
+    }
+    paged = json.loads(gh(script, "api", "repos/o/r/actions/secrets?per_page=1&page=2").stdout)
+    assert paged["total_count"] == 2 and [s["name"] for s in paged["secrets"]] == ["OLD_ONE"]

@@ -88,4 +88,29 @@ env = "prod"
     }
     stale = next(f for f in report.findings if f.status is Status.STALE)
     assert stale.note.startswith("may hold the old key: updated 2026-01-02")
-    assert ("GET", "/api/v3/repos/acme/api/environments/prod/secrets") in github.requests
+    # one page of 100, the most GitHub keeps: the default page of 30 would miss the rest
+    assert ("GET", "/api/v3/repos/acme/api/environments/prod/secrets?per_page=100") in github.requests
+
+
+async def test_a_secret_past_the_first_30_is_still_found(
+    github: GithubFake, tmp_path: Path, isolated_home: Path
+) -> None:
+    """GitHub pages the list by 30 unless asked: 40 names sorted before the key's hid it."""
+    vault = github.repos["acme/api"].vault
+    for n in range(40):
+        vault.values[f"AA_{n:02}"] = ("v", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")
+    config = parse_config(
+        f'[holders]\nshell = false\n\n[[keys]]\nname = "{KEY}"\n\n[[keys.consumers]]\n'
+        'name = "ci"\nkind = "github"\nrepo = "acme/api"\n'
+    )
+    environ = gh_environ(github, tmp_path / "gh-config", "tok", os.environ.get("PATH", os.defpath))
+    keyring = MemoryKeyring()
+    keyring.set_password("rotui", KEY, fake_key("gh-holders"))
+    async with httpx.AsyncClient() as http:
+        report = await scan(
+            ScanRequest(config=config, store=SecretStore(keyring, environ=environ),
+                        audit=AuditLog(tmp_path / "data"), http=http, home=isolated_home,
+                        environ=environ)
+        )
+    assert report.problems == []
+    assert {(f.place.where, f.place.var) for f in report.findings} == {("acme/api", KEY)}

@@ -17,7 +17,15 @@ from rotui import cli
 from rotui.cli.commands import doctor
 from rotui.core import anthropic
 from rotui.core.errors import UsageError
-from rotui.core.model import DEFAULT_BASE_URL, Config, Consumer, ConsumerKind, ManagedKey, Settings
+from rotui.core.model import (
+    DEFAULT_BASE_URL,
+    Config,
+    Consumer,
+    ConsumerKind,
+    ManagedKey,
+    Settings,
+    ValidationMode,
+)
 from rotui.core.runs import Run, RunStatus, RunStore, StepRecord, StepState
 from rotui.core.secret import MemoryKeyring, Secret, SecretStore
 from rotui.core.troubleshoot import (
@@ -222,6 +230,9 @@ async def test_no_secret_names_the_source(sim: SimulatedAnthropic, tmp_path: Pat
     assert "APP_ANTHROPIC_KEY (unset or empty for rotui)" in text(from_env)
     assert from_keyring.severity == from_env.severity == "problem"
     assert sim.requests() == []  # nothing to send, nothing sent
+    for diagnosis in (from_keyring, from_env):  # walk s13 1.9: and "Checked" says so
+        assert "validated" not in diagnosis.checked, diagnosis.checked
+        assert "nothing was sent" in diagnosis.checked, diagnosis.checked
 
 
 async def test_a_value_pasted_with_whitespace_is_named(
@@ -447,6 +458,7 @@ async def test_usage_without_the_admin_api_says_what_it_needs(
     diagnosis = await diagnose_usage(build(tmp_path, sim.base_url, admin=False), NAME)
     assert diagnosis.severity == "warning"
     assert "settings.admin_key" in diagnosis.next_steps[0]
+    assert "no usage was read" in diagnosis.checked, diagnosis.checked  # not "the usage report"
 
 
 # Consumers fail after rotation --------------------------------------------------------------
@@ -521,6 +533,22 @@ async def test_a_key_in_another_workspace_with_lower_limits(
     assert "ANTHROPIC_API_KEY_DEV" not in shown  # another environment is not compared
     peer = await diagnose_workspace(services, "ANTHROPIC_API_KEY_BATCH")
     assert peer.severity == "ok", text(peer)  # the mismatch is the other key's, not this one's
+    assert diagnosis.checked.startswith("validated 2 of the 2 key(s) of environment “prod” and")
+
+
+async def test_the_workspace_check_does_not_claim_a_key_with_no_value_was_validated(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """The class of walk s13 1.9: a key with no value is not sent, so not "validated"."""
+    sim.add_key(SimKey(VALUE))
+    keys = [
+        ManagedKey(NAME, environment="prod", base_url=sim.base_url),
+        ManagedKey("ANTHROPIC_API_KEY_BATCH", environment="prod", base_url=sim.base_url),
+    ]
+    services = build(tmp_path, sim.base_url, keys=keys, values={NAME: VALUE})
+    diagnosis = await diagnose_workspace(services, NAME)
+    assert "validated 1 of the 2 key(s)" in diagnosis.checked, diagnosis.checked
+    assert "(1 with no value: nothing sent)" in diagnosis.checked, diagnosis.checked
 
 
 # The environment -------------------------------------------------------------------------------
@@ -670,3 +698,64 @@ def test_the_cli_glue_parses_and_prints(sim: SimulatedAnthropic, tmp_path: Path)
         "workspace",
         "environment",
     }
+
+
+async def test_no_credit_says_what_the_organizations_other_keys_showed(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """Walk s13 1.5: "every key of the organization fails the same way" while the dashboard
+    shows others of it valid. The cause says what rotui last saw of them instead."""
+    peer = "ANTHROPIC_API_KEY_PEER"
+    sim.add_key(SimKey(VALUE, behavior=Behavior.NO_CREDIT))
+    sim.add_key(SimKey(OLD))  # the peer: same (default) organization, works
+    keys = [ManagedKey(NAME, base_url=sim.base_url), ManagedKey(peer, base_url=sim.base_url)]
+    services = build(tmp_path, sim.base_url, keys=keys, values={NAME: VALUE, peer: OLD})
+
+    alone = await diagnose_key(services, NAME)  # nothing saved about the peer
+    assert "Billing, not the key" in alone.cause and "Every key" not in alone.cause
+    assert "No other key of this organization was validated" in alone.cause, alone.cause
+
+    await services.validate([peer])  # auth mode: GET /v1/models, spends nothing
+    unbilled = await diagnose_key(services, NAME)
+    assert f"{peer} answered valid when last checked, but that check spends nothing" in (
+        unbilled.cause
+    ), unbilled.cause
+    assert any(
+        line.startswith(f"same organization: {peer} valid (auth)") for line in unbilled.evidence
+    )
+    assert f"`rotui validate {peer} --ping`" in unbilled.next_steps[-2]  # before "check again"
+
+    await services.validate([peer], mode=ValidationMode.PING)  # billed, and it worked
+    billed = await diagnose_key(services, NAME)
+    assert f"Yet {peer} answered valid to a billed request" in billed.cause, billed.cause
+
+    sim.set_behavior(OLD, Behavior.NO_CREDIT)
+    await services.validate([peer])
+    both = await diagnose_key(services, NAME)
+    assert f"{peer}, of the same organization, failed the same way" in both.cause, both.cause
+    assert "--ping" not in " ".join(both.next_steps[3:])
+    text(both)
+
+
+def test_a_large_organization_is_summed_up_not_listed() -> None:
+    """10,000 keys in one organization: a few named (the telling ones first), the rest counted."""
+    from rotui.core.model import ValidationResult, ValidationStatus
+    from rotui.core.troubleshoot.key import SHOWN_PEERS, _same_organization
+
+    at = dt.datetime(2026, 11, 30, 14, 50, tzinfo=dt.UTC)
+    org = "8f1c2e0a-0000-4000-8000-000000000001"
+    saved = {
+        f"K{i:05}": ValidationResult(f"K{i:05}", ValidationStatus.INVALID, at, organization_id=org)
+        for i in range(10_000)
+    }
+    saved["K09999"] = ValidationResult(
+        "K09999", ValidationStatus.NO_CREDIT, at, organization_id=org
+    )
+    saved["OTHER_ORG"] = ValidationResult(
+        "OTHER_ORG", ValidationStatus.VALID, at, organization_id="x"
+    )
+    said, evidence, steps = _same_organization(NAME, org, saved)
+    assert len(evidence) == SHOWN_PEERS + 1 and "9995 more key(s)" in evidence[-1], evidence
+    assert evidence[0].startswith("same organization: K09999 no_credit"), evidence
+    assert "K09999, of the same organization, failed the same way." in said
+    assert "OTHER_ORG" not in " ".join(evidence) and steps == []

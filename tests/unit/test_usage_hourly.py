@@ -395,3 +395,52 @@ def test_a_key_pasted_as_the_exposure_time_is_refused_masked() -> None:
     said = f"{refused.value.title} {refused.value.message}"
     assert "looks like an API key" in said
     assert VALUE not in said and VALUE[:20] not in said
+
+
+async def test_the_demos_usage_is_hourly_so_its_hourly_views_are_true() -> None:
+    """Walk s13 1.6: the demo filed each day's tokens at 00:00, so "3h ago" said no usage and
+    "20h ago" put the whole day in one hour. Each day's tokens now spread over its hours, never
+    after now, and the daily totals stay the demo's."""
+    from rotui.demo import ADMIN_USERNAME, DEMO_KEYS, demo_sim, demo_usage, fake_key
+
+    now = dt.datetime.now(dt.UTC)
+    name = DEMO_KEYS[0].name
+    admin = Secret(fake_key(ADMIN_USERNAME, "sk-ant-admin01-"))
+    with demo_sim(now.date()) as sim:
+        async with httpx.AsyncClient(trust_env=False) as http:
+            client = AnthropicClient(http, timeout=5.0, admin_base_url=sim.base_url)
+            [record] = [
+                r
+                for r in await client.list_api_keys(admin)
+                if r.name == name.lower().replace("_", "-")
+            ]
+            start = floor_hour(now) - 47 * H
+            hourly = (await client.hourly_usage(admin, start, floor_hour(now) + H))[record.id]
+            daily = (await client.daily_usage(admin, start - 6 * 24 * H))[record.id]
+    assert max(hourly) == floor_hour(now)  # this hour has usage; no later one
+    assert len([n for n in hourly.values() if n]) == 48  # every hour, not one a day
+    last_3h = sum(n for hour, n in hourly.items() if hour > now - 3 * H)
+    assert last_3h > 0
+    assert daily[now.date()] == demo_usage(name)[0]
+    assert daily[now.date() - dt.timedelta(days=1)] == demo_usage(name)[1]
+
+
+def test_the_report_says_when_the_old_keys_401_was_not_confirmed() -> None:
+    """A revoke without the old value at hand is not confirmed: the report does not say plainly
+    "revoked" (the class of walk s13 1.9: say what was checked, no more)."""
+    from rotui.core.runs import Run, StepRecord
+
+    run = Run(
+        run_id="20261126T120000Z-abcdef",
+        key=NAME,
+        kind="emergency",
+        steps=["deactivate"],
+        started_at=NOW.isoformat(),
+        actor="op@host",
+    )
+    run.step = {"deactivate": StepRecord()}
+    run.facts.revoked_at, run.facts.revoke_method = NOW.isoformat(), "admin-api"
+    assert "; its 401 NOT confirmed" not in incident_report(run, [])
+    run.facts.revoke_unconfirmed = True
+    line = next(x for x in incident_report(run, []).splitlines() if "Old key revoked" in x)
+    assert line.endswith("(admin-api); its 401 NOT confirmed"), line

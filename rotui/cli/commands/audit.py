@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from rotui.context import Context
 from rotui.core.errors import UsageError
@@ -35,12 +36,22 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out(json.dumps(document, indent=2))
     else:
         for entry in entries:
-            context = " ".join(f"{k}={_value(v)}" for k, v in entry.context.items())
+            context = " ".join(f"{k}={context_value(v)}" for k, v in entry.context.items())
             ctx.out(
                 f"{entry.ts:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {entry.key or '-'} {context}".rstrip()
             )
         ctx.say(f"rotui: {report.summary}")
     return 0 if report.ok else 1
+
+
+def context_value(value: Any) -> str:
+    """One context value as the line shows it: a word as is, anything else as JSON (a list of
+    findings as ``[{"status": "managed", …}]``, never Python's repr; a phrase quoted)."""
+    if isinstance(value, str) and value and not any(c.isspace() or c in "\"=" for c in value):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _check_audited_key(name: str, ctx: Context, audited: list[str | None]) -> None:
@@ -53,10 +64,3 @@ def _check_audited_key(name: str, ctx: Context, audited: list[str | None]) -> No
             f"unknown key {name!r}",
             "configured keys: " + (", ".join(configured) or "none"),
         )
-
-
-def _value(value: object) -> str:
-    """A context value as text: strings as they are, lists and tables as compact JSON (not repr)."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -21,18 +21,36 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         )
     rows = status_rows(ctx)
     problems = _problems(rows)
+    never = sum(1 for row in rows if not row["last_validation"])
     if args.json:
         ctx.out(
-            json.dumps({"ok": not problems, "checked": len(rows), "problems": problems}, indent=2)
+            json.dumps(
+                {
+                    "ok": not problems,
+                    "checked": len(rows),
+                    "never_validated": never,
+                    "problems": problems,
+                },
+                indent=2,
+            )
         )
     elif problems:
         for p in problems:
             ctx.out(f"{p['name']}: {p['problem'].replace('_', ' ')} ({p['detail']})")
     else:
-        ctx.out(f"ok: {len(rows)} keys, none overdue, none failing")
+        ctx.out(f"ok: {len(rows)} keys, none overdue, {_failing_words(len(rows), never)}")
     if args.notify:
         _notify_check(ctx)
     return 1 if problems else 0
+
+
+def _failing_words(total: int, never: int) -> str:
+    """"none failing" only of keys validated: a key never validated is not known to work."""
+    if not never:
+        return "none failing"
+    if never == total:
+        return "none validated yet (`rotui validate` checks them)"
+    return f"none failing of {total - never} validated, {never} never validated (`rotui validate`)"
 
 
 def _problems(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,10 +8,17 @@ import argparse
 from rotui.cli import registry
 from rotui.cli.terminal import need_terminal
 from rotui.context import Context
+from rotui.core.errors import UsageError
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     reader = getattr(args, "demo_command", None)
+    if getattr(args, "config", None) is not None:  # silently ignored, it would mislead
+        said = f"rotui demo {reader}" if reader else "rotui demo"
+        raise UsageError(
+            f"{said} does not read --config",
+            "the demo runs on its own inventory; drop --config, or run the command without `demo`",
+        )
     if reader:  # `rotui demo audit`: on the running demo's files
         from rotui.demo.pairing import follow_context
 

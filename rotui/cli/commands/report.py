@@ -1,4 +1,4 @@
-"""``rotui report RUN_ID [-o FILE]``: an incident report of a run, in Markdown."""
+"""``rotui report RUN_ID [-o FILE]``: an incident report of a run, in Markdown (``-o``: a new file)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     found = store.load(args.run_id)
     text = incident_report(found, AuditLog(ctx.paths.data_dir).entries())
     if args.output:
-        write_private(args.output, text)
+        write_private(args.output, text, new=True)  # never over a file, as import and init
         ctx.say(f"rotui: wrote {args.output}")
     else:
         ctx.out(text)
@@ -36,7 +36,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 def lister(args: argparse.Namespace) -> str:
     """The command that lists the runs ``report`` reads: the demo's under ``rotui demo``."""
-    return "rotui demo runs" if getattr(args, "demo_command", None) else "rotui runs"
+    if not getattr(args, "demo_command", None):
+        return "rotui runs"
+    from rotui.demo.hints import rotui_command  # as typed: not on PATH after `make demo`
+
+    return f"{rotui_command()} demo runs"
 
 
 def known_run(store: Any, run_id: str) -> bool:

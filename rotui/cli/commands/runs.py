@@ -24,7 +24,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         configured = {k.name for k in ctx.load_config().keys}
         missing = [n for n in unknown if n not in configured]
         if missing:
-            raise UsageError(f"no key named {missing[0]!r} in the config", "`rotui status` lists them")
+            raise UsageError(
+                f"no key named {missing[0]!r} in the config", f"`{_status(args)}` lists them"
+            )
     rows = [
         {
             "run_id": r.run_id,
@@ -49,6 +51,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     ctx.out(table(HEADERS, [_cells(r) for r in rows]))
     return 0
+
+
+def _status(args: argparse.Namespace) -> str:
+    """The command that lists the keys: the demo's, as typed, under ``rotui demo runs``."""
+    if not getattr(args, "demo_command", None):
+        return "rotui status"
+    from rotui.demo.hints import rotui_command
+
+    return f"{rotui_command()} demo status"
 
 
 def _cells(row: dict[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ or a token in plain. GitHub values cannot be read, so only names and update time
   &recursive=true`` answers ``{secrets: [{secretKey, secretValue, secretPath, ...}], imports}``).
 - GitHub through the consumer's gh: ``gh api repos/O/R/actions/secrets`` and
   ``repos/O/R/environments/ENV/secrets`` (docs.github.com/en/rest/actions/secrets: ``{total_count,
-  secrets: [{name, created_at, updated_at}]}``).
+  secrets: [{name, created_at, updated_at}]}``, paged by ``per_page``, 30 unless asked, 100 at most).
 """
 
 from __future__ import annotations
@@ -159,8 +159,11 @@ async def github(
 ) -> list[GithubSecret]:
     """Secret names and update times of a repository and the given environments, via ``gh api``."""
     found: list[GithubSecret] = []
-    places = [("", f"repos/{repo}/actions/secrets")] + [
-        (env, f"repos/{repo}/environments/{quote(env, safe='')}/secrets") for env in envs
+    # per_page=100: one page holds them all (GitHub keeps at most 100 secrets per repository
+    # and per environment; the default page of 30 would miss the rest)
+    places = [("", f"repos/{repo}/actions/secrets?per_page=100")] + [
+        (env, f"repos/{repo}/environments/{quote(env, safe='')}/secrets?per_page=100")
+        for env in envs
     ]
     for env, path in places:
         body = await _gh_api(gh, path, environ, timeout)
@@ -171,6 +174,7 @@ async def github(
 
 
 async def _gh_api(gh: str, path: str, environ: Mapping[str, str], timeout: float) -> Any:
+    said = path.split("?", 1)[0]  # a problem names the place, not the paging
     try:
         child = await asyncio.create_subprocess_exec(
             gh,
@@ -188,7 +192,7 @@ async def _gh_api(gh: str, path: str, environ: Mapping[str, str], timeout: float
     except TimeoutError:
         child.kill()
         await child.wait()
-        raise SourceProblem(f"GitHub: gh api {path} took over {timeout:g} s") from None
+        raise SourceProblem(f"GitHub: gh api {said} took over {timeout:g} s") from None
     if child.returncode != 0:
         from rotui.core.secret import redact
 
@@ -196,12 +200,12 @@ async def _gh_api(gh: str, path: str, environ: Mapping[str, str], timeout: float
             err.decode("utf-8", "replace").strip().splitlines()[-1:][0] if err.strip() else ""
         )
         raise SourceProblem(
-            f"GitHub: gh api {path} failed ({reason or f'exit {child.returncode}'})"
+            f"GitHub: gh api {said} failed ({reason or f'exit {child.returncode}'})"
         )
     try:
         return json.loads(out)
     except ValueError:
-        raise SourceProblem(f"GitHub: gh api {path} did not answer JSON") from None
+        raise SourceProblem(f"GitHub: gh api {said} did not answer JSON") from None
 
 
 def _when(text: Any) -> dt.datetime | None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rotui.core.audit import AuditLog
     from rotui.core.consumers.base import ConsumerAdapter, ConsumerContext
     from rotui.core.consumers.fields import ConsumerSpec
-    from rotui.core.model import Settings, ValidationResult
+    from rotui.core.model import RemoteKey, Settings, ValidationResult
     from rotui.core.runs import Run, RunStore
     from rotui.core.secret import Secret, SecretStore
 
@@ -72,6 +72,9 @@ class RotationDeps:
     # A check of the key's value, for the state the dashboard reads; ``replaced``: the name now
     # holds a new key, so what was kept about the old one (its usage) no longer describes it.
     record: Callable[[ValidationResult, bool], None] | None = None
+    # The key's Admin API record as the run changed it (the old key deactivated), kept where the
+    # dashboard reads, so it never shows "active" next to a key this run killed.
+    record_remote: Callable[[str, RemoteKey], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from rotui.core.consumers.fields import consumer_spec
 from rotui.core.errors import RotuiError, UsageError
-from rotui.core.model import ManagedKey, ValidationResult
+from rotui.core.model import ManagedKey, RemoteKey, ValidationResult
 from rotui.core.rotation import machine, policy
 from rotui.core.rotation.deps import Precheck, RotationDeps, pending_name
 from rotui.core.rotation.machine import Action, Mode, Next, RunKind, Step
@@ -67,6 +67,9 @@ class RunBase:
         self.operator = {n for n, a in self.adapters.items() if a.needs_operator}
         self.unverifiable = {s.name for s in self.specs if not s.verifiable}
         self.resumed = False
+        # The id of a run this session started in another view and hands over (the emergency
+        # screen's deactivation, then the wizard): taking it up is not resuming it.
+        self.handed_over: str | None = None
         self.run = None
         self.checked: Precheck | None = None
         self._pending_in_memory: Secret | None = None
@@ -86,7 +89,9 @@ class RunBase:
         if conflict.verdict is policy.Verdict.REFUSE:
             raise UsageError(conflict.title, conflict.message)
         if conflict.verdict is policy.Verdict.RESUME and active is not None:
-            if self.run is None or self.run.run_id != active.run_id:
+            if active.run_id != self.handed_over and (
+                self.run is None or self.run.run_id != active.run_id
+            ):
                 self.resumed = True
             self.run = active
             self._reconcile(active)
@@ -343,6 +348,17 @@ class RunBase:
             self.deps.record(result, replaced)
         except RotuiError as exc:  # the run's outcome does not hang on the dashboard's state
             self._run().warnings.append(f"could not record the check of {result.key}: {exc.title}")
+
+    def _record_remote(self, record: RemoteKey) -> None:
+        """Keep the Admin record the run changed (the old key now inactive) for the dashboard."""
+        if self.deps.record_remote is None:
+            return
+        try:
+            self.deps.record_remote(self.key.name, record)
+        except RotuiError as exc:
+            self._run().warnings.append(
+                f"could not record the Admin API status of {self.key.name}: {exc.title}"
+            )
 
     def _fp(self, secret: Secret) -> str:
         return self.deps.audit.fingerprint(secret)

@@ -112,7 +112,7 @@ def revoke_blockers(run: Run, source: str) -> list[str]:
         if record.state is ConsumerState.SKIPPED:
             continue
         if record.state is not ConsumerState.VERIFIED:
-            blockers.append(f"consumer {name} is {record.state}, not verified or skipped")
+            blockers.append(f"consumer {name} is {record.state.words}, not verified or skipped")
         elif record.value is not Held.PENDING:
             blockers.append(f"consumer {name} may not hold the new key; propagate once more")
     step = run.step.get(Step.SOURCE_UPDATE)

@@ -171,7 +171,7 @@ class PropagationSteps(RunBase):
                 "fix what its verify_url or verify_command reports and retry, or skip it with a reason",
             )
         else:
-            raise UsageError(f"{name} cannot be confirmed now", f"it is {record.state}; write it first")
+            raise UsageError(f"{name} cannot be confirmed now", f"it is {record.state.words}; write it first")
         # Audited first: when the audit cannot be written, the confirmation is not journaled.
         self._audit(f"secret.{self._verb}.consumer.confirmed", {"consumer": name, "note": note})
         self._consumer(name, ConsumerState.VERIFIED, note, value=value)

@@ -90,9 +90,10 @@ class RevokeSteps(RunBase):
         facts.revoke_started = self._now()
         self._mark(step, StepState.RUNNING, "deactivating the old key")
         if admin is not None and old_id:
-            await self.deps.client.set_api_key_status(admin, old_id, "inactive")
+            updated = await self.deps.client.set_api_key_status(admin, old_id, "inactive")
             crash_point()  # deactivated, not yet journaled: a resume deactivates again (idempotent)
             facts.revoke_method = "admin-api"
+            self._record_remote(updated)
         else:
             facts.revoke_method = "operator-assisted-console"
         self._save()

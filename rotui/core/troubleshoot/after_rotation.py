@@ -325,7 +325,7 @@ async def _check_consumers(
         record = run.consumers.get(spec.name) if run is not None else None
         if record is not None:
             line += (
-                f" (journal: {record.state}{'; ' + record.detail[:80] if record.detail else ''})"
+                f" (journal: {record.state.words}{'; ' + record.detail[:80] if record.detail else ''})"
             )
         evidence.append(line)
         if spec.kind == "env-file":

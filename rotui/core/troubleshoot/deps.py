@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
-    from rotui.core.model import Config, ManagedKey, RemoteKey
+    from rotui.core.model import Config, ManagedKey, RemoteKey, ValidationResult
     from rotui.core.runs import RunStore
     from rotui.core.secret import SecretStore
 
@@ -33,6 +33,9 @@ class Saved(Protocol):
 
     @property
     def remote(self) -> Mapping[str, RemoteKey]: ...
+
+    @property
+    def results(self) -> Mapping[str, ValidationResult]: ...
 
 
 class TroubleshootDeps(Protocol):

@@ -18,7 +18,7 @@ from rotui.core.troubleshoot.model import (
 EXPLAINED: dict[str, tuple[str, list[str], Severity]] = {
     "no_credit": (
         "Billing, not the key: the organization has no credit left or a billing problem (HTTP "
-        "{code}). Every key of the organization fails the same way.",
+        "{code}). Billing is the organization's, so its other keys should fail the same way.",
         [
             f"Open Plans & Billing in the Console ({BILLING_URL}): add credit or fix the payment method",
             "No rotation is needed: the key itself is fine",

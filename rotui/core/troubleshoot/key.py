@@ -8,6 +8,7 @@ problem.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rotui.core.errors import RotuiError
@@ -182,6 +183,74 @@ def _header_drift(
     return cause, severity
 
 
+SHOWN_PEERS = 5  # the organization's other keys named in a billing diagnosis
+
+
+def _same_organization(
+    name: str, org: str | None, saved: Mapping[str, ValidationResult]
+) -> tuple[str, list[str], list[str]]:
+    """What the saved checks of the organization's other keys say about a billing cause.
+
+    Billing is the organization's, so the others should fail too; rotui says what it last saw of
+    them (nothing is sent): a billed check that passed contradicts the cause, a check that spends
+    nothing (GET /v1/models) does not prove there is credit. Returns cause, evidence and steps.
+    """
+    peers = {
+        k: r for k, r in sorted(saved.items()) if k != name and org and r.organization_id == org
+    }
+    if not peers:
+        return " No other key of this organization was validated, so that is not confirmed.", [], []
+    failing = [k for k, r in peers.items() if r.status is ValidationStatus.NO_CREDIT]
+    billed = [k for k, r in peers.items() if r.status.ok and r.mode is ValidationMode.PING]
+    unbilled = [k for k, r in peers.items() if r.status.ok and r.mode is not ValidationMode.PING]
+    telling = list(dict.fromkeys([*failing, *billed, *unbilled, *peers]))  # what tells first
+    evidence = [
+        f"same organization: {k} {peers[k].status} ({peers[k].mode}) at "
+        f"{peers[k].checked_at:%m-%d %H:%M} UTC"
+        for k in telling[:SHOWN_PEERS]
+    ]
+    if len(telling) > SHOWN_PEERS:
+        evidence.append(f"… and {len(telling) - SHOWN_PEERS} more key(s) of this organization")
+    said: list[str] = []
+    if failing:
+        said.append(f"{_names(failing)}, of the same organization, failed the same way.")
+    if billed:
+        said.append(
+            f"Yet {_names(billed)} answered valid to a billed request when last checked: if it "
+            "still does, billing is not the whole story."
+        )
+    if unbilled:
+        said.append(
+            f"{_names(unbilled)} answered valid when last checked, but that check spends "
+            "nothing, so it shows neither credit nor its lack."
+        )
+    steps = []
+    if billed or unbilled:
+        others = " ".join((billed + unbilled)[:SHOWN_PEERS])
+        steps.append(
+            f"Check the organization's other keys with a billed request: `rotui validate {others} --ping`"
+        )
+    return "".join(f" {s}" for s in said), evidence, steps
+
+
+async def _billing_peers(
+    services: TroubleshootDeps, name: str, result: ValidationResult
+) -> tuple[str, list[str], list[str]]:
+    """For a billing answer, :func:`_same_organization` from the saved results (else nothing)."""
+    if result.status is not ValidationStatus.NO_CREDIT:
+        return "", [], []
+    import asyncio
+
+    saved = (await asyncio.to_thread(services.snapshot)).results
+    return _same_organization(name, result.organization_id, saved)
+
+
+def _names(names: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``, ``A, B, C and 4 more``."""
+    shown = names[:3] + ([f"{len(names) - 3} more"] if len(names) > 3 else [])
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
 async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Validate one key and explain the answer, so the operator gets a cause, not a status code."""
     from rotui.core.secret import check_api_key, check_usable_api_key
@@ -197,8 +266,9 @@ async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
             check_usable_api_key(secret, f"{name} (source {_source(key)})")
         except RotuiError as exc:
             secret, why = None, str(exc)
-    if secret is None:
-        return _no_secret(key, why, checked)
+    if secret is None:  # nothing was sent: the check says so, not "validated it"
+        unsent = f"read {name} from {_source(key)}: no usable value, so nothing was sent to {base}"
+        return _no_secret(key, why, unsent)
     evidence = [f"key {secret.hint} from {_source(key)}"]
     try:
         evidence += check_api_key(secret.reveal()).warnings
@@ -233,6 +303,8 @@ async def diagnose_key(services: TroubleshootDeps, name: str) -> Diagnosis:
             f"header check at {base}: X-Api-Key → {result.status}; Authorization: Bearer → {probe}"
         )
     cause, severity = _header_drift(result, record, probe, base, gateway, cause, severity)
+    said, seen, then = await _billing_peers(services, name, result)
+    cause, evidence, steps = cause + said, evidence + seen, steps[:-1] + then + steps[-1:]
     if _topic(result) in PROXY_TOPICS or (
         result.status is ValidationStatus.SERVER_ERROR and "proxy" in result.message
     ):

@@ -137,6 +137,7 @@ async def diagnose_usage(services: TroubleshootDeps, name: str | None = None) ->
         ]
         cause = "Usage per key needs the Admin API, which rotui does not have here."
         evidence = [why or "no Admin API key configured (settings.admin_key)"]
+        checked = "whether rotui can read the Admin usage report: it cannot, so no usage was read"
         return Diagnosis(title, checked, evidence, cause, steps, "warning", "usage", name)
     http, client = services.client()
     async with http:

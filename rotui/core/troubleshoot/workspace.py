@@ -4,7 +4,7 @@ with its configuration and with the other keys of its environment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rotui.core.errors import RotuiError
@@ -132,6 +132,17 @@ def _compare_own(
     return findings, warnings
 
 
+def _checked(key: ManagedKey, peers: int, results: Sequence[ValidationResult]) -> str:
+    """What was checked: the keys sent, not every key of the environment (one may have no value)."""
+    sent = sum(1 for r in results if r.status is not ValidationStatus.NO_SECRET)
+    unsent = "" if sent == peers else f" ({peers - sent} with no value: nothing sent)"
+    return (
+        f"validated {sent} of the {peers} key(s) of environment “{key.environment or '-'}”"
+        f"{unsent} and compared their workspace, organization and rate-limit headers with the "
+        "config and the Admin API"
+    )
+
+
 async def diagnose_workspace(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Compare a key's workspace, organization and limits with its config and its environment."""
     from rotui.core.validation import validate_keys
@@ -185,9 +196,6 @@ async def diagnose_workspace(services: TroubleshootDeps, name: str) -> Diagnosis
         cause = f"No mismatch: {name} sits in workspace {actual or 'default'}, in the same organization as its environment's keys, with limits no lower than theirs."
         if label:
             cause += f" (“{configured}” is a name, not an id: rotui compares it only with keys configured the same way.)"
-    checked = (
-        f"validated the {len(peers)} key(s) of environment “{key.environment or '-'}” and compared "
-        "their workspace, organization and rate-limit headers with the config and the Admin API"
-    )
+    checked = _checked(key, len(peers), run.results)
     title = f"Wrong workspace or different rate limits · {name}"
     return Diagnosis(title, checked, evidence, cause, steps, severity, "workspace", name)

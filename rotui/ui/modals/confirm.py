@@ -14,6 +14,35 @@ from textual.widgets import Button, Input, Static
 from rotui.core.runs import StaleLock
 from rotui.ui.modals.base import ReadableModal
 from rotui.ui.plain import plain
+from rotui.ui.widgets.one_line import OneLineInput
+
+
+class NameInput(OneLineInput):
+    """Where a key's name is typed to confirm: a paste with a second line is refused."""
+
+    WHAT = "the name"
+
+
+class ReasonInput(OneLineInput):
+    """Where the audited reason is typed: a paste with a second line is refused."""
+
+    WHAT = "the reason"
+
+
+def say_problem(modal: Screen[Any], text: str) -> None:
+    """What is wrong with the answer, in the dialog under the field (hidden when ``text`` is "")."""
+    problem = modal.query_one(".dialog-problem", Static)
+    problem.update(text)
+    problem.display = bool(text)
+
+
+def name_mismatch(typed: str, expected: str) -> str:
+    """Why Enter did nothing: what the typed text lacks, without echoing it (it may be a key)."""
+    if not typed:
+        return f"type {expected} to confirm; Esc cancels"
+    if typed.casefold() == expected.casefold():
+        return f"the name does not match {expected}: capitals count"
+    return f"the name does not match {expected}; type it exactly, or Esc to cancel"
 
 
 class TypedConfirmModal(ReadableModal[str | None]):
@@ -26,6 +55,7 @@ class TypedConfirmModal(ReadableModal[str | None]):
     TypedConfirmModal #confirm-title { text-style: bold; color: $error; }
     TypedConfirmModal Horizontal { height: auto; margin-top: 1; }
     TypedConfirmModal Button { margin-right: 2; }
+    TypedConfirmModal .dialog-problem { color: $error; text-style: bold; }
     """
 
     def __init__(self, title: str, body: str, expected: str, action: str) -> None:
@@ -36,7 +66,8 @@ class TypedConfirmModal(ReadableModal[str | None]):
         with Vertical():
             yield Static(plain(self.confirm_title), id="confirm-title", markup=False)
             yield Static(plain(self.body), id="confirm-body", markup=False)
-            yield Input(placeholder=f"type {self.expected} to confirm", id="confirm-typed")
+            yield NameInput(placeholder=f"type {self.expected} to confirm", id="confirm-typed")
+            yield Static(classes="dialog-problem", markup=False)
             with Horizontal():
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button(self.action, id="ok", variant="error", disabled=True)
@@ -45,13 +76,22 @@ class TypedConfirmModal(ReadableModal[str | None]):
         # Typing starts at once (Posting's ConfirmationModal auto_focus); nothing but the exact
         # name does anything: Enter on anything else stays, Esc cancels, Tab reaches Cancel.
         self.query_one("#confirm-typed", Input).focus()
+        say_problem(self, "")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#ok", Button).disabled = event.value.strip() != self.expected
+        say_problem(self, "")
+
+    def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
+        event.stop()
+        say_problem(self, f"✗ {event.reason}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self.expected:
-            self.dismiss(event.value.strip())
+        typed = event.value.strip()
+        if typed == self.expected:
+            self.dismiss(typed)
+        else:
+            say_problem(self, f"✗ {name_mismatch(typed, self.expected)}")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(
@@ -71,6 +111,7 @@ class ReasonModal(ReadableModal[str | None]):
     DEFAULT_CSS = """
     ReasonModal { align: center middle; }
     ReasonModal > Vertical { width: 70; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    ReasonModal .dialog-problem { color: $error; text-style: bold; }
     """
 
     def __init__(self, title: str) -> None:
@@ -80,13 +121,26 @@ class ReasonModal(ReadableModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(self.reason_title), markup=False)
-            yield Input(
+            yield ReasonInput(
                 placeholder="reason (audited); Enter to confirm, Esc to cancel", id="reason"
             )
+            yield Static(classes="dialog-problem", markup=False)
+
+    def on_mount(self) -> None:
+        say_problem(self, "")
+
+    def on_input_changed(self) -> None:
+        say_problem(self, "")
+
+    def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
+        event.stop()
+        say_problem(self, f"✗ {event.reason}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
             self.dismiss(event.value.strip())
+        else:
+            say_problem(self, "✗ a reason is needed (it goes into the audit log); Esc cancels")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -98,6 +152,14 @@ class QuitModal(ReadableModal[bool]):
     BINDINGS = [
         Binding("escape", "stay", "Stay", id="quit.stay", tooltip="Go back to the run"),
         Binding("y", "quit", "Quit", id="quit.yes", tooltip="Quit; the run is kept on disk"),
+        Binding(
+            "ctrl+c",
+            "quit",
+            "Quit",
+            id="quit.again",
+            show=False,
+            tooltip="ctrl+c again: quit; the run is kept on disk",
+        ),
     ]
     DEFAULT_CSS = """
     QuitModal { align: center middle; }

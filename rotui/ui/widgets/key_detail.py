@@ -142,7 +142,7 @@ def consumer_lines(row: KeyRow) -> list[Content]:
     for consumer in consumers:
         record = records.get(consumer.name)
         state = (
-            f"{record.state} {record.at[5:16].replace('T', ' ') if record.at else ''}".strip()
+            f"{record.state.words} {record.at[5:16].replace('T', ' ') if record.at else ''}".strip()
             if record
             else "never propagated"
         )
@@ -194,19 +194,26 @@ def rotation_lines(row: KeyRow, rotate_key: str | None = None) -> list[Content]:
     return lines
 
 
-def history_lines(history: Sequence[ValidationResult], now: dt.datetime) -> list[Content]:
+def history_lines(
+    history: Sequence[ValidationResult], now: dt.datetime, current_hint: str | None = None
+) -> list[Content]:
+    """``current_hint``: the key the name gives now; a check of another (the key a rotation
+    replaced, its 401 after the revoke) is marked "old key", so it does not read as this one's."""
     if not history:
         return []
     shown = list(reversed(history))[:HISTORY_SHOWN]
     lines = [_line("[b]History[/b] (newest first, $n of $total)", n=len(shown), total=len(history))]
     for item in shown:
+        old = bool(current_hint and item.hint and item.hint != current_hint)
         lines.append(
             _line(
-                f"  $when  [${status_style(item.status)}]$symbol $label[/] $http",
+                f"  $when  [${status_style(item.status)}]$symbol $label[/] $http"
+                + (" [$foreground-muted]· old key …$tail[/]" if old else ""),
                 when=item.checked_at.strftime("%m-%d %H:%M"),
                 symbol=status_symbol(item.status),
                 label=STATUS_LABELS[item.status],
                 http=item.http_status or "",
+                tail=(item.hint or "").rsplit("…", 1)[-1][-4:],
             )
         )
     return lines
@@ -310,7 +317,7 @@ class KeyDetail(VerticalScroll):
                 "consumers": consumer_lines(row),
                 "rotation": rotation_lines(row, hints.get("rotate")),
                 "usage-title": self._show_usage(row, admin_configured),
-                "history": history_lines(history, now),
+                "history": history_lines(history, now, row.last.hint if row.last else None),
             }
         layout = [self._put(part, lines) for part, lines in parts.items()]
         if any(layout):  # the "more below" line, once the new heights are known

@@ -13,10 +13,11 @@ from typing import Any
 
 import rich.repr
 from textual import events
+from textual.actions import SkipAction
 from textual.message import Message
-from textual.widgets import Input
 
 from rotui.core.secret import Secret
+from rotui.ui.widgets.one_line import OneLineInput
 
 
 def _paste_repr(self: events.Paste) -> rich.repr.Result:
@@ -57,8 +58,14 @@ class _SecretMessage(Message):
 PASSED_ON = frozenset("?")
 
 
-class SecretInput(Input):
-    """Shows one bullet per character; the value never reaches the clipboard or a log from here."""
+class SecretInput(OneLineInput):
+    """Shows one bullet per character; the value never reaches the clipboard or a log from here.
+
+    A paste of more than one line is refused, saying so (:class:`OneLineInput`): the first line of
+    a password manager's entry is not taken for the key.
+    """
+
+    WHAT = "the key"
 
     class Changed(_SecretMessage):
         """The value changed (``secret`` holds it)."""
@@ -80,6 +87,9 @@ class SecretInput(Input):
             event.prevent_default()  # not typed into the field; it bubbles to the app's binding
 
     def action_copy(self) -> None:
+        """A selection is never copied (a bell); with none, ctrl+c goes on to quit, as elsewhere."""
+        if self.selection.is_empty:
+            raise SkipAction()
         self.app.bell()
 
     def action_cut(self) -> None:

@@ -37,6 +37,20 @@ def _count(markup: str, plain: str, n: int, drop: int = 0, short: str = "") -> P
     return Part(text, shorter, drop if n == 0 else 0)
 
 
+def _failing(summary: Summary) -> Part:
+    """Failing keys; "✓ 0 failing" only when every key was validated, never as false comfort."""
+    unknown = summary.never_validated
+    if summary.failing or not unknown:
+        return _count("[$error]✗ $n failing[/]", "✓ $n failing", summary.failing, 1)
+    if unknown == summary.total:
+        words = Content.from_markup("[$warning]? none validated yet[/]")
+        return Part(words, Content.from_markup("[$warning]? none validated[/]"))
+    return Part(
+        Content.from_markup("[$warning]? $n never validated[/]", n=str(unknown)),
+        Content.from_markup("[$warning]? $n unvalidated[/]", n=str(unknown)),
+    )
+
+
 def _parts(summary: Summary, refreshed: dt.datetime | None, read_only: bool, demo: bool) -> list[Part]:
     badges = []
     if demo:
@@ -47,7 +61,7 @@ def _parts(summary: Summary, refreshed: dt.datetime | None, read_only: bool, dem
     parts = [Part(head, head)]
     if summary.rotating:
         parts.append(_count("[$accent]⟳ $n rotating[/]", "", summary.rotating))
-    parts.append(_count("[$error]✗ $n failing[/]", "✓ $n failing", summary.failing, 1))
+    parts.append(_failing(summary))
     parts.append(_count("[$error]✗ $n overdue[/]", "✓ $n overdue", summary.overdue, 1))
     if summary.usage_alerts:
         parts.append(

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import SimpleCommand
@@ -160,10 +160,12 @@ class DashboardScreen(ReportingScreen):
             layout=False,
         )
         filtered = f"filter “{view.filter_text}” · " if view.filter_text else ""
+        # What an observer cannot do comes before the sort, which a narrow terminal cuts first
+        disabled = "validate, rotate and revoke disabled · " if self.read_only else ""
         self.query_one("#view", Static).update(
             plain(
-                f"{filtered}{len(view.shown)} of {len(view.all)} keys · sorted by {SORTS[view.sort_by][0]}"
-                + (" · validate, rotate and revoke disabled" if self.read_only else "")
+                f"{filtered}{len(view.shown)} of {len(view.all)} keys · {disabled}"
+                f"sorted by {SORTS[view.sort_by][0]}"
             ),
             layout=False,
         )
@@ -221,6 +223,9 @@ class DashboardScreen(ReportingScreen):
             self.redraw()  # keep "5m ago" honest
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("filter", "keep_filter"):  # in the field, `/` is a slash; elsewhere, Enter
+            typing = getattr(self.focused, "id", None) == "filter"  # is the table's (priority)
+            return typing if action == "keep_filter" else not typing
         if action in ON_A_KEY and self.table.selected_name is None:
             return False  # no key selected (a filter matches nothing): not offered at all
         if self.read_only and action in MUTATING:
@@ -331,56 +336,51 @@ class DashboardScreen(ReportingScreen):
         ]
         self.app.search_commands(commands, placeholder=f"Actions for {row.name}…")
 
+    # The focus moves when the app routes `/`, Enter or Esc (priority bindings, see bindings.py),
+    # so the keys typed behind them go to the new focus. What Enter and Esc do to the field is
+    # queued on the field (call_later), behind the keys typed into it before them.
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        # At once, not box.focus() (call_later): the keys typed right after `/` are already
-        # queued behind this one, and would reach the table instead of the field.
+        # Its Focus event is queued ahead of the keys routed to it next: a kept filter is
+        # selected (typing replaces it) before they come, not after (Input.select_on_focus).
         self.set_focus(box)
         self.view.warm()
         # What the filter keeps (every key's search text) lives on while it is typed in: out of
         # the collector's sight, as at start, its full passes stay off keystrokes (figure 9d).
         freeze_heap(generation=1)  # the young first: what died lately is freed, not frozen
 
-    def on_key(self, event: events.Key) -> None:
-        """`/` and the keys typed right after it reach the filter, however fast they come.
-
-        The terminal delivers a burst (`/BATCH` typed fast) at once: every key is forwarded to
-        the table and bubbles here before the app, which runs bindings last, would open the
-        filter. So the filter opens here, on its way up, and the printable keys behind it that
-        bubble while the field has the focus (it stops the keys it types itself) go into it.
-        """
+    def action_keep_filter(self) -> None:
+        """Enter in the filter: back to the keys; an empty filter closes."""
         box = self.query_one("#filter", Input)
-        if self.focused is box and box.display:
-            if event.is_printable and event.character:
-                event.stop()
-                event.prevent_default()
-                box.insert_text_at_cursor(event.character)
-            return
-        active = self.app.active_bindings.get(event.key)  # [keymap] applied
-        if active is not None and active.node is self and active.binding.action == "filter":
-            event.stop()
-            event.prevent_default()
-            self.action_filter()
+        self.set_focus(self.table)
+        box.call_later(self._close_if_empty, box)
+
+    def _close_if_empty(self, box: Input) -> None:
+        if not box.value and self.focused is not box:  # unless `/` opened it again since
+            box.display = False
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.action_keep_filter()  # Enter remapped away from keep_filter: the field's own Enter
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = False
+        self.set_focus(self.table)
+        box.call_later(self.clear_filter)
+
+    def clear_filter(self) -> None:
+        """Show every key again, the filter field empty."""
+        self.query_one("#filter", Input).value = ""
+        self.view.filter_text = ""
+        self.redraw()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.view.filter_text = event.value
         self.redraw()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        if not self.view.filter_text:
-            self.query_one("#filter").display = False
-        self.set_focus(self.table)
-
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.display = False
-        self.view.filter_text = ""
-        self.redraw()
-        self.set_focus(self.table)  # at once: a key typed right after Esc is the table's
 
     def action_sort(self) -> None:
         view = self.view
@@ -389,7 +389,9 @@ class DashboardScreen(ReportingScreen):
 
     def select(self, name: str) -> None:
         if name not in self.table.rows:
-            self.action_clear_filter()
+            self.query_one("#filter", Input).display = False
+            self.set_focus(self.table)
+            self.clear_filter()
         self.table.move_cursor(row=self.table.get_row_index(name), animate=False)
 
     def palette_commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:

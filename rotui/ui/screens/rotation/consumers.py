@@ -56,7 +56,7 @@ def fill(table: DataTable[Any], specs: Sequence[ConsumerSpec], run: Run, width: 
         spec.name: {
             "name": spec.name,
             "kind": str(spec.kind),
-            "state": str(run.consumers[spec.name].state),
+            "state": run.consumers[spec.name].state.words,
             "holds": holds(run.consumers[spec.name]),
         }
         for spec in specs
@@ -96,5 +96,5 @@ class ConsumerDetail(ErrorModal):
 
     @classmethod
     def of(cls, spec: ConsumerSpec, record: ConsumerRecord) -> ConsumerDetail:
-        title = f"{spec.name} ({spec.kind}) · {record.state} · holds: {holds(record)} key"
+        title = f"{spec.name} ({spec.kind}) · {record.state.words} · holds: {holds(record)} key"
         return cls(title, record.detail or "no detail recorded")

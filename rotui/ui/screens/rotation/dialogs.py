@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rotui.core.model import ValidationStatus
 from rotui.core.rotation import Step
 from rotui.ui.modals.confirm import TypedConfirmModal
 from rotui.ui.modals.error import ErrorModal
 from rotui.ui.wizard_text import how_revoked
 
 if TYPE_CHECKING:
+    from rotui.core.rotation import Rotation
     from rotui.ui.screens.rotation.screen import RotationWizardScreen
+
+DEAD_WARNING = "the current key already answers invalid"  # what the pre-check journals on a 401
+
+
+def already_dead(rotation: Rotation) -> bool:
+    """The pre-check found the old key answering 401: "stops working at once" would be untrue."""
+    checked = rotation.checked
+    if checked is not None:
+        return checked.result.status is ValidationStatus.INVALID
+    run = rotation.run
+    return run is not None and DEAD_WARNING in run.warnings
 
 
 def ask_revoke(screen: RotationWizardScreen) -> None:
@@ -26,7 +39,12 @@ def ask_revoke(screen: RotationWizardScreen) -> None:
             if value:
                 screen.step("deactivate", value)
 
-        body = f"The old key {hint} is deactivated now; consumers break until repaired.\n"
+        body = (
+            f"The old key {hint} already answered 401 at the pre-check; it is deactivated for good "
+            "now. Consumers still holding it are down already, until repaired.\n"
+            if already_dead(rotation)
+            else f"The old key {hint} is deactivated now; consumers break until repaired.\n"
+        )
         body += how_revoked(rotation)
         screen.app.push_screen(
             TypedConfirmModal(f"Revoke {key} now", body + f"\nType {key}.", key, "Revoke now"),
@@ -52,7 +70,13 @@ async def confirm_revoke(screen: RotationWizardScreen) -> None:
         if await ask_holders(screen, rotation):
             return  # the acknowledgement modal calls confirm_revoke again once typed
     usage = await rotation.old_key_usage()
-    lines = [f"The old key {run.facts.current_hint} stops working at once; this cannot be undone."]
+    hint = run.facts.current_hint
+    lines = [
+        f"The old key {hint} already answered 401 at the pre-check; the revoke makes that final:"
+        " it cannot be undone."
+        if already_dead(rotation)
+        else f"The old key {hint} stops working at once; this cannot be undone."
+    ]
     if usage:
         lines.append(
             f"! It used {usage:,} tokens since propagation finished: something may still hold it."

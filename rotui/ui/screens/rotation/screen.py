@@ -51,8 +51,10 @@ class RotationWizardScreen(ConsumerActions):
         exposed_at: dt.datetime | None = None,
         usage: OldKeyUsage | None = None,
         read_only: bool = False,
+        handed_over: str | None = None,
     ) -> None:
         super().__init__()
+        self.handed_over = handed_over  # a run the emergency screen just started: not "resumed"
         self.read_only = read_only  # --read-only: watch the key's run, change nothing
         self.exposed_at = exposed_at  # from the emergency screen: journaled when the run starts
         self.usage = usage
@@ -106,6 +108,7 @@ class RotationWizardScreen(ConsumerActions):
                 )
             )
         rotation = self.rotation
+        rotation.handed_over = self.handed_over
         try:
             run = rotation.open()
             if self.read_only:
@@ -181,7 +184,7 @@ class RotationWizardScreen(ConsumerActions):
         how = (
             " · watching (read-only)"
             if self.blocked
-            else " (resumed)" if self.rotation.resumed else ""
+            else " (resumed)" if self.rotation.resumed and run.status == "active" else ""
         )
         return f"{verb} {self.key} · {run.status}{how} · run {run.run_id}"
 
@@ -195,6 +198,8 @@ class RotationWizardScreen(ConsumerActions):
             return failure + "Checking the current key…"
         keyring_ok = self._keyring_ok is not False
         body = step_help(self.rotation, run, upcoming, keyring_ok=keyring_ok)
+        if self.services.hints is not None:  # the demo's keys, not commands on the user's config
+            body = self.services.hints(body)
         return body if self.failure and self.failure in body else failure + body  # said once
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -331,6 +336,12 @@ class RotationWizardScreen(ConsumerActions):
         box.value = ""  # accepted or refused, the next paste starts from an empty field
         if value.strip():
             self.step("key", value)
+
+    @on(SecretInput.Refused, "#new-key")
+    def _paste_refused(self, event: SecretInput.Refused) -> None:
+        event.stop()
+        self.failure = event.reason  # in the panel, beside the field: what is wrong, not the value
+        self.redraw()
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste the field did not take (it is hidden until the keyring choice): said, not lost."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Any
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker
 
@@ -24,17 +22,23 @@ from rotui.ui.modals.confirm import TypedConfirmModal, offer_take_over
 from rotui.ui.modals.error import ErrorModal
 from rotui.ui.navigation import ReportingScreen, navigator
 from rotui.ui.run_text import in_progress, other_driver
+from rotui.ui.screens.emergency.parts import (
+    EMERGENCY_BINDINGS,
+    EMERGENCY_CSS,
+    EXPOSURE_PLACEHOLDER,
+    NOW_TEXT,
+    NOW_TEXT_DEAD,
+    OVERLAP_TEXT,
+    OVERLAP_TEXT_DEAD,
+    EmergencyBody,
+    ExposureInput,
+    already_dead,
+    breaks_text,
+    finished,
+)
 from rotui.ui.widgets.key_footer import KeyFooter
+from rotui.ui.widgets.one_line import OneLineInput
 
-NOW_TEXT = (
-    "Revoke now: the old key is deactivated first, so whoever holds it is cut off at once — and so "
-    "is every consumer listed above, until rotui repairs them with the new key (downtime)."
-)
-OVERLAP_TEXT = (
-    "Overlap: new key, propagate, verify, then revoke — the rotation, fast-tracked. No downtime, "
-    "but the leaked key keeps working for those minutes."
-)
-EXPOSURE_PLACEHOLDER = "UTC, e.g. 2026-11-26 14:30 or '2h ago' — Enter to apply"
 USAGE_WORKER = "old key usage"
 
 
@@ -43,48 +47,8 @@ class EmergencyScreen(ReportingScreen):
 
     """Opens the incident: choose how, then the wizard drives the run (same journal and resume)."""
 
-    BINDINGS = [
-        Binding(
-            "escape,q",
-            "close",
-            "Back",
-            id="emergency.close",
-            tooltip="Back to the dashboard; nothing was changed",
-        ),
-        Binding(
-            "n",
-            "now",
-            "Revoke now",
-            id="emergency.now",
-            tooltip="Deactivate the old key first (typed confirmation)",
-        ),
-        Binding(
-            "o",
-            "overlap",
-            "Overlap",
-            id="emergency.overlap",
-            tooltip="New key, propagate, verify, then revoke",
-        ),
-        Binding(
-            "w",
-            "holders",
-            "Where",
-            id="emergency.holders",
-            tooltip="Where does this key live? Every place holding it (the leak may be one)",
-        ),
-    ]
-    DEFAULT_CSS = """
-    EmergencyScreen #emergency-title { height: 1; padding: 0 1; background: $error; color: $text; text-style: bold; }
-    EmergencyScreen #emergency-body { padding: 1 2 0 2; height: 1fr; }
-    EmergencyScreen Static { margin-bottom: 1; }
-    EmergencyScreen Horizontal { height: auto; }
-    EmergencyScreen Button { margin-right: 2; }
-    EmergencyScreen #emergency-actions { padding: 0 2; }
-    EmergencyScreen #exposed-at { width: 1fr; max-width: 72; }
-    EmergencyScreen #exposure-note { color: $foreground-muted; }
-    EmergencyScreen #exposure-note.-invalid { color: $error; text-style: bold; }
-    EmergencyScreen #usage.-flagged { color: $error; text-style: bold; }
-    """
+    BINDINGS = EMERGENCY_BINDINGS
+    DEFAULT_CSS = EMERGENCY_CSS
 
     def __init__(
         self, services: Services, key: str, *, exposed_at: dt.datetime | None = None
@@ -97,15 +61,19 @@ class EmergencyScreen(ReportingScreen):
         self.exposed: dt.datetime | None = None  # the suspected exposure, once typed and valid
         self.applied = ""  # the input text self.exposed was read from
         self.usage: OldKeyUsage | None = None
+        self.dead: str | None = None  # what says the old key already answers no one, if anything
+        self.wizard_opened: str | None = None  # the key's last run id when the wizard opened
         self._usage_worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(f"EMERGENCY · {self.key}", id="emergency-title", markup=False)
-        with VerticalScroll(id="emergency-body"):
+        with EmergencyBody(id="emergency-body"):
             yield Static(id="clock", markup=False)
             # usage and the exposure first: at 80×24 the flag shows without scrolling
             yield Static("usage: asking the Admin API…", id="usage", markup=False)
-            exposed = Input(placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at", select_on_focus=False)
+            exposed = ExposureInput(
+                placeholder=EXPOSURE_PLACEHOLDER, id="exposed-at", select_on_focus=False
+            )
             exposed.border_title = "Suspected exposure (UTC, optional)"
             yield exposed
             yield Static(
@@ -114,8 +82,8 @@ class EmergencyScreen(ReportingScreen):
                 markup=False,
             )
             yield Static(id="breaks", markup=False)  # above the choice: seen at 80×24 unscrolled
-            yield Static(NOW_TEXT, markup=False)
-            yield Static(OVERLAP_TEXT, markup=False)
+            yield Static(NOW_TEXT, id="now-text", markup=False)
+            yield Static(OVERLAP_TEXT, id="overlap-text", markup=False)
         with Horizontal(id="emergency-actions"):  # outside the scroll: always on screen
             yield Button("Overlap (o)", id="overlap", variant="warning")
             yield Button("Revoke now (n)", id="now", variant="error")
@@ -126,10 +94,13 @@ class EmergencyScreen(ReportingScreen):
         consumers = ", ".join(f"{c.name} ({c.kind})" for c in key.consumers) or "none configured"
         active = self.services.runs().active(self.key)
         in_progress = f"\n\n{self._in_progress(active)}" if active is not None else ""
+        self.dead = already_dead(self.services.snapshot(), self.key)
         self.query_one("#breaks", Static).update(
-            f"Consumers that break when the old key is revoked ({len(key.consumers)}): "
-            + f"{consumers}{in_progress}"
+            breaks_text(consumers, len(key.consumers), self.dead) + in_progress
         )
+        if self.dead is not None:
+            self.query_one("#now-text", Static).update(NOW_TEXT_DEAD)
+            self.query_one("#overlap-text", Static).update(OVERLAP_TEXT_DEAD)
         if active is not None and active.kind == "emergency":
             self.opened = dt.datetime.fromisoformat(active.started_at)
             if active.facts.exposed_at:
@@ -192,25 +163,34 @@ class EmergencyScreen(ReportingScreen):
         return True
 
     def on_key(self, event: events.Key) -> None:
-        """A date typed without first moving to the field goes into it, never to a binding.
+        """A time typed without first moving to the field goes into it, never to a binding.
 
-        A digit starts it (``2026-…``, ``2h ago``); the keys of the same burst, queued before the
-        focus moved, follow it into the field.
+        A digit or a letter that is no key of this screen starts it (``2026-…``, ``2h ago``,
+        ``last tuesday``, which is then said to be not understood, never dropped); it starts a new
+        value, never appended to the one applied before. The keys of the same burst, queued
+        before the focus moved, follow it into the field.
         """
         field = self.query_one("#exposed-at", Input)
-        if not (event.is_printable and event.character):
-            return
-        if self.focused is not field and not event.character.isdigit():
+        character = event.character
+        if not (event.is_printable and character):
             return
         if self.focused is not field:
+            if not character.isalnum() or event.key in self.active_bindings:
+                return  # n, o, w, q: the choices act
             self.set_focus(field)
-        field.insert_text_at_cursor(event.character)
+            field.value = ""
+        field.insert_text_at_cursor(character)
         event.stop()
         event.prevent_default()
+
+    def on_one_line_input_refused(self, event: OneLineInput.Refused) -> None:
+        event.stop()
+        self._note(f"✗ {event.reason}", invalid=True)
 
     @on(Input.Submitted, "#exposed-at")
     def _exposure_submitted(self) -> None:
         if not self.read_exposure():
+            self.query_one("#exposed-at", Input).select_all()  # typing replaces it, ← edits it
             return
         self.query_one("#emergency-body").focus()  # applied: n or o now chooses, Enter does not
         exposed = self.exposed
@@ -233,7 +213,7 @@ class EmergencyScreen(ReportingScreen):
     async def load_usage(self, exposed: dt.datetime | None, previous: Worker[None] | None) -> None:
         if previous is not None:
             previous.cancel()
-            await _finished(previous)  # it holds the key's lock until it unwinds
+            await finished(previous)  # it holds the key's lock until it unwinds
         self.query_one("#usage", Static).update("usage: asking the Admin API…")
         # A question that writes nothing: no lock, so it works while another rotui drives the key.
         async with self.services.rotation(self.key, kind="emergency", lock=False) as rotation:
@@ -287,7 +267,8 @@ class EmergencyScreen(ReportingScreen):
             hint = f"Resume it with {'n' if active.mode == 'now' else 'o'} here: "
         else:
             hint = "Resume it with r on the dashboard: "
-        return verdict.title, hint + verdict.message
+        say = self.services.hints or str  # the demo's: its keys, not commands on the user's config
+        return verdict.title, say(hint + verdict.message)
 
     def _refused(self, mode: str) -> bool:
         """Show why ``mode`` cannot start (another run is in progress); True when refused."""
@@ -302,7 +283,8 @@ class EmergencyScreen(ReportingScreen):
         admin = self.services.config.settings.admin_key is not None
         [key] = self.services.keys([self.key])  # the modal lists nothing "above": name them
         names = ", ".join(c.name for c in key.consumers) or "none configured"
-        body = NOW_TEXT.replace("every consumer listed above", f"every consumer ({names})") + (
+        text = NOW_TEXT_DEAD if self.dead is not None else NOW_TEXT
+        body = text.replace("every consumer listed above", f"every consumer ({names})") + (
             "\nrotui deactivates it through the Admin API and waits for its 401."
             if admin
             else f"\nWithout the Admin API, revoke it at {CONSOLE_KEYS_URL} first; confirming says you did."
@@ -348,28 +330,56 @@ class EmergencyScreen(ReportingScreen):
         usage_worker, self._usage_worker = self._usage_worker, None
         if usage_worker is not None:
             usage_worker.cancel()  # no waiting on the usage report in an emergency
-            await _finished(usage_worker)
+            await finished(usage_worker)
+        handed_over: str | None = None
         if mode == "now":  # the first side effect is the deactivation: the run starts with it
             try:
                 async with self.services.rotation(
-                    self.key, kind="emergency", mode=mode, exposed_at=self.exposed, take_over=take_over
+                    self.key,
+                    kind="emergency",
+                    mode=mode,
+                    exposed_at=self.exposed,
+                    take_over=take_over,
                 ) as rotation:
                     rotation.open()
                     if self.usage is not None:
                         rotation.note_usage(self.usage.with_exposure(self.exposed))
                     run = rotation.run
                     if run is None or run.step["deactivate"].state != "done":
-                        await rotation.deactivate(typed, console_confirmed=rotation.deps.admin is None)
+                        await rotation.deactivate(
+                            typed, console_confirmed=rotation.deps.admin is None
+                        )
+                    if rotation.run is not None and not rotation.resumed:
+                        handed_over = rotation.run.run_id  # started here: the wizard goes on with it
             except StaleLock as stale:  # raised on entering, before anything ran
                 offer_take_over(
-                    self, stale, lambda: self.start(mode, typed, take_over=True), cancelled=lambda: None
+                    self,
+                    stale,
+                    lambda: self.start(mode, typed, take_over=True),
+                    cancelled=lambda: None,
                 )
                 return
         usage = self.usage.with_exposure(self.exposed) if self.usage is not None else None
-        self.dismiss(None)
+        # On top of this screen: Esc from a wizard that started nothing comes back here, the
+        # exposure time as typed (on_screen_resume leaves for the dashboard once a run exists).
+        self.wizard_opened = self._last_run_id()
         navigator(self.app).open_rotation(
-            self.key, kind="emergency", mode=mode, exposed_at=self.exposed, usage=usage
+            self.key, kind="emergency", mode=mode, exposed_at=self.exposed, usage=usage,
+            handed_over=handed_over,
         )
+
+    def _last_run_id(self) -> str:
+        last = self.services.runs().latest().get(self.key)
+        return last.run_id if last is not None else ""
+
+    def on_screen_resume(self) -> None:
+        """Back from the wizard: to the dashboard if it drove a run (this choice is made), else
+        stay here, the exposure time as typed."""
+        before, self.wizard_opened = self.wizard_opened, None
+        if before is None:
+            return  # back from a dialog or the holders screen
+        if self.services.runs().active(self.key) is not None or self._last_run_id() != before:
+            self.dismiss(None)
 
     def action_holders(self) -> None:
         navigator(self.app).open_holders(self.key)
@@ -383,10 +393,3 @@ class EmergencyScreen(ReportingScreen):
             self.query_one("#usage", Static).update(f"Old key usage: not available ({error})")
             return True
         return False
-
-
-async def _finished(worker: Worker[None] | None) -> None:
-    """Wait until a worker has stopped, however it ends."""
-    if worker is not None and not worker.is_finished:
-        with contextlib.suppress(Exception):
-            await worker.wait()

@@ -1,0 +1,35 @@
+"""Inside the demo, troubleshooting's next steps name the demo's keys (walk s13 2.2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rotui.ui.app import make_app
+from rotui.ui.screens.troubleshoot import TroubleshootScreen
+from tests.ui.test_troubleshoot_screen import choose
+
+
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("ANTHROPIC_API_KEY_STAGING", [
+            "rotate to a new key (r on the dashboard)",
+            "`.venv/bin/rotui key set ANTHROPIC_API_KEY_STAGING` (with your own configuration)",
+        ]),
+        ("ANTHROPIC_API_KEY_DEV", ["Then check again: v on the dashboard"]),
+    ],
+)  # fmt: skip
+async def test_in_the_demo_next_steps_name_its_keys_not_commands_on_the_real_config(
+    demo, key: str, said: list[str]
+) -> None:
+    """`rotui rotate NAME`, `rotui validate NAME` in the demo acted on the user's own
+    configuration ("no configuration found"); the demo names its own key instead."""
+    app = make_app(demo.services, demo=True)
+    async with app.run_test(size=(140, 60)) as pilot:
+        await pilot.pause()
+        await app.push_screen(TroubleshootScreen(demo.services, key))
+        await pilot.pause()
+        text = " ".join((await choose(app, pilot, "key")).split())
+    for phrase in said:
+        assert phrase in text, text
+    assert "`rotui " not in text, text
