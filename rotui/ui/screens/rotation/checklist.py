@@ -1,4 +1,4 @@
-"""The wizard's checklist, wrapped for its column: a continued line stays under its own text."""
+"""The wizard's title and checklist: what the run is, and its steps wrapped for their column."""
 
 from __future__ import annotations
 
@@ -8,7 +8,24 @@ import textwrap
 from textual.events import Resize
 from textual.widgets import Static
 
+from rotui.core.runs import Run
 from rotui.ui.plain import plain
+
+
+def wizard_title(run: Run, key: str, started: bool, watching: bool, resumed: bool) -> str:
+    """The verb, the key, the run's status, then its id (whole: `rotui report` needs it)."""
+    verb = "EMERGENCY revoke" if run.kind == "emergency" else "Rotate"
+    if not started:
+        return f"{verb} {key} · no run yet (nothing changed)"
+    how = (
+        " · watching (read-only)"
+        if watching
+        else " (resumed)"
+        if resumed and run.status == "active"
+        else ""
+    )
+    return f"{verb} {key} · {run.status}{how} · run {run.run_id}"
+
 
 STEP = re.compile(r"^\S+ \d+\. ")  # "✓ 1. ", "○ 12. ": a step's title line
 

@@ -25,7 +25,7 @@ from rotui.ui.navigation import navigator
 from rotui.ui.plain import plain_cell
 from rotui.ui.screens.rotation import consumers
 from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
-from rotui.ui.screens.rotation.checklist import ChecklistView
+from rotui.ui.screens.rotation.checklist import ChecklistView, wizard_title
 from rotui.ui.screens.rotation.consumer_actions import ConsumerActions
 from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
 from rotui.ui.screens.rotation.watch import READ_ONLY_REFUSED, watch
@@ -147,7 +147,8 @@ class RotationWizardScreen(ConsumerActions):
         run = self.rotation.view()
         started = self.rotation.run is not None
         # two lines at most (rotui.tcss): at 80 columns the run id goes whole on the second
-        self.query_one("#wizard-title", Static).update(plain_cell(self._title(run, started)))
+        title = wizard_title(run, self.key, started, bool(self.blocked), self.rotation.resumed)
+        self.query_one("#wizard-title", Static).update(plain_cell(title))
         text = checklist_text(run) + (
             "\n\n" + "\n".join(f"! {w}" for w in run.warnings) if run.warnings else ""
         )
@@ -174,19 +175,6 @@ class RotationWizardScreen(ConsumerActions):
         width = self.query_one("#panel").content_size.width or table.size.width
         consumers.fill(table, self.rotation.specs, run, width)
         self.refresh_bindings()
-
-    def _title(self, run: Run, started: bool) -> str:
-        """The verb, the key, the run's status, then its id (whole: `rotui report` needs it)."""
-        assert self.rotation is not None
-        verb = "EMERGENCY revoke" if run.kind == "emergency" else "Rotate"
-        if not started:
-            return f"{verb} {self.key} · no run yet (nothing changed)"
-        how = (
-            " · watching (read-only)"
-            if self.blocked
-            else " (resumed)" if self.rotation.resumed and run.status == "active" else ""
-        )
-        return f"{verb} {self.key} · {run.status}{how} · run {run.run_id}"
 
     def _help(self, run: Run) -> str:
         assert self.rotation is not None
