@@ -25,11 +25,11 @@ def test_help_on_the_dashboard_at_80x24(
     term = terminal(["demo"], env)
     term.wait_for("ANTHROPIC_API_KEY_BATCH")
     term.send("?")
-    pairs = (("s", "Sort"), ("v", "Validate"), ("q", "Quit"), ("⏎", "Actions…"))
+    pairs = (("s", "Sort"), ("v", "Validate"), ("⏎", "Actions…"))
     screen = help_showing(term, *(rf"(^|\s){key}\s+{what}:" for key, what in pairs))
     assert "Skip" not in screen
-    term.send("End")  # the palette, last, is below the list's fold at 24 rows
-    help_showing(term, r"(^|\s)ctrl\+p\s+Commands:")
+    term.send("End")  # quit, help and the palette, last, are below the list's fold at 24 rows
+    help_showing(term, r"(^|\s)q\s+Quit:", r"(^|\s)ctrl\+p\s+Commands:")
     term.send("Escape")
     term.wait_gone("rotui help")
     term.send("q")
