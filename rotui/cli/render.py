@@ -4,14 +4,74 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import IO
+
+GAP = 2  # spaces between two columns
+LEAST = 12  # the last column is cut down to this, no narrower, before a line runs over
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def cut(text: str, width: int) -> str:
+    """``text`` within ``width`` columns, a visible "…" where it was cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def terminal_width(stream: IO[str], environ: Mapping[str, str]) -> int | None:
+    """The width of the terminal ``stream`` writes to; None when it is a pipe or a file.
+
+    A script reading the output gets every column whole: only a person's terminal is fitted.
+    """
+    try:
+        if not stream.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    columns = environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int | None = None,
+    optional: Sequence[str] = (),
+    squeeze: str | None = None,
+    below: bool = False,
+) -> str:
+    """Aligned columns. Given a terminal ``width``, the ``optional`` columns (headers, in the order
+    they go) are left out while the table is wider, then the ``squeeze`` column (the last by
+    default) is cut with "…", to ``LEAST`` at most: no line wraps at the terminal's edge.
+
+    ``below``: a last column with no room left beside the others goes under its row instead,
+    indented and cut to the width (a validation's message: too long for a column at 80).
+    """
+    keep = list(range(len(headers)))
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+
+    def total() -> int:
+        return sum(widths[i] for i in keep) + GAP * (len(keep) - 1)
+
+    under = None
+    if below and width is not None and total() - widths[keep[-1]] + LEAST > width:
+        under = keep.pop()
+    for name in optional:
+        if width is None or total() <= width:
+            break
+        keep.remove(headers.index(name))
+    last = headers.index(squeeze) if squeeze else keep[-1]
+    if width is not None and total() > width and widths[last] > LEAST:
+        widths[last] = max(LEAST, widths[last] - (total() - width))
+    gap = " " * GAP
+    lines = [gap.join(cut(headers[i], widths[i]).ljust(widths[i]) for i in keep).rstrip()]
     for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        lines.append(gap.join(cut(row[i], widths[i]).ljust(widths[i]) for i in keep).rstrip())
+        if under is not None and row[under] and width is not None:
+            lines.append("    " + cut(row[under], width - 4))
     return "\n".join(lines)
 
 

@@ -37,7 +37,7 @@ APP_BINDINGS = [
         tooltip="Quit rotui, as q does (asks first while a run is active)",
     ),
     Binding(
-        "question_mark", "help", "Help", id="help", tooltip="Every key binding and what it does"
+        "question_mark,f1", "help", "Help", id="help", tooltip="Every key binding and what it does"
     ),
 ]
 
@@ -46,10 +46,10 @@ def binding_ids() -> set[str]:
     """Ids a [keymap] table may remap: every binding of every screen and modal rotui shows."""
     from rotui.ui.modals.confirm import QuitModal, ReasonModal, TypedConfirmModal
     from rotui.ui.modals.error import ErrorModal
-    from rotui.ui.screens.audit import AuditScreen
+    from rotui.ui.screens.audit import AuditEntryModal, AuditScreen
     from rotui.ui.screens.emergency import EmergencyScreen
     from rotui.ui.screens.emergency.parts import ExposureInput
-    from rotui.ui.screens.holders import HoldersScreen
+    from rotui.ui.screens.holders import FindingModal, HoldersScreen
     from rotui.ui.screens.rotation import RotationWizardScreen
     from rotui.ui.screens.troubleshoot import TroubleshootScreen
 
@@ -62,6 +62,8 @@ def binding_ids() -> set[str]:
         ExposureInput,
         AuditScreen,
         HoldersScreen,
+        FindingModal,
+        AuditEntryModal,
         HelpScreen,
         ErrorModal,
         TypedConfirmModal,

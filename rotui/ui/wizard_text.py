@@ -42,7 +42,8 @@ def checklist_text(run: Run) -> str:
 def _ended(run: Run) -> str:
     """The panel once the run has ended."""
     if run.status is RunStatus.COMPLETED:
-        return f"Rotation complete: CURRENT is {run.facts.pending_hint}. Esc returns to the dashboard."
+        done = "Emergency revoke complete" if run.kind == "emergency" else "Rotation complete"
+        return f"{done}: CURRENT is {run.facts.pending_hint}. Esc returns to the dashboard."
     if run.status is RunStatus.ROLLED_BACK and run.kind == "emergency":
         return (  # as the CLI says it: the emergency is not over
             f"The run ended (rolled_back). ⚠ The old key of {run.key} is still active, and it "

@@ -119,20 +119,21 @@ async def test_without_a_keyring_enter_takes_the_choice_and_a_paste_is_not_lost(
 
 
 async def test_the_title_keeps_the_run_status_at_80_columns(world: World) -> None:
-    """Walk 19: the run id goes last, so a cut at 80 columns loses only its end."""
+    """Walk 19: the run id goes last; at 80 columns it goes whole on a second line (s13, 4)."""
     svc = services(world)
     await run_through_propagation(svc, kind="emergency", mode="overlap")
     async with open_wizard(svc) as (app, _pilot):
         title = wizard_title(app)
         assert title.startswith(f"EMERGENCY revoke {KEY} · active (resumed) · run 2"), title
         run_id = svc.runs().active(KEY).run_id
-        assert title.endswith(run_id) or title.endswith("…"), title  # whole, or visibly cut
+        assert title.endswith(f"run {run_id}") and "…" not in title, title  # whole, never cut
 
 
 def wizard_title(app) -> str:
-    """The title as the terminal shows it: its first line, at the screen's width."""
+    """The title as the terminal shows it, at the screen's width: its lines joined by a space."""
     title = app.screen.query_one("#wizard-title", Static)
-    return "".join(s.text for s in title.render_line(0)._segments).strip()
+    lines = (title.render_line(y) for y in range(title.size.height))
+    return " ".join("".join(s.text for s in line._segments).strip() for line in lines)
 
 
 async def test_a_watching_wizard_says_watching_not_resumed(world: World) -> None:
@@ -166,6 +167,15 @@ async def test_a_long_detail_is_marked_cut_and_enter_shows_it_whole(world: World
         assert whole in " ".join(message.split()), message
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is wizard, "back to the wizard")
+
+
+async def test_a_written_consumers_detail_says_read_back_once(world: World) -> None:
+    """Walk s13 section 4: `read-back matches (read back and matched)` said it twice."""
+    svc = services(world)
+    await run_through_propagation(svc)
+    details = [c.detail for c in svc.runs().active(KEY).consumers.values()]
+    assert any("read-back matches" in d for d in details), details
+    assert not any("read back and matched" in d for d in details), details
 
 
 async def test_resumed_is_said_of_a_run_picked_up_only_while_it_runs(world: World) -> None:

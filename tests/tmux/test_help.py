@@ -25,9 +25,11 @@ def test_help_on_the_dashboard_at_80x24(
     term = terminal(["demo"], env)
     term.wait_for("ANTHROPIC_API_KEY_BATCH")
     term.send("?")
-    pairs = (("s", "Sort"), ("v", "Validate"), ("q", "Quit"), ("ctrl\\+p", "Commands"))
+    pairs = (("s", "Sort"), ("v", "Validate"), ("⏎", "Actions…"))
     screen = help_showing(term, *(rf"(^|\s){key}\s+{what}:" for key, what in pairs))
     assert "Skip" not in screen
+    term.send("End")  # quit, help and the palette, last, are below the list's fold at 24 rows
+    help_showing(term, r"(^|\s)q\s+Quit:", r"(^|\s)ctrl\+p\s+Commands:")
     term.send("Escape")
     term.wait_gone("rotui help")
     term.send("q")
@@ -41,7 +43,9 @@ def test_help_on_the_troubleshoot_screen_says_what_r_does_there(
     term = terminal(["demo"], env)
     term.wait_for("ANTHROPIC_API_KEY_BATCH")
     term.send("t")
-    term.wait_for("Check again")  # the footer of the troubleshoot screen
+    term.wait_for("esc Back")  # the footer of the troubleshoot screen; r waits for a check (3.11)
+    term.send("Enter")  # the first check: now r has something to check again
+    term.wait_for("r Check again")
     term.send("?")
     # r: on the dashboard Rotate; q backs out too
     screen = help_showing(term, r"(^|\s)r\s+Check again:", r"(^|\s)esc, q\s+Back:")

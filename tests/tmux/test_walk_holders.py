@@ -22,7 +22,7 @@ def test_the_holders_screen_names_its_problems_and_q_goes_back(
     (world.gh_state / "http_error").write_text("403 Resource not accessible by integration")
     term.send("w")
     screen = term.wait_until(lambda s: " · done" in s, "the scan's end")
-    assert "1 source problem(s)" in screen, screen
+    assert "1 source problem ·" in screen, screen  # counted in words, not "problem(s)"
     # heroku, infisical and the configured env-file consumer's file (walk 22): not [holders] paths
     assert "3 managed" in screen and "file " in screen, screen
     # the problem the count stands for, named (the CLI names it too)

@@ -129,3 +129,85 @@ async def test_a_dialog_clears_the_toasts_that_would_cover_it(fresh_demo) -> Non
             lambda: not any(s.query("Toast") for s in app.screen_stack),
             "no toast left on any screen",
         )
+
+
+async def test_while_typing_a_filter_the_footer_keeps_the_way_back_help_and_quit(
+    fresh_demo,
+) -> None:
+    """Walk s13 3.12: in the filter field `q` and `?` type letters; the footer showed only
+    `/ Filter`. It offers Esc (clear), F1 (help) and ctrl+q (quit), keys that work there."""
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", "B", "A")
+        await wait_until(pilot, lambda: "esc Clear filter" in footer_text(app), "esc in footer")
+        shown = footer_text(app)
+        assert "f1 Help" in shown and "^q Quit" in shown, shown
+        assert "q Quit" not in shown and "? Help" not in shown, shown  # they would type q and ?
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen", "help by F1")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "back")
+        await pilot.press("escape")  # clears the filter: the footer's keys are q and ? again
+        await wait_until(pilot, lambda: "q Quit" in footer_text(app), "q back in the footer")
+        assert "? Help" in footer_text(app)
+
+
+async def test_at_60_columns_the_footer_keeps_rotate_and_revoke(fresh_demo) -> None:
+    """Walk s13 3.8: at 60x20 Filter and Sort stayed and Rotate and Revoke were dropped."""
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_until(pilot, lambda: "r Rotate" in footer_text(app), "rotate in footer")
+        shown = footer_text(app)
+        for hint in ("x Revoke!", "? Help", "q Quit"):
+            assert hint in shown, shown
+
+
+def test_the_holders_and_audit_keys_and_their_entry_views_can_be_remapped() -> None:
+    from rotui.ui.app import binding_ids
+
+    ids = binding_ids()
+    for ident in ("holders.finding", "holders.finding.close", "audit.entry", "audit.entry.close"):
+        assert ident in ids, ident
+
+
+async def test_after_a_resize_the_selected_key_is_still_in_sight(fresh_demo) -> None:
+    """Walk s13 3.8: shrunk from 80x24 to 60x20, the selected row was scrolled out of the table
+    while the detail still showed it."""
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.table
+        await pilot.press("G")  # the last key
+        await wait_until(pilot, lambda: table.cursor_row == table.row_count - 1, "the last row")
+        await pilot.resize_terminal(60, 20)
+
+        def in_sight() -> bool:
+            top = int(table.scroll_y)
+            rows = table.scrollable_content_region.height - table.header_height
+            return top <= table.cursor_row < top + rows
+
+        await wait_until(pilot, lambda: app.size.width == 60, "the resize")
+        await pilot.pause()
+        await wait_until(pilot, in_sight, "the selected row in sight", limit=3)
+
+
+async def test_with_a_dialog_open_the_footer_shows_the_dialogs_keys(fresh_demo) -> None:
+    """Walk s13 section 4: with a dialog open, the wizard's footer still showed the wizard's keys
+    (`R Retry … b Roll back…`), which the dialog does not let through."""
+    from rotui.ui.modals.confirm import TypedConfirmModal
+
+    app = make_app(fresh_demo.services, emergency="ANTHROPIC_API_KEY_BATCH")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "EmergencyScreen", "emergency")
+        below = app.screen
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, TypedConfirmModal), "the dialog")
+
+        def shown() -> list[str]:
+            footer = below.query_one(KeyFooter)
+            return [f"{k.key_display} {k.description}".strip() for k in footer.query(FooterKey)]
+
+        await wait_until(pilot, lambda: "esc Cancel" in shown(), "the dialog's key")
+        assert not any(hint.startswith(("n ", "o ", "w ")) for hint in shown()), shown()
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "n Revoke now" in shown(), "the screen's keys again")

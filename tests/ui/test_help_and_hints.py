@@ -41,6 +41,8 @@ async def test_help_in_the_wizard_lists_the_wizard_keys(fresh_demo) -> None:
             assert rows[key].startswith(what), (key, rows)
         assert rows["X"].startswith("Revoke…") and rows["b"].startswith("Roll back")
         assert rows["esc, q"].startswith("Back:")  # q too, as in every sub-screen
+        # walk s13 3.17: it read "an active run is kept and resumes, looking started none"
+        assert rows["esc, q"].endswith("resumes here; just looking starts no run"), rows
         assert not any(v.startswith(("Sort", "Validate", "Filter")) for v in rows.values())
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, RotationWizardScreen), "closed")
@@ -53,7 +55,7 @@ async def test_help_on_the_dashboard_lists_the_dashboard_keys_once(fresh_demo) -
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         rows = help_lines(app)
         assert rows["s"].startswith("Sort:") and rows["v"].startswith("Validate:")
-        assert rows["q"].startswith("Quit:") and rows["?"].startswith("Help:")
+        assert rows["q"].startswith("Quit:") and rows["?, f1"].startswith("Help:")
         assert "ctrl+p" in rows
         assert "Skip" not in " ".join(rows.values())
 
@@ -98,3 +100,13 @@ async def test_question_mark_in_the_paste_field_opens_help_and_types_nothing(fre
         await pilot.press("escape")
         await wait_until(pilot, field_focused, "back in the field")
         assert app.focused.value == "a"  # the ? was not typed into the key
+
+
+async def test_help_on_the_dashboard_lists_enter_for_the_actions(fresh_demo) -> None:
+    """Walk s13 3.10: the table's own Enter (select the row) hid the dashboard's Enter binding."""
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        rows = help_lines(app)
+        assert rows["⏎"].startswith("Actions…:"), rows  # as the palette and footer show Enter

@@ -66,3 +66,15 @@ async def test_each_row_is_drawn_exactly_as_datatable_draws_it(demo) -> None:
                 assert ours == theirs, (row, cursor, hover)
                 compared += 1
         assert compared == table.row_count * 9
+
+
+async def test_the_age_column_lines_up_the_days(demo) -> None:
+    """Walk s13 section 4: `9d ✓ fresh` began one column left of `80d ! due soon`."""
+    app = make_app(demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(KeyTable)
+        ages = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        days = [a for a in ages if a.split()[0].endswith("d")]
+        assert any(len(a.split()[0]) == 2 for a in days), ages  # a one-digit age is there
+        assert len({a.index("d ") for a in days}) == 1, ages  # every "d" in the same column

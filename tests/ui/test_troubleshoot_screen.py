@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.widgets import OptionList, Static
 
@@ -13,6 +15,7 @@ from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.troubleshoot import DiagnosisView, TroubleshootScreen
 
 FLOW_IDS = list(FLOWS)
+STARTS = ("Checked: ", "Evidence:", "Likely cause: ", "Found: ", "Next steps:")
 
 
 def shown(app) -> str:
@@ -23,7 +26,7 @@ def shown(app) -> str:
     text = "\n".join(parts)
     for secret in demo_values():
         assert secret.reveal() not in text
-    return text
+    return " ".join(text.split())  # as read: a phrase wrapped onto the next line is still one
 
 
 async def choose(app, pilot, flow_id: str) -> str:
@@ -84,6 +87,7 @@ async def choose(app, pilot, flow_id: str) -> str:
             "ANTHROPIC_API_KEY",
             [
                 "✓ OK · Keyring backend",
+                "Found: The keyring opens.",  # not "Likely cause" of a check that passed (s13)
                 "MemoryKeyring",
                 "Reachability of http://127.0.0.1:",
                 "Clock",
@@ -155,3 +159,44 @@ async def test_the_answers_take_the_whole_width_at_80_columns(demo) -> None:
         views = list(app.screen.query(DiagnosisView))
         assert views and all(v.region.width >= 70 for v in views), [v.region for v in views]
         assert app.screen.query_one("#flows").region.height <= 9  # the questions, above them
+
+
+async def test_check_again_is_offered_only_once_a_check_was_chosen(demo) -> None:
+    """Walk s13 3.11: the footer offered `r Check again` before any check ran (r did nothing)."""
+    from tests.ui.test_bindings import footer_text
+
+    app = make_app(demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.push_screen(TroubleshootScreen(demo.services, "ANTHROPIC_API_KEY"))
+        await pilot.pause()
+        assert "r Check again" not in footer_text(app), footer_text(app)
+        assert "esc Back" in footer_text(app)
+        await choose(app, pilot, "key")
+        assert "r Check again" in footer_text(app), footer_text(app)
+
+
+async def test_a_wrapped_evidence_line_or_step_keeps_its_indent_at_80_columns(demo) -> None:
+    """Walk s13 section 4: continuations of bullets and steps began at the left edge."""
+    app = make_app(demo.services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.push_screen(TroubleshootScreen(demo.services, "ANTHROPIC_API_KEY_DEV"))
+        await pilot.pause()
+        text = await choose(app, pilot, "key")
+        assert "1 problem, 0 warnings, 0 ok" in text and "(s)" not in text, text
+        view = app.screen.query_one(DiagnosisView)
+        lines = str(view.render()).splitlines()
+        assert max(len(line) for line in lines) <= view.content_size.width, lines
+        under = "  "  # where the continuation of the current part starts
+        for index, line in enumerate(lines):
+            step = re.match(r"  \d+\. ", line)
+            if line.startswith("  • "):
+                under = "    "
+            elif step:
+                under = " " * len(step[0])
+            elif index == 0 or line.startswith(STARTS):
+                under = "  "
+            else:
+                assert line.startswith(under), (line, lines)
+        assert any(line.startswith("    ") for line in lines), lines  # a bullet did wrap

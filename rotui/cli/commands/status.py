@@ -6,7 +6,7 @@ import argparse
 import json
 
 from rotui.cli.overview import status_rows
-from rotui.cli.render import ago, table
+from rotui.cli.render import ago, table, terminal_width
 from rotui.context import Context
 
 FRESHNESS_WORDS = {
@@ -16,6 +16,9 @@ FRESHNESS_WORDS = {
     "unknown": "unknown",
 }
 HEADERS = ["NAME", "ENV", "WORKSPACE", "AGE", "DUE IN", "FRESHNESS", "LAST CHECK", "CONSUMERS"]
+# Left out, in this order, while the table is wider than the terminal (80 columns keeps the rest);
+# --json and a pipe always have them: the due date is the age against the cadence.
+NARROW_DROPS = ("WORKSPACE", "DUE IN")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -44,5 +47,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 str(row["consumers"]),
             ]
         )
-    ctx.out(table(HEADERS, lines))
+    width = terminal_width(ctx.stdout, ctx.environ)
+    ctx.out(table(HEADERS, lines, width, NARROW_DROPS, squeeze="LAST CHECK"))
     return 0

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from rotui.cli.render import table
+from rotui.cli.render import cut, table, terminal_width
 from rotui.context import Context
 
 if TYPE_CHECKING:
@@ -40,11 +40,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 str(r.http_status or "-"),
                 f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-",
                 r.hint or "-",
-                (r.message or "")[:80],
+                cut(r.message or "", 80),
             ]
             for r in done.results
         ]
-        ctx.out(table(["NAME", "STATUS", "HTTP", "LATENCY", "KEY", "DETAIL"], rows))
+        headers = ["NAME", "STATUS", "HTTP", "LATENCY", "KEY", "DETAIL"]
+        width = terminal_width(ctx.stdout, ctx.environ)  # narrow: DETAIL under its row
+        ctx.out(table(headers, rows, width, optional=("LATENCY",), below=True))
     return 0 if done.all_valid else 1
 
 

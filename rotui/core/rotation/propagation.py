@@ -131,7 +131,8 @@ class PropagationSteps(RunBase):
             return spec.name, message
         record = self._run().consumers[spec.name]
         record.fingerprint = self._fp(secret)
-        checked = " (read back and matched)" if outcome.matches else ""
+        said = "read-back" in outcome.detail  # the adapters that read back say so themselves
+        checked = " (read back and matched)" if outcome.matches and not said else ""
         self._consumer(spec.name, ConsumerState.WRITTEN, outcome.detail + checked, value=version)
         self._audit(
             f"secret.{self._verb}.consumer.written",

@@ -74,13 +74,18 @@ def _counts(diagnoses: Sequence[Diagnosis]) -> dict[str, int]:
     return {s: sum(d.severity == s for d in diagnoses) for s in ("ok", "warning", "problem")}
 
 
+def cause_label(diagnosis: Diagnosis) -> str:
+    """"Likely cause" of a problem or a warning; of a check that passed, what was "Found"."""
+    return "Found" if diagnosis.severity == "ok" else "Likely cause"
+
+
 def render_text(diagnoses: Sequence[Diagnosis]) -> str:
     """The human form: severity in words and symbols, so nothing depends on colour."""
     blocks = []
     for d in diagnoses:
         lines = [f"{d.label} · {d.title}", f"  Checked: {d.checked}"]
         lines += ["  Evidence:", *(f"    - {e}" for e in d.evidence)] if d.evidence else []
-        lines.append(f"  Likely cause: {d.cause}")
+        lines.append(f"  {cause_label(d)}: {d.cause}")
         steps = [f"    {i}. {s}" for i, s in enumerate(d.next_steps, 1)]
         lines += ["  Next steps:", *steps] if steps else []
         blocks.append("\n".join(lines))

@@ -17,7 +17,10 @@ from rotui.core.audit import AuditEntry, AuditLog, ChainReport
 from rotui.ui.plain import plain, plain_cell
 from rotui.ui.widgets.key_footer import KeyFooter
 
-ACTION_WIDTH = 30  # the Action column at 80 columns; a longer action ends in "…" (Enter shows it)
+WHEN_WIDTH = 14  # "11-30 15:12:29"
+ACTION_WIDTH = (17, 44)  # the Action column, least and most: it takes the room the others leave
+ACTOR_WIDTH = 13  # at most; a longer actor ends in "…" (Enter shows every field whole)
+PADDING = 2  # a DataTable cell's padding, one column each side
 DESCRIBED = ("status", "http_status", "mode", "method", "step", "consumer", "reason", "findings")
 
 
@@ -48,6 +51,35 @@ def key_cell(entry: AuditEntry) -> str:
 def clipped(text: str, width: int) -> str:
     """``text`` within ``width`` columns, a visible "…" where it was cut."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def action_cell(action: str, width: int) -> str:
+    """``action`` within ``width``, cut at the front by whole segments: what differs is the end.
+
+    ``secret.revoke.emergency.consumer.written`` and ``….confirmed`` share their first 30
+    characters; cut at the end they read the same. ``…emergency.consumer.written`` does not.
+    """
+    if len(action) <= width:
+        return action
+    segments = action.split(".")
+    while len(segments) > 1 and len("…" + ".".join(segments)) > width:
+        segments.pop(0)
+    return clipped("…" + ".".join(segments), width)
+
+
+def widths(entries: list[AuditEntry], room: int) -> tuple[int, int, int]:
+    """Key, action and actor widths for ``room`` columns: the key whole; the action and the actor
+    whole if they fit, else the actor cut first (to ``ACTOR_WIDTH``), then the action (to its
+    least); Detail after them (scrolled to)."""
+    key = max([3, *(len(key_cell(e)) for e in entries)])
+    action = max([6, *(len(e.action) for e in entries)])
+    actor = max([5, *(len(e.actor) for e in entries)])
+    left = room - WHEN_WIDTH - key - 4 * PADDING  # for the action and the actor
+    if action + actor <= left:
+        return key, action, actor
+    cut_actor = min(actor, ACTOR_WIDTH)
+    fitted = max(ACTION_WIDTH[0], min(action, ACTION_WIDTH[1], left - cut_actor))
+    return key, fitted, max(cut_actor, min(actor, left - fitted))
 
 
 def matches(entry: AuditEntry, wanted: str, exact: bool) -> bool:
@@ -91,6 +123,13 @@ class AuditScreen(Screen[None]):
     """Reads ``audit.jsonl`` and follows it; the filter narrows by key name."""
 
     BINDINGS = [
+        Binding(  # before Back: with a filter typed, Esc clears it first (as on the dashboard)
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            id="audit.clear_filter",
+            tooltip="Clear the filter; Esc again goes back",
+        ),
         Binding("escape,q", "close", "Back", id="audit.close", tooltip="Back to the dashboard"),
         Binding(
             "slash",
@@ -99,6 +138,16 @@ class AuditScreen(Screen[None]):
             id="audit.filter",
             tooltip="Filter the timeline by key",
         ),
+        Binding(
+            "enter",
+            "show_entry",
+            "Entry",
+            id="audit.entry",
+            show=False,
+            tooltip="The selected entry whole: every field",
+        ),
+        Binding("j", "cursor_down", "Down", id="audit.down", show=False, tooltip="Next entry"),
+        Binding("k", "cursor_up", "Up", id="audit.up", show=False, tooltip="Previous entry"),
     ]
     DEFAULT_CSS = """
     AuditScreen #audit-status { height: 1; padding: 0 1; background: $panel; }
@@ -124,18 +173,27 @@ class AuditScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label in (  # the key before the action: at 80 columns a key name is never cut
-            ("ts", "When (UTC)"),
-            ("key", "Key"),
-            ("action", "Action"),
-            ("actor", "Actor"),
-            ("detail", "Detail"),
-        ):
-            table.add_column(label, key=key)
-        table.focus()
+        self.query_one(DataTable).focus()
         self.reload()
         self.set_interval(self.poll_interval, self.reload)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.entries:
+            self.redraw()
+
+    def _columns(self, table: DataTable[str]) -> tuple[int, int]:
+        """The columns, sized for the width: the key before the action, never cut."""
+        key, action, actor = widths(self.shown, self.size.width - 1)  # 1: the scrollbar
+        table.clear(columns=True)
+        for ident, label, width in (
+            ("ts", "When (UTC)", WHEN_WIDTH),
+            ("key", "Key", key),
+            ("action", "Action", action),
+            ("actor", "Actor", actor),
+            ("detail", "Detail", None),
+        ):
+            table.add_column(label, key=ident, width=width)
+        return action, actor
 
     def _mtime(self) -> float:
         try:
@@ -162,15 +220,18 @@ class AuditScreen(Screen[None]):
         exact = any(wanted == k.lower() for e in self.entries for k in keys_of(e))
         self.shown = [e for e in reversed(self.entries) if not wanted or matches(e, wanted, exact)]
         table = self.query_one(DataTable)
-        table.clear()
+        row = table.cursor_row
+        action, actor = self._columns(table)
         for entry in self.shown:
             table.add_row(  # every cell is outside text: plain, never markup
                 plain_cell(entry.ts.astimezone(dt.UTC).strftime("%m-%d %H:%M:%S")),
                 plain_cell(key_cell(entry)),
-                plain_cell(clipped(entry.action, ACTION_WIDTH)),
-                plain_cell(entry.actor),
+                plain_cell(action_cell(entry.action, action)),
+                plain_cell(clipped(entry.actor, actor)),
                 plain_cell(describe(entry)),
             )
+        if self.shown:
+            table.move_cursor(row=min(row, len(self.shown) - 1))
         shown = self.shown
         chain = (
             "chain intact"
@@ -185,10 +246,30 @@ class AuditScreen(Screen[None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.redraw()
+        self.refresh_bindings()  # Esc clears a filter, or goes back when there is none
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self.query_one("#audit-filter", Input).value)
+        return True
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#audit-filter", Input).value = ""
+        self.query_one(DataTable).focus()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    def action_show_entry(self) -> None:
+        row = self.query_one(DataTable).cursor_row
+        if 0 <= row < len(self.shown):
+            self.app.push_screen(AuditEntryModal(self.shown[row]))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if 0 <= event.cursor_row < len(self.shown):
-            self.app.push_screen(AuditEntryModal(self.shown[event.cursor_row]))
+        self.action_show_entry()
 
     def on_key(self, event: events.Key) -> None:
         """A burst typed after `/` keeps every character.

@@ -29,7 +29,8 @@ def bindings_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
     The focused widget's bindings win over its containers', the screen's and the app's, so a key
     bound twice is listed once, as it acts. Only rotui's own bindings (they all have an id, the
     one ``[keymap]`` remaps) are listed: the screen's first, then the focused widget's, then the
-    app's. An action the screen hides now (``check_action`` False) is left out; a greyed one
+    app's. A Textual widget's own binding (no id) hides none of them: Enter on a table selects
+    the row, and what the screen does with the row is the screen's ``enter`` binding. An action the screen hides now (``check_action`` False) is left out; a greyed one
     (None) is listed, marked.
     """
     app = screen.app
@@ -43,10 +44,10 @@ def bindings_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
         if app._keymap:
             bindings.apply_keymap(app._keymap)
         for key, binding in bindings:
-            if key in taken:
-                continue
+            if key in taken or not binding.id:
+                continue  # a widget's own binding (no id): the screen's says what the key does
             taken.add(key)
-            if not binding.id or not binding.description:
+            if not binding.description:
                 continue
             state = app._check_action_state(binding.action, node)
             if state is False:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -16,30 +17,58 @@ from textual.worker import Worker
 
 from rotui.core.safetext import printable
 from rotui.core.troubleshoot import FLOWS, Diagnosis, run_flow
+from rotui.core.troubleshoot.model import cause_label
 from rotui.services import Services
 from rotui.ui.navigation import ReportingScreen
 from rotui.ui.plain import plain
 from rotui.ui.widgets.key_footer import KeyFooter
+from rotui.ui.words import counted
 
 SEVERITY_STYLE = {"ok": "success", "warning": "warning", "problem": "error"}
 
 
-def diagnosis_text(diagnosis: Diagnosis) -> Text:
-    """A diagnosis as the operator reads it: the severity in words and symbols, then the answer."""
-    text = Text()  # evidence quotes servers and consumers: every piece goes in escaped
-    text.append(printable(f"{diagnosis.label} · {diagnosis.title}") + "\n", style="bold")
-    text.append("Checked: ", style="bold")
-    text.append(printable(diagnosis.checked) + "\n")
+def wrapped(prefix: str, body: str, indent: int, width: int | None) -> list[str]:
+    """``prefix`` + ``body`` in lines of ``width``, each continuation indented under the text."""
+    line = prefix + body
+    if width is None or len(line) <= width:
+        return [line]
+    return textwrap.wrap(
+        line,
+        max(width, indent + 10),
+        subsequent_indent=" " * indent,
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    ) or [line]
+
+
+def diagnosis_text(diagnosis: Diagnosis, width: int | None = None) -> Text:
+    """A diagnosis as the operator reads it: the severity in words and symbols, then the answer.
+
+    Given a ``width``, a wrapped line goes on under its own text, not at the left edge: a
+    continued bullet or step stays visibly part of it.
+    """
+    # (label in bold, text, continuation indent): evidence quotes servers and consumers, escaped
+    parts: list[tuple[str, str, int]] = [
+        (printable(f"{diagnosis.label} · {diagnosis.title}"), "", 2),
+        ("Checked: ", printable(diagnosis.checked), 2),
+    ]
     if diagnosis.evidence:
-        text.append("Evidence:\n", style="bold")
-        for line in diagnosis.evidence:
-            text.append(f"  • {printable(line)}\n")
-    text.append("Likely cause: ", style="bold")
-    text.append(printable(diagnosis.cause))
+        parts.append(("Evidence:", "", 2))
+        parts += [("", f"  • {printable(line)}", 4) for line in diagnosis.evidence]
+    parts.append((f"{cause_label(diagnosis)}: ", printable(diagnosis.cause), 2))
     if diagnosis.next_steps:
-        text.append("\nNext steps:", style="bold")
+        parts.append(("Next steps:", "", 2))
         for number, step in enumerate(diagnosis.next_steps, start=1):
-            text.append(f"\n  {number}. {printable(step)}")
+            lead = f"  {number}. "
+            parts.append(("", lead + printable(step), len(lead)))
+    text = Text()
+    for index, (label, body, indent) in enumerate(parts):
+        for row, line in enumerate(wrapped(label, body, indent, width)):
+            if index or row:
+                text.append("\n")
+            bold = len(label) if row == 0 else 0
+            text.append(line[:bold], style="bold")
+            text.append(line[bold:])
     return text
 
 
@@ -51,6 +80,14 @@ class DiagnosisView(Static):
             diagnosis_text(diagnosis), classes=f"diagnosis -{diagnosis.severity}", markup=False
         )
         self.diagnosis = diagnosis
+        self._width = 0
+
+    def on_resize(self, event: Resize) -> None:
+        """Wrapped again for the width it has, so continuations keep their indent."""
+        width = self.content_size.width  # inside the border and padding
+        if width and width != self._width:
+            self._width = width
+            self.update(diagnosis_text(self.diagnosis, width))
 
 
 NARROW_BELOW = 110  # columns
@@ -134,9 +171,16 @@ class TroubleshootScreen(ReportingScreen):
     def choose(self, flow_id: str) -> None:
         """Start one flow; a newer choice cancels a check still running (they only read)."""
         self.flow_id = flow_id
+        self.refresh_bindings()
         self.query(DiagnosisView).remove()
         self._status(f"Checking: {FLOWS[flow_id].title}…")
         self.diagnose(flow_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Check again is offered once a check has been chosen: before, it has nothing to redo."""
+        if action == "rerun":
+            return self.flow_id is not None
+        return True
 
     def action_rerun(self) -> None:
         if self.flow_id is not None:
@@ -163,10 +207,10 @@ class TroubleshootScreen(ReportingScreen):
                 for d in found
             ]  # fmt: skip
         counts = {s: sum(d.severity == s for d in found) for s in ("problem", "warning", "ok")}
-        self._status(
-            f"{FLOWS[flow_id].title}: {counts['problem']} problem(s), {counts['warning']} "
-            f"warning(s), {counts['ok']} ok · r checks again"
+        found_words = ", ".join(
+            (counted(counts["problem"], "problem"), counted(counts["warning"], "warning"))
         )
+        self._status(f"{FLOWS[flow_id].title}: {found_words}, {counts['ok']} ok")
         await self.query(DiagnosisView).remove()
         await self.query_one("#diagnoses", VerticalScroll).mount_all(
             DiagnosisView(d) for d in found

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
+from textual.keys import key_to_character
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 ALWAYS_SHOWN = ("wizard.rollback", "help", "quit")  # besides every screen's way back (``*.close``)
-# Dropped only after every other action: how to find a key among many (issue 13, 80 columns).
-KEPT_LONGER = ("filter", "sort")
+# Dropped only after every other action: what rotui is for on the selected key, and how to find a
+# key among many (issue 13 at 80 columns; walk s13 3.8 at 60 columns, Rotate and Revoke kept).
+KEPT_LONGER = ("rotate", "revoke", "filter", "sort")
+WAY_OUT = ("help", "quit")  # actions the footer offers by a key that works, even while typing
 
 
 def essential(binding: Binding) -> bool:
     """The footer never drops these for room: the way back, the rollback, help and quit."""
     ident = binding.id or ""
-    return ident in ALWAYS_SHOWN or ident.endswith(".close")
+    return ident in ALWAYS_SHOWN or ident.endswith(".close") or binding.key == "escape"
 
 
 def rank(binding: Binding) -> int:
@@ -49,15 +54,33 @@ class KeyFooter(Footer):
 
     _shown: Any = None
 
+    @property
+    def shown_screen(self) -> Screen[object]:
+        """Whose keys to show: a dialog's while one covers this screen (its keys act, ours not)."""
+        top = self.app.screen
+        return top if top is not self.screen and top.is_modal else self.screen
+
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def on_unmount(self) -> None:
+        self.app.screen_change_signal.unsubscribe(self)
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        if self.is_attached:
+            self.call_after_refresh(self.recompose)
+
     def _hints(self) -> tuple[list[tuple[Binding, str]], bool, bool]:
         """The keys to show (binding, its key as displayed), compact or not, palette or not."""
         seen: set[str] = set()
         hints: list[tuple[Binding, str]] = []
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        active = [(b, on) for _node, b, on, _tooltip in self.shown_screen.active_bindings.values()]
+        for binding, enabled in active:
             if not binding.show or not enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
             hints.append((binding, self.app.get_key_display(binding)))
+        hints += [(b, self.app.get_key_display(b)) for b in self._while_typing(active, seen)]
         hints.sort(key=lambda hint: essential(hint[0]))  # stable: the screen's own actions first
         width = self.app.size.width
         palette = bool(self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE)
@@ -79,6 +102,24 @@ class KeyFooter(Footer):
             del hints[max(i for i in droppable if rank(hints[i][0]) == lowest)]
         return hints, compact, palette
 
+    def _while_typing(self, active: list[tuple[Binding, bool]], seen: set[str]) -> list[Binding]:
+        """While a field takes the typed keys (a filter, a paste field), ``q`` and ``?`` type
+        letters: the way back (the Esc binding, hidden otherwise), help and quit are offered by
+        the keys that still reach them (Esc, F1, ctrl+q).
+        """
+        focused = self.shown_screen.focused
+        if focused is None or not focused.check_consume_key("a", key_to_character("a")):
+            return []
+        found: list[Binding] = []
+        for binding, enabled in active:
+            wanted = binding.key == "escape" or binding.action in WAY_OUT
+            if not wanted or not enabled or not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            ident = binding.id or binding.action  # Textual's own ctrl+q has no id: it is "quit"
+            found.append(dataclasses.replace(binding, id=ident))
+        return found
+
     def _signature(self) -> Any:
         hints, compact, palette = self._hints()
         shown = tuple((b.key, b.action, b.description, k) for b, k in hints)
@@ -99,7 +140,7 @@ class KeyFooter(Footer):
 
     def _palette(self) -> ComposeResult:
         try:
-            _node, binding, enabled, _tooltip = self.screen.active_bindings[
+            _node, binding, enabled, _tooltip = self.shown_screen.active_bindings[
                 self.app.COMMAND_PALETTE_BINDING
             ]
         except KeyError:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual._types import SegmentLines
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -75,6 +76,10 @@ class KeyTable(BulkTable):
         self._line_cache = LRUCache(DRAWN_KEPT)
         self._row_render_cache = LRUCache(DRAWN_KEPT)
         self._cell_render_cache = LRUCache(DRAWN_KEPT * 8)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A smaller table keeps the selected key in sight (the detail beside it shows that key)."""
+        self.call_after_refresh(self._scroll_cursor_into_view, animate=False)
 
     @property
     def _columns(self) -> tuple[tuple[str, str], ...]:

@@ -60,7 +60,7 @@ def cell_texts(
             None,
         ),
         "where": (one_line(where or "-"), None),
-        "age": (f"{age} {symbol} {word}", variable),
+        "age": (f"{age:>4} {symbol} {word}", variable),  # days right-aligned: 9d under 80d
         "due": (row.age.due.isoformat() if row.age.due else "—", None),
         "last": (last_text, last_var),
         "consumers": (f"{synced}/{len(row.key.consumers)}", None),

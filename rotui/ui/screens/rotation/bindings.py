@@ -10,7 +10,10 @@ WIZARD_BINDINGS: list[BindingType] = [
         "close",
         "Back",
         id="wizard.close",
-        tooltip="Back to the dashboard; an active run is kept and resumes, looking started none",
+        tooltip=(
+            "Back to the dashboard; a started run is kept and resumes here; "
+            "just looking starts no run"
+        ),
     ),
     Binding(
         "c",

@@ -103,9 +103,10 @@ def ask_rollback(screen: RotationWizardScreen) -> None:
             screen.step("rollback")
 
     body = "The current key goes back on every consumer rotui wrote; PENDING is discarded."
+    what = "emergency revoke" if screen.kind == "emergency" else "rotation"
     screen.app.push_screen(
         TypedConfirmModal(
-            "Roll back this rotation", body + f"\nType {key} to roll back.", key, "Roll back"
+            f"Roll back this {what}", body + f"\nType {key} to roll back.", key, "Roll back"
         ),
         typed,
     )

@@ -25,6 +25,7 @@ from rotui.ui.navigation import navigator
 from rotui.ui.plain import plain_cell
 from rotui.ui.screens.rotation import consumers
 from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
+from rotui.ui.screens.rotation.checklist import ChecklistView, wizard_title
 from rotui.ui.screens.rotation.consumer_actions import ConsumerActions
 from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
 from rotui.ui.screens.rotation.watch import READ_ONLY_REFUSED, watch
@@ -76,7 +77,7 @@ class RotationWizardScreen(ConsumerActions):
         yield Static(f"{verb} {self.key}", id="wizard-title", markup=False)
         with Horizontal(id="wizard-body"):
             yield VerticalScroll(
-                Static("checking the key…", id="checklist-text", markup=False), id="checklist"
+                ChecklistView("checking the key…", id="checklist-text"), id="checklist"
             )
             with Vertical(id="panel"):
                 yield Static(id="step-help", markup=False)
@@ -145,12 +146,13 @@ class RotationWizardScreen(ConsumerActions):
             return
         run = self.rotation.view()
         started = self.rotation.run is not None
-        # one line; a cut ends with "…" (rotui.tcss): the run id, last, is what gets cut
-        self.query_one("#wizard-title", Static).update(plain_cell(self._title(run, started)))
+        # two lines at most (rotui.tcss): at 80 columns the run id goes whole on the second
+        title = wizard_title(run, self.key, started, bool(self.blocked), self.rotation.resumed)
+        self.query_one("#wizard-title", Static).update(plain_cell(title))
         text = checklist_text(run) + (
             "\n\n" + "\n".join(f"! {w}" for w in run.warnings) if run.warnings else ""
         )
-        self.query_one("#checklist-text", Static).update(text)
+        self.query_one("#checklist-text", ChecklistView).show(text)
         self.query_one("#step-help", Static).update(self._help(run))
         action = self.next.action if self.next else None
         awaiting_key = not self.blocked and action in (Action.PASTE_KEY, Action.REPASTE_KEY)
@@ -173,19 +175,6 @@ class RotationWizardScreen(ConsumerActions):
         width = self.query_one("#panel").content_size.width or table.size.width
         consumers.fill(table, self.rotation.specs, run, width)
         self.refresh_bindings()
-
-    def _title(self, run: Run, started: bool) -> str:
-        """The verb, the key, then the run's status: at 80 columns only the run id is cut."""
-        assert self.rotation is not None
-        verb = "EMERGENCY revoke" if run.kind == "emergency" else "Rotate"
-        if not started:
-            return f"{verb} {self.key} · no run yet (nothing changed)"
-        how = (
-            " · watching (read-only)"
-            if self.blocked
-            else " (resumed)" if self.rotation.resumed and run.status == "active" else ""
-        )
-        return f"{verb} {self.key} · {run.status}{how} · run {run.run_id}"
 
     def _help(self, run: Run) -> str:
         assert self.rotation is not None
