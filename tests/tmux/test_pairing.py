@@ -21,7 +21,9 @@ def test_a_second_operator_follows_the_demo_and_reads_its_log_through_head(
 
     first = terminal(["demo"], env)
     first.wait_for("ANTHROPIC_API_KEY_BATCH")
-    first.wait_for("demo --read-only")  # it says how to pair
+    first.wait_until(  # it says how to pair (the command may be a long path: wrapped)
+        lambda screen: "demo --read-only" in toast_text(screen), "the pairing toast"
+    )
 
     second = terminal(["demo", "--read-only"], env)
     screen = second.wait_for("READ-ONLY")
