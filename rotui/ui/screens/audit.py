@@ -8,7 +8,7 @@ import os
 
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding, NoBinding
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Static
@@ -129,6 +129,7 @@ class AuditScreen(Screen[None]):
             "Clear filter",
             id="audit.clear_filter",
             tooltip="Clear the filter; Esc again goes back",
+            priority=True,  # the keys typed right behind it are the table's (action_focus_filter)
         ),
         Binding("escape,q", "close", "Back", id="audit.close", tooltip="Back to the dashboard"),
         Binding(
@@ -137,6 +138,7 @@ class AuditScreen(Screen[None]):
             "Filter",
             id="audit.filter",
             tooltip="Filter the timeline by key",
+            priority=True,  # typed in the filter, `/` is a slash (check_action)
         ),
         Binding(
             "enter",
@@ -249,13 +251,17 @@ class AuditScreen(Screen[None]):
         self.refresh_bindings()  # Esc clears a filter, or goes back when there is none
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_filter":
-            return bool(self.query_one("#audit-filter", Input).value)
+        field = self.query_one("#audit-filter", Input)
+        if action == "clear_filter":  # typing in it, or a filter kept: Esc leaves it first
+            return self.focused is field or bool(field.value)
+        if action == "focus_filter":
+            return self.focused is not field  # in the field, `/` is a slash
         return True
 
     def action_clear_filter(self) -> None:
-        self.query_one("#audit-filter", Input).value = ""
-        self.query_one(DataTable).focus()
+        field = self.query_one("#audit-filter", Input)
+        self.set_focus(self.query_one(DataTable))  # at once: the keys typed next are the table's
+        field.call_later(setattr, field, "value", "")  # behind the keys already on their way to it
 
     def action_cursor_down(self) -> None:
         self.query_one(DataTable).action_cursor_down()
@@ -271,29 +277,12 @@ class AuditScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_show_entry()
 
-    def on_key(self, event: events.Key) -> None:
-        """A burst typed after `/` keeps every character.
-
-        The keys of a burst are queued behind `/` before any binding runs: here, in the order
-        they bubble up, `/` moves the focus at once and the keys after it go into the filter.
-        """
-        field = self.query_one("#audit-filter", Input)
-        if self.focused is field:
-            if event.is_printable and event.character:
-                field.insert_text_at_cursor(event.character)
-                event.stop()
-            return
-        try:
-            bound = self._bindings.get_bindings_for_key(event.key)
-        except NoBinding:
-            return
-        if any(binding.action == "focus_filter" for binding in bound):
-            event.stop()
-            event.prevent_default()
-            self.action_focus_filter()
-
     def action_focus_filter(self) -> None:
-        # at once, not via call_later: the keys typed right after `/` must reach the field
+        """`/`, a priority binding: Textual runs it as it routes the key, before it routes the
+        next, so the keys typed right behind it reach the field, and the field's Focus event
+        (which selects a kept filter: typing replaces it) comes before them, not after. A plain
+        binding ran once `/` had bubbled back to the app, the burst's next keys already routed
+        to the table (Textual 8.2.8, ``App.on_event`` then ``App._on_key``)."""
         self.set_focus(self.query_one("#audit-filter", Input))
 
     def action_close(self) -> None:
