@@ -53,3 +53,15 @@ async def test_keys_behind_esc_are_the_tables_and_a_slash_in_the_field_is_typed(
         assert field(app).value == ""  # cleared, not "jj" typed into it
         assert app.focused is table and table.cursor_row == 2  # both j moved the table
         assert isinstance(app.screen, AuditScreen) and table.row_count == 6  # Esc did not go back
+
+
+async def test_the_footer_may_ask_before_the_filter_exists(tmp_path: Path) -> None:
+    """The footer asks check_action of every binding, also while the screen is being composed or
+    torn down: no filter field then is an answer (not offered), not a crash of the whole app."""
+    app = Host(log_with_an_emergency(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bare = AuditScreen(log_with_an_emergency(tmp_path / "other"), poll_interval=60)
+        assert bare.check_action("clear_filter", ()) is False
+        assert bare.check_action("focus_filter", ()) is False
+        assert bare.check_action("close", ()) is True

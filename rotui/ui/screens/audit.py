@@ -251,12 +251,14 @@ class AuditScreen(Screen[None]):
         self.refresh_bindings()  # Esc clears a filter, or goes back when there is none
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        field = self.query_one("#audit-filter", Input)
+        if action not in ("clear_filter", "focus_filter"):
+            return True
+        field = next(iter(self.query("#audit-filter").results(Input)), None)
+        if field is None:  # asked (the footer) before compose or after the screen's end
+            return False
         if action == "clear_filter":  # typing in it, or a filter kept: Esc leaves it first
             return self.focused is field or bool(field.value)
-        if action == "focus_filter":
-            return self.focused is not field  # in the field, `/` is a slash
-        return True
+        return self.focused is not field  # focus_filter: in the field, `/` is a slash
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#audit-filter", Input)
