@@ -9,11 +9,11 @@ import os
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from rotui.core.audit import AuditEntry, AuditLog, ChainReport
+from rotui.ui.modals.whole_text import WholeTextModal
 from rotui.ui.plain import plain, plain_cell
 from rotui.ui.widgets.key_footer import KeyFooter
 
@@ -100,23 +100,15 @@ def entry_text(entry: AuditEntry) -> str:
     return "\n".join(lines)
 
 
-class AuditEntryModal(ModalScreen[None]):
+class AuditEntryModal(WholeTextModal):
     """One audit entry whole: what the row had no room for."""
 
     BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="audit.entry.close")]
-    DEFAULT_CSS = """
-    AuditEntryModal { align: center middle; }
-    AuditEntryModal > VerticalScroll { width: 76; max-width: 95%; height: auto; max-height: 90%; border: thick $accent; padding: 0 1; background: $surface; }
-    """
+    TEXT_ID = "audit-entry"
 
     def __init__(self, entry: AuditEntry) -> None:
-        super().__init__()
+        super().__init__(entry_text(entry))
         self.entry = entry
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(plain(entry_text(self.entry)), id="audit-entry")
-            yield Static("Esc closes", classes="hint")
 
 
 class AuditScreen(Screen[None]):

@@ -8,13 +8,13 @@ import time
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.events import Resize
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from rotui.core.holders.model import Finding, Progress, ScanReport, Status
 from rotui.services import Services
+from rotui.ui.modals.whole_text import WholeTextModal
 from rotui.ui.plain import plain, plain_cell
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.words import counted
@@ -69,25 +69,17 @@ def finding_text(finding: Finding) -> str:
     return "\n".join(f"{column}: {text or '—'}" for column, text in cells(finding).items())
 
 
-class FindingModal(ModalScreen[None]):
+class FindingModal(WholeTextModal):
     """One finding whole: the place the row had no room for."""
 
     BINDINGS = [
         Binding("escape,q,enter", "dismiss", "Close", id="holders.finding.close", tooltip="Close")
     ]
-    DEFAULT_CSS = """
-    FindingModal { align: center middle; }
-    FindingModal > VerticalScroll { width: 76; max-width: 95%; height: auto; max-height: 90%; border: thick $accent; padding: 0 1; background: $surface; }
-    """
+    TEXT_ID = "holders-finding"
 
     def __init__(self, finding: Finding) -> None:
-        super().__init__()
+        super().__init__(finding_text(finding))
         self.finding = finding
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(plain(finding_text(self.finding)), id="holders-finding")
-            yield Static("Esc closes", classes="hint")
 
 
 def details(report: ScanReport) -> list[str]:
