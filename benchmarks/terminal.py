@@ -11,10 +11,12 @@ organisation's inventory, 10,000 keys × 4 consumers in 10 fragments: start agai
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -99,8 +101,61 @@ class Terminal:
         self._run("send-keys", "-t", "b:0.0", key)
 
     def close(self) -> None:
+        """Kill the server, then wait for every program it ran to be gone.
+
+        A hung-up rotui still writes its state on the way out; the caller removes the work
+        directory next, and a write racing that removal failed ``rmtree`` ("Directory not empty").
+        """
+        panes = self._run("list-panes", "-a", "-F", "#{pane_pid}").split()
+        programs = descendants({int(pid) for pid in panes if pid.isdigit()})
         subprocess.run([self.tmux, "-S", str(self.socket), "kill-server"], capture_output=True)
         self.socket.unlink(missing_ok=True)
+        wait_gone(programs)
+
+
+def descendants(roots: set[int]) -> set[int]:
+    """``roots`` and every process below them, read from /proc (empty where there is none)."""
+    parent: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone while listed
+        parent[int(stat.parent.name)] = int(fields[1])
+    found = set(roots)
+    grew = True
+    while grew:
+        below = {pid for pid, ppid in parent.items() if ppid in found} - found
+        found |= below
+        grew = bool(below)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie that only waits to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def wait_gone(pids: set[int], timeout: float = 20.0) -> None:
+    """Wait for ``pids`` to end; kill what is still there after ``timeout`` seconds."""
+    for last_try in (False, True):
+        deadline = time.perf_counter() + timeout
+        while any(alive(pid) for pid in pids):
+            if time.perf_counter() > deadline:
+                break
+            time.sleep(POLL)
+        else:
+            return
+        left = sorted(filter(alive, pids))
+        if last_try:
+            raise RuntimeError(f"processes {left} outlived their tmux server, even SIGKILL")
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def selected(screen: str) -> str | None:

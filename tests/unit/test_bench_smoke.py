@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,3 +45,25 @@ def test_every_benchmark_runs_once_at_tiny_sizes() -> None:
     assert "ERROR" not in done.stdout
     after = RESULTS.stat().st_mtime_ns if RESULTS.exists() else None
     assert after == before, "--quick must not rewrite benchmarks/results.md"
+
+
+def test_closing_a_bench_terminal_waits_for_its_program_to_end(tmp_path: Path) -> None:
+    """rotui writes its state after the hang-up; the bench then removes the work directory.
+
+    CI failed with ``rmtree``'s "Directory not empty" in figure 9 when ``close`` returned while
+    a hung-up rotui was still writing. This program does the same, a little slower.
+    """
+    from benchmarks.terminal import Terminal
+    from tests.support.tmux import require_tmux
+
+    term = Terminal(require_tmux(), tmp_path)
+    late = tmp_path / "written-after-the-hang-up"
+    ready = tmp_path / "ready"
+    script = f"trap 'sleep 0.5; echo done > {late}; exit 0' HUP; touch {ready}; while :; do sleep 0.05; done"
+    term.start(["sh", "-c", script], dict(os.environ))
+    deadline = time.monotonic() + 20
+    while not ready.exists():
+        assert time.monotonic() < deadline, "the program never started"
+        time.sleep(0.01)
+    term.close()
+    assert late.read_text() == "done\n"
