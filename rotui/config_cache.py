@@ -42,7 +42,7 @@ _CHECKED = {
     ("rotui.core.model", "Consumer"),
     ("rotui.core.model", "ConsumerKind"),
     ("rotui.core.model", "ValidationMode"),
-    ("rotui.core.holders.model", "HoldersSettings"),  # [holders]
+    ("rotui.core.holders.settings", "HoldersSettings"),  # [holders]
     ("pathlib", "PosixPath"),  # [holders] paths: plain paths, nothing runs
 }
 _CHECKER_MODULES = (
@@ -53,7 +53,7 @@ _CHECKER_MODULES = (
     "rotui/core/errors.py",
     "rotui/core/secret",  # a package: every module in it
     "rotui/core/consumers/fields.py",
-    "rotui/core/holders/model.py",
+    "rotui/core/holders/settings.py",
 )
 _stamp: list[str] = []
 

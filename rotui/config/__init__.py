@@ -3,10 +3,10 @@
 The parts: ``load`` finds and reads the file and its ``include``d fragments (through the parsed
 config cache), ``checker`` validates a document table by table, ``fields`` checks single values,
 ``schema`` lists what may appear, ``text`` words the problems, ``starter`` writes ``rotui init``'s
-file. Every error names the file and the dotted path. The names below are re-exported.
+file. Every error names the file and the dotted path. The names below are re-exported; the
+checker's are not, so a configuration served checked from the cache never imports it.
 """
 
-from rotui.config.checker import parse_source
 from rotui.config.load import (
     ConfigFileNotFound,
     default_config_path,
@@ -37,7 +37,6 @@ __all__ = [
     "default_config_path",
     "load_config",
     "parse_config",
-    "parse_source",
     "permission_warning",
     "resolve_config_path",
     "write_starter_config",

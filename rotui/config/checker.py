@@ -35,7 +35,7 @@ from rotui.config.text import (
 )
 from rotui.core.consumers.fields import consumer_spec
 from rotui.core.errors import ConfigError
-from rotui.core.holders.model import HoldersSettings
+from rotui.core.holders.settings import HoldersSettings
 from rotui.core.model import (
     API_VERSIONS,
     Config,

@@ -6,12 +6,10 @@ import dataclasses
 import glob
 import os
 import shlex
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rotui.config.checker import Checker
 from rotui.config.schema import (
     CONFIG_FILENAME,
     ENV_VAR,
@@ -28,6 +26,9 @@ from rotui.core.model import (
     Config,
     ManagedKey,
 )
+
+# The checker and tomllib are imported where they are used: a configuration already checked by
+# this code comes whole from the cache (rotui.config_cache), and `rotui status` then needs neither.
 
 
 class ConfigFileNotFound(ConfigError):
@@ -175,6 +176,8 @@ def parse_config(text: str, path: str = "<config>", cache_dir: Path | None = Non
                 "the file has no [settings] and no [[keys]]; add a [[keys]] table with a name, "
                 "or delete the file and run `rotui init` for a commented starter",
             )
+        from rotui.config.checker import Checker
+
         checker = Checker(path)
         config = checker.config(data)
         includes = checker.includes(data["include"]) if "include" in data else ()
@@ -193,6 +196,8 @@ def _document(text: str, path: str, cache_dir: Path | None) -> tuple[dict[str, A
     shown = _one_line(path)
     if text.startswith("\ufeff"):
         text = text[1:]
+    import tomllib
+
     data = read_cached(text, path, cache_dir)
     blob = None
     try:
@@ -215,6 +220,7 @@ def _with_fragments(
     config: Config, patterns: tuple[str, ...], path: str, cache_dir: Path | None
 ) -> Config:
     """Add the keys of every included fragment, in pattern order, then file name order."""
+    from rotui.config.checker import Checker
     from rotui.config_cache import read_checked, store_cached, store_checked
 
     main = Path(path)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rotui.core.holders.model import HoldersSettings
+from rotui.core.holders.settings import HoldersSettings
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSIONS = ("2023-06-01", "2026-10-21")

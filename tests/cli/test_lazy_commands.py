@@ -131,3 +131,17 @@ def test_the_config_cache_stamp_reads_only_code_that_exists() -> None:
 
     root = Path(config_cache.__file__).resolve().parent.parent
     assert all((root / name).exists() for name in config_cache._CHECKER_MODULES)
+
+
+def test_status_on_a_checked_config_parses_and_checks_nothing(
+    child_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The second ``status`` on a configuration is served checked from the cache: no TOML parser,
+    no checker, and not the holders scan's model (only ``[holders]`` itself, which the config
+    holds). Each was some 2-4 ms of every start (benchmarks figure 1)."""
+    first = imported(child_env, tmp_path, "status", "--json")
+    assert {"tomllib", "rotui.config.checker"} <= first  # the first run parses and checks
+    second = imported(child_env, tmp_path, "status", "--json")
+    assert "rotui.core.holders.settings" in second
+    unused = {"tomllib", "rotui.config.checker", "rotui.core.holders.model"}
+    assert sorted(unused & second) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
-from rotui.core.holders.model import HoldersSettings
+from rotui.core.holders.settings import HoldersSettings
 from rotui.ui.app import make_app
 from rotui.ui.screens.dashboard import DashboardScreen
 from rotui.ui.screens.holders import HoldersScreen

@@ -23,10 +23,10 @@ from rotui.config import (
     default_config_path,
     load_config,
     parse_config,
-    parse_source,
     resolve_config_path,
     write_starter_config,
 )
+from rotui.config.checker import parse_source
 from rotui.core.errors import ConfigError
 from rotui.core.model import (
     Config,

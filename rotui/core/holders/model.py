@@ -5,12 +5,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
-DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
-DEFAULT_SOURCE_SECONDS = 120.0
-DEFAULT_MAX_PLACES = 200_000
-DEFAULT_GIT_COMMITS = 2_000
 SKIPPED_SHOWN = 50  # skipped places named one by one; the rest are only counted
 
 
@@ -27,22 +22,6 @@ class Held(enum.StrEnum):
     PREVIOUS = "previous"
     UNKNOWN = "unknown"  # not one of the configured keys' values
     NAME_ONLY = "name only"  # GitHub: the secret's value cannot be read
-
-
-@dataclass(frozen=True)
-class HoldersSettings:
-    """``[holders]`` in the config: each source can be turned off; git history is opt-in."""
-
-    heroku: bool = True
-    infisical: bool = True
-    github: bool = True
-    shell: bool = True
-    paths: tuple[Path, ...] = ()
-    git: bool = False
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    timeout_seconds: float = DEFAULT_SOURCE_SECONDS  # each source's time bound
-    max_places: int = DEFAULT_MAX_PLACES  # each source's place bound
-    git_commits: int = DEFAULT_GIT_COMMITS  # commits of history read per repository
 
 
 @dataclass(frozen=True)

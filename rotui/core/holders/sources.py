@@ -17,11 +17,11 @@ from rotui.core.holders.matcher import Hit, Matcher
 from rotui.core.holders.model import (
     Finding,
     Held,
-    HoldersSettings,
     Place,
     ScanReport,
     Status,
 )
+from rotui.core.holders.settings import HoldersSettings
 from rotui.core.secret import Secret
 
 if TYPE_CHECKING:
