@@ -280,10 +280,12 @@ class RotuiApp(App[None]):
         from rotui.core.rotation.policy import describe, resume_command
 
         if self.demo:
+            # the demo as it was started: after `make demo`, `rotui` is not on PATH
+            say = self.services.hints or str
             return "\n".join(
                 f"rotui demo: {describe(run)} of {run.key} ends with this demo (the next "
-                f"`rotui demo` starts afresh); with your own configuration, `{resume_command(run)}` "
-                "would resume it"
+                f"{say('`rotui demo`')} starts afresh); with your own configuration, "
+                f"`{resume_command(run)}` would resume it"
                 for run in runs
             )
         return "\n".join(

@@ -33,3 +33,15 @@ async def test_in_the_demo_next_steps_name_its_keys_not_commands_on_the_real_con
     for phrase in said:
         assert phrase in text, text
     assert "`rotui " not in text, text
+
+
+def test_quitting_the_demo_mid_run_names_the_demo_as_it_was_started(demo) -> None:
+    """The quit dialog said "the next `rotui demo` starts afresh": after `make demo`, `rotui` is
+    not on PATH, so that command was "not found" (the demo's other hints were fixed in s13)."""
+    from rotui.core.runs import Run
+
+    app = make_app(demo.services, demo=True)
+    run = Run("run-1", "ANTHROPIC_API_KEY_STAGING", "rotation", [], "2026-11-30T02:00:00Z", "ops")
+    said = app.resume_message([run])
+    assert "the next `.venv/bin/rotui demo` starts afresh" in said, said
+    assert "`rotui rotate ANTHROPIC_API_KEY_STAGING` would resume it" in said, said
