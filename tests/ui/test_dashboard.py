@@ -421,3 +421,21 @@ async def test_the_header_says_no_key_is_validated_instead_of_0_failing(fresh_de
         )
         summary = "".join(s.text for s in bar.render_line(0)._segments)
         assert "0 failing" not in summary and "validated" in summary, summary
+
+
+async def test_on_a_wide_terminal_the_detail_takes_the_room_the_table_leaves(fresh_demo) -> None:
+    """At 200 columns the detail stayed 40 wide, wrapping every line, beside a table with some 60
+    columns of blank; it grows to 80, and on a resize back to 80x24 it sits below, full width."""
+    app = make_app(fresh_demo.services)
+    async with app.run_test(size=(200, 50)) as pilot:
+        detail = app.screen.query_one(KeyDetail)
+        await wait_until(pilot, lambda: detail.size.width > 0, "the detail laid out")
+        assert detail.outer_size.width == 80
+        await pilot.resize_terminal(140, 40)
+        await wait_until(pilot, lambda: detail.outer_size.width == 40, "the detail at 40")
+        assert app.screen.table.wide  # the table keeps every column: 100 columns beside it
+        await pilot.resize_terminal(80, 24)
+        await wait_until(pilot, lambda: detail.outer_size.width == 80, "below the table, whole")
+        assert not app.screen.table.wide
+        await pilot.resize_terminal(170, 40)
+        await wait_until(pilot, lambda: detail.outer_size.width == 70, "beside it again, at 70")

@@ -35,11 +35,21 @@ from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
 from rotui.ui.widgets.summary_bar import SummaryBar, summary_content
 
 WIDE_AT = 110  # columns from which table and detail sit side by side
-DETAIL_WIDTH = 40  # the detail pane's width when side by side (see rotui.tcss)
+DETAIL_WIDTH = 40  # the detail pane's least width when side by side (see rotui.tcss)
+DETAIL_MAX = 80  # and its most: wider, its lines are too long to read at a glance
 SORT_ORDER = tuple(SORTS)
 USAGE_REFRESH_SECONDS = 600
 REDRAW_SECONDS = 60
 SETTLE_HEAP_AFTER = 0.5  # seconds after mount: gc.freeze() once the first paint is out
+
+
+def detail_width(columns: int) -> int:
+    """The detail pane's width beside the table: what the table, shown whole, leaves (40 to 80).
+
+    At 200 columns a fixed 40 left the table 60 columns of blank and wrapped the detail's every
+    line; the table needs no more than :data:`FULL_WIDTH` to show every column.
+    """
+    return min(max(DETAIL_WIDTH, columns - FULL_WIDTH), DETAIL_MAX)
 
 
 class DashboardScreen(ReportingScreen):
@@ -78,7 +88,10 @@ class DashboardScreen(ReportingScreen):
             yield ProgressBar(id="progress", show_eta=False)
         with Container(id="body"):
             yield KeyTable(id="keys")
-            yield KeyDetail(id="detail")
+            detail = KeyDetail(id="detail")
+            if self.has_class("wide"):
+                detail.styles.width = detail_width(self.app.size.width)
+            yield detail
         yield Input(
             placeholder="filter by any visible text · Enter keeps it · Esc clears", id="filter"
         )
@@ -110,10 +123,17 @@ class DashboardScreen(ReportingScreen):
 
     def on_resize(self) -> None:
         wide = self.size.width >= WIDE_AT
-        full = self.size.width - (DETAIL_WIDTH if wide else 0) >= FULL_WIDTH
+        # beside the table, as wide as it leaves; below it, the CSS's (a width set inline stays)
+        self.query_one(KeyDetail).styles.width = detail_width(self.size.width) if wide else None
+        full = self._table_width(wide) >= FULL_WIDTH
         if (wide, full) != (self.has_class("wide"), self.table.wide):
             self.set_class(wide, "wide")
             self.redraw()  # only when the layout or the columns change: 500 rows are not free
+
+    def _table_width(self, wide: bool) -> int:
+        """Columns left to the table: all, or what the detail beside it leaves."""
+        width = self.app.size.width
+        return width - detail_width(width) if wide else width
 
     def _load(self, snap: object, rows: list[KeyRow] | None = None) -> None:
         from rotui.state import Snapshot
@@ -148,7 +168,7 @@ class DashboardScreen(ReportingScreen):
         """Apply filter and sort, and redraw the table, summary, view line and detail."""
         self._last_redraw = asyncio.get_running_loop().time()
         view = self.view
-        width = self.app.size.width - (DETAIL_WIDTH if self.has_class("wide") else 0)
+        width = self._table_width(self.has_class("wide"))
         self._redrawing = True  # the cursor moves while the rows are replaced: detail once, below
         try:
             self.table.show(view.shown, width >= FULL_WIDTH, self.now)
