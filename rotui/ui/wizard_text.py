@@ -39,6 +39,17 @@ def checklist_text(run: Run) -> str:
     return "\n".join(lines)
 
 
+def checklist_strip(run: Run) -> str:
+    """The checklist on one line, for a terminal too narrow for it beside the panel: each step's
+    state by number, then the step at hand in words (``✓1 ◐2 ○3 … · 2. New key from …``)."""
+    marks = " ".join(
+        f"{SYMBOLS[run.step[step].state]}{number}" for number, step in enumerate(run.steps, 1)
+    )
+    step = run.current_step()
+    at_hand = f" · {run.steps.index(step) + 1}. {STEP_TITLES[step]}" if step else ""
+    return marks + at_hand
+
+
 def _ended(run: Run) -> str:
     """The panel once the run has ended."""
     if run.status is RunStatus.COMPLETED:

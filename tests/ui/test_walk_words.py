@@ -110,3 +110,23 @@ async def test_at_80_columns_a_wrapped_step_or_detail_stays_under_its_own_text(d
         assert len(lines) > 6, lines  # some did wrap at this width
         for line in lines:  # a step's title, or an indented line: never a line at the edge
             assert re.match(r"^\S+ \d+\. ", line) or line.startswith("  "), lines
+
+
+async def test_under_76_columns_the_checklist_is_a_strip_above_the_panel(demo) -> None:
+    """At 60x20 the checklist beside the panel was 10 columns wide ("Pre-che / ck: val / idate"):
+    under 76 columns it is one strip above the panel, and beside it again once wider."""
+    from rotui.ui.screens.rotation import RotationWizardScreen
+
+    app = make_app(demo.services)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("j", "r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RotationWizardScreen), "wizard")
+        checklist = app.screen.query_one("#checklist-text")
+        await wait_until(pilot, lambda: "✓1" in " ".join(visible(checklist)), "step 1 done")
+        strip = " ".join(line.strip() for line in visible(checklist))
+        assert strip.startswith("✓1 ○2 ○3 ○4 ○5 ○6 ○7 · 2. New key from the Console"), strip
+        panel = app.screen.query_one("#panel")
+        assert panel.region.y > checklist.region.y and panel.size.width > 50, panel.region
+        await pilot.resize_terminal(80, 24)
+        await wait_until(pilot, lambda: "✓ 1. Pre-check" in " ".join(visible(checklist)), "list")
+        assert app.screen.query_one("#panel").region.x > 20  # beside the checklist again

@@ -20,6 +20,18 @@ KEPT_LONGER = ("rotate", "revoke", "filter", "sort")
 WAY_OUT = ("help", "quit")  # actions the footer offers by a key that works, even while typing
 
 
+def key_hints(screen: Screen[Any], ids: tuple[str, ...]) -> dict[str, str]:
+    """The key each of ``screen``'s binding ids has now ([keymap] applied), as the footer shows it
+    (the dashboard's detail says "press v" with the key that validates)."""
+    keymap: dict[str, str] = getattr(screen.app, "keymap", {})
+    hints = {}
+    for binding in screen.BINDINGS:
+        if isinstance(binding, Binding) and binding.id in ids:
+            first = keymap.get(binding.id, binding.key).split(",")[0].strip()
+            hints[binding.id] = screen.app.get_key_display(Binding(first, ""))
+    return hints
+
+
 def essential(binding: Binding) -> bool:
     """The footer never drops these for room: the way back, the rollback, help and quit."""
     ident = binding.id or ""

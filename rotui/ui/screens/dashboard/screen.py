@@ -9,7 +9,6 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.command import SimpleCommand
 from textual.containers import Container, Horizontal
 from textual.widgets import DataTable, Input, ProgressBar, Static
@@ -27,29 +26,18 @@ from rotui.ui.plain import plain
 from rotui.ui.row_view import RowView
 from rotui.ui.screens.dashboard.bindings import DASHBOARD_BINDINGS, MUTATING, ON_A_KEY
 from rotui.ui.screens.dashboard.commands import palette_commands
+from rotui.ui.screens.dashboard.layout import detail_width, table_width
 from rotui.ui.screens.dashboard.results import FLUSH_SECONDS, ResultFeed
 from rotui.ui.warm import freeze_heap, settle_heap
 from rotui.ui.widgets.key_detail import KeyDetail
-from rotui.ui.widgets.key_footer import KeyFooter
+from rotui.ui.widgets.key_footer import KeyFooter, key_hints
 from rotui.ui.widgets.key_table import FULL_WIDTH, KeyTable
 from rotui.ui.widgets.summary_bar import SummaryBar, summary_content
 
-WIDE_AT = 110  # columns from which table and detail sit side by side
-DETAIL_WIDTH = 40  # the detail pane's least width when side by side (see rotui.tcss)
-DETAIL_MAX = 80  # and its most: wider, its lines are too long to read at a glance
 SORT_ORDER = tuple(SORTS)
 USAGE_REFRESH_SECONDS = 600
 REDRAW_SECONDS = 60
 SETTLE_HEAP_AFTER = 0.5  # seconds after mount: gc.freeze() once the first paint is out
-
-
-def detail_width(columns: int) -> int:
-    """The detail pane's width beside the table: what the table, shown whole, leaves (40 to 80).
-
-    At 200 columns a fixed 40 left the table 60 columns of blank and wrapped the detail's every
-    line; the table needs no more than :data:`FULL_WIDTH` to show every column.
-    """
-    return min(max(DETAIL_WIDTH, columns - FULL_WIDTH), DETAIL_MAX)
 
 
 class DashboardScreen(ReportingScreen):
@@ -81,7 +69,7 @@ class DashboardScreen(ReportingScreen):
 
     def compose(self) -> ComposeResult:
         # Before the children exist: set on mount, the class would restyle the whole screen.
-        self.set_class(self.app.size.width >= WIDE_AT, "wide")
+        self.set_class(detail_width(self.app.size.width) is not None, "wide")
         yield SummaryBar(id="summary")
         with Horizontal(id="view-line"):
             yield Static(id="view")
@@ -89,8 +77,7 @@ class DashboardScreen(ReportingScreen):
         with Container(id="body"):
             yield KeyTable(id="keys")
             detail = KeyDetail(id="detail")
-            if self.has_class("wide"):
-                detail.styles.width = detail_width(self.app.size.width)
+            detail.styles.width = detail_width(self.app.size.width)  # no Resize comes first
             yield detail
         yield Input(
             placeholder="filter by any visible text · Enter keeps it · Esc clears", id="filter"
@@ -122,18 +109,12 @@ class DashboardScreen(ReportingScreen):
             self.notify(self.pairing, title="Pair", timeout=10, markup=False)
 
     def on_resize(self) -> None:
-        wide = self.size.width >= WIDE_AT
-        # beside the table, as wide as it leaves; below it, the CSS's (a width set inline stays)
-        self.query_one(KeyDetail).styles.width = detail_width(self.size.width) if wide else None
-        full = self._table_width(wide) >= FULL_WIDTH
+        beside = detail_width(self.size.width)  # None: below the table, the CSS's width
+        self.query_one(KeyDetail).styles.width = beside  # (a width set inline would stay)
+        wide, full = beside is not None, table_width(self.size.width) >= FULL_WIDTH
         if (wide, full) != (self.has_class("wide"), self.table.wide):
             self.set_class(wide, "wide")
             self.redraw()  # only when the layout or the columns change: 500 rows are not free
-
-    def _table_width(self, wide: bool) -> int:
-        """Columns left to the table: all, or what the detail beside it leaves."""
-        width = self.app.size.width
-        return width - detail_width(width) if wide else width
 
     def _load(self, snap: object, rows: list[KeyRow] | None = None) -> None:
         from rotui.state import Snapshot
@@ -168,7 +149,7 @@ class DashboardScreen(ReportingScreen):
         """Apply filter and sort, and redraw the table, summary, view line and detail."""
         self._last_redraw = asyncio.get_running_loop().time()
         view = self.view
-        width = self._table_width(self.has_class("wide"))
+        width = table_width(self.app.size.width)
         self._redrawing = True  # the cursor moves while the rows are replaced: detail once, below
         try:
             self.table.show(view.shown, width >= FULL_WIDTH, self.now)
@@ -209,18 +190,8 @@ class DashboardScreen(ReportingScreen):
             history,
             self.now,
             bool(self.services.config.settings.admin_key),
-            hints={} if self.read_only else self.key_hints(("validate", "rotate")),
+            hints={} if self.read_only else key_hints(self, ("validate", "rotate")),
         )
-
-    def key_hints(self, ids: tuple[str, ...]) -> dict[str, str]:
-        """The key each binding id has now ([keymap] applied), as the footer shows it."""
-        keymap: dict[str, str] = getattr(self.app, "keymap", {})
-        hints = {}
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.id in ids:
-                first = keymap.get(binding.id, binding.key).split(",")[0].strip()
-                hints[binding.id] = self.app.get_key_display(Binding(first, ""))
-        return hints
 
     def history(self, name: str) -> list[ValidationResult]:
         """The key's last results, read once until the next load (not once per cursor move)."""

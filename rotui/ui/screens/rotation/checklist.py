@@ -27,6 +27,7 @@ def wizard_title(run: Run, key: str, started: bool, watching: bool, resumed: boo
     return f"{verb} {key} · {run.status}{how} · run {run.run_id}"
 
 
+NARROW_BELOW = 76  # columns under which the checklist is a strip above the panel, not beside it
 STEP = re.compile(r"^\S+ \d+\. ")  # "✓ 1. ", "○ 12. ": a step's title line
 
 

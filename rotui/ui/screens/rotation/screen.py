@@ -25,13 +25,13 @@ from rotui.ui.navigation import navigator
 from rotui.ui.plain import plain_cell
 from rotui.ui.screens.rotation import consumers
 from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
-from rotui.ui.screens.rotation.checklist import ChecklistView, wizard_title
+from rotui.ui.screens.rotation.checklist import NARROW_BELOW, ChecklistView, wizard_title
 from rotui.ui.screens.rotation.consumer_actions import ConsumerActions
 from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
 from rotui.ui.screens.rotation.watch import READ_ONLY_REFUSED, watch
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
-from rotui.ui.wizard_text import checklist_text, step_help
+from rotui.ui.wizard_text import checklist_strip, checklist_text, step_help
 
 
 class RotationWizardScreen(ConsumerActions):
@@ -87,6 +87,10 @@ class RotationWizardScreen(ConsumerActions):
                 table: DataTable[str] = DataTable(cursor_type="row", id="consumers")
                 yield table
         yield KeyFooter()
+
+    def on_resize(self) -> None:
+        if (self.size.width < NARROW_BELOW) != self.has_class("narrow"):
+            self.redraw()
 
     def on_mount(self) -> None:
         for widget in ("#new-key", "#no-keyring", "#demo-console"):
@@ -149,7 +153,10 @@ class RotationWizardScreen(ConsumerActions):
         # two lines at most (rotui.tcss): at 80 columns the run id goes whole on the second
         title = wizard_title(run, self.key, started, bool(self.blocked), self.rotation.resumed)
         self.query_one("#wizard-title", Static).update(plain_cell(title))
-        text = checklist_text(run) + (
+        # at 60 columns a column beside the panel was 10 wide, "Pre-che / ck: val / idate"
+        narrow = self.size.width < NARROW_BELOW
+        self.set_class(narrow, "narrow")
+        text = (checklist_strip if narrow else checklist_text)(run) + (
             "\n\n" + "\n".join(f"! {w}" for w in run.warnings) if run.warnings else ""
         )
         self.query_one("#checklist-text", ChecklistView).show(text)
