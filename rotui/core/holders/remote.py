@@ -95,9 +95,11 @@ async def infisical(
     """Every secret of every environment and folder of one project; returns environments read."""
     api = api_url.rstrip("/")
     auth = BearerAuth(token)
+    said = _infisical_said(project)
     info = await _get_json(
-        http, f"{api}/api/v1/workspace/{quote(project, safe='')}", {}, "Infisical", auth
-    )
+        http, f"{api}/api/v1/workspace/{quote(project, safe='')}", {}, "Infisical", auth,
+        explain=said,
+    )  # fmt: skip
     environments = (
         info.get("workspace", {}).get("environments", []) if isinstance(info, dict) else []
     )
@@ -113,11 +115,33 @@ async def infisical(
             "recursive": "true",
         }
         url = f"{api}/api/v3/secrets/raw"
-        found = _secret_values(await _get_json(http, url, {}, "Infisical", auth, params))
+        found = _secret_values(
+            await _get_json(http, url, {}, "Infisical", auth, params, explain=said)
+        )
         for path, name, secret in found:
             value("infisical", f"{project}/{slug}{path}", name, secret)
         del found
     return len(slugs)
+
+
+def _infisical_said(project: str) -> Callable[[int, bytes], str | None]:
+    """What Infisical's refusal means for ``project``, in one line naming it; None: not known."""
+
+    def explain(status: int, raw: bytes) -> str | None:
+        from rotui.core.consumers.http import problem_of
+        from rotui.core.consumers.infisical import denies_read, project_refused
+
+        problem = problem_of(raw)
+        refused = project_refused(status, problem, project)
+        if refused is not None:
+            return f"Infisical: {refused}"
+        if status == 401 or (status == 403 and problem.kind == "TokenError"):
+            return f"Infisical: the token for project {project} was refused (HTTP {status})"
+        if status == 403 and denies_read(problem):
+            return f"Infisical: the token may not read secret values in project {project}"
+        return None
+
+    return explain
 
 
 def _secret_values(body: Any) -> list[tuple[str, str, Secret]]:
@@ -137,6 +161,8 @@ async def _get_json(
     what: str,
     auth: BearerAuth,
     params: Mapping[str, str] | None = None,
+    *,
+    explain: Callable[[int, bytes], str | None] | None = None,
 ) -> Any:
     try:
         response = await http.get(
@@ -147,7 +173,10 @@ async def _get_json(
             f"{what}: {type(exc).__name__} reaching {httpx.URL(url).host}"
         ) from None
     if response.status_code not in (200, 206):
-        raise SourceProblem(f"{what}: HTTP {response.status_code} for {httpx.URL(url).path}")
+        said = explain(response.status_code, response.content) if explain else None
+        raise SourceProblem(
+            said or f"{what}: HTTP {response.status_code} for {httpx.URL(url).path}"
+        )
     try:
         return response.json()
     except ValueError:

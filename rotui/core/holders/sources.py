@@ -25,6 +25,7 @@ from rotui.core.holders.settings import HoldersSettings
 from rotui.core.secret import Secret
 
 if TYPE_CHECKING:
+    from rotui.core.consumers.infisical_login import UniversalAuth
     from rotui.core.holders import remote
     from rotui.core.holders.scan import ScanRequest
     from rotui.core.model import ManagedKey
@@ -79,36 +80,78 @@ async def heroku(
 
 async def infisical(
     request: ScanRequest,
-    keys: list[ManagedKey],
+    book: Book,
     value: remote.Value,
     tell: Callable[..., None],
     report: ScanReport,
 ) -> None:
+    """Each project an Infisical consumer names, read with the consumer's own credentials.
+
+    A consumer with ``client_id`` and ``client_secret`` logs in with universal auth as it does
+    (:class:`~rotui.core.consumers.infisical_login.UniversalAuth`), once per identity per scan.
+    """
+    from rotui.core.errors import RotuiError
+
+    logins: dict[tuple[str, str, str], UniversalAuth] = {}
     seen: set[tuple[str, str, str]] = set()
-    for key in keys:
-        for consumer in key.consumers:
-            if str(consumer.kind) != "infisical":
-                continue
-            f = consumer.fields
-            source = str(f.get("token", "env:INFISICAL_TOKEN"))
-            api = str(f.get("api_url", "https://app.infisical.com"))
-            project = str(f["project_id"])
-            if (source, api, project) in seen:
-                continue
-            seen.add((source, api, project))
-            token = await _token(request, source, "INFISICAL_TOKEN", report)
+    for _key, spec in book.specs:
+        if str(spec.kind) != "infisical":
+            continue
+        f, project = spec.fields, str(spec.fields["project_id"])
+        api = str(f.get("api_url") or "https://app.infisical.com")
+        universal = bool(f.get("client_id") and f.get("client_secret"))
+        who = f"ua:{f['client_id']}" if universal else str(f.get("token") or "env:INFISICAL_TOKEN")
+        if (who, api, project) in seen:
+            continue
+        seen.add((who, api, project))
+        from rotui.core.holders import remote  # with httpx: only when there is work
+
+        try:
+            token: Secret | None
+            if universal:
+                token = await _logged_in(
+                    request, logins, str(f["client_id"]), str(f["client_secret"]), api
+                )
+            else:
+                token = await _token(request, who, "INFISICAL_TOKEN", report)
             if token is None:
                 continue
-            from rotui.core.holders import remote
+            done = await remote.infisical(
+                request.http, api, token, project, value, lambda n: tell("infisical", 0, n)
+            )
+            report.places += done
+            tell("infisical", done)
+        except RotuiError as exc:  # the universal-auth login was refused or failed
+            report.problems.append(f"Infisical project {project}: {exc}")
+        except remote.SourceProblem as exc:
+            report.problems.append(str(exc))
 
-            try:
-                done = await remote.infisical(
-                    request.http, api, token, project, value, lambda n: tell("infisical", 0, n)
-                )
-                report.places += done
-                tell("infisical", done)
-            except remote.SourceProblem as exc:
-                report.problems.append(str(exc))
+
+async def _logged_in(
+    request: ScanRequest,
+    logins: dict[tuple[str, str, str], UniversalAuth],
+    client_id: str,
+    client_secret: str,
+    api: str,
+) -> Secret:
+    """A universal-auth token for one identity, logging in on its first use in this scan."""
+    from rotui.core.consumers.base import ConsumerContext
+    from rotui.core.consumers.infisical_login import UniversalAuth
+
+    login = logins.get((client_id, client_secret, api))
+    if login is None:
+        login = logins[(client_id, client_secret, api)] = UniversalAuth(
+            client_id, client_secret, api
+        )
+    ctx = ConsumerContext(
+        http=request.http, store=request.store, fingerprint=_unused, environ=request.environ
+    )
+    return await login.token(ctx)
+
+
+def _unused(_secret: Secret) -> str:
+    """A login fingerprints nothing; the scan's matcher does, with the audit's key."""
+    raise AssertionError("the holders scan fingerprints through its matcher")
 
 
 async def github(
