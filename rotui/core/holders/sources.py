@@ -6,6 +6,7 @@ than its HTTP header; a problem with a source is kept in the report and the othe
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -157,55 +158,78 @@ def _unused(_secret: Secret) -> str:
 async def github(
     request: ScanRequest, book: Book, tell: Callable[..., None], report: ScanReport
 ) -> None:
+    """Secret names of each repository, environment and organization a GitHub consumer names."""
     repos: dict[tuple[str, str], set[str]] = {}
+    orgs: set[tuple[str, str]] = set()
     passed: set[str] = set()
     for _key, spec in book.specs:
-        if str(spec.kind) == "github" and spec.fields.get("repo"):  # org secrets: not listed
-            passed.update(spec.fields.get("pass_env", ()))
-            envs = repos.setdefault(
-                (str(spec.fields.get("gh") or "gh"), str(spec.fields["repo"])), set()
-            )
+        if str(spec.kind) != "github":
+            continue
+        passed.update(spec.fields.get("pass_env", ()))
+        gh = str(spec.fields.get("gh") or "gh")
+        if spec.fields.get("org"):
+            orgs.add((gh, str(spec.fields["org"])))
+        elif spec.fields.get("repo"):
+            envs = repos.setdefault((gh, str(spec.fields["repo"])), set())
             if spec.fields.get("env"):
                 envs.add(str(spec.fields["env"]))
-    tell("github", 0, len(repos))
-    if not repos:
+    tell("github", 0, len(repos) + len(orgs))
+    if not repos and not orgs:
         return
     from rotui.core.consumers.base import child_environ  # with httpx: only when there is work
     from rotui.core.consumers.github import GH_ENV_NAMES, GH_ENV_PREFIXES
     from rotui.core.holders import remote
 
-    wanted = {(key, spec.var) for key, spec in book.specs} | {(k, k) for k in book.names}
-    for (gh, repo), envs in sorted(repos.items()):
-        environ = child_environ(request.environ, (*GH_ENV_NAMES, *passed), GH_ENV_PREFIXES)
+    environ = child_environ(request.environ, (*GH_ENV_NAMES, *passed), GH_ENV_PREFIXES)
+    timeout = request.config.holders.timeout_seconds
+    reads = [
+        functools.partial(remote.github, gh, repo, sorted(envs), environ, timeout)
+        for (gh, repo), envs in sorted(repos.items())
+    ] + [
+        functools.partial(remote.github_org, gh, org, environ, timeout) for gh, org in sorted(orgs)
+    ]
+    for read in reads:
         try:
-            listed = await remote.github(
-                gh, repo, sorted(envs), environ, request.config.holders.timeout_seconds
-            )
+            listed = await read()
         except remote.SourceProblem as exc:
             report.problems.append(str(exc))
             continue
         report.places += 1
         tell("github", 1)
-        for secret in listed:
-            for key, var in wanted:
-                if secret.name.upper() != var.upper() or key not in book.names:
-                    continue
-                where = repo + (f" env {secret.env}" if secret.env else "")
-                place = Place("github", where, secret.name)
-                last = request.rotated_at.get(key)
-                if last is not None and secret.updated_at is not None and secret.updated_at < last:
-                    note = f"may hold the old key: updated {secret.updated_at:%Y-%m-%d %H:%M}, before the last rotation"
-                    book.add(place, Held.NAME_ONLY, key, "—", note)
-                    continue
-                when = f"updated {secret.updated_at:%Y-%m-%d %H:%M}" if secret.updated_at else ""
-                book.add(place, Held.NAME_ONLY, key, "—", when)
-    # a stale GitHub finding is a "name only" one with the note: mark it
+        _github_findings(request, book, listed)
+    # a "may hold the old key" finding is a stale one, not managed
     report.findings[:] = [
         Finding(f.place, f.held, Status.STALE, f.hint, f.key, f.consumer, f.note)
         if f.held is Held.NAME_ONLY and f.note.startswith("may hold")
         else f
         for f in report.findings
     ]
+
+
+def _github_findings(request: ScanRequest, book: Book, listed: list[remote.GithubSecret]) -> None:
+    """A finding for each listed secret named as a key's variable (or the key itself).
+
+    One updated before the key's last completed rotation "may hold the old key": stale.
+    """
+    wanted = {(key, spec.var) for key, spec in book.specs} | {(k, k) for k in book.names}
+    for secret in listed:
+        for key, var in wanted:
+            if secret.name.upper() != var.upper() or key not in book.names:
+                continue
+            if secret.org:
+                where = f"org {secret.org}"
+                said = f"visibility {secret.visibility}; " if secret.visibility else ""
+            else:
+                where, said = secret.repo + (f" env {secret.env}" if secret.env else ""), ""
+            place = Place("github", where, secret.name)
+            last = request.rotated_at.get(key)
+            updated = secret.updated_at
+            if last is not None and updated is not None and updated < last:
+                note = f"may hold the old key: {said}updated {updated:%Y-%m-%d %H:%M}, before the last rotation"
+                book.add(place, Held.NAME_ONLY, key, "—", note)
+                continue
+            when = f"{said}updated {updated:%Y-%m-%d %H:%M}" if updated else said.rstrip("; ")
+            book.add(place, Held.NAME_ONLY, key, "—", when)
 
 
 def env_files(keys: Sequence[ManagedKey]) -> Iterator[str]:
