@@ -42,6 +42,7 @@ def sim() -> Iterator[InfisicalSim]:
     with InfisicalSim(tokens=("plain-tok",), clients={"ci-1": "cs-1"}) as sim:
         sim.put("proj1", "prod", "/", KEY, CURRENT)
         sim.put("proj1", "staging", "/batch", OTHER, OTHER_VALUE)
+        sim.put("proj2", "prod", "/", OTHER, OTHER_VALUE)
         yield sim
 
 
@@ -58,14 +59,15 @@ api_url = "{api}"
 """
 
 
-def two_keys(api: str, project: str = "proj1") -> str:
-    """Two keys whose consumers log in as the same machine identity (no INFISICAL_TOKEN set)."""
+def two_keys(api: str, project: str = "proj1", other: str = "proj2") -> str:
+    """Two keys whose consumers log in as the same machine identity, each to its project (no
+    INFISICAL_TOKEN set)."""
     return (
         "[holders]\nshell = false\ngithub = false\nheroku = false\n\n"
         f'[[keys]]\nname = "{KEY}"\nsource = "keyring"\n'
         + universal("infisical", api, project)
         + f'\n[[keys]]\nname = "{OTHER}"\nsource = "keyring"\n'
-        + universal("infisical-other", api, project)
+        + universal("infisical-other", api, other)
     )
 
 
@@ -103,8 +105,9 @@ async def test_universal_auth_consumers_are_scanned_with_one_login(
     assert got == {
         (KEY, "proj1/prod/", KEY, Status.MANAGED, Held.CURRENT),
         (OTHER, "proj1/staging/batch", OTHER, Status.UNMANAGED, Held.CURRENT),
+        (OTHER, "proj2/prod/", OTHER, Status.MANAGED, Held.CURRENT),
     }
-    assert sim.logins() == 1  # one identity, one project: one login for the whole scan
+    assert sim.logins() == 1  # one identity, two projects: one login for the whole scan
 
 
 def test_the_universal_auth_token_is_printed_nowhere(
@@ -136,19 +139,27 @@ def test_the_universal_auth_token_is_printed_nowhere(
 async def test_a_refused_login_is_one_line_naming_the_project(
     sim: InfisicalSim, tmp_path: Path, isolated_home: Path
 ) -> None:
+    """Refused once, not tried again for the identity's other project (Infisical locks an
+    identity out after repeated failures); each project says why it was not read."""
     environ = {"ICID": "ci-1", "ICS": "wrong"}
     report = await scan_with(two_keys(sim.base_url), tmp_path, isolated_home, environ)
     problems = report.problems  # type: ignore[attr-defined]
-    assert len(problems) == 1 and "\n" not in problems[0]
-    assert problems[0].startswith("Infisical project proj1: Infisical universal-auth login refused")
-    assert "wrong" not in problems[0]
+    assert [p.split(":", 1)[0] for p in problems] == [
+        "Infisical project proj1",
+        "Infisical project proj2",
+    ]
+    for problem in problems:
+        assert "\n" not in problem and "wrong" not in problem
+        assert "Infisical universal-auth login refused: check client_id (env:ICID)" in problem
+    logins = [r for r in sim.requests() if r[1] == "/api/v1/auth/universal-auth/login"]
+    assert logins == [("POST", "/api/v1/auth/universal-auth/login")]
 
 
 async def test_an_unknown_project_is_named_not_skipped(
     sim: InfisicalSim, tmp_path: Path, isolated_home: Path
 ) -> None:
     """Infisical's 404 for a project id it does not know, said as such for each identity."""
-    text = two_keys(sim.base_url, project="no-such-proj")
+    text = two_keys(sim.base_url, project="no-such-proj", other="no-such-proj")
     report = await scan_with(text, tmp_path, isolated_home, dict(ENVIRON))
     assert report.problems == [  # type: ignore[attr-defined]
         "Infisical: Infisical has no project no-such-proj: check project_id: the project's ID "

@@ -27,6 +27,7 @@ from rotui.core.secret import Secret
 
 if TYPE_CHECKING:
     from rotui.core.consumers.infisical_login import UniversalAuth
+    from rotui.core.errors import RotuiError
     from rotui.core.holders import remote
     from rotui.core.holders.scan import ScanRequest
     from rotui.core.model import ManagedKey
@@ -93,7 +94,7 @@ async def infisical(
     """
     from rotui.core.errors import RotuiError
 
-    logins: dict[tuple[str, str, str], UniversalAuth] = {}
+    logins: dict[tuple[str, str, str], UniversalAuth | RotuiError] = {}
     seen: set[tuple[str, str, str]] = set()
     for _key, spec in book.specs:
         if str(spec.kind) != "infisical":
@@ -130,24 +131,32 @@ async def infisical(
 
 async def _logged_in(
     request: ScanRequest,
-    logins: dict[tuple[str, str, str], UniversalAuth],
+    logins: dict[tuple[str, str, str], UniversalAuth | RotuiError],
     client_id: str,
     client_secret: str,
     api: str,
 ) -> Secret:
-    """A universal-auth token for one identity, logging in on its first use in this scan."""
+    """A universal-auth token for one identity: one login per scan, and a refused login is not
+    tried again for the identity's next project (failed logins lock an identity out)."""
     from rotui.core.consumers.base import ConsumerContext
     from rotui.core.consumers.infisical_login import UniversalAuth
+    from rotui.core.errors import RotuiError
 
-    login = logins.get((client_id, client_secret, api))
-    if login is None:
-        login = logins[(client_id, client_secret, api)] = UniversalAuth(
+    known = logins.get((client_id, client_secret, api))
+    if isinstance(known, RotuiError):
+        raise known
+    if known is None:
+        known = logins[(client_id, client_secret, api)] = UniversalAuth(
             client_id, client_secret, api
         )
     ctx = ConsumerContext(
         http=request.http, store=request.store, fingerprint=_unused, environ=request.environ
     )
-    return await login.token(ctx)
+    try:
+        return await known.token(ctx)
+    except RotuiError as exc:
+        logins[(client_id, client_secret, api)] = exc
+        raise
 
 
 def _unused(_secret: Secret) -> str:
