@@ -26,13 +26,27 @@ UNSAFE = re.compile(
 
 
 _known: tuple[str, ...] = ()  # remembered secret values, longest first
-MIN_KNOWN = 8  # a shorter value would mask innocent words; it is never printed anyway
+MIN_KNOWN = 8  # a shorter value would mask innocent words
+MAX_KNOWN = 4096  # a token is short; a longer "secret" is a pasted document, masked by shape
+# A token is one run of printable characters, varied enough not to be filler ("aaaaaaaa").
+_TOKENLIKE = re.compile(r"[!-~\u00a1-\uffff]+")
+MIN_DISTINCT = 6
 
 
 def remember(value: str) -> None:
-    """Mask ``value`` wherever rotui prints it from now on (a token no shape identifies)."""
+    """Mask ``value`` wherever rotui prints it from now on (a token no shape identifies).
+
+    Only a token-like value: one word of 8 or more printable characters, at least 6 different;
+    whitespace, filler or a value too short would mask innocent text and is never a token.
+    """
     global _known
-    if len(value) >= MIN_KNOWN and value not in _known:
+    if (
+        MIN_KNOWN <= len(value) <= MAX_KNOWN
+        and value not in _known
+        and _TOKENLIKE.fullmatch(value)
+        and not UNSAFE.search(value)
+        and len(set(value)) >= MIN_DISTINCT
+    ):
         # Longest first: a value inside another is masked with it, not before it.
         _known = tuple(sorted((*_known, value), key=len, reverse=True))
 

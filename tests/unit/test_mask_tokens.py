@@ -131,3 +131,27 @@ def test_an_argument_error_does_not_echo_a_token(tmp_path: Path) -> None:
     assert done.returncode != 0 and output
     assert token not in output and token[11:-4] not in output
     assert "github_pat_…" in output
+
+
+def test_filler_and_whitespace_are_never_remembered_as_secrets() -> None:
+    """A fuzzed or padded value must not mask innocent text everywhere after."""
+    for value in (" " * 12, "aaaaaaaaaaaa", "\n" * 20, "short"):
+        Secret(value)
+    text = "aaaaaaaaaaaa and            spaces, short"
+    assert printable(text) == text
+
+
+def test_children_still_get_their_own_tokens_but_never_a_key() -> None:
+    """gh needs GH_TOKEN and `infisical secrets get` INFISICAL_TOKEN by environment: masking
+    tokens in what rotui prints must not strip them from a child's environment."""
+    from rotui.core.consumers.base import child_environ
+    from rotui.core.secret.store import _without_key_values
+
+    gh_token = CANARIES["GitHub classic PAT"][0]
+    infisical = CANARIES["Infisical access token (JWT)"][0]
+    key = "sk-ant-api03-" + _alnum("child-key", 86) + "-" + _alnum("tail", 6) + "AA"
+    environ = {"GH_TOKEN": gh_token, "INFISICAL_TOKEN": infisical, "LEAK": key, "PATH": "/bin"}
+    given = child_environ(environ, ("GH_TOKEN", "LEAK"))
+    assert given == {"GH_TOKEN": gh_token, "PATH": "/bin"}
+    inherited = _without_key_values(environ)
+    assert inherited == {"GH_TOKEN": gh_token, "INFISICAL_TOKEN": infisical, "PATH": "/bin"}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from rotui.core.errors import KeyringTimeout, KeyringUnavailable, SecretError
 from rotui.core.model import KEYRING_SERVICE
 from rotui.core.secret.formats import _sendable
-from rotui.core.secret.value import Secret, redact
+from rotui.core.secret.value import SECRET_PATTERN, Secret, redact
 
 if TYPE_CHECKING:
     import asyncio
@@ -301,7 +301,9 @@ def _without_key_values(environ: Mapping[str, str]) -> dict[str, str]:
     A password manager needs its session (the rest of the environment), never another key:
     one in rotui's own environment (``env:`` sources, an Admin key) is not handed on.
     """
-    return {name: value for name, value in environ.items() if redact(value) == value}
+    # An Anthropic key's shape only: a source command may need its own token (INFISICAL_TOKEN
+    # for `infisical secrets get`, GH_TOKEN for `gh`), which redact() would now mask too.
+    return {name: value for name, value in environ.items() if not SECRET_PATTERN.search(value)}
 
 
 _OFF_LOOP = threading.local()

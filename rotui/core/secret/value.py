@@ -101,7 +101,7 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
-        if not SECRET_PATTERN.fullmatch(value):
+        if not SECRET_PATTERN.search(value):
             remember(value)  # a token no shape may catch: masked by value wherever it shows
         if not _held_a_key:
             _first_key()
