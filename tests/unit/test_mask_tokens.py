@@ -155,3 +155,25 @@ def test_children_still_get_their_own_tokens_but_never_a_key() -> None:
     assert given == {"GH_TOKEN": gh_token, "PATH": "/bin"}
     inherited = _without_key_values(environ)
     assert inherited == {"GH_TOKEN": gh_token, "INFISICAL_TOKEN": infisical, "PATH": "/bin"}
+
+
+@pytest.mark.parametrize("command", ["validate", "doctor"])
+def test_a_config_error_naming_a_token_does_not_echo_it(tmp_path: Path, command: str) -> None:
+    """A token pasted into the wrong field: the error names the field and shows the hint only."""
+    token = CANARIES["Heroku token"][0]
+    config = tmp_path / "rotui.toml"
+    config.write_text(
+        '[[keys]]\nname = "K"\nsource = "env:K"\n\n'
+        f'[[keys.consumers]]\nname = "h"\nkind = "{token}"\napp = "x"\n'
+    )
+    config.chmod(0o600)
+    done = subprocess.run(
+        [sys.executable, "-m", "rotui", command],
+        capture_output=True,
+        text=True,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "ROTUI_CONFIG": str(config)},
+        timeout=60,
+    )
+    output = done.stdout + done.stderr
+    assert "unknown kind" in output, output
+    assert token[7:27] not in output and "HRKU-…" in output
