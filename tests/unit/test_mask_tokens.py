@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +178,21 @@ def test_a_config_error_naming_a_token_does_not_echo_it(tmp_path: Path, command:
     output = done.stdout + done.stderr
     assert "unknown kind" in output, output
     assert token[7:27] not in output and "HRKU-…" in output
+
+
+def test_masking_a_json_document_keeps_it_json() -> None:
+    """Run files and audit entries are redacted as JSON text: a mask never spans a delimiter."""
+    document = {
+        "api_url": "http://127.0.0.1:8080",
+        "who": "ops@example.com",
+        "url": CANARIES["URL password"][0],
+        "said": [CANARIES[name][0] for name in sorted(CANARIES)],
+    }
+    for separators in ((",", ":"), (", ", ": ")):
+        text = json.dumps(document, separators=separators)
+        masked = json.loads(redact(text))
+        assert masked["api_url"] == document["api_url"] and masked["who"] == document["who"]
+        assert CANARIES["URL password"][1] not in masked["url"]
+        assert masked["url"].startswith("https://ops:") and masked["url"].endswith(
+            "@proxy.example:8080"
+        )
