@@ -47,8 +47,12 @@ def remember(value: str) -> None:
         and not UNSAFE.search(value)
         and len(set(value)) >= MIN_DISTINCT
     ):
+        import json  # lazily, like the rest of remembering: never on `rotui status`'s path
+
+        # Also as it shows inside a JSON string (run files, audit entries are redacted as JSON).
+        forms = {value, json.dumps(value)[1:-1]}
         # Longest first: a value inside another is masked with it, not before it.
-        _known = tuple(sorted((*_known, value), key=len, reverse=True))
+        _known = tuple(sorted({*_known, *forms}, key=len, reverse=True))
 
 
 def known_values() -> tuple[str, ...]:

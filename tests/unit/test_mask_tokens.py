@@ -196,3 +196,20 @@ def test_masking_a_json_document_keeps_it_json() -> None:
         assert masked["url"].startswith("https://ops:") and masked["url"].endswith(
             "@proxy.example:8080"
         )
+
+
+def test_a_remembered_value_is_masked_in_its_json_escaped_form_too() -> None:
+    odd = 'pa"ss\\wörd-' + _hex("odd", 16)
+    Secret(odd)
+    text = json.dumps({"said": f"rejected {odd}"})
+    assert json.dumps(odd)[1:-1] in text  # json escaped it: the plain value is not there
+    masked = redact(text)
+    assert json.dumps(odd)[1:-1] not in masked and _hex("odd", 16)[:-4] not in masked
+    assert json.loads(masked)["said"].startswith("rejected ")
+
+
+def test_a_json_escaped_value_cut_mid_escape_never_breaks_the_json() -> None:
+    odd = _hex("cut", 16) + 'x"\\'  # its escaped form ends in an escape sequence
+    Secret(odd)
+    masked = redact(json.dumps({"said": odd, "n": 1}))
+    assert json.loads(masked) == {"said": "•••", "n": 1}

@@ -91,7 +91,9 @@ def redact(text: str) -> str:
     every secret value this process holds that no shape catches (:func:`~rotui.core.safetext.remember`)."""
     for value in known_values():  # first: a shape would hide only a part of a known value
         if value in text:
-            text = text.replace(value, mask(value))
+            # A value with a backslash (or its JSON-escaped form) gets no tail: a cut escape
+            # sequence in the hint would break the JSON it sits in.
+            text = text.replace(value, "•••" if "\\" in value else mask(value))
     text = SECRET_PATTERN.sub(lambda m: mask(m.group(0)), text)
     return TOKEN_PATTERN.sub(_masked, text)
 
