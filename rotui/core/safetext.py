@@ -11,7 +11,7 @@ sk-ant-…``), echoed by an argument error or a gateway. Wherever rotui prints, 
 masked hint (:func:`~rotui.core.secret.value.redact`), never as the value. So do the other
 credentials rotui handles: GitHub, Heroku and Infisical tokens and webhook URLs by their shapes
 (:data:`~rotui.core.secret.value.TOKEN_PATTERN`), and any secret this process holds by its value
-(:func:`remember`, called by every :class:`~rotui.core.secret.value.Secret`).
+(:func:`remember`, called for every value read from a source: keyring, ``env:``, ``command:``).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import pytest
 
 from rotui.core.crashlog import write_crash_log
 from rotui.core.safetext import one_line, printable
-from rotui.core.secret import Secret, mask, redact
+from rotui.core.secret import MemoryKeyring, Secret, SecretStore, mask, redact
 
 
 def _hex(seed: str, n: int) -> str:
@@ -57,6 +57,15 @@ CANARIES = {
 }
 
 
+def read(value: str) -> Secret:
+    """``value`` read as rotui reads every secret: from a source (here the keyring)."""
+    store = SecretStore(MemoryKeyring(), environ={})
+    store.set_keyring("test", Secret(value))
+    found = store.read("keyring", "test")
+    assert found is not None
+    return found
+
+
 @pytest.mark.parametrize("name", sorted(CANARIES))
 def test_each_token_shape_prints_masked(name: str) -> None:
     canary, secret = CANARIES[name]
@@ -92,7 +101,9 @@ def test_a_secret_no_shape_catches_is_masked_by_its_value() -> None:
     request_id = "0d3f5a9e-7c21-4b8e-9f3a-" + _hex("request-id", 12)
     before = printable(f"token {token}")
     assert token in before  # nothing can tell it from an id yet: the test below is not vacuous
-    held = Secret(token)
+    Secret(token)  # held is not enough: only a value read from a source is remembered
+    assert token in printable(token)
+    held = read(token)
     shown = printable(f"Heroku said: invalid token {token} (request {request_id})")
     assert token not in shown and held.hint in shown and request_id in shown
     assert token not in redact(repr(ValueError(f"bad {token}")))
@@ -101,7 +112,7 @@ def test_a_secret_no_shape_catches_is_masked_by_its_value() -> None:
 def test_the_crash_log_masks_every_shape(tmp_path: Path) -> None:
     tokens = [canary for canary, _ in CANARIES.values()]
     uuid_token = "7e1a2b3c-4d5e-4f60-8a9b-" + _hex("crash-uuid", 12)
-    Secret(uuid_token)
+    read(uuid_token)
     try:
         raise RuntimeError("provider answered: " + " ".join([*tokens, uuid_token]))
     except RuntimeError as error:
@@ -137,7 +148,7 @@ def test_an_argument_error_does_not_echo_a_token(tmp_path: Path) -> None:
 def test_filler_and_whitespace_are_never_remembered_as_secrets() -> None:
     """A fuzzed or padded value must not mask innocent text everywhere after."""
     for value in (" " * 12, "aaaaaaaaaaaa", "\n" * 20, "short"):
-        Secret(value)
+        read(value)
     text = "aaaaaaaaaaaa and            spaces, short"
     assert printable(text) == text
 
@@ -200,7 +211,7 @@ def test_masking_a_json_document_keeps_it_json() -> None:
 
 def test_a_remembered_value_is_masked_in_its_json_escaped_form_too() -> None:
     odd = 'pa"ss\\wörd-' + _hex("odd", 16)
-    Secret(odd)
+    read(odd)
     text = json.dumps({"said": f"rejected {odd}"})
     assert json.dumps(odd)[1:-1] in text  # json escaped it: the plain value is not there
     masked = redact(text)
@@ -210,6 +221,6 @@ def test_a_remembered_value_is_masked_in_its_json_escaped_form_too() -> None:
 
 def test_a_json_escaped_value_cut_mid_escape_never_breaks_the_json() -> None:
     odd = _hex("cut", 16) + 'x"\\'  # its escaped form ends in an escape sequence
-    Secret(odd)
+    read(odd)
     masked = redact(json.dumps({"said": odd, "n": 1}))
     assert json.loads(masked) == {"said": "•••", "n": 1}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rotui.core.errors import KeyringTimeout, KeyringUnavailable, SecretError
 from rotui.core.model import KEYRING_SERVICE
+from rotui.core.safetext import remember
 from rotui.core.secret.formats import _sendable
 from rotui.core.secret.value import SECRET_PATTERN, Secret, redact
 
@@ -218,7 +219,17 @@ class SecretStore:
         return self._call(f"deleting {username!r}", delete)
 
     def read(self, source: str, username: str) -> Secret | None:
-        """The value a source points at, or None when it gives nothing."""
+        """The value a source points at, or None when it gives nothing.
+
+        A value of no known shape (a bare-UUID Heroku token, a client secret, a notify URL) is
+        remembered, so rotui masks it by value wherever it would print it.
+        """
+        found = self._read(source, username)
+        if found is not None and not SECRET_PATTERN.search(found.reveal()):
+            remember(found.reveal())
+        return found
+
+    def _read(self, source: str, username: str) -> Secret | None:
         if source == "keyring":
             return self.get_keyring(username)
         if source.startswith("env:"):

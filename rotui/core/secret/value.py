@@ -13,7 +13,7 @@ import hmac
 import re
 from typing import Any
 
-from rotui.core.safetext import known_values, remember
+from rotui.core.safetext import known_values
 
 SECRET_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9]+-[A-Za-z0-9_-]{8,}")
 
@@ -88,7 +88,7 @@ def _masked(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """Mask anything shaped like a key or a token in free text (error bodies, exceptions), and
-    every secret value this process holds that no shape catches (:func:`~rotui.core.safetext.remember`)."""
+    every secret value read from a source that no shape catches (:func:`~rotui.core.safetext.remember`)."""
     for value in known_values():  # first: a shape would hide only a part of a known value
         if value in text:
             # A value with a backslash (or its JSON-escaped form) gets no tail: a cut escape
@@ -105,8 +105,6 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
-        if not SECRET_PATTERN.search(value):
-            remember(value)  # a token no shape may catch: masked by value wherever it shows
         if not _held_a_key:
             _first_key()
 
