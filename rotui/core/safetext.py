@@ -8,7 +8,10 @@ stays visible as plain text), so nothing outside text contains can act on the te
 
 A key value is outside text too: pasted or typed where a name was expected (``rotui key set
 sk-ant-…``), echoed by an argument error or a gateway. Wherever rotui prints, it shows as its
-masked hint (:func:`~rotui.core.secret.value.redact`), never as the value.
+masked hint (:func:`~rotui.core.secret.value.redact`), never as the value. So do the other
+credentials rotui handles: GitHub, Heroku and Infisical tokens and webhook URLs by their shapes
+(:data:`~rotui.core.secret.value.TOKEN_PATTERN`), and any secret this process holds by its value
+(:func:`remember`, called for every value read from a source: keyring, ``env:``, ``command:``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,61 @@ UNSAFE = re.compile(
 )
 
 
+_known: tuple[str, ...] = ()  # remembered secret values, longest first
+MIN_KNOWN = 8  # a shorter value would mask innocent words
+MAX_KNOWN = 4096  # a token is short; a longer "secret" is a pasted document, masked by shape
+# A token is one run of printable characters, varied enough not to be filler ("aaaaaaaa").
+_TOKENLIKE = re.compile(r"[!-~\u00a1-\uffff]+")
+MIN_DISTINCT = 6
+
+
+def remember(value: str) -> None:
+    """Mask ``value`` wherever rotui prints it from now on (a token no shape identifies).
+
+    Only a token-like value: one word of 8 or more printable characters, at least 6 different;
+    whitespace, filler or a value too short would mask innocent text and is never a token.
+    """
+    global _known
+    if (
+        MIN_KNOWN <= len(value) <= MAX_KNOWN
+        and value not in _known
+        and _TOKENLIKE.fullmatch(value)
+        and not UNSAFE.search(value)
+        and len(set(value)) >= MIN_DISTINCT
+    ):
+        import json  # lazily, like the rest of remembering: never on `rotui status`'s path
+
+        # Also as it shows inside a JSON string (run files, audit entries are redacted as JSON).
+        forms = {value, json.dumps(value)[1:-1]}
+        # Longest first: a value inside another is masked with it, not before it.
+        _known = tuple(sorted({*_known, *forms}, key=len, reverse=True))
+
+
+def known_values() -> tuple[str, ...]:
+    """The remembered secret values, longest first."""
+    return _known
+
+
+def may_hold_secret(text: str) -> bool:
+    """Whether ``text`` may hold a secret: a cheap test before the full patterns.
+
+    Every shape in rotui.core.secret.value's SECRET_PATTERN and TOKEN_PATTERN contains one of
+    these substrings ("gh" for ghp_ … ghr_, "hooks" for Slack's and Discord's webhooks);
+    substring tests cost a fraction of a regex search on the per-row hot path.
+    """
+    return (
+        "sk-ant-" in text
+        or "gh" in text
+        or "github_pat_" in text
+        or "HRKU-" in text
+        or "st." in text
+        or "eyJ" in text
+        or "://" in text
+        or "hooks" in text
+        or (bool(_known) and any(value in text for value in _known))
+    )
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
@@ -33,7 +91,17 @@ def printable(text: str) -> str:
     Newlines and tabs are kept (multi-line messages stay readable); a carriage return, which can
     overwrite what a line showed, is escaped like the rest. A key value becomes its masked hint.
     """
-    if "sk-ant-" in text:  # a substring test first: the rest only where a key may be
+    if (  # may_hold_secret inlined: a call costs as much as these tests on the per-row path
+        "sk-ant-" in text
+        or "gh" in text
+        or "github_pat_" in text
+        or "HRKU-" in text
+        or "st." in text
+        or "eyJ" in text
+        or "://" in text
+        or "hooks" in text
+        or (_known and any(value in text for value in _known))
+    ):
         from rotui.core.secret.value import redact  # lazily: `rotui status` never pays for it
 
         text = redact(text)

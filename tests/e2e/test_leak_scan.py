@@ -3,6 +3,11 @@ runs it (validate, a full rotation, an emergency revoke, doctor, report, audit, 
 screenshot generation), then a byte search of everything rotui wrote or printed, and of the argv
 of every child process, for each key value and its base64 forms. Zero hits.
 
+The other credentials ride along as canaries in their real shapes: a Heroku ``HRKU-`` token, an
+Infisical access token (a JWT), a GitHub ``ghp_`` token (gh gets it as GH_TOKEN, by environment),
+and a notify URL with a password that every rotation, revoke and ``check --notify`` fails to
+reach; a config with the token and the URL written in as values is refused without echoing them.
+
 What is scanned:
 - every file under the isolated HOME, which holds the XDG config, state, data, cache and log
   dirs (asserted below), under the working directory the commands ran in (a report written
@@ -12,7 +17,7 @@ What is scanned:
   (tests/support/argv_audit.py, inherited through a sitecustomize dir on PYTHONPATH), plus the
   fake gh's own record of its argv (it resets PYTHONPATH, so its Python is recorded one level up);
 - the environment each of those children got, given or inherited, but for the one variable a
-  command consumer asks for the key in (``env_var``).
+  command consumer asks for the key in (``env_var``) and gh's own GH_TOKEN.
 
 What is deliberately not scanned (each is where a key is supposed to be):
 - ``keyring.json``: the file keyring of tests/support/file_keyring.py stands in for the OS
@@ -20,7 +25,8 @@ What is deliberately not scanned (each is where a key is supposed to be):
 - ``consumers/``: the consumers' own destinations (dotenv files, the fake gh's state, the command
   consumer's recorder). Writing the new key there is the rotation's job, not a leak; simulated
   Heroku and Infisical hold theirs in this process's memory;
-- ``scaffold/``: this test's own scripts (the screenshot driver, the sitecustomize hook).
+- ``scaffold/``: this test's own scripts (the screenshot driver, the sitecustomize hook, the
+  config with values written in).
 
 Masked hints (``sk-ant-api03-abc…WXYZ``: the prefix, 3 characters and the last 4) are allowed;
 no needle below is short enough to match one, which a sanity check proves.
@@ -66,6 +72,8 @@ LEGACY = next(d for d in DEMO_KEYS if d.source.startswith("env:"))
 # The one place a child's environment may hold a key: the variable a command consumer names with
 # ``env_var`` (the demo's agentctl takes the emergency key's new value in $AGENT_KEY).
 CHANNEL = ("AGENT_KEY", "agentctl")
+# And the one place a child's environment may hold the GitHub token: gh's own GH_TOKEN.
+GH_CHANNEL = ("GH_TOKEN", "gh")
 
 
 def distinctive(name: str, prefix: str = "sk-ant-api03-") -> str:
@@ -73,11 +81,27 @@ def distinctive(name: str, prefix: str = "sk-ant-api03-") -> str:
     return builtin_fake_key(SALT + name, prefix)
 
 
-def token(name: str) -> str:
-    return f"tok-{name}-" + hashlib.sha256((SALT + name).encode()).hexdigest()[:40]
+def token(name: str, prefix: str = "", length: int = 40) -> str:
+    """A distinctive token in its issuer's shape (cited at rotui.core.secret.value.TOKEN_PATTERN)."""
+    body = "".join(
+        c.upper() if i % 3 else c
+        for i, c in enumerate(hashlib.sha256((SALT + name).encode()).hexdigest() * 2)
+    )
+    return prefix + body[:length]
 
 
-TOKENS = {"HEROKU_API_KEY": token("heroku"), "INFISICAL_TOKEN": token("infisical")}
+def jwt(name: str) -> str:
+    """An Infisical machine identity's access token: a JWT (header.payload.signature)."""
+    return (
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ" + token(name, "", 60) + "." + token(name + "/s")
+    )
+
+
+# Tokens in their real shapes: a Heroku HRKU- token, an Infisical access token (a JWT).
+TOKENS = {"HEROKU_API_KEY": token("heroku", "HRKU-AA", 58), "INFISICAL_TOKEN": jwt("infisical")}
+GH_TOKEN = token("gh", "ghp_", 36)  # gh gets it by environment (GH_TOKEN), never by argv
+NOTIFY_PORT = 9  # the discard port: nothing listens on loopback, so every delivery fails
+NOTIFY_URL = f"json://rotui:{token('notify', '', 32)}@127.0.0.1:{NOTIFY_PORT}/leak-scan"
 ADMIN = distinctive(ADMIN_USERNAME, "sk-ant-admin01-")
 NEW_ROTATED = distinctive(f"{ROTATED}/new")
 NEW_EMERGENCY = distinctive(f"{EMERGENCY}/new")
@@ -94,6 +118,8 @@ SECRETS: dict[str, str] = {
     f"screenshot wizard's new {ROTATED}": distinctive(f"{ROTATED}-rotated-1"),
     "Heroku token": TOKENS["HEROKU_API_KEY"],
     "Infisical token": TOKENS["INFISICAL_TOKEN"],
+    "GitHub token": GH_TOKEN,
+    "notify URL": NOTIFY_URL,
 }
 
 
@@ -183,6 +209,8 @@ def leak_config(base_url: str, today: dt.date, wiring: DemoWiring, consumers: Pa
         f"open({str(consumers / 'runtime.log')!r}, 'a').write("
         "hashlib.sha256(value.encode()).hexdigest() + '\\n')\n"
     )
+    # Rotations, revokes and `check --notify` notify a URL that fails (nothing listens there).
+    document["notify"] = {"urls": ["env:ROTUI_NOTIFY_URL"], "runs": True}
     rotated = next(k for k in document["keys"] if k["name"] == ROTATED)
     rotated["consumers"] += [
         {
@@ -201,6 +229,17 @@ def leak_config(base_url: str, today: dt.date, wiring: DemoWiring, consumers: Pa
         for consumer in key.get("consumers", []):
             if consumer["kind"] == "command":
                 consumer["pass_env"] = ["PYTHONPATH", ARGV_LOG_ENV]
+    return tomli_w.dumps(document)
+
+
+def document_with_values(text: str) -> str:
+    """The config with the Heroku token and the notify URL written in as values, not sources."""
+    document = tomllib.loads(text)
+    document["notify"]["urls"] = [NOTIFY_URL]
+    for key in document["keys"]:
+        for consumer in key.get("consumers", []):
+            if consumer["kind"] == "heroku":
+                consumer["token"] = TOKENS["HEROKU_API_KEY"]
     return tomli_w.dumps(document)
 
 
@@ -247,6 +286,8 @@ def test_no_key_value_leaks_from_any_flow(
         "TEXTUAL_ANIMATIONS": "none",
         LEGACY.source.removeprefix("env:"): distinctive(LEGACY.name),
         **TOKENS,
+        GH_CHANNEL[0]: GH_TOKEN,
+        "ROTUI_NOTIFY_URL": NOTIFY_URL,
     }
     streams: list[tuple[str, str]] = []
     own_argvs: list[list[str]] = []
@@ -262,11 +303,14 @@ def test_no_key_value_leaks_from_any_flow(
     with shot_out.open("wb") as out, shot_err.open("wb") as err:
         screenshots = subprocess.Popen(shot_argv, stdout=out, stderr=err, env=env, cwd=work)
 
-    def rotui_cmd(*args: str, stdin: str = "", ok: tuple[int, ...] = (0,)) -> str:
+    def rotui_cmd(
+        *args: str, stdin: str = "", ok: tuple[int, ...] = (0,), config: Path | None = None
+    ) -> str:
         argv = [sys.executable, str(ARGV_AUDIT), *args]
         own_argvs.append(argv)
+        given = env if config is None else {**env, "ROTUI_CONFIG": str(config)}
         done = subprocess.run(
-            argv, input=stdin, capture_output=True, text=True, env=env, cwd=work, timeout=120
+            argv, input=stdin, capture_output=True, text=True, env=given, cwd=work, timeout=120
         )
         label = "rotui " + " ".join(args)
         streams.extend(
@@ -318,6 +362,18 @@ def test_no_key_value_leaks_from_any_flow(
             rotui_cmd("validate", "--json", ok=(1,))
             rotui_cmd("validate", ROTATED, "--ping")
             rotui_cmd("check", ok=(1,))
+            rotui_cmd("check", "--notify", ok=(1,))
+            assert "notify.urls[0] (json://…) not delivered" in streams[-1][1], streams[-1]
+
+            # Config errors naming a bad value: a token and a notify URL written into the file
+            # instead of a source are refused without being echoed (the file is this test's own).
+            bad = document_with_values(config.read_text())
+            bad_config = scaffold / "bad.toml"
+            bad_config.write_text(bad)
+            bad_config.chmod(0o600)
+            rotui_cmd("validate", ok=(2,), config=bad_config)
+            assert "invalid configuration" in streams[-1][1], streams[-1]
+            rotui_cmd("doctor", ok=(0, 1, 2), config=bad_config)
 
             # A full rotation: infisical, heroku (+ downstream check), github, env-file,
             # command on stdin, manual.
@@ -445,6 +501,9 @@ def test_no_key_value_leaks_from_any_flow(
     channel = [r for r in children if _runs(r, CHANNEL[1])]
     assert channel and all(CHANNEL[0] in r["env"] for r in channel), channel
     assert any(hits(r["env"][CHANNEL[0]].encode()) for r in channel)
+    # gh got its token by environment, and its argv (scanned below) never holds it.
+    gh_runs = [r for r in children if _runs(r, GH_CHANNEL[1])]
+    assert gh_runs and all(r["env"].get(GH_CHANNEL[0]) == GH_TOKEN for r in gh_runs), len(gh_runs)
     assert all(isinstance(r.get("env"), dict) for r in children)
     gh_calls = recorded_calls(consumers / "gh")
     assert any(c["argv"][:2] == ["secret", "set"] for c in gh_calls)
@@ -464,6 +523,8 @@ def test_no_key_value_leaks_from_any_flow(
         for name, value in (record.get("env") or {}).items():
             if name == CHANNEL[0] and _runs(record, CHANNEL[1]):
                 continue  # the consumer asked for the key in this variable (env_var)
+            if name == GH_CHANNEL[0] and _runs(record, GH_CHANNEL[1]):
+                continue  # gh's own token, where gh reads it (never its argv)
             where = f"environment of {record['argv'][0]} ({name}), started by pid {record['pid']}"
             scanned.append((where, hits(f"{name}={value}".encode())))
     for call in gh_calls:

@@ -22,7 +22,7 @@ from rotui.core.bounded_http import DeadlineExceeded, ResponseTooLarge
 from rotui.core.consumers.fields import ConsumerSpec
 from rotui.core.errors import RotuiError
 from rotui.core.model import ConsumerKind
-from rotui.core.secret import Secret, SecretStore, redact
+from rotui.core.secret import SECRET_PATTERN, Secret, SecretStore, redact
 
 COMMAND_TIMEOUT = 60.0
 
@@ -72,7 +72,10 @@ def child_environ(
     wanted = CHILD_ENV_NAMES | set(names)
     starts = (*CHILD_ENV_PREFIXES, *prefixes)
     return {
-        k: v for k, v in environ.items() if (k in wanted or k.startswith(starts)) and redact(v) == v
+        k: v
+        for k, v in environ.items()
+        # An Anthropic key's shape, not redact(): gh needs GH_TOKEN, which redact() masks.
+        if (k in wanted or k.startswith(starts)) and not SECRET_PATTERN.search(v)
     }
 
 

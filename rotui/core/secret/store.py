@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rotui.core.errors import KeyringTimeout, KeyringUnavailable, SecretError
 from rotui.core.model import KEYRING_SERVICE
+from rotui.core.safetext import remember
 from rotui.core.secret.formats import _sendable
-from rotui.core.secret.value import Secret, redact
+from rotui.core.secret.value import SECRET_PATTERN, Secret, redact
 
 if TYPE_CHECKING:
     import asyncio
@@ -218,7 +219,17 @@ class SecretStore:
         return self._call(f"deleting {username!r}", delete)
 
     def read(self, source: str, username: str) -> Secret | None:
-        """The value a source points at, or None when it gives nothing."""
+        """The value a source points at, or None when it gives nothing.
+
+        A value of no known shape (a bare-UUID Heroku token, a client secret, a notify URL) is
+        remembered, so rotui masks it by value wherever it would print it.
+        """
+        found = self._read(source, username)
+        if found is not None and not SECRET_PATTERN.search(found.reveal()):
+            remember(found.reveal())
+        return found
+
+    def _read(self, source: str, username: str) -> Secret | None:
         if source == "keyring":
             return self.get_keyring(username)
         if source.startswith("env:"):
@@ -301,7 +312,9 @@ def _without_key_values(environ: Mapping[str, str]) -> dict[str, str]:
     A password manager needs its session (the rest of the environment), never another key:
     one in rotui's own environment (``env:`` sources, an Admin key) is not handed on.
     """
-    return {name: value for name, value in environ.items() if redact(value) == value}
+    # An Anthropic key's shape only: a source command may need its own token (INFISICAL_TOKEN
+    # for `infisical secrets get`, GH_TOKEN for `gh`), which redact() would now mask too.
+    return {name: value for name, value in environ.items() if not SECRET_PATTERN.search(value)}
 
 
 _OFF_LOOP = threading.local()
