@@ -387,6 +387,48 @@ async def test_without_a_run_or_admin_the_old_key_cannot_be_checked(
     assert any("contact Anthropic support" in s for s in diagnosis.next_steps)
 
 
+async def test_during_a_revoke_now_run_the_old_key_in_the_current_slot_is_sent(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """Walk s14 1.2: a revoke-now run keeps the old key in CURRENT until it finishes; the flow
+    looked only for #previous, sent nothing, said "most likely the new one" with no new key, and
+    followed its OK with "revoke it again" and "contact support"."""
+    sim.add_key(SimKey(VALUE))
+    services = build(tmp_path, sim.base_url)
+    async with services.rotation(NAME, kind="emergency", mode="now") as rotation:
+        rotation.open()
+        await rotation.deactivate(NAME)
+    diagnosis = await diagnose_old_key_still_works(services, NAME)
+    shown = text(diagnosis)
+    assert diagnosis.severity == "ok", shown
+    assert f"old key {Secret(VALUE).hint} answers invalid" in shown, shown
+    assert "(it answers 401)" in diagnosis.cause, diagnosis.cause
+    assert "new one" not in diagnosis.cause and "No new key exists yet" in diagnosis.cause
+    steps = " ".join(diagnosis.next_steps)
+    assert "Revoke it again" not in steps and "contact Anthropic support" not in steps, steps
+    assert "`rotui revoke ANTHROPIC_API_KEY`" in steps, steps  # resumes the run at its new key
+
+
+async def test_before_an_overlap_run_revokes_the_old_key_working_is_expected(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """An active run not yet at its revoke: the old key is meant to work; no "revoke it again"."""
+    sim.add_key(SimKey(VALUE))
+    sim.add_key(SimKey(NEW))
+    services = build(tmp_path, sim.base_url)
+    async with services.rotation(NAME) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(NEW)
+    diagnosis = await diagnose_old_key_still_works(services, NAME)
+    shown = text(diagnosis)
+    assert diagnosis.severity == "ok", shown
+    assert f"old key {Secret(VALUE).hint} answers valid" in shown, shown
+    assert "not revoked yet" in diagnosis.cause, diagnosis.cause
+    steps = " ".join(diagnosis.next_steps)
+    assert "Revoke it again" not in steps and "`rotui rotate ANTHROPIC_API_KEY`" in steps, steps
+
+
 # I forgot to copy my new key ------------------------------------------------------------------
 
 
