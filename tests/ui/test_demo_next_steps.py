@@ -13,7 +13,7 @@ from tests.ui.test_troubleshoot_screen import choose
     ("key", "said"),
     [
         ("ANTHROPIC_API_KEY_STAGING", [
-            "rotate to a new key (r on the dashboard)",
+            "replace it through the emergency revoke (x on the dashboard), which takes the new key",
             "`.venv/bin/rotui key set ANTHROPIC_API_KEY_STAGING` (with your own configuration)",
         ]),
         ("ANTHROPIC_API_KEY_DEV", ["Then check again: v on the dashboard"]),

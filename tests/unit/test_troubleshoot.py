@@ -42,6 +42,7 @@ from rotui.core.troubleshoot import (
     usage_spike,
 )
 from rotui.demo import fake_key
+from rotui.demo.hints import demo_hints
 from rotui.paths import Paths
 from rotui.services import Services
 from rotui.sim.anthropic import Behavior, SimKey, SimulatedAnthropic
@@ -125,7 +126,7 @@ def text(diagnosis: Diagnosis) -> str:
 @pytest.mark.parametrize(
     ("behavior", "severity", "says"),
     [
-        (Behavior.INVALID, "problem", ["HTTP 401", "revoked", "wrong header", "rotui rotate"]),
+        (Behavior.INVALID, "problem", ["HTTP 401", "revoked", "wrong header", "rotui revoke"]),
         (Behavior.BILLING, "problem", ["HTTP 402", "Billing, not the key", "settings/billing"]),
         (Behavior.NO_CREDIT, "problem", ["HTTP 400", "credit balance", "Billing, not the key"]),
         (Behavior.FORBIDDEN, "problem", ["HTTP 403", "lacks permission", "--flow workspace"]),
@@ -157,6 +158,21 @@ async def test_each_status_class_gets_its_cause(
         assert phrase in shown, phrase
     assert diagnosis.flow == "key" and diagnosis.key == NAME
     assert diagnosis.checked and diagnosis.cause and diagnosis.next_steps
+
+
+@pytest.mark.parametrize("behavior", [b for b in Behavior if b is not Behavior.VALID])
+async def test_no_next_step_of_a_failing_key_is_a_rotation_it_refuses(
+    sim: SimulatedAnthropic, tmp_path: Path, behavior: Behavior
+) -> None:
+    """Walk s14 2.2: a 401 said "rotate to a new key (r on the dashboard)", and r refuses a key
+    that does not answer valid (its pre-check); only the emergency revoke (x) replaces it."""
+    sim.add_key(SimKey(VALUE, behavior=behavior, retry_after="0.01"))
+    diagnosis = await diagnose_key(build(tmp_path, sim.base_url, admin=False), NAME)
+    steps = " ".join(diagnosis.next_steps)
+    assert "r on the dashboard" not in steps, steps
+    assert "`rotui rotate" not in steps and "rotate to" not in steps, steps
+    if behavior in (Behavior.INVALID, Behavior.FORBIDDEN):
+        assert f"`rotui revoke {NAME}`, x on the dashboard" in steps, steps
 
 
 @pytest.mark.parametrize(
@@ -452,6 +468,24 @@ async def test_forgot_new_key_without_and_with_an_active_run(
     assert stored.severity == "ok"
     assert f"already stored the new key as PENDING ({Secret(NEW).hint})" in stored.cause
     text(stored)
+
+
+async def test_forgot_new_key_during_an_emergency_resumes_it_with_x(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """Walk s14 3.4: "Resume the run: x on the dashboard (or the dashboard)"; the run is an
+    emergency's, so its command and its dashboard key are both the revoke's."""
+    sim.add_key(SimKey(VALUE))
+    services = build(tmp_path, sim.base_url)
+    async with services.rotation(NAME, kind="emergency", mode="now") as rotation:
+        rotation.open()
+        await rotation.deactivate(NAME)
+    diagnosis = await forgot_new_key(services, NAME)
+    assert diagnosis.next_steps[-1] == (
+        f"Resume the run: `rotui revoke {NAME}` (x on the dashboard) and paste the new key"
+    ), diagnosis.next_steps
+    said = demo_hints("R")(diagnosis.next_steps[-1])
+    assert said == "Resume the run: x on the dashboard and paste the new key", said
 
 
 # Unexpected usage or charges -----------------------------------------------------------------

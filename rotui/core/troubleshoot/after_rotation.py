@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rotui.core.errors import RotuiError
 from rotui.core.model import CONSOLE_KEYS_URL
-from rotui.core.troubleshoot.evidence import _read
+from rotui.core.troubleshoot.evidence import _read, _resume
 from rotui.core.troubleshoot.model import BEARER_NOTE, Diagnosis, Severity
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ async def forgot_new_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     services.keys([name])
     run = await asyncio.to_thread(services.runs().active, name)
     command = f"rotui {'revoke' if run and run.kind == 'emergency' else 'rotate'} {name}"
+    resume = _resume(run) if run is not None else f"`{command}` (r on the dashboard)"
     delete = [
         f"Open {CONSOLE_KEYS_URL} and find the key you just created (the wizard suggests a name "
         f"like {name.lower().replace('_', '-')}-rotation-{services.clock():%Y-%m-%d})",
@@ -54,7 +55,7 @@ async def forgot_new_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     elif new_key is None or new_key.state is not StepState.DONE:
         evidence = [f"run {run.run_id} ({run.kind}) is active at “{run.current_step()}”"]
         cause = "The run is waiting at the new-key step: nothing is lost, it resumes there."
-        steps = [*delete, f"Resume the run: `{command}` (or the dashboard) and paste the new key"]
+        steps = [*delete, f"Resume the run: {resume} and paste the new key"]
     else:
         stored, why = await _read(services, "keyring", pending_name(name))
         shown = stored.hint if stored else "absent" + (f" ({why})" if why else "")
@@ -65,18 +66,26 @@ async def forgot_new_key(services: TroubleshootDeps, name: str) -> Diagnosis:
         if stored is not None:
             severity = "ok"
             cause = f"You do not need the copy: the run already stored the new key as PENDING ({run.facts.pending_hint}) in the keyring."
-            steps = [f"Resume the run: `{command}`; it continues from “{run.current_step()}”"]
+            steps = [f"Resume the run: {resume}; it continues from “{run.current_step()}”"]
         else:
             severity = "problem"
             cause = "The run accepted a new key, but the keyring does not hold it (it was kept in memory only), so it is gone."
-            steps = [
-                f"Roll back: `rotui rotate {name} --rollback` puts the current key back on every consumer",
-                *delete,
-                f"Start again: `{command}`",
-            ]
+            steps = [*_roll_back(run), *delete, f"Start again: {resume}"]
     checked = f"{name}'s active run and its PENDING key in the keyring (no network)"
     title = f"I forgot to copy my new key · {name}"
     return Diagnosis(title, checked, evidence, cause, steps, severity, "forgot-new-key", name)
+
+
+def _roll_back(run: Run) -> list[str]:
+    """The rollback step, when the run may still be rolled back (never past a revoke's start)."""
+    from rotui.core.rotation.policy import resume_command, rollback_refusal
+
+    refusal = rollback_refusal(run)
+    if refusal is not None:
+        return [f"It cannot be rolled back ({refusal}): finish it with another new key"]
+    return [
+        f"Roll back: `{resume_command(run)} --rollback` puts the current key back on every consumer"
+    ]
 
 
 # "Consumers fail after rotation" -----------------------------------------------------------------
@@ -128,7 +137,7 @@ async def _consumer_line(
 
 
 def _consumers_verdict(
-    name: str, failed: list[str], unchecked: bool, resumable: bool
+    name: str, failed: list[str], unchecked: bool, resume: str | None
 ) -> tuple[str, list[str], Severity]:
     """The cause, the steps and the severity once every consumer was checked (or could not be)."""
     if failed:
@@ -140,8 +149,8 @@ def _consumers_verdict(
         steps = [
             "Look at the failing consumer's own logs for the status it gets from the API",
             "Restart or redeploy it so it reads the new value",
-            f"`rotui rotate {name}` resumes the run at its verify step"
-            if resumable
+            f"{resume} resumes the run at its verify step"
+            if resume
             else f"`rotui rotate {name}` propagates a new key again",
             f"`rotui doctor {name}` checks the key itself",
         ]
@@ -231,8 +240,8 @@ async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis
             timeout=services.config.settings.timeout_seconds,
         )
         failed, unchecked = await _check_consumers(adapters, ctx, run, known, evidence)
-    resumable = run is not None and str(run.status) == "active"
+    resume = _resume(run) if run is not None and str(run.status) == "active" else None
     cause, steps, severity = _consumers_verdict(
-        name, failed, bool(unchecked or not adapters), resumable
+        name, failed, bool(unchecked or not adapters), resume
     )
     return Diagnosis(title, checked, evidence, cause, steps, severity, "consumers", name)

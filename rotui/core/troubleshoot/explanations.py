@@ -32,7 +32,9 @@ EXPLAINED: dict[str, tuple[str, list[str], Severity]] = {
         [
             f"Check the key's workspace at {CONSOLE_KEYS_URL}; it is configured as “{{workspace}}”",
             "`rotui doctor {name} --flow workspace` compares it with its environment's keys",
-            "In the wrong workspace: create a key in the right one and rotate to it",
+            "In the wrong workspace: create a key in the right one and replace this one with it "
+            "through the emergency revoke (`rotui revoke {name}`, x on the dashboard; choose overlap): "
+            "a rotation refuses a key that does not answer valid",
         ],
         "problem",
     ),

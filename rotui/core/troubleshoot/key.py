@@ -86,8 +86,9 @@ def _explain(
         cause = INVALID_CAUSES[record.status if record and record.status in INVALID_CAUSES else ""]
         steps = [
             f"Find the key by its hint {hint} at {CONSOLE_KEYS_URL}: is it still active?",
-            f"Revoked, deleted or expired: rotate to a new key (`rotui rotate {name}`, r on the dashboard)",
-            f"If it may have leaked (secret scanning can revoke a leaked key): `rotui revoke {name}`",
+            f"Revoked, deleted, expired or leaked (secret scanning revokes a leaked key): replace "
+            f"it through the emergency revoke (`rotui revoke {name}`, x on the dashboard), which "
+            "takes the new key; a rotation refuses a key that does not answer valid",
             f"If the Console shows it active: store it again in one line, without spaces or quotes (`rotui key set {name}`)",
             "Behind a proxy or gateway: make it forward the header the client sends, X-Api-Key "
             "(rotui, older SDKs) or Authorization: Bearer (SDKs since 2026-10-21)",

@@ -21,6 +21,7 @@ from rotui.core.troubleshoot.evidence import (
     _read,
     _record_line,
     _result_lines,
+    _resume,
     _source,
 )
 from rotui.core.troubleshoot.model import SUPPORT_URL, Diagnosis, Severity
@@ -65,19 +66,17 @@ class _Run:
 
 
 def _run_facts(run: Run | None, facts: Mapping[str, Any]) -> _Run | None:
-    from rotui.core.rotation.machine import RunKind
-    from rotui.core.rotation.policy import describe, resume_command
+    from rotui.core.rotation.policy import describe
     from rotui.core.runs import RunStatus
 
     if run is None:
         return None
-    letter = "x" if run.kind == RunKind.EMERGENCY else "r"
     return _Run(
         active=run.status is RunStatus.ACTIVE,
         revoking=bool(facts.get("revoke_started") or facts.get("revoked_at")),
         new_hint=facts.get("pending_hint"),
         said=describe(run),
-        resume=f"`{resume_command(run)}` ({letter} on the dashboard)",
+        resume=_resume(run),
     )
 
 
