@@ -130,7 +130,11 @@ def text(diagnosis: Diagnosis) -> str:
         (Behavior.BILLING, "problem", ["HTTP 402", "Billing, not the key", "settings/billing"]),
         (Behavior.NO_CREDIT, "problem", ["HTTP 400", "credit balance", "Billing, not the key"]),
         (Behavior.FORBIDDEN, "problem", ["HTTP 403", "lacks permission", "--flow workspace"]),
-        (Behavior.RATE_LIMITED, "warning", ["retry-after: 0.01 s", "Rate limited", "clears"]),
+        (
+            Behavior.RATE_LIMITED,
+            "problem",
+            ["retry-after: 0.01 s", "after 3 attempts", "--flow usage"],
+        ),
         (
             Behavior.SPEND_CAP,
             "problem",
@@ -158,6 +162,24 @@ async def test_each_status_class_gets_its_cause(
         assert phrase in shown, phrase
     assert diagnosis.flow == "key" and diagnosis.key == NAME
     assert diagnosis.checked and diagnosis.cause and diagnosis.next_steps
+
+
+async def test_a_429_that_outlasted_the_retries_is_not_said_to_clear_by_itself(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """Walk s14 1.7: rotui had already retried 3 times, honouring retry-after, and the diagnosis
+    still said "It clears by itself. Wait 0.2 s and retry"; a retry-after rotui did not wait
+    (over 60 s, as the SDK) still says to wait."""
+    sim.add_key(SimKey(VALUE, behavior=Behavior.RATE_LIMITED, retry_after="0.01"))
+    retried = await diagnose_key(build(tmp_path, sim.base_url, admin=False), NAME)
+    assert "3 attempts (retried)" in retried.evidence, retried.evidence
+    assert "still 429 after 3 attempts" in retried.cause and "clears" not in retried.cause
+    assert not any(s.startswith("Wait") for s in retried.next_steps), retried.next_steps
+    assert "--flow usage" in retried.next_steps[0], retried.next_steps
+    sim.add_key(SimKey(VALUE, behavior=Behavior.RATE_LIMITED, retry_after="120"))
+    once = await diagnose_key(build(tmp_path / "once", sim.base_url, admin=False), NAME)
+    assert "It clears by itself" in once.cause, once.cause
+    assert once.next_steps[0].startswith("Wait 120 s and retry"), once.next_steps
 
 
 @pytest.mark.parametrize("behavior", [b for b in Behavior if b is not Behavior.VALID])

@@ -51,7 +51,10 @@ def _topic(result: ValidationResult) -> str:
     """Which explanation fits a result that is neither valid nor a 401."""
     status = result.status
     if status is ValidationStatus.RATE_LIMITED:
-        return "rate_limited" if result.retry_after is not None else "spend_cap"
+        if result.retry_after is None:
+            return "spend_cap"
+        # the transport waited each retry-after it was given: a 429 that outlasts them persists
+        return "rate_limited_retried" if result.attempts > 1 else "rate_limited"
     if status is ValidationStatus.NETWORK_ERROR:
         return result.error_type if result.error_type in EXPLAINED else "network"
     if status is ValidationStatus.BAD_RESPONSE:
