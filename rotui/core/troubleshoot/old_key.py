@@ -61,21 +61,22 @@ class _Run:
     active: bool  # still running: the old key is in the key's own source
     revoking: bool  # its revoke (or revoke-now deactivation) has begun
     new_hint: str | None  # the new key, once the run holds one
-    said: str  # "a revoke-now emergency revoke (run X, step “…”)"
+    at: str  # "run X is at “New key from the Console, stored as PENDING”"
     resume: str  # `rotui revoke NAME` (x on the dashboard)
 
 
 def _run_facts(run: Run | None, facts: Mapping[str, Any]) -> _Run | None:
-    from rotui.core.rotation.policy import describe
+    from rotui.core.rotation.machine import Step
     from rotui.core.runs import RunStatus
 
     if run is None:
         return None
+    step = run.current_step()
     return _Run(
         active=run.status is RunStatus.ACTIVE,
         revoking=bool(facts.get("revoke_started") or facts.get("revoked_at")),
         new_hint=facts.get("pending_hint"),
-        said=describe(run),
+        at=f"run {run.run_id} is at “{Step(step).heading}”" if step else f"run {run.run_id}",
         resume=_resume(run),
     )
 
@@ -133,8 +134,7 @@ def _revoked_cause(hint: str, answered: ValidationStatus | None, ran: _Run | Non
         )
     if ran is not None and ran.active:
         return (
-            cause
-            + f" No new key exists yet ({ran.said}): whatever still works does not use {hint}."
+            cause + f" No new key exists yet ({ran.at}): whatever still works does not use {hint}."
         )
     return cause + f" Whatever still works does not use {hint}."
 
@@ -151,8 +151,8 @@ def _old_key_verdict(
     works = answered is ValidationStatus.VALID or (record is not None and record.status == "active")
     if works and ran is not None and ran.active and not ran.revoking:
         return (
-            f"The old key {hint} is not revoked yet: {ran.said} is under way, and the old key "
-            "keeps working until its revoke step. That is expected.",
+            f"The old key {hint} is not revoked yet ({ran.at}): it keeps working until the "
+            "run's revoke step. That is expected.",
             "ok",
         )
     if record is not None and record.status == "active":
@@ -182,7 +182,8 @@ def _old_key_verdict(
 
 def _old_key_steps(name: str, hint: str, severity: Severity, ran: _Run | None) -> list[str]:
     """Steps that fit the verdict: "revoke it again" only while the key may still work."""
-    find = f"find {hint} at {CONSOLE_KEYS_URL} (the hint is the key's first and last characters)"
+    hints = "(the hint is the key's first and last characters)"
+    find = f"find {hint} at {CONSOLE_KEYS_URL} {hints}"
     resume = [f"Resume the run: {ran.resume}"] if ran is not None and ran.active else []
     if severity == "ok":
         if ran is not None and ran.active and not ran.revoking:
@@ -195,8 +196,8 @@ def _old_key_steps(name: str, hint: str, severity: Severity, ran: _Run | None) -
         return [
             *expected,
             *resume,
-            f"If something still authenticates as {name}, it sends another key: {find} and "
-            "compare the hints",
+            f"If something still authenticates as {name}, it sends a key other than {hint}: "
+            f"{CONSOLE_KEYS_URL} lists the active keys by their hints {hints}",
         ]
     return [
         f"Make sure the right key was revoked: {find}",
