@@ -562,8 +562,15 @@ async def test_usage_without_the_admin_api_says_what_it_needs(
 # Consumers fail after rotation --------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("kind", "resume"),
+    [
+        ("rotation", f"`rotui rotate {NAME}` (r on the dashboard)"),
+        ("emergency", f"`rotui revoke {NAME}` (x on the dashboard)"),  # r refuses it (s14 2.2)
+    ],
+)
 async def test_consumers_failing_after_rotation_are_named(
-    sim: SimulatedAnthropic, tmp_path: Path
+    sim: SimulatedAnthropic, tmp_path: Path, kind: str, resume: str
 ) -> None:
     sim.add_key(SimKey(VALUE))
     sim.add_key(SimKey(NEW))
@@ -585,7 +592,7 @@ async def test_consumers_failing_after_rotation_are_named(
     )
     key = ManagedKey(NAME, environment="prod", base_url=sim.base_url, consumers=consumers)
     services = build(tmp_path, sim.base_url, keys=[key], admin=False)
-    async with services.rotation(NAME) as rotation:
+    async with services.rotation(NAME, kind=kind) as rotation:
         rotation.open()
         await rotation.precheck()
         await rotation.accept_new_key(NEW)
@@ -602,7 +609,7 @@ async def test_consumers_failing_after_rotation_are_named(
     assert "✓ runtime" in shown
     assert "? laptop: manual" in shown
     assert diagnosis.cause.startswith("dotenv fails its check")
-    assert any("resumes the run at its verify step" in s for s in diagnosis.next_steps)
+    assert f"{resume} resumes the run at its verify step" in diagnosis.next_steps
     assert dotenv.read_text() == before  # a diagnosis writes nothing
 
 
