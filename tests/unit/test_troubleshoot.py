@@ -639,6 +639,17 @@ async def test_a_key_in_another_workspace_with_lower_limits(
     peer = await diagnose_workspace(services, "ANTHROPIC_API_KEY_BATCH")
     assert peer.severity == "ok", text(peer)  # the mismatch is the other key's, not this one's
     assert diagnosis.checked.startswith("validated 2 of the 2 key(s) of environment “prod” and")
+    assert any(f"rotate to it (`rotui rotate {NAME}`" in s for s in diagnosis.next_steps)
+
+
+async def test_a_key_that_does_not_answer_valid_is_moved_by_the_emergency_revoke(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """The class of walk s14 2.2: "rotate to it" for a key a rotation's pre-check refuses."""
+    sim.add_key(SimKey(VALUE, behavior=Behavior.FORBIDDEN))
+    diagnosis = await diagnose_workspace(build(tmp_path, sim.base_url), NAME)
+    steps = " ".join(diagnosis.next_steps)
+    assert "rotui rotate" not in steps and f"`rotui revoke {NAME}`, x on the dashboard" in steps
 
 
 async def test_the_workspace_check_does_not_claim_a_key_with_no_value_was_validated(

@@ -183,7 +183,13 @@ async def diagnose_workspace(services: TroubleshootDeps, name: str) -> Diagnosis
     steps = [
         f"Open {CONSOLE_KEYS_URL} and check which workspace holds the key with hint {mine.hint or '?'}",
         "A key bills and is limited by its workspace: to move it, create a key in the right "
-        f"workspace and rotate to it (`rotui rotate {name}`)",
+        + (
+            f"workspace and rotate to it (`rotui rotate {name}`, r on the dashboard)"
+            if mine.status is ValidationStatus.VALID
+            else f"workspace and replace this one through the emergency revoke (`rotui revoke "
+            f"{name}`, x on the dashboard; choose overlap): a rotation refuses a key that "
+            "answers " + str(mine.status)
+        ),
         'Or correct workspace = "…" in the configuration if the key is where it should be',
         f"Limits are per workspace and usage tier: compare them at {LIMITS_URL}",
     ]
