@@ -46,3 +46,19 @@ def test_quitting_the_demo_mid_run_names_the_demo_as_it_was_started(demo) -> Non
     said = app.resume_message([run])
     assert "the next `.venv/bin/rotui demo` starts afresh" in said, said
     assert "`rotui rotate ANTHROPIC_API_KEY_STAGING` would resume it" in said, said
+
+
+@pytest.mark.parametrize("in_demo", [True, False])
+async def test_a_check_this_screen_lists_is_named_there_not_as_a_command(demo, in_demo) -> None:
+    """From the troubleshoot screen, "`rotui doctor K --flow consumers`" (another terminal) or, in
+    the demo, "t on the dashboard, then …" (Esc first) named a check listed on the same screen."""
+    if not in_demo:
+        demo.services.hints = None  # the screen as on the operator's own configuration
+    app = make_app(demo.services, demo=in_demo)
+    async with app.run_test(size=(140, 60)) as pilot:
+        await pilot.pause()
+        await app.push_screen(TroubleshootScreen(demo.services, "ANTHROPIC_API_KEY"))
+        await pilot.pause()
+        text = " ".join((await choose(app, pilot, "key")).split())
+    assert "“Consumers fail after rotation” in this list checks the consumers" in text, text
+    assert "rotui doctor" not in text and "t on the dashboard" not in text, text
