@@ -39,12 +39,17 @@ class Parser(argparse.ArgumentParser):
         argparse's own first prints the whole usage block, two to six lines at 80 columns, above
         the line that says what is wrong. The words quoted from the command line are shown
         escaped, and a key among them masked: an argument is outside text, and may be a key.
+        The help it points at is named as this rotui is typed (``.venv/bin/rotui`` after ``make
+        demo``, where a bare ``rotui`` is "command not found"), as the demo's other hints are.
         """
         from rotui.core.safetext import one_line
         from rotui.core.secret.value import redact
+        from rotui.demo.hints import rotui_command
 
         said = one_line(redact(message))
-        self.exit(2, f"{self.prog}: error: {said} (see `{self.prog} --help`)\n")
+        name, _, rest = self.prog.partition(" ")
+        helped = " ".join(filter(None, [rotui_command(), rest])) if name == "rotui" else self.prog
+        self.exit(2, f"{self.prog}: error: {said} (see `{helped} --help`)\n")
 
     def format_help(self) -> str:
         if self.describe is not None:

@@ -14,7 +14,6 @@ import re
 import shlex
 import shutil
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 # A command in a hint: `rotui VERB ...` between backticks (the form every hint uses).
@@ -58,32 +57,52 @@ def _quoted(path: str) -> str:
     return shlex.quote(path)
 
 
-def demo_hints(command: str, *, observer: bool = False) -> Callable[[str], str]:
+def _in_demo(words: list[str], command: str) -> str | None:
+    """How the demo does `rotui WORDS`: on its screen or with its reader (None: it cannot)."""
+    verb = words[0] if words else ""
+    if verb == "demo" or verb in READERS:
+        rest = words[1:] if verb == "demo" else words
+        return "`" + " ".join([command, "demo", *rest]) + "`"
+    if verb in ("rotate", "revoke") and "--rollback" in words:
+        return "b in the rotation wizard"
+    if verb == "doctor" and "--flow" in words[:-1]:
+        return f"t on the dashboard, then {_flow_title(words[words.index('--flow') + 1])}"
+    if verb in ON_SCREEN and not [w for w in words[2:] if w.startswith("-")]:
+        return ON_SCREEN[verb]
+    return None  # `rotui validate … --ping`, `rotui key set …`: the demo has no way to do it
+
+
+class DemoHints:
     """A hint as the demo gives it: each `rotui …` the demo's way, in ``command``'s words.
 
     An ``observer`` (``rotui demo --read-only``) cannot validate, rotate or revoke: those keys
-    are the followed demo's, and the hint says so.
+    are the followed demo's, and the hint says so. A command the demo cannot do is said as the
+    operator would type it on their own configuration; :meth:`doable` tells a next step that
+    needs one, so a list of steps can leave it out (walk s14 2.1).
     """
 
-    def demo_way(match: re.Match[str]) -> str:
+    def __init__(self, command: str, *, observer: bool = False) -> None:
+        self.command, self.observer = command, observer
+
+    def _demo_way(self, match: re.Match[str]) -> str:
         words = (match.group(1) or "").split()
-        verb = words[0] if words else ""
-        if verb == "demo" or verb in READERS:
-            rest = words[1:] if verb == "demo" else words
-            return "`" + " ".join([command, "demo", *rest]) + "`"
-        if verb == "rotate" and "--rollback" in words:
-            return "b in the rotation wizard"
-        if verb == "doctor" and "--flow" in words[:-1]:
-            return f"t on the dashboard, then {_flow_title(words[words.index('--flow') + 1])}"
-        if verb in ON_SCREEN and not [w for w in words[2:] if w.startswith("-")]:
-            return ON_SCREEN[verb]
-        return f"`{command} {' '.join(words)}` (with your own configuration)"
+        done = _in_demo(words, self.command)
+        return done or f"`{self.command} {' '.join(words)}` (with your own configuration)"
 
-    def hint(text: str) -> str:
-        said = _TWICE.sub(r"\1", COMMAND.sub(demo_way, text))
-        return _DRIVERS.sub(r"\1 of the demo you follow", said) if observer else said
+    def __call__(self, text: str) -> str:
+        said = _TWICE.sub(r"\1", COMMAND.sub(self._demo_way, text))
+        return _DRIVERS.sub(r"\1 of the demo you follow", said) if self.observer else said
 
-    return hint
+    def doable(self, step: str) -> bool:
+        """Whether the demo can do every command ``step`` names."""
+        return all(
+            _in_demo((m.group(1) or "").split(), self.command) for m in COMMAND.finditer(step)
+        )
+
+
+def demo_hints(command: str, *, observer: bool = False) -> DemoHints:
+    """The demo's :class:`DemoHints` for the rotui started as ``command``."""
+    return DemoHints(command, observer=observer)
 
 
 def _flow_title(flow_id: str) -> str:

@@ -253,8 +253,8 @@ CASES = {
         "rate_limit_error",
         3,  # honoured retry-after, retried twice
         ("exceed your rate limit",),
-        ("Rate limited (429 with retry-after 0 s)", "clears by itself"),
-        "warning",
+        ("Rate limited, and not for a moment: still 429 after 3 attempts",),  # walk s14 1.7
+        "problem",
     ),
     "429-without-retry-after": Case(
         simulated(Behavior.SPEND_CAP),

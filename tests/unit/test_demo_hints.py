@@ -16,7 +16,7 @@ import pytest
 from rotui.core.troubleshoot import FLOWS, run_flow
 from rotui.demo import pairing
 from rotui.demo.frozen import FROZEN_COMMAND
-from rotui.demo.hints import demo_hints, rotui_command
+from rotui.demo.hints import DemoHints, demo_hints, rotui_command
 from tests.ui.helpers import demo_services
 
 VENV_ROTUI = Path(sys.executable).parent / "rotui"
@@ -110,15 +110,18 @@ def test_every_next_step_of_every_check_in_the_demo_is_the_demos(tmp_path: Path)
     """Each flow on each demo key: no command left that acts on the user's configuration."""
     with demo_services(tmp_path / "demo") as demo:
         say = demo.services.hints
-        assert say is not None
-        texts = []
+        assert isinstance(say, DemoHints)
+        texts, steps = [], []
         for key in [None, *(k.name for k in demo.config.keys)]:
             for flow_id, flow in FLOWS.items():
                 if flow.needs_key != (key is not None):
                     continue
                 for d in asyncio.run(run_flow(demo.services, flow_id, key)):
                     texts += [d.checked, d.cause, *d.evidence, *d.next_steps]
+                    steps += d.next_steps
     assert any("`rotui " in t for t in texts)  # there is something to reword
+    assert [s for s in steps if not say.doable(s)]  # and steps the demo leaves out
+    assert not [s for s in steps if say.doable(s) and "own configuration" in say(s)]
     reworded = [say(t) for t in texts]
     for text in reworded:
         assert "`rotui " not in text, text
@@ -128,6 +131,25 @@ def test_every_next_step_of_every_check_in_the_demo_is_the_demos(tmp_path: Path)
         assert not re.search(r"(\w on the dashboard)\W+\1", text), text
     assert any("r on the dashboard" in t for t in reworded)
 
+
+
+@pytest.mark.parametrize(
+    ("step", "doable"),
+    [
+        ("Check again: `rotui validate K`", True),
+        ("Resume: `rotui revoke K` (x on the dashboard)", True),
+        ("`rotui demo runs` lists them", True),
+        ("Roll back: `rotui revoke K --rollback`", True),
+        ("Check with a billed request: `rotui validate A B --ping`", False),
+        ("Store it again (`rotui key set K`)", False),
+        ("`rotui validate K` then `rotui key set K`", False),
+        ("No command at all", True),
+    ],
+)  # fmt: skip
+def test_a_step_the_demo_cannot_take_is_told_apart(step: str, doable: bool) -> None:
+    """Walk s14 2.1: "`…/rotui key set K` (with your own configuration)" inside the demo is not
+    doable there; the troubleshoot screen leaves such a step out."""
+    assert demo_hints("R").doable(step) is doable
 
 
 def test_an_observer_is_told_the_keys_are_the_followed_demos() -> None:

@@ -42,6 +42,7 @@ from rotui.core.troubleshoot import (
     usage_spike,
 )
 from rotui.demo import fake_key
+from rotui.demo.hints import demo_hints
 from rotui.paths import Paths
 from rotui.services import Services
 from rotui.sim.anthropic import Behavior, SimKey, SimulatedAnthropic
@@ -125,11 +126,15 @@ def text(diagnosis: Diagnosis) -> str:
 @pytest.mark.parametrize(
     ("behavior", "severity", "says"),
     [
-        (Behavior.INVALID, "problem", ["HTTP 401", "revoked", "wrong header", "rotui rotate"]),
+        (Behavior.INVALID, "problem", ["HTTP 401", "revoked", "wrong header", "rotui revoke"]),
         (Behavior.BILLING, "problem", ["HTTP 402", "Billing, not the key", "settings/billing"]),
         (Behavior.NO_CREDIT, "problem", ["HTTP 400", "credit balance", "Billing, not the key"]),
         (Behavior.FORBIDDEN, "problem", ["HTTP 403", "lacks permission", "--flow workspace"]),
-        (Behavior.RATE_LIMITED, "warning", ["retry-after: 0.01 s", "Rate limited", "clears"]),
+        (
+            Behavior.RATE_LIMITED,
+            "problem",
+            ["retry-after: 0.01 s", "after 3 attempts", "--flow usage"],
+        ),
         (
             Behavior.SPEND_CAP,
             "problem",
@@ -157,6 +162,39 @@ async def test_each_status_class_gets_its_cause(
         assert phrase in shown, phrase
     assert diagnosis.flow == "key" and diagnosis.key == NAME
     assert diagnosis.checked and diagnosis.cause and diagnosis.next_steps
+
+
+async def test_a_429_that_outlasted_the_retries_is_not_said_to_clear_by_itself(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """Walk s14 1.7: rotui had already retried 3 times, honouring retry-after, and the diagnosis
+    still said "It clears by itself. Wait 0.2 s and retry"; a retry-after rotui did not wait
+    (over 60 s, as the SDK) still says to wait."""
+    sim.add_key(SimKey(VALUE, behavior=Behavior.RATE_LIMITED, retry_after="0.01"))
+    retried = await diagnose_key(build(tmp_path, sim.base_url, admin=False), NAME)
+    assert "3 attempts (retried)" in retried.evidence, retried.evidence
+    assert "still 429 after 3 attempts" in retried.cause and "clears" not in retried.cause
+    assert not any(s.startswith("Wait") for s in retried.next_steps), retried.next_steps
+    assert "--flow usage" in retried.next_steps[0], retried.next_steps
+    sim.add_key(SimKey(VALUE, behavior=Behavior.RATE_LIMITED, retry_after="120"))
+    once = await diagnose_key(build(tmp_path / "once", sim.base_url, admin=False), NAME)
+    assert "It clears by itself" in once.cause, once.cause
+    assert once.next_steps[0].startswith("Wait 120 s and retry"), once.next_steps
+
+
+@pytest.mark.parametrize("behavior", [b for b in Behavior if b is not Behavior.VALID])
+async def test_no_next_step_of_a_failing_key_is_a_rotation_it_refuses(
+    sim: SimulatedAnthropic, tmp_path: Path, behavior: Behavior
+) -> None:
+    """Walk s14 2.2: a 401 said "rotate to a new key (r on the dashboard)", and r refuses a key
+    that does not answer valid (its pre-check); only the emergency revoke (x) replaces it."""
+    sim.add_key(SimKey(VALUE, behavior=behavior, retry_after="0.01"))
+    diagnosis = await diagnose_key(build(tmp_path, sim.base_url, admin=False), NAME)
+    steps = " ".join(diagnosis.next_steps)
+    assert "r on the dashboard" not in steps, steps
+    assert "`rotui rotate" not in steps and "rotate to" not in steps, steps
+    if behavior in (Behavior.INVALID, Behavior.FORBIDDEN):
+        assert f"`rotui revoke {NAME}`, x on the dashboard" in steps, steps
 
 
 @pytest.mark.parametrize(
@@ -387,6 +425,48 @@ async def test_without_a_run_or_admin_the_old_key_cannot_be_checked(
     assert any("contact Anthropic support" in s for s in diagnosis.next_steps)
 
 
+async def test_during_a_revoke_now_run_the_old_key_in_the_current_slot_is_sent(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """Walk s14 1.2: a revoke-now run keeps the old key in CURRENT until it finishes; the flow
+    looked only for #previous, sent nothing, said "most likely the new one" with no new key, and
+    followed its OK with "revoke it again" and "contact support"."""
+    sim.add_key(SimKey(VALUE))
+    services = build(tmp_path, sim.base_url)
+    async with services.rotation(NAME, kind="emergency", mode="now") as rotation:
+        rotation.open()
+        await rotation.deactivate(NAME)
+    diagnosis = await diagnose_old_key_still_works(services, NAME)
+    shown = text(diagnosis)
+    assert diagnosis.severity == "ok", shown
+    assert f"old key {Secret(VALUE).hint} answers invalid" in shown, shown
+    assert "(it answers 401)" in diagnosis.cause, diagnosis.cause
+    assert "new one" not in diagnosis.cause and "No new key exists yet" in diagnosis.cause
+    steps = " ".join(diagnosis.next_steps)
+    assert "Revoke it again" not in steps and "contact Anthropic support" not in steps, steps
+    assert "`rotui revoke ANTHROPIC_API_KEY`" in steps, steps  # resumes the run at its new key
+
+
+async def test_before_an_overlap_run_revokes_the_old_key_working_is_expected(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """An active run not yet at its revoke: the old key is meant to work; no "revoke it again"."""
+    sim.add_key(SimKey(VALUE))
+    sim.add_key(SimKey(NEW))
+    services = build(tmp_path, sim.base_url)
+    async with services.rotation(NAME) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(NEW)
+    diagnosis = await diagnose_old_key_still_works(services, NAME)
+    shown = text(diagnosis)
+    assert diagnosis.severity == "ok", shown
+    assert f"old key {Secret(VALUE).hint} answers valid" in shown, shown
+    assert "not revoked yet" in diagnosis.cause, diagnosis.cause
+    steps = " ".join(diagnosis.next_steps)
+    assert "Revoke it again" not in steps and "`rotui rotate ANTHROPIC_API_KEY`" in steps, steps
+
+
 # I forgot to copy my new key ------------------------------------------------------------------
 
 
@@ -410,6 +490,24 @@ async def test_forgot_new_key_without_and_with_an_active_run(
     assert stored.severity == "ok"
     assert f"already stored the new key as PENDING ({Secret(NEW).hint})" in stored.cause
     text(stored)
+
+
+async def test_forgot_new_key_during_an_emergency_resumes_it_with_x(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """Walk s14 3.4: "Resume the run: x on the dashboard (or the dashboard)"; the run is an
+    emergency's, so its command and its dashboard key are both the revoke's."""
+    sim.add_key(SimKey(VALUE))
+    services = build(tmp_path, sim.base_url)
+    async with services.rotation(NAME, kind="emergency", mode="now") as rotation:
+        rotation.open()
+        await rotation.deactivate(NAME)
+    diagnosis = await forgot_new_key(services, NAME)
+    assert diagnosis.next_steps[-1] == (
+        f"Resume the run: `rotui revoke {NAME}` (x on the dashboard) and paste the new key"
+    ), diagnosis.next_steps
+    said = demo_hints("R")(diagnosis.next_steps[-1])
+    assert said == "Resume the run: x on the dashboard and paste the new key", said
 
 
 # Unexpected usage or charges -----------------------------------------------------------------
@@ -464,8 +562,15 @@ async def test_usage_without_the_admin_api_says_what_it_needs(
 # Consumers fail after rotation --------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("kind", "resume"),
+    [
+        ("rotation", f"`rotui rotate {NAME}` (r on the dashboard)"),
+        ("emergency", f"`rotui revoke {NAME}` (x on the dashboard)"),  # r refuses it (s14 2.2)
+    ],
+)
 async def test_consumers_failing_after_rotation_are_named(
-    sim: SimulatedAnthropic, tmp_path: Path
+    sim: SimulatedAnthropic, tmp_path: Path, kind: str, resume: str
 ) -> None:
     sim.add_key(SimKey(VALUE))
     sim.add_key(SimKey(NEW))
@@ -487,7 +592,7 @@ async def test_consumers_failing_after_rotation_are_named(
     )
     key = ManagedKey(NAME, environment="prod", base_url=sim.base_url, consumers=consumers)
     services = build(tmp_path, sim.base_url, keys=[key], admin=False)
-    async with services.rotation(NAME) as rotation:
+    async with services.rotation(NAME, kind=kind) as rotation:
         rotation.open()
         await rotation.precheck()
         await rotation.accept_new_key(NEW)
@@ -504,7 +609,7 @@ async def test_consumers_failing_after_rotation_are_named(
     assert "✓ runtime" in shown
     assert "? laptop: manual" in shown
     assert diagnosis.cause.startswith("dotenv fails its check")
-    assert any("resumes the run at its verify step" in s for s in diagnosis.next_steps)
+    assert f"{resume} resumes the run at its verify step" in diagnosis.next_steps
     assert dotenv.read_text() == before  # a diagnosis writes nothing
 
 
@@ -534,6 +639,17 @@ async def test_a_key_in_another_workspace_with_lower_limits(
     peer = await diagnose_workspace(services, "ANTHROPIC_API_KEY_BATCH")
     assert peer.severity == "ok", text(peer)  # the mismatch is the other key's, not this one's
     assert diagnosis.checked.startswith("validated 2 of the 2 key(s) of environment “prod” and")
+    assert any(f"rotate to it (`rotui rotate {NAME}`" in s for s in diagnosis.next_steps)
+
+
+async def test_a_key_that_does_not_answer_valid_is_moved_by_the_emergency_revoke(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """The class of walk s14 2.2: "rotate to it" for a key a rotation's pre-check refuses."""
+    sim.add_key(SimKey(VALUE, behavior=Behavior.FORBIDDEN))
+    diagnosis = await diagnose_workspace(build(tmp_path, sim.base_url), NAME)
+    steps = " ".join(diagnosis.next_steps)
+    assert "rotui rotate" not in steps and f"`rotui revoke {NAME}`, x on the dashboard" in steps
 
 
 async def test_the_workspace_check_does_not_claim_a_key_with_no_value_was_validated(

@@ -11,7 +11,8 @@ The modules:
 - ``evidence``: helpers the flows share (proxies, validation results, Admin API records);
 - ``environment``: `rotui doctor` with no flow (keyring, config, dirs, reachability, clock);
 - ``key``: “my key stopped working”; ``explanations``: the cause and next steps of each status;
-- ``after_rotation``: the old key still works, the new key was not copied, consumers fail;
+- ``old_key``: the old key still works; ``after_rotation``: the new key was not copied,
+  consumers fail;
 - ``usage``: unexpected usage or charges; ``workspace``: wrong workspace or lower limits;
 - ``flows``: the FLOWS registry and :func:`run_flow`;
 - ``doctor``: :func:`run_doctor` (the `rotui doctor` parser and command are the CLI's);
@@ -20,12 +21,7 @@ The modules:
 
 from __future__ import annotations
 
-from rotui.core.troubleshoot.after_rotation import (
-    PROPAGATION_MINUTES,
-    diagnose_consumers,
-    diagnose_old_key_still_works,
-    forgot_new_key,
-)
+from rotui.core.troubleshoot.after_rotation import diagnose_consumers, forgot_new_key
 from rotui.core.troubleshoot.doctor import run_doctor
 from rotui.core.troubleshoot.environment import CLOCK_SKEW_LIMIT, check_environment
 from rotui.core.troubleshoot.evidence import ADMIN_STATUS, PROXY_VARS, proxy_lines
@@ -45,6 +41,7 @@ from rotui.core.troubleshoot.model import (
     Severity,
     render_text,
 )
+from rotui.core.troubleshoot.old_key import PROPAGATION_MINUTES, diagnose_old_key_still_works
 from rotui.core.troubleshoot.usage import SPIKE_FACTOR, USAGE_DAYS, diagnose_usage, usage_spike
 from rotui.core.troubleshoot.workspace import diagnose_workspace
 

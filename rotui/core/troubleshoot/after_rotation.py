@@ -1,5 +1,5 @@
-"""The flows after a rotation, read from its run journal: the old key still works, the new key
-was not copied, the consumers fail.
+"""The flows after a rotation, read from its run journal: the new key was not copied, the
+consumers fail (the old key that still works is :mod:`.old_key`'s).
 
 They read the journal, the keyring and the consumers, and write nothing: the consumers' checks
 are rerun without an installation key.
@@ -7,162 +7,21 @@ are rerun without an installation key.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotui.core.errors import RotuiError
-from rotui.core.model import CONSOLE_KEYS_URL, ManagedKey, RemoteKey, ValidationStatus
-from rotui.core.troubleshoot.evidence import _admin_secret, _read, _record_line, _result_lines
-from rotui.core.troubleshoot.model import BEARER_NOTE, SUPPORT_URL, Diagnosis, Severity
+from rotui.core.model import CONSOLE_KEYS_URL
+from rotui.core.troubleshoot.evidence import _read, _resume
+from rotui.core.troubleshoot.model import BEARER_NOTE, Diagnosis, Severity
 
 if TYPE_CHECKING:
-    from rotui.core.anthropic import AnthropicClient
     from rotui.core.consumers.base import ConsumerAdapter, ConsumerContext, VerifyOutcome
     from rotui.core.runs import Run
     from rotui.core.secret import Secret
     from rotui.core.troubleshoot.deps import TroubleshootDeps
-
-PROPAGATION_MINUTES = 10
-
-
-# "My old key still works after revocation" -------------------------------------------------------
-
-
-def _last_run(services: TroubleshootDeps, name: str) -> Run | None:
-    from rotui.core.runs import RunStatus
-
-    done = (RunStatus.COMPLETED, RunStatus.ACTIVE)
-    runs = [r for r in services.runs().all() if r.key == name and r.status in done]
-    return runs[-1] if runs else None
-
-
-def _minutes_since(iso: Any, now: dt.datetime) -> float | None:
-    try:
-        then = dt.datetime.fromisoformat(str(iso)) if iso else None
-    except ValueError:
-        return None
-    if then is None:
-        return None
-    then = then if then.tzinfo else then.replace(tzinfo=dt.UTC)
-    return max((now - then).total_seconds() / 60, 0.0)
-
-
-async def _old_record(
-    services: TroubleshootDeps,
-    client: AnthropicClient,
-    key: ManagedKey,
-    facts: Mapping[str, Any],
-    old: Secret | None,
-) -> tuple[RemoteKey | None, str]:
-    """The retired key's Admin record: by the id the run noted, else by its hint."""
-    admin, why = await _admin_secret(services)
-    hint = old.partial_key_hint if old else str(facts.get("current_hint") or "").replace("…", "...")
-    if admin is None or not (facts.get("current_remote_id") or hint):
-        return None, why
-    try:
-        if facts.get("current_remote_id"):
-            record: RemoteKey | None = await client.get_api_key(
-                admin, str(facts["current_remote_id"])
-            )
-        else:
-            remote = await client.list_api_keys(admin)
-            record = next((r for r in remote if r.partial_key_hint == hint), None)
-    except RotuiError as exc:
-        return None, f"Admin API not consulted: {exc}"
-    return record, _record_line(record) if record else "the Admin API does not list the old key"
-
-
-def _old_key_verdict(
-    name: str,
-    hint: str,
-    record: RemoteKey | None,
-    answered: ValidationStatus | None,
-    minutes: float | None,
-    has_run: bool,
-) -> tuple[str, Severity]:
-    """Why the old key still works (or does not), from its answer, its record and the run."""
-    active = record is not None and record.status == "active"
-    severity: Severity = "problem"
-    if active:
-        cause = f"The Admin API lists the old key {hint} as active: it was never deactivated — the revoke missed it or targeted another key."
-    elif (
-        answered is ValidationStatus.VALID and minutes is not None and minutes < PROPAGATION_MINUTES
-    ):
-        cause = f"The old key {hint} still authenticates {minutes:.0f} min after the revoke: the revocation is probably still propagating."
-    elif answered is ValidationStatus.VALID:
-        cause = f"The old key {hint} still authenticates although it was revoked. This should not happen."
-    elif answered is ValidationStatus.INVALID or record is not None:
-        said = " (it answers 401)" if answered is ValidationStatus.INVALID else ""
-        cause = f"The old key {hint} is revoked{said}. Whatever still works uses another key — most likely the new one."
-        severity = "ok"
-    elif not has_run:
-        cause = f"rotui does not know which key was the old one: no rotation of {name} is recorded."
-        severity = "warning"
-    else:
-        cause = "rotui cannot check the old key: its value is not kept after a completed rotation, and the Admin API does not say."
-        severity = "warning"
-    return cause, severity
-
-
-async def diagnose_old_key_still_works(services: TroubleshootDeps, name: str) -> Diagnosis:
-    """Check the key a rotation retired: does it still authenticate, and what the Admin API says."""
-    import asyncio
-
-    from rotui.core.rotation import previous_name
-
-    [key] = services.keys([name])
-    run = await asyncio.to_thread(_last_run, services, name)
-    facts: Mapping[str, Any] = run.facts.to_dict() if run is not None else {}
-    new_hint = facts.get("pending_hint")
-    evidence = [
-        f"last run {run.run_id} ({run.kind}, {run.status}): old key "
-        f"{facts.get('current_hint') or 'unknown'}, new key {new_hint or 'not yet'}"
-        if run is not None
-        else f"no completed or active rotation of {name} is recorded"
-    ]
-    minutes = _minutes_since(facts.get("revoked_at"), services.clock())
-    if minutes is not None:
-        evidence.append(f"revoked {minutes:.0f} min ago ({facts.get('revoke_method', '?')})")
-    old, why = await _read(services, "keyring", previous_name(name))
-    shown = old.hint if old else "absent" + (f" ({why})" if why else "")
-    evidence.append(f"keyring entry {previous_name(name)}: {shown}")
-    answered: ValidationStatus | None = None
-    http, client = services.client()
-    async with http:
-        if old is not None:
-            # the old key's workspace header too: an identity-linked key answers 400 without it
-            result = await client.validate(
-                name, old, base_url=key.base_url, workspace=key.workspace
-            )
-            answered = result.status
-            evidence += [f"old key {old.hint} answers {result.status}", *_result_lines(result)]
-        record, line = await _old_record(services, client, key, facts, old)
-    evidence += [line] if line else []
-    hint = (old.hint if old else facts.get("current_hint")) or "the old key"
-    steps = [
-        f"Make sure the right key was revoked: find {hint} at {CONSOLE_KEYS_URL} (the hint is "
-        "the key's first and last characters)",
-        "Revoke it again there (or set it inactive through the Admin API)",
-        "Wait a few minutes: a revocation takes time to propagate",
-        f"If it still works after that, contact Anthropic support ({SUPPORT_URL}) with the request id",
-        *(
-            [
-                f"Check that what “still works” does not simply use the new key {new_hint}: that is expected"
-            ]
-            if new_hint
-            else []
-        ),
-    ]
-    cause, severity = _old_key_verdict(name, hint, record, answered, minutes, run is not None)
-    checked = (
-        f"{name}'s last run, the old value in the keyring if kept, and the old key's Admin status"
-    )
-    title = f"My old key still works after revocation · {name}"
-    return Diagnosis(title, checked, evidence, cause, steps, severity, "old-key", name)
-
 
 # "I forgot to copy my new key" -------------------------------------------------------------------
 
@@ -177,6 +36,7 @@ async def forgot_new_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     services.keys([name])
     run = await asyncio.to_thread(services.runs().active, name)
     command = f"rotui {'revoke' if run and run.kind == 'emergency' else 'rotate'} {name}"
+    resume = _resume(run) if run is not None else f"`{command}` (r on the dashboard)"
     delete = [
         f"Open {CONSOLE_KEYS_URL} and find the key you just created (the wizard suggests a name "
         f"like {name.lower().replace('_', '-')}-rotation-{services.clock():%Y-%m-%d})",
@@ -195,7 +55,7 @@ async def forgot_new_key(services: TroubleshootDeps, name: str) -> Diagnosis:
     elif new_key is None or new_key.state is not StepState.DONE:
         evidence = [f"run {run.run_id} ({run.kind}) is active at “{run.current_step()}”"]
         cause = "The run is waiting at the new-key step: nothing is lost, it resumes there."
-        steps = [*delete, f"Resume the run: `{command}` (or the dashboard) and paste the new key"]
+        steps = [*delete, f"Resume the run: {resume} and paste the new key"]
     else:
         stored, why = await _read(services, "keyring", pending_name(name))
         shown = stored.hint if stored else "absent" + (f" ({why})" if why else "")
@@ -206,18 +66,26 @@ async def forgot_new_key(services: TroubleshootDeps, name: str) -> Diagnosis:
         if stored is not None:
             severity = "ok"
             cause = f"You do not need the copy: the run already stored the new key as PENDING ({run.facts.pending_hint}) in the keyring."
-            steps = [f"Resume the run: `{command}`; it continues from “{run.current_step()}”"]
+            steps = [f"Resume the run: {resume}; it continues from “{run.current_step()}”"]
         else:
             severity = "problem"
             cause = "The run accepted a new key, but the keyring does not hold it (it was kept in memory only), so it is gone."
-            steps = [
-                f"Roll back: `rotui rotate {name} --rollback` puts the current key back on every consumer",
-                *delete,
-                f"Start again: `{command}`",
-            ]
+            steps = [*_roll_back(run), *delete, f"Start again: {resume}"]
     checked = f"{name}'s active run and its PENDING key in the keyring (no network)"
     title = f"I forgot to copy my new key · {name}"
     return Diagnosis(title, checked, evidence, cause, steps, severity, "forgot-new-key", name)
+
+
+def _roll_back(run: Run) -> list[str]:
+    """The rollback step, when the run may still be rolled back (never past a revoke's start)."""
+    from rotui.core.rotation.policy import resume_command, rollback_refusal
+
+    refusal = rollback_refusal(run)
+    if refusal is not None:
+        return [f"It cannot be rolled back ({refusal}): finish it with another new key"]
+    return [
+        f"Roll back: `{resume_command(run)} --rollback` puts the current key back on every consumer"
+    ]
 
 
 # "Consumers fail after rotation" -----------------------------------------------------------------
@@ -269,7 +137,7 @@ async def _consumer_line(
 
 
 def _consumers_verdict(
-    name: str, failed: list[str], unchecked: bool, resumable: bool
+    name: str, failed: list[str], unchecked: bool, resume: str | None
 ) -> tuple[str, list[str], Severity]:
     """The cause, the steps and the severity once every consumer was checked (or could not be)."""
     if failed:
@@ -281,8 +149,8 @@ def _consumers_verdict(
         steps = [
             "Look at the failing consumer's own logs for the status it gets from the API",
             "Restart or redeploy it so it reads the new value",
-            f"`rotui rotate {name}` resumes the run at its verify step"
-            if resumable
+            f"{resume} resumes the run at its verify step"
+            if resume
             else f"`rotui rotate {name}` propagates a new key again",
             f"`rotui doctor {name}` checks the key itself",
         ]
@@ -324,9 +192,7 @@ async def _check_consumers(
             failed.append(spec.name)
         record = run.consumers.get(spec.name) if run is not None else None
         if record is not None:
-            line += (
-                f" (journal: {record.state.words}{'; ' + record.detail[:80] if record.detail else ''})"
-            )
+            line += f" (journal: {record.state.words}{'; ' + record.detail[:80] if record.detail else ''})"
         evidence.append(line)
         if spec.kind == "env-file":
             held = await _held_hint(str(spec.fields["path"]), spec.var)
@@ -374,8 +240,8 @@ async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis
             timeout=services.config.settings.timeout_seconds,
         )
         failed, unchecked = await _check_consumers(adapters, ctx, run, known, evidence)
-    resumable = run is not None and str(run.status) == "active"
+    resume = _resume(run) if run is not None and str(run.status) == "active" else None
     cause, steps, severity = _consumers_verdict(
-        name, failed, bool(unchecked or not adapters), resumable
+        name, failed, bool(unchecked or not adapters), resume
     )
     return Diagnosis(title, checked, evidence, cause, steps, severity, "consumers", name)

@@ -14,6 +14,7 @@ from rotui.core.model import ManagedKey, RemoteKey, ValidationResult, Validation
 
 if TYPE_CHECKING:
     from rotui.core.anthropic import AnthropicClient
+    from rotui.core.runs import Run
     from rotui.core.secret import Secret
     from rotui.core.troubleshoot.deps import TroubleshootDeps
 
@@ -154,3 +155,11 @@ async def _admin_record(
             "organization, or the value is mistyped"
         ]
     return record, [_record_line(record)]
+
+
+def _resume(run: Run) -> str:
+    """How an operator resumes ``run``: its command and its key on the dashboard (``r`` refuses
+    an emergency's run, ``x`` reopens it)."""
+    from rotui.core.rotation.policy import resume_command
+
+    return f"`{resume_command(run)}` ({'x' if run.kind == 'emergency' else 'r'} on the dashboard)"

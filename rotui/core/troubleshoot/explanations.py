@@ -32,7 +32,9 @@ EXPLAINED: dict[str, tuple[str, list[str], Severity]] = {
         [
             f"Check the key's workspace at {CONSOLE_KEYS_URL}; it is configured as “{{workspace}}”",
             "`rotui doctor {name} --flow workspace` compares it with its environment's keys",
-            "In the wrong workspace: create a key in the right one and rotate to it",
+            "In the wrong workspace: create a key in the right one and replace this one with it "
+            "through the emergency revoke (`rotui revoke {name}`, x on the dashboard; choose overlap): "
+            "a rotation refuses a key that does not answer valid",
         ],
         "problem",
     ),
@@ -46,6 +48,22 @@ EXPLAINED: dict[str, tuple[str, list[str], Severity]] = {
             "A sharp jump in traffic can hit acceleration limits: ramp up gradually",
         ],
         "warning",
+    ),
+    "rate_limited_retried": (
+        "Rate limited, and not for a moment: still 429 after {attempts} attempts, each waiting "
+        "the retry-after the API gave ({after:g} s the last time). Something keeps the key's "
+        "workspace or organization at its requests- or tokens-per-minute limit: other clients "
+        "sharing it, a client retrying in a loop, or a limit lower than the traffic. Waiting "
+        "{after:g} s alone did not clear it.",
+        [
+            "Find what sends the traffic: `rotui doctor {name} --flow usage` shows each key's "
+            "tokens; the anthropic-ratelimit-*-remaining values above say which limit is spent",
+            "Lower the concurrency of the clients sharing the workspace, or stop the one that "
+            f"loops; or ask for higher limits ({LIMITS_URL})",
+            "A sharp jump in traffic can hit acceleration limits: ramp up gradually",
+            "Once the traffic is down, check again: `rotui validate {name}`",
+        ],
+        "problem",
     ),
     "spend_cap": (
         "A spend cap, not a rate limit (429 without retry-after): the usage tier's monthly spend "

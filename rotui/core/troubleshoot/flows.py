@@ -6,14 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from rotui.core.errors import ConfigError, RotuiError, UsageError
-from rotui.core.troubleshoot.after_rotation import (
-    diagnose_consumers,
-    diagnose_old_key_still_works,
-    forgot_new_key,
-)
+from rotui.core.troubleshoot.after_rotation import diagnose_consumers, forgot_new_key
 from rotui.core.troubleshoot.environment import check_environment
 from rotui.core.troubleshoot.key import diagnose_key
 from rotui.core.troubleshoot.model import Diagnosis, Flow, FlowRunner
+from rotui.core.troubleshoot.old_key import diagnose_old_key_still_works
 from rotui.core.troubleshoot.usage import diagnose_usage
 from rotui.core.troubleshoot.workspace import diagnose_workspace
 

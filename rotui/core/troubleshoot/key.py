@@ -51,7 +51,10 @@ def _topic(result: ValidationResult) -> str:
     """Which explanation fits a result that is neither valid nor a 401."""
     status = result.status
     if status is ValidationStatus.RATE_LIMITED:
-        return "rate_limited" if result.retry_after is not None else "spend_cap"
+        if result.retry_after is None:
+            return "spend_cap"
+        # the transport waited each retry-after it was given: a 429 that outlasts them persists
+        return "rate_limited_retried" if result.attempts > 1 else "rate_limited"
     if status is ValidationStatus.NETWORK_ERROR:
         return result.error_type if result.error_type in EXPLAINED else "network"
     if status is ValidationStatus.BAD_RESPONSE:
@@ -86,8 +89,9 @@ def _explain(
         cause = INVALID_CAUSES[record.status if record and record.status in INVALID_CAUSES else ""]
         steps = [
             f"Find the key by its hint {hint} at {CONSOLE_KEYS_URL}: is it still active?",
-            f"Revoked, deleted or expired: rotate to a new key (`rotui rotate {name}`, r on the dashboard)",
-            f"If it may have leaked (secret scanning can revoke a leaked key): `rotui revoke {name}`",
+            f"Revoked, deleted, expired or leaked (secret scanning revokes a leaked key): replace "
+            f"it through the emergency revoke (`rotui revoke {name}`, x on the dashboard), which "
+            "takes the new key; a rotation refuses a key that does not answer valid",
             f"If the Console shows it active: store it again in one line, without spaces or quotes (`rotui key set {name}`)",
             "Behind a proxy or gateway: make it forward the header the client sends, X-Api-Key "
             "(rotui, older SDKs) or Authorization: Bearer (SDKs since 2026-10-21)",

@@ -143,6 +143,24 @@ def _checked(key: ManagedKey, peers: int, results: Sequence[ValidationResult]) -
     )
 
 
+def _workspace_steps(name: str, mine: ValidationResult) -> list[str]:
+    """Where the key sits and how to move it: a rotation only from a key that answers valid."""
+    move = (
+        f"workspace and rotate to it (`rotui rotate {name}`, r on the dashboard)"
+        if mine.status is ValidationStatus.VALID
+        else f"workspace and replace this one through the emergency revoke (`rotui revoke "
+        f"{name}`, x on the dashboard; choose overlap): a rotation refuses a key that "
+        f"answers {mine.status}"
+    )
+    return [
+        f"Open {CONSOLE_KEYS_URL} and check which workspace holds the key with hint {mine.hint or '?'}",
+        "A key bills and is limited by its workspace: to move it, create a key in the right "
+        + move,
+        'Or correct workspace = "…" in the configuration if the key is where it should be',
+        f"Limits are per workspace and usage tier: compare them at {LIMITS_URL}",
+    ]
+
+
 async def diagnose_workspace(services: TroubleshootDeps, name: str) -> Diagnosis:
     """Compare a key's workspace, organization and limits with its config and its environment."""
     from rotui.core.validation import validate_keys
@@ -180,13 +198,7 @@ async def diagnose_workspace(services: TroubleshootDeps, name: str) -> Diagnosis
         findings += found
         warnings += warned
     evidence += [f"✗ {f}" for f in findings] + [f"! {w}" for w in warnings]
-    steps = [
-        f"Open {CONSOLE_KEYS_URL} and check which workspace holds the key with hint {mine.hint or '?'}",
-        "A key bills and is limited by its workspace: to move it, create a key in the right "
-        f"workspace and rotate to it (`rotui rotate {name}`)",
-        'Or correct workspace = "…" in the configuration if the key is where it should be',
-        f"Limits are per workspace and usage tier: compare them at {LIMITS_URL}",
-    ]
+    steps = _workspace_steps(name, mine)
     severity: Severity = "problem" if findings else "warning" if warnings else "ok"
     if findings:
         cause = "The key is not where the configuration says: " + "; ".join(findings) + "."

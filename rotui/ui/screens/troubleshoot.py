@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -91,6 +92,8 @@ class DiagnosisView(Static):
 
 
 NARROW_BELOW = 110  # columns
+# `rotui doctor NAME` or `rotui doctor NAME --flow ID`: a check this screen lists
+DOCTOR = re.compile(r"`rotui doctor (\S+)(?: --flow ([\w-]+))?`")
 
 
 class TroubleshootScreen(ReportingScreen):
@@ -197,15 +200,9 @@ class TroubleshootScreen(ReportingScreen):
         exclusive=True, group="diagnose", exit_on_error=False, description="troubleshooting check"
     )
     async def diagnose(self, flow_id: str) -> list[Diagnosis]:
-        found = await run_flow(self.services, flow_id, self.key_name)
-        if (say := self.services.hints) is not None:  # the demo's keys, not the user's config
-            from dataclasses import replace
-
-            found = [
-                replace(d, checked=say(d.checked), cause=say(d.cause),
-                        evidence=[*map(say, d.evidence)], next_steps=[*map(say, d.next_steps)])
-                for d in found
-            ]  # fmt: skip
+        found = [*map(self._here, await run_flow(self.services, flow_id, self.key_name))]
+        if self.services.hints is not None:  # the demo's keys, not the user's config
+            found = [*map(self._demo_way, found)]
         counts = {s: sum(d.severity == s for d in found) for s in ("problem", "warning", "ok")}
         found_words = ", ".join(
             (counted(counts["problem"], "problem"), counted(counts["warning"], "warning"))
@@ -216,6 +213,42 @@ class TroubleshootScreen(ReportingScreen):
             DiagnosisView(d) for d in found
         )
         return found
+
+    def _here(self, diagnosis: Diagnosis) -> Diagnosis:
+        """`rotui doctor NAME --flow ID` for this screen's key is a flow in its own list: said so,
+        not as a command for another terminal (nor "t on the dashboard" in the demo)."""
+        from dataclasses import replace
+
+        def this_list(match: re.Match[str]) -> str:
+            if match.group(1) != self.key_name or (match.group(2) or "key") not in FLOWS:
+                return match.group(0)
+            return f"“{FLOWS[match.group(2) or 'key'].title}” in this list"
+
+        def said(text: str) -> str:
+            return DOCTOR.sub(this_list, text)
+
+        return replace(
+            diagnosis,
+            cause=said(diagnosis.cause),
+            next_steps=[*map(said, diagnosis.next_steps)],
+        )
+
+    def _demo_way(self, diagnosis: Diagnosis) -> Diagnosis:
+        """A diagnosis in the demo: its commands said the demo's way, and a next step only the
+        operator's own configuration could take (`validate --ping`, `key set`) left out."""
+        from dataclasses import replace
+
+        say = self.services.hints
+        assert say is not None
+        doable = getattr(say, "doable", None)  # the demo's DemoHints (the UI never imports it)
+        steps = [say(s) for s in diagnosis.next_steps if doable is None or doable(s)]
+        return replace(
+            diagnosis,
+            checked=say(diagnosis.checked),
+            cause=say(diagnosis.cause),
+            evidence=[*map(say, diagnosis.evidence)],
+            next_steps=steps,
+        )
 
     def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> bool:
         """A check that could not run says so here; the app shows the message."""
