@@ -160,6 +160,8 @@ def _rotation_label(run: Run | None) -> str | None:
     """The step an active run is at, for the table's ⟳ marker."""
     if run is None or run.status is not RunStatus.ACTIVE:
         return None
+    if run.facts.rollback_started is not None:
+        return "rolling back"
     step = run.current_step()
     return step.replace("_", " ") if step else "finishing"
 

@@ -61,3 +61,24 @@ async def test_restore_by_hand_is_said_in_the_panel_and_no_toast_outlives_the_wi
         assert "ended (rolled_back)" in said and "Restore by hand:\n- laptop:" in said, said
         assert not app._notifications, list(app._notifications)  # nothing to cover the next screen
     assert svc.runs().latest()[KEY].status == "rolled_back"
+
+
+async def test_an_observer_sees_a_rollback_that_began_and_what_it_could_not_restore(
+    world: World,
+) -> None:
+    """Walk s14 1.4: a failed rollback left the run "active" at "✗ 4. Propagate" for observers."""
+    from rotui.ui.widgets.key_detail import rotation_lines
+
+    world.env["HEROKU_API_KEY"] = "wrong-token"  # api can be written neither way
+    svc = services(world)
+    async with open_wizard(svc) as (app, pilot):
+        wizard = app.screen
+        await paste_new_key(pilot, app)
+        await roll_back(pilot, app)
+        assert "rollback is incomplete" in panel(wizard)
+        title = str(wizard.query_one("#wizard-title", Static).render())
+        assert "· rolling back · run " in title, title
+    [row] = [r for r in svc.rows() if r.name == KEY]
+    header = rotation_lines(row)[0].plain
+    assert "rolling back (incomplete: api)" in header and "active" not in header, header
+    assert row.rotation == "rolling back"

@@ -159,3 +159,15 @@ def by_hand(run: Run, operator: set[str]) -> list[str]:
         and record.value is not Held.CURRENT
         and (record.value is not None or (asked and record.state is not ConsumerState.SKIPPED))
     ]
+
+
+def run_phase(run: Run, *, why: bool = True) -> str:
+    """The run's status as an observer needs it: an active run that began its rollback says so.
+
+    "active" alone read as a run still at its failed step, inviting a retry of the wrong thing;
+    with ``why``, the consumers an incomplete rollback could not restore are named.
+    """
+    if run.status is RunStatus.ACTIVE and run.facts.rollback_started is not None:
+        failed = sorted(n for n, r in run.consumers.items() if r.state is ConsumerState.FAILED)
+        return "rolling back" + (f" (incomplete: {', '.join(failed)})" if failed and why else "")
+    return str(run.status).replace("_", " ")
