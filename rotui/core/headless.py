@@ -231,6 +231,6 @@ async def _revoke(rotation: Rotation, upcoming: Next, options: HeadlessOptions, 
             )
         options.holders.acknowledge(options.ack_holders)
     usage = await rotation.old_key_usage()
-    if usage:
-        say(f"! the old key used {usage} tokens since propagation finished: something may still hold it")
+    if usage is not None and usage.tokens:
+        say(usage.line())
     await rotation.revoke(key, console_confirmed=options.confirm_manual)

@@ -89,6 +89,7 @@ class Summary:
     rotating: int
     usage_alerts: int = 0
     never_validated: int = 0  # "0 failing" says nothing about these
+    emergencies: int = 0  # active emergency revokes, never counted in ``rotating``
 
 
 def build_rows(
@@ -159,6 +160,8 @@ def _rotation_label(run: Run | None) -> str | None:
     """The step an active run is at, for the table's ⟳ marker."""
     if run is None or run.status is not RunStatus.ACTIVE:
         return None
+    if run.facts.rollback_started is not None:
+        return "rolling back"
     step = run.current_step()
     return step.replace("_", " ") if step else "finishing"
 
@@ -181,6 +184,10 @@ def _synced(run: Run | None) -> int | None:
     return sum(1 for record in records if record.state in good)
 
 
+def _emergency(row: KeyRow) -> bool:
+    return row.run is not None and row.run.kind == "emergency"
+
+
 def summarize(rows: Iterable[KeyRow]) -> Summary:
     rows = list(rows)
     return Summary(
@@ -188,7 +195,8 @@ def summarize(rows: Iterable[KeyRow]) -> Summary:
         overdue=sum(r.age.freshness is Freshness.OVERDUE for r in rows),
         due_soon=sum(r.age.freshness is Freshness.DUE_SOON for r in rows),
         failing=sum(r.failing for r in rows),
-        rotating=sum(r.rotation is not None for r in rows),
+        rotating=sum(r.rotation is not None and not _emergency(r) for r in rows),
+        emergencies=sum(r.rotation is not None and _emergency(r) for r in rows),
         usage_alerts=sum(r.usage_alert is not None for r in rows),
         never_validated=sum(r.last is None for r in rows),
     )

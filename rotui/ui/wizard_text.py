@@ -64,6 +64,9 @@ def _ended(run: Run) -> str:
     return f"The run ended ({run.status}). Esc returns to the dashboard."
 
 
+_SKIPPABLE = (Step.PROPAGATE, Step.VERIFY)  # where s is offered beside R and b
+
+
 def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool) -> str:
     """What the operator does now, in words: the panel beside the checklist."""
     action, step = upcoming.action, upcoming.step
@@ -78,7 +81,9 @@ def step_help(rotation: Rotation, run: Run, upcoming: Next, *, keyring_ok: bool)
         )
     if action is Action.RETRY:
         return (
-            f"✗ {upcoming.detail}\nFix the cause, then R retries (only what failed); b rolls back."
+            f"✗ {upcoming.detail}\nFix the cause, then R retries (only what failed); "
+            + ("s skips a failing consumer, with a reason; " if step in _SKIPPABLE else "")
+            + "b rolls back."
             + WRONG_KEY.get(step or "", "")
         )
     if action is Action.WAIT:

@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
@@ -209,6 +209,9 @@ async def test_emergency_screen_revoke_now_then_wizard(world: World) -> None:
         assert world.anthropic.key_by_id(world.old_id).status == "inactive"  # revoked first
         title = str(wizard.query_one("#wizard-title", Static).render())
         assert " · active · run " in title and "resumed" not in title, title  # started just now
+        table = wizard.query_one("#consumers", DataTable)
+        held = {str(table.get_cell(row, "holds")) for row in table.rows}
+        assert held == {"old (revoked)"}, held  # the consumers are down, not holding "current"
         box.value = NEW
         await pilot.press("enter")
         await wait_until(

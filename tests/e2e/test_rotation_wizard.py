@@ -68,7 +68,7 @@ async def test_wizard_runs_the_whole_sop(world: World) -> None:
         assert app.focused.id == "confirm-typed"  # typing starts at once
         await pilot.press("W", "enter")  # anything but the name does nothing
         assert app.screen is modal and modal.query_one("#confirm-typed").value == "W"
-        assert "no tokens since propagation" in str(
+        assert "Usage after propagation is not known yet" in str(
             modal.query_one("#confirm-body", Static).render()
         )
         modal.query_one("#confirm-typed").value = "WRONG"

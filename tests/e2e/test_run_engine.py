@@ -274,3 +274,29 @@ def test_an_approval_policy_waits_then_goes_on_once_merged(world: World) -> None
     assert world.final_state() == COMPLETED_STATE
     actions = [e["action"] for e in json.loads(world.rotui("audit", "--json").stdout)["entries"]]
     assert "secret.rotate.consumer.waiting" in actions
+
+
+def test_a_rollback_after_a_failed_propagate_leaves_the_unasked_manual_consumer_alone(
+    world: World,
+) -> None:
+    """Walk s14 1.5 and 3.3: a manual consumer whose step was never asked is not "restore by
+    hand"; a second rollback attempt is audited as such."""
+    fix = _break_command(world)
+    failed = world.rotui("rotate", KEY, "--headless", stdin=NEW)
+    assert failed.returncode != 0 and "runtime" in failed.stdout + failed.stderr
+    first = world.rotui("rotate", KEY, "--rollback")
+    assert first.returncode != 0 and "rollback is incomplete" in first.stdout + first.stderr
+    fix()
+    done = world.rotui("rotate", KEY, "--rollback")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "restore by hand" not in done.stdout + done.stderr  # laptop was never asked
+    [run] = runs(world)
+    path = state_dir(world) / "runs" / f"{run['run_id']}.json"
+    assert json.loads(path.read_text())["consumers"]["laptop"].get("value") is None
+    audit = json.loads(world.rotui("audit", "--json").stdout)
+    actions = [e["action"] for e in audit["entries"]]
+    assert actions.count("secret.rotate.rollback.started") == 1
+    [retried] = [e for e in audit["entries"] if e["action"] == "secret.rotate.rollback.retried"]
+    assert "runtime" in retried["context"]["consumers"]
+    [rolled] = [e for e in audit["entries"] if e["action"] == "secret.rotate.rolled_back"]
+    assert rolled["context"]["manual"] == 0

@@ -293,9 +293,11 @@ async def test_a_later_exposure_given_on_resume_is_recorded(
     assert "): 0 tokens in 0 hour(s)" in report
 
 
-async def test_usage_since_propagation_counts_from_its_hour_not_from_midnight(
+async def test_usage_after_propagation_counts_only_the_whole_hours_after_it(
     sim: SimulatedAnthropic, tmp_path: Path
 ) -> None:
+    # An hourly bucket runs from its starting_at to its (exclusive) ending_at (reference/
+    # anthropic-api.md section 6): usage in the hour propagation finished in may predate it.
     kid = key_id()
     propagated = dt.datetime(2026, 11, 26, 12, 40, tzinfo=dt.UTC)
     sim.add_usage(kid, dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC), 5000, 0)  # that morning
@@ -307,7 +309,36 @@ async def test_usage_since_propagation_counts_from_its_hour_not_from_midnight(
         await start_the_run(rotation)
         rotation.run.facts.propagated_at = propagated.isoformat()
         rotation.run.facts.current_remote_id = kid
-        assert await rotation.old_key_usage() == 37
+        usage = await rotation.old_key_usage()
+        assert usage is not None and usage.tokens == 30
+        assert usage.line() == (
+            "! It used 30 tokens in the hours since 13:00 UTC (propagation finished at "
+            "12:40 UTC): something may still hold it."
+        )
+
+
+async def test_usage_in_the_hour_propagation_finished_in_is_not_blamed_on_after_it(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    kid = key_id()
+    sim.add_usage(kid, ago(0.2), 3814, 0)  # same hour as propagation, before it finished
+    services = build(tmp_path, sim.base_url, clock=lambda: NOW)
+    async with services.rotation(NAME) as rotation:
+        rotation.open()
+        await start_the_run(rotation)
+        rotation.run.facts.propagated_at = ago(0.1).isoformat()  # 16:14, now is 16:20
+        rotation.run.facts.current_remote_id = kid
+        usage = await rotation.old_key_usage()
+        assert usage is not None and usage.tokens is None
+        assert "3,814" not in usage.line() and "since propagation" not in usage.line()
+        assert usage.line() == (
+            "Usage after propagation is not known yet: propagation finished at 16:14 UTC, and "
+            "the usage report counts by the hour, so it tells only from 17:00 UTC on."
+        )
+        rotation.run.facts.propagated_at = floor_hour(NOW).isoformat()  # on the hour: it counts
+        usage = await rotation.old_key_usage()
+        assert usage is not None and usage.tokens == 3814
+        assert "in the hours since 16:00 UTC" in usage.line()
 
 
 async def test_no_admin_api_means_no_usage(sim: SimulatedAnthropic, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from rotui.core.rotation.deps import (
 )
 from rotui.core.rotation.ending import EndingSteps
 from rotui.core.rotation.machine import Action, Mode, Next, RunKind, Step
-from rotui.core.rotation.policy import rollback_refusal
+from rotui.core.rotation.policy import rollback_refusal, run_phase
 from rotui.core.rotation.propagation import PropagationSteps
 from rotui.core.rotation.revoke import RevokeSteps
 from rotui.core.rotation.steps import NewKeySteps
@@ -52,6 +52,7 @@ __all__ = [
     "pending_name",
     "previous_name",
     "rollback_refusal",
+    "run_phase",
     "run_mode",
 ]
 

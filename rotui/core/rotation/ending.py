@@ -90,11 +90,16 @@ class EndingSteps(RunBase):
             raise UsageError("too late to roll back", refusal)
         self.take_lock()
         current = await self._old_value()
+        targets = policy.to_restore(run, self.operator)
         if run.facts.rollback_started is None:
             self._audit(f"secret.{self._verb}.rollback.started", {"step": run.current_step() or ""})
             run.facts.rollback_started = self._now()
             self._save()
-        targets = policy.to_restore(run, self.operator)
+        else:  # a second attempt, told apart in the audit: what it redoes, and since when
+            self._audit(
+                f"secret.{self._verb}.rollback.retried",
+                {"consumers": targets, "started": run.facts.rollback_started},
+            )
         failures = await self._write_all(current, Held.CURRENT, targets)  # type: ignore[attr-defined]
         left = policy.to_restore(run, self.operator)
         if failures or left:

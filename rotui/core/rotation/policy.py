@@ -130,17 +130,44 @@ def to_restore(run: Run, operator: set[str]) -> list[str]:
     ]
 
 
+MANUAL_DUE = "manual consumers to confirm"  # propagation's detail once the manual steps are asked
+
+
+def manual_asked(run: Run) -> bool:
+    """Whether the manual consumers' steps were put to the operator: propagation wrote every
+    other consumer and stopped for them (or went past them). A failed write stops it first."""
+    record = run.step.get(Step.PROPAGATE)
+    if record is None:
+        return False
+    return record.state is StepState.DONE or (
+        record.state is StepState.RUNNING and record.detail.startswith(MANUAL_DUE)
+    )
+
+
 def by_hand(run: Run, operator: set[str]) -> list[str]:
     """Manual consumers the operator may have given the new key: the rollback lists them to undo.
 
-    A confirmed one surely; an unconfirmed one too once propagation began, because the operator
-    may have done the step and rotui may have died before the confirmation was journaled.
+    A confirmed one surely; an unconfirmed one too once its step was asked, because the operator
+    may have done it and rotui may have died before the confirmation was journaled. One never
+    asked (an automatic write failed first) still holds what it held: nothing to undo.
     """
-    began = Step.PROPAGATE in run.step and run.step[Step.PROPAGATE].state is not StepState.PENDING
+    asked = manual_asked(run)
     return [
         name
         for name, record in run.consumers.items()
         if name in operator
         and record.value is not Held.CURRENT
-        and (record.value is not None or (began and record.state is not ConsumerState.SKIPPED))
+        and (record.value is not None or (asked and record.state is not ConsumerState.SKIPPED))
     ]
+
+
+def run_phase(run: Run, *, why: bool = True) -> str:
+    """The run's status as an observer needs it: an active run that began its rollback says so.
+
+    "active" alone read as a run still at its failed step, inviting a retry of the wrong thing;
+    with ``why``, the consumers an incomplete rollback could not restore are named.
+    """
+    if run.status is RunStatus.ACTIVE and run.facts.rollback_started is not None:
+        failed = sorted(n for n, r in run.consumers.items() if r.state is ConsumerState.FAILED)
+        return "rolling back" + (f" (incomplete: {', '.join(failed)})" if failed and why else "")
+    return str(run.status).replace("_", " ")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from rotui.core.consumers.fields import ConsumerSpec
 from rotui.core.errors import AwaitingApproval, RotuiError, UsageError
+from rotui.core.rotation import policy
 from rotui.core.rotation.engine import RunBase
 from rotui.core.rotation.machine import SETTLED, WRITTEN_OR_SETTLED, Step
 from rotui.core.runs import ConsumerState, Held, StepState, crash_point
@@ -57,7 +58,7 @@ class PropagationSteps(RunBase):
             what = (
                 "waiting for approval"
                 if waiting
-                else "manual consumers to confirm"
+                else policy.MANUAL_DUE
                 if manual == unwritten
                 else "not written yet"
             )

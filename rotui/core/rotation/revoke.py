@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 
 from rotui.core.anthropic import match_remote
 from rotui.core.errors import RotuiError, UsageError
@@ -14,7 +16,42 @@ from rotui.core.rotation.machine import Mode, Step
 from rotui.core.runs import Run, RunStatus, StepState, crash_point
 from rotui.core.secret import Secret
 from rotui.core.timeparse import floor_hour
-from rotui.core.usage import OldKeyUsage, fetch_window
+from rotui.core.usage import HOUR, OldKeyUsage, fetch_window
+
+
+@dataclass(frozen=True)
+class AfterPropagation:
+    """The old key's tokens in the whole UTC hours after propagation finished.
+
+    ``since`` is the first hourly bucket that starts at or after ``finished``; ``tokens`` is
+    None while that hour has not begun (hourly data cannot tell yet).
+    """
+
+    finished: dt.datetime
+    since: dt.datetime
+    tokens: int | None = None
+
+    @classmethod
+    def starting(cls, finished: dt.datetime) -> AfterPropagation:
+        finished = finished if finished.tzinfo else finished.replace(tzinfo=dt.UTC)
+        hour = floor_hour(finished)
+        return cls(finished, hour if hour == finished else hour + HOUR)
+
+    def line(self) -> str:
+        """One sentence that claims no more than the hourly buckets show."""
+        done = f"propagation finished at {self.finished.astimezone(dt.UTC):%H:%M} UTC"
+        since = f"{self.since:%H:00} UTC"
+        if self.tokens is None:
+            return (
+                f"Usage after propagation is not known yet: {done}, and the usage report counts "
+                f"by the hour, so it tells only from {since} on."
+            )
+        if self.tokens == 0:
+            return f"It used no tokens in the hours since {since} ({done})."
+        return (
+            f"! It used {self.tokens:,} tokens in the hours since {since} ({done}): "
+            "something may still hold it."
+        )
 
 
 class RevokeSteps(RunBase):
@@ -25,24 +62,26 @@ class RevokeSteps(RunBase):
         """Why the old key may not be revoked yet (empty when it may)."""
         return policy.revoke_blockers(self._run(), self.key.source)
 
-    async def old_key_usage(self) -> int | None:
-        """Tokens the old key used since propagation finished, from the hour it finished in.
+    async def old_key_usage(self) -> AfterPropagation | None:
+        """What the old key used in the whole UTC hours after propagation finished.
 
-        Hourly buckets: usage earlier in that hour counts too (the report has no finer grain
-        than that here), usage earlier that day does not. None without the Admin API.
+        The report's hourly buckets run from an hour's start to the next (``ending_at``
+        exclusive), so usage in the hour propagation finished in cannot be told before from
+        after: only buckets that start at or after that moment count. None without the Admin API.
         """
         admin, facts = self.deps.admin, self._run().facts
-        old_id, since = facts.current_remote_id, facts.propagated_at
-        if admin is None or not old_id or not since:
+        old_id, finished = facts.current_remote_id, facts.propagated_at
+        if admin is None or not old_id or not finished:
             return None
-        start = floor_hour(dt.datetime.fromisoformat(since))
+        after = AfterPropagation.starting(dt.datetime.fromisoformat(finished))
+        now = self.deps.clock()
+        if now < after.since:
+            return after
         usage = await self.deps.client.hourly_usage(
-            admin,
-            start,
-            floor_hour(self.deps.clock()) + dt.timedelta(hours=1),
-            api_key_ids=[old_id],
+            admin, after.since, floor_hour(now) + dt.timedelta(hours=1), api_key_ids=[old_id]
         )
-        return sum(n for hour, n in usage.get(old_id, {}).items() if hour >= start)
+        tokens = sum(n for hour, n in usage.get(old_id, {}).items() if hour >= after.since)
+        return dataclasses.replace(after, tokens=tokens)
 
     async def revoke(self, typed_name: str, *, console_confirmed: bool = False) -> str:
         """Deactivate the old key (Admin API) or take the operator's word, then poll for 401."""

@@ -172,11 +172,12 @@ def rotation_lines(row: KeyRow, rotate_key: str | None = None) -> list[Content]:
             _line("[b]Rotation[/b]"),
             _line("  [$foreground-muted]no rotation has run for this key$hint[/]", hint=hint),
         ]
+    from rotui.core.rotation import run_phase
     from rotui.ui.wizard_text import SYMBOLS
 
     lines = [
         _line(
-            "[b]Rotation[/b] $id · $status", id=run.run_id, status=str(run.status).replace("_", " ")
+            "[b]Rotation[/b] $id · $status", id=run.run_id, status=run_phase(run)
         )
     ]
     for number, step in enumerate(run.steps, start=1):

@@ -59,6 +59,10 @@ def _parts(summary: Summary, refreshed: dt.datetime | None, read_only: bool, dem
         badges.append(Content.from_markup("[reverse $warning]READ-ONLY[/]"))
     head = Content(" ").join(badges) if badges else Content.from_markup("[b]rotui[/b]")
     parts = [Part(head, head)]
+    if summary.emergencies:  # an outage in the making, never shown as a routine rotation
+        parts.append(
+            _count("[$error]⚠ $n emergency revoke[/]", "", summary.emergencies, short="[$error]⚠ $n emergency[/]")
+        )
     if summary.rotating:
         parts.append(_count("[$accent]⟳ $n rotating[/]", "", summary.rotating))
     parts.append(_failing(summary))

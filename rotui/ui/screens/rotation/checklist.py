@@ -8,6 +8,7 @@ import textwrap
 from textual.events import Resize
 from textual.widgets import Static
 
+from rotui.core.rotation.policy import run_phase
 from rotui.core.runs import Run
 from rotui.ui.plain import plain
 
@@ -24,7 +25,7 @@ def wizard_title(run: Run, key: str, started: bool, watching: bool, resumed: boo
         if resumed and run.status == "active"
         else ""
     )
-    return f"{verb} {key} · {run.status}{how} · run {run.run_id}"
+    return f"{verb} {key} · {run_phase(run, why=False)}{how} · run {run.run_id}"
 
 
 NARROW_BELOW = 76  # columns under which the checklist is a strip above the panel, not beside it

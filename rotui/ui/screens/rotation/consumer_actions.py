@@ -79,8 +79,7 @@ class ConsumerActions(ReportingScreen):
         if name is None or self.rotation is None:
             return
         spec = next(s for s in self.rotation.specs if s.name == name)
-        record = self.rotation.view().consumers[name]
-        self.app.push_screen(consumers.ConsumerDetail.of(spec, record))
+        self.app.push_screen(consumers.ConsumerDetail.of(spec, self.rotation.view()))
 
     @on(DataTable.RowSelected, "#consumers")
     def _consumer_chosen(self) -> None:

@@ -16,6 +16,7 @@ from rotui.core.consumers.fields import ConsumerSpec
 from rotui.core.runs import ConsumerRecord, Held, Run
 from rotui.ui.modals.error import ErrorModal
 from rotui.ui.plain import one_line, plain_cell
+from rotui.ui.screens.rotation.dialogs import DEAD_WARNING
 
 COLUMNS = (
     ("name", "Consumer"),
@@ -29,12 +30,21 @@ SCROLLBAR = 2
 MIN_DETAIL = 8  # below this a detail is only its mark: still "…", still Enter for the whole
 
 
-def holds(record: ConsumerRecord) -> str:
-    """Which key the consumer holds as far as rotui knows: a rollback's effect is visible."""
+def holds(record: ConsumerRecord, run: Run) -> str:
+    """Which key the consumer holds as far as rotui knows: a rollback's effect is visible.
+
+    An emergency's "current" key is the exposed one: once its revoke has begun (a revoke-now
+    deactivates it first) or the pre-check found it answering 401, "current" would read as a
+    working key while the consumer is down.
+    """
     if record.value is Held.PENDING:
         return "new"
     if record.value is Held.UNKNOWN:
         return "unknown"
+    if run.kind == "emergency" and run.facts.revoke_started:
+        return "old (revoked)"
+    if run.kind == "emergency" and DEAD_WARNING in run.warnings:
+        return "old (dead)"
     return "current"  # written back by a rollback, or never written by this run
 
 
@@ -57,7 +67,7 @@ def fill(table: DataTable[Any], specs: Sequence[ConsumerSpec], run: Run, width: 
             "name": spec.name,
             "kind": str(spec.kind),
             "state": run.consumers[spec.name].state.words,
-            "holds": holds(run.consumers[spec.name]),
+            "holds": holds(run.consumers[spec.name], run),
         }
         for spec in specs
     }
@@ -95,6 +105,7 @@ class ConsumerDetail(ErrorModal):
     """
 
     @classmethod
-    def of(cls, spec: ConsumerSpec, record: ConsumerRecord) -> ConsumerDetail:
-        title = f"{spec.name} ({spec.kind}) · {record.state.words} · holds: {holds(record)} key"
+    def of(cls, spec: ConsumerSpec, run: Run) -> ConsumerDetail:
+        record = run.consumers[spec.name]
+        title = f"{spec.name} ({spec.kind}) · {record.state.words} · holds: {holds(record, run)} key"
         return cls(title, record.detail or "no detail recorded")

@@ -59,7 +59,7 @@ def ask_revoke(screen: RotationWizardScreen) -> None:
 
 
 async def confirm_revoke(screen: RotationWizardScreen) -> None:
-    """The revoke's typed confirmation, with the old key's usage since propagation finished."""
+    """The revoke's typed confirmation, with the old key's usage in the hours after propagation."""
     assert screen.rotation is not None
     rotation = screen.rotation
     key = screen.key
@@ -77,12 +77,8 @@ async def confirm_revoke(screen: RotationWizardScreen) -> None:
         if already_dead(rotation)
         else f"The old key {hint} stops working at once; this cannot be undone."
     ]
-    if usage:
-        lines.append(
-            f"! It used {usage:,} tokens since propagation finished: something may still hold it."
-        )
-    elif usage == 0:
-        lines.append("It used no tokens since propagation finished.")
+    if usage is not None:
+        lines.append(usage.line())
     lines += [how_revoked(rotation), f"Type {key} to revoke."]
 
     def typed(value: str | None) -> None:

@@ -15,7 +15,7 @@ from textual.worker import Worker
 
 from rotui.core.errors import RotuiError
 from rotui.core.locks import KeyHeld
-from rotui.core.rotation import Action, Next, Rotation, Step, rollback_refusal
+from rotui.core.rotation import Action, Next, Rotation, rollback_refusal
 from rotui.core.runs import Run, RunStatus, StaleLock
 from rotui.core.usage import OldKeyUsage
 from rotui.services import Services
@@ -28,6 +28,7 @@ from rotui.ui.screens.rotation.bindings import WIZARD_BINDINGS
 from rotui.ui.screens.rotation.checklist import NARROW_BELOW, ChecklistView, wizard_title
 from rotui.ui.screens.rotation.consumer_actions import ConsumerActions
 from rotui.ui.screens.rotation.dialogs import ask_revoke, ask_rollback, confirm_revoke
+from rotui.ui.screens.rotation.driving import after_retry, consumer_action_offered, perform
 from rotui.ui.screens.rotation.watch import READ_ONLY_REFUSED, watch
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.secret_input import SecretInput
@@ -66,6 +67,7 @@ class RotationWizardScreen(ConsumerActions):
         self.next: Next | None = None
         self.blocked: str | None = None  # why this view cannot drive the key (who holds it)
         self.failure: str | None = None  # the last step's error, shown in the panel
+        self.notice: str | None = None  # what the last action left to say (R's time, by hand)
         self._stack = contextlib.AsyncExitStack()
         self._keyring_ok: bool | None = None
         self._busy = asyncio.Lock()
@@ -187,15 +189,16 @@ class RotationWizardScreen(ConsumerActions):
         assert self.rotation is not None
         if self.blocked:
             return self.blocked
+        notice = f"{self.notice}\n" if self.notice else ""
         failure = f"✗ {self.failure}\n" if self.failure else ""
         upcoming = self.next
         if upcoming is None:
-            return failure + "Checking the current key…"
+            return notice + failure + "Checking the current key…"
         keyring_ok = self._keyring_ok is not False
         body = step_help(self.rotation, run, upcoming, keyring_ok=keyring_ok)
         if self.services.hints is not None:  # the demo's keys, not commands on the user's config
             body = self.services.hints(body)
-        return body if self.failure and self.failure in body else failure + body  # said once
+        return notice + (body if self.failure and self.failure in body else failure + body)  # once
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         rotation = self.rotation
@@ -206,13 +209,7 @@ class RotationWizardScreen(ConsumerActions):
         if self.blocked and action in ("confirm_consumer", "skip_consumer"):
             return None  # another rotui drives the run: this view only watches
         if action in ("confirm_consumer", "skip_consumer"):
-            step = run.current_step() if run else None
-            ok = (
-                run is not None
-                and not run.facts.rollback_started
-                and step in ("propagate", "verify")
-            )
-            return True if ok and run is not None and run.status is RunStatus.ACTIVE else None
+            return consumer_action_offered(action, self.next if upcoming else None)
         if action == "retry":
             return True if upcoming in (Action.RETRY, Action.WAIT) else None
         if action == "source_updated":
@@ -263,17 +260,20 @@ class RotationWizardScreen(ConsumerActions):
         """Every operator action, one at a time; failures show in the panel, never a crash."""
         assert self.rotation is not None
         async with self._busy:  # a double Enter or R never runs two steps on one run at once
+            self.notice, retried = None, self.next.step if self.next and what == "retry" else None
             try:
-                await self._step(what, argument)
+                await perform(self, what, argument)
             except StaleLock as stale:
                 offer_take_over(self, stale, self._take_over_then(what, argument), lambda: None)
                 return
             except RotuiError as exc:
                 self.failure = f"{exc.title}: {exc.message}"
                 await self._reread()  # the step may have moved the run (a partial rollback)
-                self.redraw()  # said in the panel, beside the field, at its width: no toast
-                return
-            await self._advance()
+            else:
+                await self._advance()
+            if retried:
+                self.notice = after_retry(self, retried)
+            self.redraw()  # said in the panel, beside the field, at its width: no toast
 
     async def _reread(self) -> None:
         """What comes next now, after a step failed: never a stale action that is then refused."""
@@ -292,37 +292,6 @@ class RotationWizardScreen(ConsumerActions):
             self.step(what, argument)
 
         return go
-
-    async def _step(self, what: str, argument: str) -> None:
-        assert self.rotation is not None
-        rotation = self.rotation
-        admin_missing = rotation.deps.admin is None
-        if what == "key" and self.next and self.next.action is Action.REPASTE_KEY:
-            await rotation.recover_pending(argument)  # the same key again, checked by fingerprint
-        elif what == "key":
-            for warning in await rotation.accept_new_key(argument):
-                self.notify(warning, severity="warning", markup=False)
-        elif what == "retry" and self.next and self.next.step:
-            step = self.next.step
-            if step in (Step.REVOKE, Step.DEACTIVATE):
-                return self.action_revoke()
-            await rotation.run_step(step)
-        elif what == "source":
-            await rotation.confirm_source_updated()
-        elif what == "deactivate":
-            await rotation.deactivate(argument, console_confirmed=admin_missing)
-        elif what == "revoke":
-            await rotation.revoke(argument, console_confirmed=admin_missing)
-        elif what == "rollback":
-            for line in await rotation.rollback():
-                self.notify(
-                    f"restore by hand: {line}", severity="warning", timeout=30, markup=False
-                )
-        elif what == "confirm":
-            rotation.confirm_consumer(argument)
-        elif what == "skip":
-            name, _, reason = argument.partition("\n")
-            rotation.skip_consumer(name, reason)
 
     @on(SecretInput.Submitted, "#new-key")
     def _key_submitted(self, event: SecretInput.Submitted) -> None:

@@ -1,0 +1,33 @@
+"""The header's run counts: an emergency revoke is never counted as a routine rotation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rotui.core.model import Config, ManagedKey, Settings
+from rotui.core.overview import build_rows, summarize
+from rotui.core.runs import Run, StepRecord
+from rotui.ui.widgets.summary_bar import summary_content
+
+TODAY = dt.date(2026, 11, 26)
+
+
+def active(key: str, kind: str) -> Run:
+    steps = ["precheck", "create"]
+    return Run(
+        f"run-{key}", key, kind, steps, "2026-11-26T10:00:00+00:00", "me",
+        step={name: StepRecord() for name in steps},
+    )
+
+
+def test_an_emergency_revoke_is_counted_apart_from_rotations() -> None:
+    keys = tuple(ManagedKey(name) for name in ("A", "B", "C"))
+    config = Config(settings=Settings(cadence_days=90, warn_days=14), keys=keys)
+    runs = {"A": active("A", "emergency"), "B": active("B", "rotation")}
+    summary = summarize(build_rows(config, {}, {}, TODAY, runs=runs))
+    assert (summary.emergencies, summary.rotating) == (1, 1)
+    line = str(summary_content(summary, None, read_only=True, demo=True))
+    assert "⚠ 1 emergency revoke" in line and "⟳ 1 rotating" in line
+    only = summarize(build_rows(config, {}, {}, TODAY, runs={"A": runs["A"]}))
+    line = str(summary_content(only, None, read_only=True, demo=True))
+    assert "⚠ 1 emergency revoke" in line and "rotating" not in line
