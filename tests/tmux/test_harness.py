@@ -13,7 +13,8 @@ def test_paste_and_type_reach_the_program(terminal: TmuxFactory) -> None:
     term.paste("pasted-text")  # by stdin to tmux, never in an argv
     term.type("typed")
     term.send("Enter")
-    assert term.wait_for("pasted-texttyped").count("pasted-texttyped") == 2  # echo, then cat
+    # the terminal's echo, then cat's copy: waiting for the first alone raced cat under load
+    term.wait_until(lambda s: s.count("pasted-texttyped") == 2, "the echo, then cat's copy")
     term.send("C-d")
     assert term.wait_exit() == 0
 

@@ -52,8 +52,8 @@ __all__ = [
     "pending_name",
     "previous_name",
     "rollback_refusal",
-    "run_phase",
     "run_mode",
+    "run_phase",
 ]
 
 
