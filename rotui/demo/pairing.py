@@ -79,18 +79,26 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def demo_root(home: Path) -> Path:
-    """A new demo's own directory under ``home``, named with its pid; the dead ones' swept first.
+def sweep_dead(home: Path) -> None:
+    """Remove the files of every demo under ``home`` whose process is gone; a live one's never.
 
-    A demo whose terminal closed (SIGHUP) never ran its clean-up: its files would pile up.
+    A demo killed (``kill -9``) or whose terminal closed before it tidied up never ran its
+    clean-up: its files would pile up. Whoever looks next sweeps them: a new demo, a reader, an
+    observer. A process alive under that pid (even a stranger's reusing it) keeps its files.
     """
-    import os
     import shutil
 
     for old in home.glob("demo-*"):
         pid = old.name.split("-")[1]
         if old.is_dir() and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def demo_root(home: Path) -> Path:
+    """A new demo's own directory under ``home``, named with its pid; the dead ones' swept first."""
+    import os
+
+    sweep_dead(home)
     return Path(tempfile.mkdtemp(prefix=f"demo-{os.getpid()}-", dir=home))
 
 
@@ -102,8 +110,10 @@ def find_running_demo() -> RunningDemo | None:
     """
     import json
 
+    home = demo_home()
+    sweep_dead(home)  # a killed demo's files: never followed, never left behind
     try:
-        pointer = json.loads((demo_home() / DEMO_POINTER).read_text())
+        pointer = json.loads((home / DEMO_POINTER).read_text())
         named = RunningDemo(Path(pointer["root"]), int(pointer["pid"]))
     except (OSError, ValueError, KeyError, TypeError):
         named = None
@@ -186,7 +196,22 @@ UNPAIRED_TOAST = (
     "Not paired: `{rotui} demo --read-only` follows the demo of process {pid}, started before "
     "this one"
 )
-FOLLOWED_ENDED = "rotui demo: the demo you follow (process {pid}) has ended; its files are gone"
+
+
+def followed_ended(running: RunningDemo) -> str:
+    """What an observer is told when the demo it follows ends, true of its files at that moment.
+
+    A demo that quits removes its own files on the way out; one killed leaves them, and they
+    are swept here (its process is gone). Only what is so is said: gone, or left where they are.
+    """
+    said = f"rotui demo: the demo you follow (process {running.pid}) has ended"
+    if not _alive(running.pid):
+        sweep_dead(running.root.parent)
+    if not running.root.exists():
+        return f"{said}; its files are gone"
+    if _alive(running.pid):
+        return said  # still on its way out, removing its files
+    return f"{said}; its files are left in {running.root}"
 
 
 def pairing_hint() -> str | None:

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from rotui.demo import demo_console, demo_environ, demo_environment
 from rotui.demo.hints import demo_hints, rotui_command
 from rotui.demo.pairing import (
-    FOLLOWED_ENDED,
     announced,
     demo_home,
     demo_root,
     find_running_demo,
     follow_context,
+    followed_ended,
     pairing_hint,
     still_followed,
 )
@@ -110,8 +110,8 @@ def _follow(ctx: Context, theme: str | None) -> bool:
 
 
 def watch_followed(app: Any, running: RunningDemo, interval: float = 0.2) -> threading.Event:
-    """Leave the observer's app, saying why, as soon as the demo it follows ends: its files are
-    removed then, and a dashboard left open would show every key reset to "never"."""
+    """Leave the observer's app, saying why, as soon as the demo it follows ends: its files go
+    then, and a dashboard left open would show every key reset to "never"."""
 
     stop = threading.Event()
 
@@ -120,7 +120,7 @@ def watch_followed(app: Any, running: RunningDemo, interval: float = 0.2) -> thr
             if still_followed(running):
                 continue
             try:  # RuntimeError: the app is not running yet (tried again) or any more
-                app.call_from_thread(app.exit, message=FOLLOWED_ENDED.format(pid=running.pid))
+                app.call_from_thread(app.exit, message=followed_ended(running))
                 return
             except RuntimeError:
                 continue
