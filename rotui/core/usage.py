@@ -135,8 +135,7 @@ class OldKeyUsage:
         end = min(max(flagged) + HOUR, self.now)  # the current hour's usage came before now
         return (
             f"⚠ {sum(flagged.values()):,} tokens in {len(flagged)} hour(s) after the suspected "
-            f"exposure ({when}), between {first:%m-%d %H:00} and {end:%m-%d %H:%M} UTC"
-            + partial
+            f"exposure ({when}), between {first:%m-%d %H:00} and {end:%m-%d %H:%M} UTC" + partial
         )
 
     def to_fact(self) -> dict[str, Any]:
