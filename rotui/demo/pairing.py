@@ -187,11 +187,9 @@ def still_followed(running: RunningDemo) -> bool:
     return found is not None and found.pid == running.pid and found.root == running.root
 
 
-# {rotui}: this rotui as another terminal types it (not on PATH after `make demo`)
-PAIRING_TOAST = (
-    "Another terminal follows this demo with: {rotui} demo --read-only "
-    "(its log: {rotui} demo audit)"
-)
+# {rotui}: this rotui as another terminal types it (not on PATH after `make demo`). One command
+# only: at 60x20 the toast covered the detail with the path twice (the log: `a` in the observer).
+PAIRING_TOAST = "Another terminal follows this demo with: {rotui} demo --read-only · Esc hides this"
 UNPAIRED_TOAST = (
     "Not paired: `{rotui} demo --read-only` follows the demo of process {pid}, started before "
     "this one"
