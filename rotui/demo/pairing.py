@@ -215,33 +215,42 @@ def followed_ended(running: RunningDemo) -> str:
 def pairing_hint() -> str | None:
     """What the dashboard says about pairing, when this process runs a demo others can follow,
     or that another demo is the paired one."""
+    import os
+
     from rotui.demo.hints import rotui_command
 
     if _announced is not None:
         return PAIRING_TOAST.format(rotui=rotui_command())
     other = find_running_demo()
-    return UNPAIRED_TOAST.format(rotui=rotui_command(), pid=other.pid) if other else None
+    if other is None or other.pid == os.getpid():  # itself, unannounced: nothing true to say
+        return None
+    return UNPAIRED_TOAST.format(rotui=rotui_command(), pid=other.pid)
 
 
-def follow_context(ctx: Context) -> Context:
-    """A CLI context on the running demo's files, with no secret: an observer's or a reader's."""
+def follow_context(ctx: Context, running: RunningDemo | None = None) -> Context:
+    """A CLI context on the running demo's files, with no secret: an observer's or a reader's.
+
+    ``running``: the demo already named to the user (the observer's), else the one found now.
+    """
     from rotui.config import parse_config
     from rotui.context import Context
     from rotui.core.errors import UsageError
+    from rotui.demo.hints import rotui_command
 
-    running = find_running_demo()
+    start = f"start one with `{rotui_command()} demo` in another terminal"
+    running = running or find_running_demo()
     if running is None:
-        from rotui.demo.hints import rotui_command
-
-        raise UsageError(
-            "no demo is running", f"start one with `{rotui_command()} demo` in another terminal"
-        )
+        raise UsageError("no demo is running", start)
     others = [demo.pid for demo in live_demos() if demo != running]
     if others:
         listed = ", ".join(f"process {pid}" for pid in others)
         ctx.say(f"rotui demo: reading the demo of process {running.pid}; also running: {listed}")
     where = str(running.config_path)
-    config = replace(parse_config(running.config_path.read_text(), where), path=where)
+    try:
+        text = running.config_path.read_text()
+    except OSError:  # it ended since it was found: its files go as it quits
+        raise UsageError(f"the demo of process {running.pid} has ended", start) from None
+    config = replace(parse_config(text, where), path=where)
     return Context(
         paths=running.paths,
         config=config,

@@ -97,7 +97,7 @@ def _follow(ctx: Context, theme: str | None) -> bool:
         return False
     from rotui.ui.app import make_app
 
-    observer = follow_context(ctx)
+    observer = follow_context(ctx, running)  # the files of the demo it names, no other's
     observer.services().hints = demo_hints(rotui_command(), observer=True)
     ctx.say(f"rotui demo: following the demo of process {running.pid} (read-only)")
     app = make_app(observer.services(), read_only=True, demo=True, theme=theme)

@@ -17,9 +17,7 @@ from tests.ui.helpers import wait_until
 from tests.ui.test_pairing_and_scale import big_config
 
 
-async def test_esc_hides_the_pair_toast_that_covers_the_detail(
-    tmp_path: Path, monkeypatch
-) -> None:
+async def test_esc_hides_the_pair_toast_that_covers_the_detail(tmp_path: Path, monkeypatch) -> None:
     config = parse_config(big_config(tmp_path, keys=2, consumers=1), "small.toml")
     services = Services(
         config=config, paths=Paths.under(tmp_path), store=SecretStore(MemoryKeyring())

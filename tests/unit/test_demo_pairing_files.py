@@ -6,6 +6,7 @@ stayed in $TMPDIR/rotui-demo-<uid> until the next demo started.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -111,3 +112,33 @@ def test_a_demo_on_its_way_out_is_not_said_to_have_removed_its_files(
     demo = files_of(home, process.pid)
     said = followed_ended(demo)  # its process alive, its files still there: no word on them
     assert said.endswith("has ended") and demo.root.exists(), said
+
+
+def test_a_demo_unpaired_by_a_race_never_names_itself_as_the_paired_one(home: Path) -> None:
+    """Its pointer not claimed, a demo alone found itself: "follows the demo of process <its
+    own pid>, started before this one"."""
+    files_of(home, os.getpid())
+    assert pairing._announced is None
+    assert find_running_demo() is not None and pairing.pairing_hint() is None
+
+
+def test_the_observer_reads_the_demo_it_named_or_says_it_has_ended(
+    home: Path, process: subprocess.Popen[bytes]
+) -> None:
+    """_follow names one demo, then read the one found again: another, if the first ended."""
+    import io
+
+    from rotui.context import Context
+    from rotui.core.errors import UsageError
+    from rotui.demo import demo_config_text
+    from rotui.demo.pairing import follow_context
+
+    named, other = files_of(home, process.pid), files_of(home, os.getpid())
+    text = demo_config_text("http://127.0.0.1:9", dt.date(2026, 11, 30))
+    for demo in (named, other):
+        demo.config_path.write_text(text)
+    ctx = Context(paths=named.paths, stdout=io.StringIO(), stderr=io.StringIO())
+    assert follow_context(ctx, named).paths == named.paths
+    named.config_path.unlink()  # it quit meanwhile: its files are going
+    with pytest.raises(UsageError, match=f"the demo of process {process.pid} has ended"):
+        follow_context(ctx, named)
