@@ -153,7 +153,7 @@ def test_after_make_demo_the_toast_names_a_command_that_works_as_typed(
     checkout = script.parent.parent.parent
     first = terminal([], env, command=[".venv/bin/rotui", "demo"], cwd=checkout)  # make demo's
     screen = first.wait_until(
-        lambda screen: "demo audit)" in toast_text(screen), "the pairing toast, whole"
+        lambda screen: "Esc hides this" in toast_text(screen), "the pairing toast, whole"
     )
     said = re.search(r"follows this demo with: (.+?) demo --read-only", toast_text(screen))
     assert said is not None and said.group(1) != "rotui", screen
