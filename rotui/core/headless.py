@@ -226,8 +226,8 @@ async def _revoke(rotation: Rotation, upcoming: Next, options: HeadlessOptions, 
             say(f"! {line}")
         if options.ack_holders != key:
             raise Waiting(
-                f"{len(found)} place(s) outside the config hold the old key: add them as "
-                f"consumers, or revoke anyway with --ack-holders {key}"
+                f"{options.holders.summary()}: add them as consumers or check them, or revoke "
+                f"anyway with --ack-holders {key}"
             )
         options.holders.acknowledge(options.ack_holders)
     usage = await rotation.old_key_usage()

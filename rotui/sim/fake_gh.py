@@ -10,12 +10,14 @@ Run as ``python -m rotui.sim.fake_gh ARGS`` with ``FAKE_GH_DIR`` naming a state 
 ``calls.jsonl`` gets one line per call (argv and the SHA-256 of stdin, never stdin itself),
 ``secrets.json`` maps ``owner/repo[:env]/NAME`` (``org:ORG/NAME`` for an organization secret)
 to the SHA-256 of the value set and
-``secret_times.json`` to its ``created_at`` and ``updated_at``, which ``gh api`` lists as GitHub
-does (github/rest-api-description, operations ``actions/list-repo-secrets`` ``GET
-/repos/{owner}/{repo}/actions/secrets`` and ``actions/list-environment-secrets`` ``GET
-/repos/{owner}/{repo}/environments/{environment_name}/secrets``: ``{"total_count": n, "secrets":
-[{"name", "created_at", "updated_at"}]}``, paged by ``per_page`` (default 30, at most 100) and
-``page``; names upper-case, sorted). :func:`seed_secret` puts a secret there that was set before
+``secret_times.json`` to its ``created_at`` and ``updated_at`` (and an organization secret's
+``visibility``), which ``gh api`` lists as GitHub does (github/rest-api-description, operations
+``actions/list-repo-secrets`` ``GET /repos/{owner}/{repo}/actions/secrets``,
+``actions/list-environment-secrets`` ``GET
+/repos/{owner}/{repo}/environments/{environment_name}/secrets`` and ``actions/list-org-secrets``
+``GET /orgs/{org}/actions/secrets``: ``{"total_count": n, "secrets": [{"name", "created_at",
+"updated_at"[, "visibility"]}]}``, paged by ``per_page`` (default 30, at most 100) and ``page``;
+names upper-case, sorted). :func:`seed_secret` puts a secret there that was set before
 the demo began. A file named
 ``logged_out`` there makes it behave as a gh with no token; a file ``http_error`` holding
 ``STATUS MESSAGE`` (e.g. ``404 Not Found``) makes GitHub answer that, as the real gh prints it
@@ -87,16 +89,22 @@ def secret_times(state_dir: Path) -> dict[str, dict[str, str]]:
     return json.loads(store.read_text()) if store.exists() else {}
 
 
-def seed_secret(state_dir: Path, target: str, value: str, when: str) -> None:
-    """A secret set before the demo began: ``target`` is ``owner/repo[:env]/NAME``, ``when`` an
-    ISO time (``2026-08-09T09:30:00Z``); only the value's SHA-256 is kept, as for a set."""
+def seed_secret(
+    state_dir: Path, target: str, value: str, when: str, visibility: str = "private"
+) -> None:
+    """A secret set before the demo began: ``target`` is ``owner/repo[:env]/NAME`` (or
+    ``org:ORG/NAME`` with its ``visibility``), ``when`` an ISO time (``2026-08-09T09:30:00Z``);
+    only the value's SHA-256 is kept, as for a set."""
     state_dir.mkdir(parents=True, exist_ok=True)
     with _locked(state_dir):
-        _store(state_dir, target, sha256(value), when)
+        _store(state_dir, target, sha256(value), when, visibility)
 
 
-def _store(state_dir: Path, target: str, fingerprint: str, when: str) -> None:
-    """Record a secret's fingerprint and times; the caller holds the lock."""
+def _store(
+    state_dir: Path, target: str, fingerprint: str, when: str, visibility: str | None = None
+) -> None:
+    """Record a secret's fingerprint and times (an organization secret's visibility with them);
+    the caller holds the lock."""
     target = _upper_name(target)
     store = stored_fingerprints(state_dir)
     store[target] = fingerprint
@@ -104,6 +112,8 @@ def _store(state_dir: Path, target: str, fingerprint: str, when: str) -> None:
     times = secret_times(state_dir)
     created = times.get(target, {}).get("created_at", when)
     times[target] = {"created_at": created, "updated_at": when}
+    if target.startswith("org:"):
+        times[target]["visibility"] = visibility or "private"
     (state_dir / "secret_times.json").write_text(json.dumps(times, indent=2, sort_keys=True))
 
 
@@ -214,13 +224,19 @@ def _secret_set(state_dir: Path, args: list[str]) -> tuple[int, bytes | None, st
         return 1, data, "fake gh: secret value cannot be empty\n"
     target = f"org:{org}/{args[0]}" if org else f"{repo}{':' + env if env else ''}/{args[0]}"
     with _locked(state_dir):
-        _store(state_dir, target, sha256(value), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        _store(state_dir, target, sha256(value), now, visibility)
     return 0, data, ""  # gh prints "✓ Set Actions secret ..." only when stdout is a terminal
 
 
 def _listed(state_dir: Path, parts: list[str], query: str) -> dict[str, Any] | None:
-    """The secrets list of a repository or an environment, a page of it; None: not that path."""
-    if parts[3:5] == ["actions", "secrets"] and len(parts) == 5:
+    """The secrets list of a repository, an environment or an organization, a page of it; None:
+    not that path. An organization's items carry their ``visibility`` (``actions/list-org-secrets``)."""
+    if parts[0] == "orgs" and parts[2:] == ["actions", "secrets"]:
+        place = f"org:{parts[1]}"
+    elif parts[0] != "repos":
+        return None
+    elif parts[3:5] == ["actions", "secrets"] and len(parts) == 5:
         place = f"{parts[1]}/{parts[2]}"
     elif len(parts) == 6 and parts[3] == "environments" and parts[5] == "secrets":
         place = f"{parts[1]}/{parts[2]}:{unquote(parts[4])}"
@@ -245,7 +261,8 @@ def _number(asked: dict[str, list[str]], name: str, default: int) -> int:
 
 def _api(state_dir: Path, args: list[str]) -> tuple[int, str, str]:
     """``gh api [--hostname H] PATH`` for the reads rotui makes: a repository, a public key, and
-    the secrets of a repository or environment (names and dates; a value is never listed)."""
+    the secrets of a repository, environment or organization (names, dates and an organization
+    secret's visibility; a value is never listed)."""
     _option(args, "--hostname")
     if len(args) != 1:
         return 1, "", "fake gh: usage: gh api [--hostname HOST] PATH\n"
@@ -263,7 +280,7 @@ def _api(state_dir: Path, args: list[str]) -> tuple[int, str, str]:
         return 0, json.dumps(PUBLIC_KEY), ""
     if len(parts) == 3 and parts[0] == "repos":
         return 0, json.dumps({"full_name": f"{parts[1]}/{parts[2]}", "private": True}), ""
-    listed = _listed(state_dir, parts, query) if parts[0] == "repos" else None
+    listed = _listed(state_dir, parts, query)
     if listed is not None:
         return 0, json.dumps(listed), ""
     body = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}

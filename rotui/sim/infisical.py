@@ -32,6 +32,19 @@ Listing, for ``rotui holders``: ``backend/src/server/routes/v1/project-router.ts
 true; without ``readValue`` it is 403 "You do not have permission to read secret values"
 (``throwIfMissingSecretReadValueOrDescribePermission``,
 ``ee/services/permission/permission-fns.ts``).
+
+A project id the token cannot use: the secrets routes look the project up first
+(``services/project-bot/project-bot-fns.ts`` ``getBotKeyFnFactory``, called at the top of
+``getSecretsRaw``, ``getSecretByNameRaw``, ``createSecretRaw`` and ``updateSecretRaw`` in
+``services/secret/secret-service.ts``): an unknown id is 404 ``NotFound`` "Project with ID '…' not
+found during bot lookup. Are you sure you are using the correct project ID?". ``GET
+/api/v1/workspace/:workspaceId`` (``getAProject``, ``services/project/project-service.ts``) finds
+it with ``projectDAL.findProjectById``: 404 ``NotFound`` "Project with ID '…' not found". A project
+that exists but has not the identity as a member passes the lookup and is refused by the
+permission check (``$fetchProjectPermissionData``, ``ee/services/permission/permission-service.ts``):
+403 ``ProjectMembershipNotFound`` "You are not a member of this project with ID … Please assign
+this identity to the project with the appropriate permissions, then try again." (a
+``ForbiddenRequestError``; ``lib/errors/index.ts``, ``server/plugins/error-handler.ts``).
 """
 
 from __future__ import annotations
@@ -44,10 +57,17 @@ from rotui.sim.downstream import Answer, LoopbackJsonSim, bearer
 
 _SECRET = re.compile(r"/api/v3/secrets/raw/(?P<name>[^/]+)")
 _WORKSPACE = re.compile(r"/api/v1/workspace/(?P<id>[^/]+)")
+# project-bot-fns.ts getBotKeyFn, and project-dal.ts findProjectById
+_BOT_LOOKUP = (
+    "Project with ID '{id}' not found during bot lookup. Are you sure you are using the correct "
+    "project ID?"
+)
+_PROJECT_MISSING = "Project with ID '{id}' not found"
 _Where = tuple[str, str, str, str]  # workspace id, environment, path, secret name
 _Folder = tuple[str, str, str]  # workspace id, environment, path
 # A new Infisical project has these environments, each with the root folder.
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
+DEFAULT_PROJECT = "proj"  # the project a new simulator holds, as the tests name it
 
 
 class InfisicalSim(LoopbackJsonSim):
@@ -64,8 +84,12 @@ class InfisicalSim(LoopbackJsonSim):
         expired_tokens: Iterable[str] = (),
         clients: Mapping[str, str] | None = None,
         token_ttl: int = 2592000,
+        projects: Iterable[str] = (DEFAULT_PROJECT,),
     ) -> None:
         super().__init__(latency)
+        # project id -> whether the identity behind every token is a member of it; any other id
+        # is a project that does not exist (seeding a secret or folder creates its project)
+        self._projects = dict.fromkeys(projects, True)
         # universal auth: client id -> client secret; each login issues a new access token
         self._clients = dict(clients or {})
         self._token_ttl = token_ttl
@@ -81,9 +105,15 @@ class InfisicalSim(LoopbackJsonSim):
         self._approvals: list[dict[str, Any]] = []
         self._writes = 0
 
+    def add_project(self, workspace_id: str, *, member: bool = True) -> None:
+        """Create a project; ``member=False``: it exists, but the tokens' identity is no member."""
+        with self._lock:
+            self._projects[workspace_id] = member
+
     def add_folder(self, workspace_id: str, environment: str, path: str) -> None:
         """Create a folder (environments dev, staging and prod have "/" from the start)."""
         with self._lock:
+            self._projects.setdefault(workspace_id, True)
             self._folders.add((workspace_id, environment, path))
 
     def require_approval(self, workspace_id: str, environment: str, path: str = "/") -> None:
@@ -104,6 +134,7 @@ class InfisicalSim(LoopbackJsonSim):
         """Seed or overwrite a secret without going through HTTP (not counted as a write)."""
         where = (workspace_id, environment, path, name)
         with self._lock:
+            self._projects.setdefault(workspace_id, True)
             self._folders.add((workspace_id, environment, path))
             version = self._secrets.get(where, ("", 0))[1]
             self._secrets[where] = (value, version + 1)
@@ -155,6 +186,9 @@ class InfisicalSim(LoopbackJsonSim):
         path_given = _path(body.get("secretPath"))
         where = (body["workspaceId"], body["environment"], path_given, name)
         folder = where[:3]
+        refused = self._project_refused(where[0], _BOT_LOOKUP)
+        if refused is not None:
+            return refused
         with self._lock:
             if not self._folder_exists(folder):
                 caller = "UpdateSecret" if method == "PATCH" else "CreateSecret"
@@ -208,7 +242,28 @@ class InfisicalSim(LoopbackJsonSim):
             "tokenType": "Bearer",
         }
 
+    def _project_refused(self, workspace_id: str, lookup: str) -> Answer | None:
+        """404 for a project that does not exist, 403 for one whose member the identity is not.
+
+        ``lookup`` is the 404's message: the secrets routes' bot lookup, or the project route's.
+        """
+        with self._lock:
+            member = self._projects.get(workspace_id)
+        if member is None:
+            return _error(404, "NotFound", lookup.format(id=workspace_id))
+        if not member:
+            return _error(
+                403,
+                "ProjectMembershipNotFound",
+                f"You are not a member of this project with ID {workspace_id}. Please assign this "
+                "identity to the project with the appropriate permissions, then try again.",
+            )
+        return None
+
     def _workspace(self, workspace_id: str) -> Answer:
+        refused = self._project_refused(workspace_id, _PROJECT_MISSING)
+        if refused is not None:
+            return refused
         with self._lock:
             known = {f[1] for f in self._folders if f[0] == workspace_id}
         slugs = sorted(set(DEFAULT_ENVIRONMENTS) | known)
@@ -222,6 +277,9 @@ class InfisicalSim(LoopbackJsonSim):
             return _error(400, "BadRequest", "Missing workspace id or environment")
         folder = (query["workspaceId"], query["environment"], _path(query.get("secretPath")))
         recursive = query.get("recursive", "false").lower() == "true"
+        refused = self._project_refused(folder[0], _BOT_LOOKUP)
+        if refused is not None:
+            return refused
         if not read_value:
             return _error(403, "ForbiddenError", "You do not have permission to read secret values")
         base = folder[2].rstrip("/") + "/"
@@ -246,6 +304,9 @@ class InfisicalSim(LoopbackJsonSim):
         if "workspaceId" not in query or "environment" not in query:
             return _error(400, "BadRequest", "Missing workspace id or environment")
         where = (query["workspaceId"], query["environment"], _path(query.get("secretPath")), name)
+        refused = self._project_refused(where[0], _BOT_LOOKUP)
+        if refused is not None:
+            return refused
         with self._lock:
             if not self._folder_exists(where[:3]):
                 return _folder_missing(where[:3], "GetSecretByName")

@@ -23,7 +23,11 @@ async def ask_holders(screen: Any, rotation: Rotation) -> bool:
         return False
     key = rotation.key.name
     snippets = [t for t in (consumer_toml(f) for f in gate.found) if t]
-    body = "These places outside the config still hold the old key; they break at the revoke:\n"
+    body = ""
+    if gate.found:
+        body += "These places outside the config still hold the old key; they break at the revoke:\n"
+    if gate.unchecked:  # "no holder" is not known there
+        body += f"{'And these' if gate.found else 'These'} could not be checked; they may hold it:\n"
     body += "\n".join(f"  • {line}" for line in found[:12])
     if len(found) > 12:
         body += f"\n  … and {len(found) - 12} more (rotui holders {key})"

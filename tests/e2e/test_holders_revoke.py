@@ -68,3 +68,24 @@ def test_an_overlap_emergency_shows_the_holders_and_its_typed_name_acknowledges_
     acks = [e for e in entries if e["action"] == "holders.acknowledged"]
     assert len(acks) == 1 and any("forgotten-worker" in h for h in acks[0]["context"]["holders"])
     assert not any(value in done.stdout + done.stderr for value in SECRETS)
+
+
+def test_a_source_the_scan_could_not_read_holds_the_revoke_until_acknowledged(
+    world: World,
+) -> None:
+    """"No holder outside the config" is only known where the scan could look: an app the Heroku
+    token lists but whose config vars it cannot read may hold the old key. The revoke went on."""
+    world.heroku._visible = {"raxx-api-prod", "locked-app"}  # listed, then 404 on its config vars
+    argv = ("rotate", KEY, "--headless", "--confirm-manual", "--revoke")
+    first = world.rotui(*argv, stdin=NEW + "\n")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "! not checked: " in first.stdout and "locked-app" in first.stdout, first.stdout
+    assert "1 source(s) could not be checked for it" in first.stdout, first.stdout
+    assert world.anthropic.key_by_id(world.old_id).status == "active"
+
+    done = world.rotui(*argv, "--ack-holders", KEY)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert world.anthropic.key_by_id(world.old_id).status == "inactive"
+    entries = json.loads(world.rotui("audit", "--json").stdout)["entries"]
+    [ack] = [e for e in entries if e["action"] == "holders.acknowledged"]
+    assert any("locked-app" in line for line in ack["context"]["unchecked"]), ack

@@ -63,3 +63,33 @@ async def test_the_revoke_waits_for_the_holders_acknowledgement(world: World) ->
     acks = [json.loads(line) for line in audit.splitlines() if "holders.acknowledged" in line]
     assert len(acks) == 1 and "forgotten-worker" in acks[0]["context"]["holders"][0]
     assert OLD not in audit and NEW not in audit
+
+
+async def test_the_wizard_names_what_the_scan_could_not_check_before_the_revoke(
+    world: World,
+) -> None:
+    """A Heroku app the token lists but cannot read may hold the old key: the wizard asked
+    nothing and revoked, as if no place held it."""
+    world.heroku._visible = {"raxx-api-prod", "locked-app"}  # listed, then 404 on its config vars
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one("#new-key", SecretInput).value = NEW
+        await pilot.press("enter")
+        await settle(pilot, app)
+        for name in ("laptop", "ci"):
+            select_consumer(app, name)
+            await pilot.press("c")
+            await settle(pilot, app)
+        await pilot.press("X")
+        await settle(pilot, app)
+        modal = app.screen
+        assert isinstance(modal, TypedConfirmModal)
+        body = " ".join(str(modal.query_one("#confirm-body", Static).render()).split())
+        assert "These could not be checked; they may hold it:" in body, body
+        assert "not checked: " in body and "locked-app" in body, body
+        assert "still hold the old key" not in body, body  # none was found
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert world.anthropic.key_by_id(world.old_id).status == "active"

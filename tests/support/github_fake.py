@@ -27,7 +27,9 @@ version 2022-11-28) and from what ``gh secret set`` calls (cli/cli ``pkg/cmd/sec
 with ``{"encrypted_value", "key_id"}``. Organization secrets: ``GET orgs/{org}/actions/secrets/
 public-key`` and ``PUT orgs/{org}/actions/secrets/{name}`` with ``visibility`` (required: all,
 private or selected) and, for selected, ``selected_repository_ids`` (github/rest-api-description
-``actions/create-or-update-org-secret``); gh maps repository names to those ids with the GraphQL
+``actions/create-or-update-org-secret``), listed by ``GET orgs/{org}/actions/secrets``
+(``actions/list-org-secrets``: ``{name, created_at, updated_at, visibility,
+selected_repositories_url}`` each, paged as the repository list); gh maps repository names to those ids with the GraphQL
 query ``MapRepositoryNames`` (``repo_000: repository(owner: "o", name: "r") { databaseId }``,
 cli/cli ``api.GetRepoIDs``). ``gh auth status`` calls ``GET /api/v3/`` (``api`` package
 ``GetScopes``) and ``GET user`` through GraphQL or REST depending on the version; both are served.
@@ -114,6 +116,14 @@ class Org:
 
 
 _REPOSITORY_ALIAS = re.compile(r'(\w+): repository\(owner: "([^"]*)", name: "([^"]*)"\)')
+
+
+def _page(listed: list[dict[str, Any]], query: str) -> dict[str, Any]:
+    """One page of a secrets list, by ``per_page`` (30 unless asked, 100 at most) and ``page``."""
+    asked = dict(part.partition("=")[::2] for part in query.split("&") if part)
+    size = min(int(asked.get("per_page") or 30), 100)
+    first = (int(asked.get("page") or 1) - 1) * size
+    return {"total_count": len(listed), "secrets": listed[first : first + size]}
 
 
 def _now() -> str:
@@ -219,7 +229,7 @@ class GithubFake:
             # GET /user: docs.github.com/en/rest/users/users#get-the-authenticated-user
             return 200, {"login": token.login, "id": 1, "type": "User"}
         if len(parts) >= 4 and parts[0] == "orgs" and parts[2:4] == ["actions", "secrets"]:
-            return self._org_secrets(method, parts[1], parts[4:], token, body)
+            return self._org_secrets(method, parts[1], parts[4:], token, body, query)
         if len(parts) < 3 or parts[0] != "repos":
             return 404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
         full_name = f"{parts[1]}/{parts[2]}".lower()
@@ -263,11 +273,7 @@ class GithubFake:
                 {"name": name, "created_at": created, "updated_at": updated}
                 for name, (_, created, updated) in sorted(vault.values.items())
             ]
-            # paged by per_page (30 unless asked, 100 at most) and page, as GitHub does
-            asked = dict(part.partition("=")[::2] for part in query.split("&") if part)
-            size = min(int(asked.get("per_page") or 30), 100)
-            first = (int(asked.get("page") or 1) - 1) * size
-            return 200, {"total_count": len(listed), "secrets": listed[first : first + size]}
+            return 200, _page(listed, query)
         if method == "PUT" and len(rest) == 1:
             return self._put(vault, rest[0], body)
         return 404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
@@ -297,7 +303,7 @@ class GithubFake:
         return {"data": data, "errors": errors} if errors else {"data": data}
 
     def _org_secrets(
-        self, method: str, org_name: str, rest: list[str], token: Token, body: bytes
+        self, method: str, org_name: str, rest: list[str], token: Token, body: bytes, query: str
     ) -> tuple[int, Any]:
         org = self.orgs.get(org_name.lower())
         if org is None:
@@ -310,6 +316,20 @@ class GithubFake:
             }
         if method == "GET" and rest == ["public-key"]:
             return 200, org.vault.public_key()
+        if method == "GET" and not rest:
+            # actions/list-org-secrets (github/rest-api-description): organization-actions-secret
+            # items; selected_repositories_url only where the visibility is "selected"
+            listed = []
+            for name, (_, created, updated) in sorted(org.vault.values.items()):
+                visibility = org.access.get(name, ("private", ()))[0]
+                item = {"name": name, "created_at": created, "updated_at": updated,
+                        "visibility": visibility}  # fmt: skip
+                if visibility == "selected":
+                    item["selected_repositories_url"] = (
+                        f"https://api.github.com/orgs/{org_name}/actions/secrets/{name}/repositories"
+                    )
+                listed.append(item)
+            return 200, _page(listed, query)
         if method != "PUT" or len(rest) != 1:
             return 404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
         try:

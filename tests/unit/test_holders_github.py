@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -89,7 +90,10 @@ env = "prod"
     stale = next(f for f in report.findings if f.status is Status.STALE)
     assert stale.note.startswith("may hold the old key: updated 2026-01-02")
     # one page of 100, the most GitHub keeps: the default page of 30 would miss the rest
-    assert ("GET", "/api/v3/repos/acme/api/environments/prod/secrets?per_page=100") in github.requests
+    assert (
+        "GET",
+        "/api/v3/repos/acme/api/environments/prod/secrets?per_page=100",
+    ) in github.requests
 
 
 async def test_a_secret_past_the_first_30_is_still_found(
@@ -108,9 +112,79 @@ async def test_a_secret_past_the_first_30_is_still_found(
     keyring.set_password("rotui", KEY, fake_key("gh-holders"))
     async with httpx.AsyncClient() as http:
         report = await scan(
-            ScanRequest(config=config, store=SecretStore(keyring, environ=environ),
-                        audit=AuditLog(tmp_path / "data"), http=http, home=isolated_home,
-                        environ=environ)
+            ScanRequest(
+                config=config,
+                store=SecretStore(keyring, environ=environ),
+                audit=AuditLog(tmp_path / "data"),
+                http=http,
+                home=isolated_home,
+                environ=environ,
+            )
         )
     assert report.problems == []
     assert {(f.place.where, f.place.var) for f in report.findings} == {("acme/api", KEY)}
+
+
+def org_config(org: str = "acme") -> str:
+    return (
+        f'[holders]\nshell = false\n\n[[keys]]\nname = "{KEY}"\n\n[[keys.consumers]]\n'
+        f'name = "ci-org"\nkind = "github"\norg = "{org}"\nvisibility = "selected"\n'
+        'repos = ["acme/api"]\n'
+    )
+
+
+async def scan_org(github: GithubFake, tmp_path: Path, home: Path, text: str) -> Any:
+    environ = gh_environ(github, tmp_path / "gh-config", "tok", os.environ.get("PATH", os.defpath))
+    keyring = MemoryKeyring()
+    keyring.set_password("rotui", KEY, fake_key("gh-holders"))
+    async with httpx.AsyncClient() as http:
+        return await scan(
+            ScanRequest(config=parse_config(text), store=SecretStore(keyring, environ=environ),
+                        audit=AuditLog(tmp_path / "data"), http=http, home=home,
+                        environ=environ, rotated_at={KEY: ROTATED})
+        )  # fmt: skip
+
+
+async def test_organization_secrets_are_listed_past_the_first_page(
+    github: GithubFake, tmp_path: Path, isolated_home: Path
+) -> None:
+    """An organization holds up to 1,000 secrets: 120 names sorted before the key's push it to
+    the second page of 100. Before, organization secrets were not listed at all."""
+    org = github.add_org("acme")
+    for n in range(120):
+        org.vault.values[f"AA_{n:03}"] = ("v", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")
+        org.access[f"AA_{n:03}"] = ("all", ())
+    org.vault.values[KEY] = ("v", "2026-01-01T00:00:00Z", "2026-07-01T00:00:00Z")  # after
+    org.access[KEY] = ("selected", (1000,))
+    report = await scan_org(github, tmp_path, isolated_home, org_config())
+    assert report.problems == []
+    (found,) = report.findings
+    assert (found.place.where, found.place.var, found.status, found.held, found.consumer) == (
+        "org acme", KEY, Status.MANAGED, Held.NAME_ONLY, "ci-org"
+    )  # fmt: skip
+    assert found.note == "visibility selected; updated 2026-07-01 00:00"
+    assert ("GET", "/api/v3/orgs/acme/actions/secrets?per_page=100") in github.requests
+    assert ("GET", "/api/v3/orgs/acme/actions/secrets?per_page=100&page=2") in github.requests
+
+
+async def test_an_organization_secret_updated_before_the_rotation_is_stale(
+    github: GithubFake, tmp_path: Path, isolated_home: Path
+) -> None:
+    org = github.add_org("acme")
+    org.vault.values[KEY] = ("v", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")  # before
+    org.access[KEY] = ("all", ())
+    report = await scan_org(github, tmp_path, isolated_home, org_config())
+    (found,) = report.findings
+    assert (found.place.where, found.status) == ("org acme", Status.STALE)
+    assert found.note.startswith("may hold the old key: visibility all; updated 2026-01-02")
+    assert [r for r in github.requests if "page=2" in r[1]] == []  # one page held them all
+
+
+async def test_an_organization_the_token_cannot_see_is_one_problem(
+    github: GithubFake, tmp_path: Path, isolated_home: Path
+) -> None:
+    report = await scan_org(github, tmp_path, isolated_home, org_config("nobody"))
+    assert report.findings == []
+    assert report.problems == [
+        "GitHub: gh api orgs/nobody/actions/secrets failed (gh: Not Found (HTTP 404))"
+    ]

@@ -96,6 +96,9 @@ class InfisicalConsumer(ConsumerAdapter):
         problem = problem if isinstance(problem, Problem) else Problem()
         if status == 401 or (status == 403 and problem.kind == "TokenError"):
             return self._token_refused(problem)
+        unusable = project_refused(status, problem, str(fields["project_id"]))
+        if unusable is not None:
+            return unusable
         if status == 403 and (reading or denies_read(problem)):
             return RotuiError(
                 "Infisical does not let this token read values",
@@ -229,6 +232,39 @@ def denies_read(problem: Any) -> bool:
         return False
     lowered = problem.message.lower()
     return problem.kind == "ForbiddenReadSecretError" or any(s in lowered for s in _READ_DENIED)
+
+
+def project_refused(status: int, problem: Any, project: str) -> RotuiError | None:
+    """A project id Infisical does not know, or whose member the identity is not; else None.
+
+    404 "Project with ID '…' not found[ during bot lookup…]" (``project-bot-fns.ts``,
+    ``project-dal.ts``), 403 ``ProjectMembershipNotFound`` and 403 "This project does not belong
+    to your selected organization." (``permission-service.ts``), as ``rotui/sim/infisical.py``
+    cites them.
+    """
+    if not isinstance(problem, Problem):
+        return None
+    if status == 404 and problem.message.startswith("Project with ID"):
+        return RotuiError(
+            f"Infisical has no project {project}",
+            "check project_id: the project's ID (Project Settings), not its slug or the "
+            "organization's ID (HTTP 404)",
+        )
+    if status == 403 and (
+        problem.kind == "ProjectMembershipNotFound"
+        or problem.message.startswith("You are not a member of this project")
+    ):
+        return RotuiError(
+            f"the token's identity is not a member of Infisical project {project}",
+            "add the machine identity to the project (Access Control → Machine Identities) "
+            "with a role that may read and edit secrets (HTTP 403)",
+        )
+    if status == 403 and "does not belong to your selected organization" in problem.message:
+        return RotuiError(
+            f"Infisical project {project} belongs to another organization than the token",
+            "use a token or machine identity of the project's organization (HTTP 403)",
+        )
+    return None
 
 
 def _secret_missing(problem: Any) -> bool:

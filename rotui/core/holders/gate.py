@@ -2,7 +2,9 @@
 
 The driver (headless or the wizard) asks :meth:`HolderGate.warnings`; when there are any, the
 revoke goes on only after the operator types the key's name (:meth:`HolderGate.acknowledge`),
-which is audited with the places and masked hints. :func:`consumer_toml` is the entry the
+which is audited with the places and masked hints. A source the scan could not read (a refused
+login, an organization gh cannot list) or a scan cut at its bounds is a warning too: "no holder
+found" is then not known, and rotui never says it is. :func:`consumer_toml` is the entry the
 operator can add to the config (rotui never edits it).
 """
 
@@ -35,6 +37,17 @@ def revoke_warnings(report: ScanReport, key: str) -> list[Finding]:
 def describe(finding: Finding) -> str:
     note = f" ({finding.note})" if finding.note else ""
     return redact(f"{finding.status}: {finding.place.label()} holds {finding.hint}{note}")
+
+
+def unchecked(report: ScanReport) -> list[str]:
+    """What the scan could not look at, so it cannot say nothing there holds the old key."""
+    lines = [redact(f"not checked: {problem}") for problem in report.problems]
+    if report.partial:
+        lines.append(
+            "not checked: the scan stopped at its bounds ([holders] timeout_seconds, max_places);"
+            " places beyond them were not read"
+        )
+    return lines
 
 
 def consumer_toml(finding: Finding) -> str | None:
@@ -74,6 +87,7 @@ class HolderGate:
         self.environ = dict(os.environ) if environ is None else environ
         self.home = home or Path(self.environ.get("HOME") or Path.home())
         self.found: list[Finding] = []
+        self.unchecked: list[str] = []  # sources the scan could not read
 
     async def warnings(self, on_progress: Callable[..., None] | None = None) -> list[str]:
         """Scan for the old key; one line per unmanaged or stale holder."""
@@ -95,7 +109,17 @@ class HolderGate:
             )
         )
         self.found = revoke_warnings(report, self.rotation.key.name)
-        return [describe(f) for f in self.found]
+        self.unchecked = unchecked(report)
+        return [describe(f) for f in self.found] + self.unchecked
+
+    def summary(self) -> str:
+        """``2 place(s) outside the config hold the old key; 1 source could not be checked``."""
+        said = []
+        if self.found:
+            said.append(f"{len(self.found)} place(s) outside the config hold the old key")
+        if self.unchecked:
+            said.append(f"{len(self.unchecked)} source(s) could not be checked for it")
+        return "; ".join(said)
 
     def acknowledge(self, typed: str) -> None:
         """Refuse unless ``typed`` is the key's name; then audit the places acknowledged."""
@@ -110,5 +134,5 @@ class HolderGate:
             "holders.acknowledged",
             key=key,
             run_id=run.run_id if run else None,
-            context={"holders": [describe(f) for f in self.found]},
+            context={"holders": [describe(f) for f in self.found], "unchecked": self.unchecked},
         )

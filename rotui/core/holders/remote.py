@@ -14,6 +14,13 @@ or a token in plain. GitHub values cannot be read, so only names and update time
 - GitHub through the consumer's gh: ``gh api repos/O/R/actions/secrets`` and
   ``repos/O/R/environments/ENV/secrets`` (docs.github.com/en/rest/actions/secrets: ``{total_count,
   secrets: [{name, created_at, updated_at}]}``, paged by ``per_page``, 30 unless asked, 100 at most).
+  Organization secrets: ``gh api orgs/ORG/actions/secrets`` (github/rest-api-description,
+  operation ``actions/list-org-secrets``: ``{total_count, secrets: [organization-actions-secret]}``,
+  each ``{name, created_at, updated_at, visibility: all|private|selected,
+  selected_repositories_url}``, paged by ``per_page`` and ``page``; an organization holds up to
+  1,000, so they are read 100 a page as ``gh secret list --org`` does: cli/cli
+  ``pkg/cmd/secret/list/list.go`` ``getOrgSecrets`` asks ``orgs/ORG/actions/secrets?per_page=100``
+  and follows the pages).
 """
 
 from __future__ import annotations
@@ -45,10 +52,15 @@ class SourceProblem(Exception):
 
 @dataclass(frozen=True)
 class GithubSecret:
-    repo: str
+    repo: str  # "" for an organization secret
     env: str
     name: str
     updated_at: dt.datetime | None
+    org: str = ""  # an organization secret's organization
+    visibility: str = ""  # an organization secret's: all, private or selected
+
+
+ORG_PAGES = 10  # 100 a page: the 1,000 secrets an organization may hold
 
 
 async def heroku(
@@ -95,9 +107,11 @@ async def infisical(
     """Every secret of every environment and folder of one project; returns environments read."""
     api = api_url.rstrip("/")
     auth = BearerAuth(token)
+    said = _infisical_said(project)
     info = await _get_json(
-        http, f"{api}/api/v1/workspace/{quote(project, safe='')}", {}, "Infisical", auth
-    )
+        http, f"{api}/api/v1/workspace/{quote(project, safe='')}", {}, "Infisical", auth,
+        explain=said,
+    )  # fmt: skip
     environments = (
         info.get("workspace", {}).get("environments", []) if isinstance(info, dict) else []
     )
@@ -113,11 +127,33 @@ async def infisical(
             "recursive": "true",
         }
         url = f"{api}/api/v3/secrets/raw"
-        found = _secret_values(await _get_json(http, url, {}, "Infisical", auth, params))
+        found = _secret_values(
+            await _get_json(http, url, {}, "Infisical", auth, params, explain=said)
+        )
         for path, name, secret in found:
             value("infisical", f"{project}/{slug}{path}", name, secret)
         del found
     return len(slugs)
+
+
+def _infisical_said(project: str) -> Callable[[int, bytes], str | None]:
+    """What Infisical's refusal means for ``project``, in one line naming it; None: not known."""
+
+    def explain(status: int, raw: bytes) -> str | None:
+        from rotui.core.consumers.http import problem_of
+        from rotui.core.consumers.infisical import denies_read, project_refused
+
+        problem = problem_of(raw)
+        refused = project_refused(status, problem, project)
+        if refused is not None:
+            return f"Infisical: {refused}"
+        if status == 401 or (status == 403 and problem.kind == "TokenError"):
+            return f"Infisical: the token for project {project} was refused (HTTP {status})"
+        if status == 403 and denies_read(problem):
+            return f"Infisical: the token may not read secret values in project {project}"
+        return None
+
+    return explain
 
 
 def _secret_values(body: Any) -> list[tuple[str, str, Secret]]:
@@ -137,6 +173,8 @@ async def _get_json(
     what: str,
     auth: BearerAuth,
     params: Mapping[str, str] | None = None,
+    *,
+    explain: Callable[[int, bytes], str | None] | None = None,
 ) -> Any:
     try:
         response = await http.get(
@@ -147,7 +185,10 @@ async def _get_json(
             f"{what}: {type(exc).__name__} reaching {httpx.URL(url).host}"
         ) from None
     if response.status_code not in (200, 206):
-        raise SourceProblem(f"{what}: HTTP {response.status_code} for {httpx.URL(url).path}")
+        said = explain(response.status_code, response.content) if explain else None
+        raise SourceProblem(
+            said or f"{what}: HTTP {response.status_code} for {httpx.URL(url).path}"
+        )
     try:
         return response.json()
     except ValueError:
@@ -170,6 +211,32 @@ async def github(
         for item in body.get("secrets", []) if isinstance(body, dict) else []:
             if isinstance(item, dict) and isinstance(item.get("name"), str):
                 found.append(GithubSecret(repo, env, item["name"], _when(item.get("updated_at"))))
+    return found
+
+
+async def github_org(
+    gh: str, org: str, environ: Mapping[str, str], timeout: float
+) -> list[GithubSecret]:
+    """An organization's Actions secrets: names, update times and visibility, every page."""
+    found: list[GithubSecret] = []
+    base = f"orgs/{quote(org, safe='')}/actions/secrets?per_page=100"
+    for page in range(1, ORG_PAGES + 1):
+        body = await _gh_api(gh, base + (f"&page={page}" if page > 1 else ""), environ, timeout)
+        items = body.get("secrets") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise SourceProblem(f"GitHub: gh api orgs/{org}/actions/secrets gave no secret list")
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                visibility = item.get("visibility")
+                found.append(
+                    GithubSecret(
+                        "", "", item["name"], _when(item.get("updated_at")), org,
+                        visibility if isinstance(visibility, str) else "",
+                    )
+                )  # fmt: skip
+        total = body.get("total_count")
+        if len(items) < 100 or (isinstance(total, int) and len(found) >= total):
+            break
     return found
 
 

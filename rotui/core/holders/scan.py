@@ -153,9 +153,7 @@ def _remote_steps(
     if settings.heroku:
         steps.append(("heroku", lambda: sources.heroku(request, all_keys, value, tell, report)))
     if settings.infisical:
-        steps.append(
-            ("infisical", lambda: sources.infisical(request, all_keys, value, tell, report))
-        )
+        steps.append(("infisical", lambda: sources.infisical(request, book, value, tell, report)))
     if settings.github:
         steps.append(("github", lambda: sources.github(request, book, tell, report)))
     return steps
