@@ -131,11 +131,11 @@ class OldKeyUsage:
         )
         if not flagged:
             return f"no usage after the suspected exposure ({when}){partial}"
-        first, last = min(flagged), max(flagged)
+        first = min(flagged)
+        end = min(max(flagged) + HOUR, self.now)  # the current hour's usage came before now
         return (
             f"⚠ {sum(flagged.values()):,} tokens in {len(flagged)} hour(s) after the suspected "
-            f"exposure ({when}), between {first:%m-%d %H:00} and {last + HOUR:%m-%d %H:00} UTC"
-            + partial
+            f"exposure ({when}), between {first:%m-%d %H:00} and {end:%m-%d %H:%M} UTC" + partial
         )
 
     def to_fact(self) -> dict[str, Any]:

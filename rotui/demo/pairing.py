@@ -79,18 +79,26 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def demo_root(home: Path) -> Path:
-    """A new demo's own directory under ``home``, named with its pid; the dead ones' swept first.
+def sweep_dead(home: Path) -> None:
+    """Remove the files of every demo under ``home`` whose process is gone; a live one's never.
 
-    A demo whose terminal closed (SIGHUP) never ran its clean-up: its files would pile up.
+    A demo killed (``kill -9``) or whose terminal closed before it tidied up never ran its
+    clean-up: its files would pile up. Whoever looks next sweeps them: a new demo, a reader, an
+    observer. A process alive under that pid (even a stranger's reusing it) keeps its files.
     """
-    import os
     import shutil
 
     for old in home.glob("demo-*"):
         pid = old.name.split("-")[1]
         if old.is_dir() and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def demo_root(home: Path) -> Path:
+    """A new demo's own directory under ``home``, named with its pid; the dead ones' swept first."""
+    import os
+
+    sweep_dead(home)
     return Path(tempfile.mkdtemp(prefix=f"demo-{os.getpid()}-", dir=home))
 
 
@@ -102,8 +110,10 @@ def find_running_demo() -> RunningDemo | None:
     """
     import json
 
+    home = demo_home()
+    sweep_dead(home)  # a killed demo's files: never followed, never left behind
     try:
-        pointer = json.loads((demo_home() / DEMO_POINTER).read_text())
+        pointer = json.loads((home / DEMO_POINTER).read_text())
         named = RunningDemo(Path(pointer["root"]), int(pointer["pid"]))
     except (OSError, ValueError, KeyError, TypeError):
         named = None
@@ -177,48 +187,70 @@ def still_followed(running: RunningDemo) -> bool:
     return found is not None and found.pid == running.pid and found.root == running.root
 
 
-# {rotui}: this rotui as another terminal types it (not on PATH after `make demo`)
-PAIRING_TOAST = (
-    "Another terminal follows this demo with: {rotui} demo --read-only "
-    "(its log: {rotui} demo audit)"
-)
+# {rotui}: this rotui as another terminal types it (not on PATH after `make demo`). One command
+# only: at 60x20 the toast covered the detail with the path twice (the log: `a` in the observer).
+PAIRING_TOAST = "Another terminal follows this demo with: {rotui} demo --read-only · Esc hides this"
 UNPAIRED_TOAST = (
     "Not paired: `{rotui} demo --read-only` follows the demo of process {pid}, started before "
     "this one"
 )
-FOLLOWED_ENDED = "rotui demo: the demo you follow (process {pid}) has ended; its files are gone"
+
+
+def followed_ended(running: RunningDemo) -> str:
+    """What an observer is told when the demo it follows ends, true of its files at that moment.
+
+    A demo that quits removes its own files on the way out; one killed leaves them, and they
+    are swept here (its process is gone). Only what is so is said: gone, or left where they are.
+    """
+    said = f"rotui demo: the demo you follow (process {running.pid}) has ended"
+    if not _alive(running.pid):
+        sweep_dead(running.root.parent)
+    if not running.root.exists():
+        return f"{said}; its files are gone"
+    if _alive(running.pid):
+        return said  # still on its way out, removing its files
+    return f"{said}; its files are left in {running.root}"
 
 
 def pairing_hint() -> str | None:
     """What the dashboard says about pairing, when this process runs a demo others can follow,
     or that another demo is the paired one."""
+    import os
+
     from rotui.demo.hints import rotui_command
 
     if _announced is not None:
         return PAIRING_TOAST.format(rotui=rotui_command())
     other = find_running_demo()
-    return UNPAIRED_TOAST.format(rotui=rotui_command(), pid=other.pid) if other else None
+    if other is None or other.pid == os.getpid():  # itself, unannounced: nothing true to say
+        return None
+    return UNPAIRED_TOAST.format(rotui=rotui_command(), pid=other.pid)
 
 
-def follow_context(ctx: Context) -> Context:
-    """A CLI context on the running demo's files, with no secret: an observer's or a reader's."""
+def follow_context(ctx: Context, running: RunningDemo | None = None) -> Context:
+    """A CLI context on the running demo's files, with no secret: an observer's or a reader's.
+
+    ``running``: the demo already named to the user (the observer's), else the one found now.
+    """
     from rotui.config import parse_config
     from rotui.context import Context
     from rotui.core.errors import UsageError
+    from rotui.demo.hints import rotui_command
 
-    running = find_running_demo()
+    start = f"start one with `{rotui_command()} demo` in another terminal"
+    running = running or find_running_demo()
     if running is None:
-        from rotui.demo.hints import rotui_command
-
-        raise UsageError(
-            "no demo is running", f"start one with `{rotui_command()} demo` in another terminal"
-        )
+        raise UsageError("no demo is running", start)
     others = [demo.pid for demo in live_demos() if demo != running]
     if others:
         listed = ", ".join(f"process {pid}" for pid in others)
         ctx.say(f"rotui demo: reading the demo of process {running.pid}; also running: {listed}")
     where = str(running.config_path)
-    config = replace(parse_config(running.config_path.read_text(), where), path=where)
+    try:
+        text = running.config_path.read_text()
+    except OSError:  # it ended since it was found: its files go as it quits
+        raise UsageError(f"the demo of process {running.pid} has ended", start) from None
+    config = replace(parse_config(text, where), path=where)
     return Context(
         paths=running.paths,
         config=config,

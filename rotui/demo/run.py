@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from rotui.demo import demo_console, demo_environ, demo_environment
 from rotui.demo.hints import demo_hints, rotui_command
 from rotui.demo.pairing import (
-    FOLLOWED_ENDED,
     announced,
     demo_home,
     demo_root,
     find_running_demo,
     follow_context,
+    followed_ended,
     pairing_hint,
     still_followed,
 )
@@ -97,7 +97,7 @@ def _follow(ctx: Context, theme: str | None) -> bool:
         return False
     from rotui.ui.app import make_app
 
-    observer = follow_context(ctx)
+    observer = follow_context(ctx, running)  # the files of the demo it names, no other's
     observer.services().hints = demo_hints(rotui_command(), observer=True)
     ctx.say(f"rotui demo: following the demo of process {running.pid} (read-only)")
     app = make_app(observer.services(), read_only=True, demo=True, theme=theme)
@@ -110,8 +110,8 @@ def _follow(ctx: Context, theme: str | None) -> bool:
 
 
 def watch_followed(app: Any, running: RunningDemo, interval: float = 0.2) -> threading.Event:
-    """Leave the observer's app, saying why, as soon as the demo it follows ends: its files are
-    removed then, and a dashboard left open would show every key reset to "never"."""
+    """Leave the observer's app, saying why, as soon as the demo it follows ends: its files go
+    then, and a dashboard left open would show every key reset to "never"."""
 
     stop = threading.Event()
 
@@ -120,7 +120,7 @@ def watch_followed(app: Any, running: RunningDemo, interval: float = 0.2) -> thr
             if still_followed(running):
                 continue
             try:  # RuntimeError: the app is not running yet (tried again) or any more
-                app.call_from_thread(app.exit, message=FOLLOWED_ENDED.format(pid=running.pid))
+                app.call_from_thread(app.exit, message=followed_ended(running))
                 return
             except RuntimeError:
                 continue

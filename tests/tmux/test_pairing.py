@@ -153,7 +153,7 @@ def test_after_make_demo_the_toast_names_a_command_that_works_as_typed(
     checkout = script.parent.parent.parent
     first = terminal([], env, command=[".venv/bin/rotui", "demo"], cwd=checkout)  # make demo's
     screen = first.wait_until(
-        lambda screen: "demo audit)" in toast_text(screen), "the pairing toast, whole"
+        lambda screen: "Esc hides this" in toast_text(screen), "the pairing toast, whole"
     )
     said = re.search(r"follows this demo with: (.+?) demo --read-only", toast_text(screen))
     assert said is not None and said.group(1) != "rotui", screen
@@ -166,3 +166,28 @@ def test_after_make_demo_the_toast_names_a_command_that_works_as_typed(
     first.send("q")
     assert first.wait_exit() == 0
     assert "RC=0" in second.wait_for("RC=")
+
+
+def test_after_kill_9_the_observer_says_what_is_so_of_the_demos_files(
+    terminal: TmuxFactory, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Walk s14 1.6: killed, a demo never tidies up; the observer said "its files are gone"
+    while they stayed until the next demo started."""
+    import os
+    import signal
+
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    env = {**child_env, "TMPDIR": str(shared)}
+    first = terminal(["demo"], env)
+    first.wait_for("ANTHROPIC_API_KEY_BATCH")
+    follow = f"{shlex.join(rotui_command())} demo --read-only; echo RC=$?; sleep 60"
+    observer = terminal([], env, command=["bash", "-c", follow])
+    observer.wait_for("READ-ONLY")
+    [home] = shared.glob("rotui-demo-*")
+    [files] = home.glob("demo-*")
+    os.kill(int(files.name.split("-")[1]), signal.SIGKILL)
+    screen = observer.wait_for("RC=")
+    assert "has ended" in screen and "RC=0" in screen, screen
+    said = " ".join(screen.split())
+    assert "its files are gone" in said and not files.exists(), (said, list(home.iterdir()))

@@ -151,3 +151,21 @@ def test_the_new_keys_can_be_remapped_by_id() -> None:
     from rotui.ui.app import binding_ids
 
     assert {"emergency.exposure_leave", "quit.interrupt", "quit.again"} <= binding_ids()
+
+
+def test_the_incident_clock_says_the_day_it_opened_when_that_is_not_today() -> None:
+    """Walk s14 3.6's class: the screen's times must be true of now. A run resumed the next day
+    read "Incident open for 1440:00 (since 17:59:10 UTC)", as if 17:59 were today."""
+    import datetime as dt
+
+    from rotui.ui.screens.emergency.parts import incident_clock
+
+    opened = dt.datetime(2026, 11, 29, 17, 59, 10, tzinfo=dt.UTC)
+    minute_later = opened + dt.timedelta(minutes=1, seconds=5)
+    assert incident_clock(opened, minute_later) == "Incident open for 01:05 (since 17:59:10 UTC)"
+    next_day = opened + dt.timedelta(days=1, minutes=2)
+    assert incident_clock(opened, next_day) == (
+        "Incident open for 24:02:00 (since 2026-11-29 17:59:10 UTC)"
+    )
+    local = opened.astimezone(dt.timezone(dt.timedelta(hours=2)))  # 19:59:10+02:00
+    assert "(since 17:59:10 UTC)" in incident_clock(local, minute_later)

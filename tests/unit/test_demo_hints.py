@@ -81,7 +81,7 @@ def test_the_pairing_toast_names_the_command_as_typed(monkeypatch: pytest.Monkey
     monkeypatch.setattr("rotui.demo.hints.rotui_command", lambda: "~/co/.venv/bin/rotui")
     assert pairing.pairing_hint() == (
         "Another terminal follows this demo with: ~/co/.venv/bin/rotui demo --read-only "
-        "(its log: ~/co/.venv/bin/rotui demo audit)"
+        "· Esc hides this"
     )
 
 

@@ -218,6 +218,18 @@ def test_rolling_24h_and_7d_and_the_exposure_flag() -> None:
     assert usage.covers(ago(100)) and not usage.covers(ago(24 * 8))
 
 
+def test_the_exposure_window_never_ends_after_now() -> None:
+    """Walk s14 3.6: at 18:10 the window read "between 17:00 and 19:00": the current hour's
+    bucket is not over, so the usage in it came before now, not before the hour's end."""
+    hours = {floor_hour(ago(1)): 100, floor_hour(NOW): 40}  # 15:00 and the current 16:00 hour
+    usage = OldKeyUsage.build(NOW, hours, exposed_at=ago(2), since=floor_hour(ago(24)))
+    line = str(usage.exposure_line())
+    assert "between 11-26 15:00 and 11-26 16:20 UTC" in line, line  # now, 16:20, not 17:00
+    earlier = OldKeyUsage.build(NOW, {floor_hour(ago(3)): 7}, exposed_at=ago(4), since=ago(24))
+    line = str(earlier.exposure_line())  # a finished hour ends at its end: 13:00 to 14:00
+    assert "between 11-26 13:00 and 11-26 14:00 UTC" in line, line
+
+
 def test_an_exposure_before_the_week_widens_the_window_to_31_days_at_most() -> None:
     start, _ = fetch_window(NOW, ago(24 * 10))
     assert start == floor_hour(ago(24 * 10))

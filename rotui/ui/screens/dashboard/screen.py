@@ -357,6 +357,7 @@ class DashboardScreen(ReportingScreen):
         self.action_keep_filter()  # Enter remapped away from keep_filter: the field's own Enter
 
     def action_clear_filter(self) -> None:
+        self.app.clear_notifications()  # Esc hides the toasts too (Textual's go only on a click)
         box = self.query_one("#filter", Input)
         box.display = False
         self.set_focus(self.table)

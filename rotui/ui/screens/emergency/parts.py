@@ -96,6 +96,21 @@ def already_dead(snap: Snapshot, key: str) -> str | None:
     return None
 
 
+def incident_clock(opened: dt.datetime, now: dt.datetime) -> str:
+    """How long the incident has been open, and since when: the date too once it is not today's
+    (a run resumed the next day read "since 17:59:10", as if that were today)."""
+    opened, now = opened.astimezone(dt.UTC), now.astimezone(dt.UTC)
+    elapsed = max(int((now - opened).total_seconds()), 0)
+    hours, rest = divmod(elapsed, 3600)
+    clock = (
+        f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+        if hours
+        else f"{rest // 60:02d}:{rest % 60:02d}"
+    )
+    since = f"{opened:%H:%M:%S}" if opened.date() == now.date() else f"{opened:%Y-%m-%d %H:%M:%S}"
+    return f"Incident open for {clock} (since {since} UTC)"
+
+
 def breaks_text(consumers: str, count: int, dead: str | None) -> str:
     """Which consumers a revoke cuts off; for a key already dead, that they are down already."""
     if dead is None:

@@ -35,6 +35,7 @@ from rotui.ui.screens.emergency.parts import (
     already_dead,
     breaks_text,
     finished,
+    incident_clock,
 )
 from rotui.ui.widgets.key_footer import KeyFooter
 from rotui.ui.widgets.one_line import OneLineInput
@@ -129,10 +130,7 @@ class EmergencyScreen(ReportingScreen):
         self.refresh_usage()
 
     def tick(self) -> None:
-        elapsed = max(int((self.services.clock() - self.opened).total_seconds()), 0)
-        self.query_one("#clock", Static).update(
-            f"Incident open for {elapsed // 60:02d}:{elapsed % 60:02d} (since {self.opened:%H:%M:%S} UTC)"
-        )
+        self.query_one("#clock", Static).update(incident_clock(self.opened, self.services.clock()))
 
     # The suspected exposure ------------------------------------------------------------------
 
