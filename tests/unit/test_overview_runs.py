@@ -31,3 +31,16 @@ def test_an_emergency_revoke_is_counted_apart_from_rotations() -> None:
     only = summarize(build_rows(config, {}, {}, TODAY, runs={"A": runs["A"]}))
     line = str(summary_content(only, None, read_only=True, demo=True))
     assert "⚠ 1 emergency revoke" in line and "rotating" not in line
+
+
+def test_the_table_marks_an_emergency_row_as_the_header_counts_it() -> None:
+    """The header said "⚠ 1 emergency revoke" while the key's row said ⟳, the rotation mark."""
+    from rotui.ui.widgets.key_table_rows import cell_texts
+
+    keys = tuple(ManagedKey(name) for name in ("A", "B", "C"))
+    config = Config(settings=Settings(cadence_days=90, warn_days=14), keys=keys)
+    runs = {"A": active("A", "emergency"), "B": active("B", "rotation")}
+    rows = {r.name: r for r in build_rows(config, {}, {}, TODAY, runs=runs)}
+    now = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
+    names = {name: cell_texts(rows[name], False, now)[0][0].strip() for name in rows}
+    assert names == {"A": "⚠ A", "B": "⟳ B", "C": "C"}, names

@@ -39,6 +39,13 @@ NARROW_COLUMNS = (
 )
 
 
+def _run_mark(row: KeyRow) -> str:
+    """⟳ while a rotation runs, ⚠ while an emergency revoke does (as the header counts them)."""
+    if row.rotation is None:
+        return ""
+    return "⚠ " if row.run is not None and row.run.kind == "emergency" else "⟳ "
+
+
 def minute(now: dt.datetime) -> dt.datetime:
     return now.replace(second=0, microsecond=0)
 
@@ -55,7 +62,7 @@ def cell_texts(
     cells: dict[str, tuple[str, str | None]] = {
         "key": (
             one_line(
-                ("⟳ " if row.rotation else "") + row.name + (" ⚡" if row.usage_alert else "")
+                _run_mark(row) + row.name + (" ⚡" if row.usage_alert else "")
             ),
             None,
         ),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
+from rotui.ui.navigation import navigator
 from rotui.ui.screens.dashboard.bindings import MUTATING
 
 if TYPE_CHECKING:
@@ -21,6 +22,9 @@ PER_KEY: tuple[tuple[str, str, str], ...] = (  # (palette verb, help, the screen
     ("audit", "Audit log of this key", "audit"),
     ("where", "Where does this key live? Every holder of it, by fingerprint", "holders"),
 )
+# An observer (--read-only) validates, rotates and revokes nothing, but follows a run under way:
+# the key's wizard, watching (the driver's steps as they are journaled).
+WATCH = ("watch", "Follow the run under way on this key, read-only", "watch")
 
 
 def palette_commands(
@@ -38,6 +42,9 @@ def palette_commands(
             if screen.read_only and action in MUTATING:
                 continue
             yield f"{verb}: {row.name}", help_text, per_key(screen, row.name, action)
+        if screen.read_only and row.rotation is not None:
+            verb, help_text, action = WATCH
+            yield f"{verb}: {row.name}", help_text, per_key(screen, row.name, action)
 
 
 def per_key(screen: DashboardScreen, name: str, action: str) -> Callable[[], object]:
@@ -46,6 +53,9 @@ def per_key(screen: DashboardScreen, name: str, action: str) -> Callable[[], obj
     def run() -> None:
         if action == "audit":
             screen.action_audit(name)
+            return
+        if action == "watch":  # the app opens the wizard watching: it is read-only itself
+            navigator(screen.app).open_rotation(name)
             return
         screen.select(name)
         if action:
