@@ -51,3 +51,28 @@ async def test_a_key_pasted_into_the_filter_is_refused(demo: Demo) -> None:
 
         app.post_message(events.Paste("ANTHROPIC"))  # anything else is pasted as ever
         await wait_until(pilot, lambda: box.value == "ANTHROPIC", "an ordinary paste arrives")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "ghp_" + "Q7x9" * 9,  # a GitHub classic token (gh's GH_TOKEN)
+        "HRKU-AA" + "b3Kz" * 14 + "xy",  # a Heroku token
+    ],
+)
+async def test_a_token_pasted_into_the_filter_is_refused_too(demo: Demo, token: str) -> None:
+    """Only Anthropic keys were refused: a GitHub or Heroku token pasted into the filter was
+    shown in clear on the screen (and matched nothing)."""
+    app = make_app(demo.services, demo=True)
+    async with app.run_test(size=(200, 40), notifications=True) as pilot:
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: isinstance(app.focused, Input), "the filter has the focus")
+        box = app.focused
+        assert isinstance(box, Input)
+        app.post_message(events.Paste(token))
+        await wait_until(pilot, lambda: bool(app._notifications), "a warning is shown")
+        await pilot.pause()
+        assert box.value == ""
+        warning = str(next(iter(app._notifications)).message)
+        assert "a token or another secret" in warning and token not in warning, warning
+        assert token[8:30] not in app.export_screenshot()

@@ -58,16 +58,19 @@ def refuse_key_paste(app: App[Any], event: events.Paste) -> bool:
     from textual.widgets import Input, TextArea
 
     from rotui.core.secret import SECRET_PATTERN, redact
+    from rotui.core.secret.value import TOKEN_PATTERN
 
     focused = app.focused
     if isinstance(focused, SecretInput) or not isinstance(focused, Input | TextArea):
         return False
-    found = SECRET_PATTERN.search(event.text)
-    if found is None:
+    if redact(event.text) == event.text:  # no key, no token, no secret this process read
         return False
+    found = SECRET_PATTERN.search(event.text) or TOKEN_PATTERN.search(event.text)
+    what = "an API key" if SECRET_PATTERN.search(event.text) else "a token or another secret"
+    hint = f" ({redact(found.group())})" if found else ""
     app.bell()
     app.notify(
-        f"That paste holds an API key ({redact(found.group())}): it was not put in this field, "
+        f"That paste holds {what}{hint}: it was not put in this field, "
         "which shows what it holds. Paste a new key only where rotui asks for it (hidden).",
         title="Not pasted",
         severity="warning",
