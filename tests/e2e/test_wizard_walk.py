@@ -186,7 +186,7 @@ async def test_resumed_is_said_of_a_run_picked_up_only_while_it_runs(world: Worl
         assert f"{KEY} · active (resumed) · run " in wizard_title(app)
         await roll_back(pilot, app)
         title = wizard_title(app)
-        assert f"{KEY} · rolled_back · run " in title and "resumed" not in title, title
+        assert f"{KEY} · rolled back · run " in title and "resumed" not in title, title
 
 
 def sync_cell(svc) -> str:
