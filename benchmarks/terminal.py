@@ -113,44 +113,59 @@ class Terminal:
         wait_gone(programs)
 
 
-def descendants(roots: set[int]) -> set[int]:
-    """``roots`` and every process below them, read from /proc (empty where there is none)."""
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command's name (state first), or None if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def descendants(roots: set[int]) -> dict[int, str]:
+    """``roots`` and every process below them, each with its start time (from /proc).
+
+    The start time tells a process from a later one given the same pid: the host is shared, and
+    a pid freed while we wait may be another user's process by the time we would kill it.
+    """
     parent: dict[int, int] = {}
+    started: dict[int, str] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+        fields = _stat(int(stat.parent.name))
+        if fields is None or len(fields) < 20:
             continue  # gone while listed
-        parent[int(stat.parent.name)] = int(fields[1])
-    found = set(roots)
+        pid = int(stat.parent.name)
+        parent[pid], started[pid] = int(fields[1]), fields[19]  # ppid; starttime (field 22)
+    found = {pid for pid in roots if pid in started}
     grew = True
     while grew:
         below = {pid for pid, ppid in parent.items() if ppid in found} - found
         found |= below
         grew = bool(below)
-    return found
+    return {pid: started[pid] for pid in found}
 
 
-def alive(pid: int) -> bool:
-    """Running, as opposed to gone or a zombie that only waits to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
+def alive(pid: int, started: str) -> bool:
+    """The same process still running: not gone, not a zombie, not a new one with its pid."""
+    fields = _stat(pid)
+    return (
+        fields is not None
+        and len(fields) >= 20
+        and fields[0] not in ("Z", "X")
+        and fields[19] == started
+    )
 
 
-def wait_gone(pids: set[int], timeout: float = 20.0) -> None:
-    """Wait for ``pids`` to end; kill what is still there after ``timeout`` seconds."""
+def wait_gone(pids: dict[int, str], timeout: float = 20.0) -> None:
+    """Wait for ``pids`` (pid: start time) to end; kill what is still there after ``timeout`` s."""
     for last_try in (False, True):
         deadline = time.perf_counter() + timeout
-        while any(alive(pid) for pid in pids):
+        while any(alive(pid, at) for pid, at in pids.items()):
             if time.perf_counter() > deadline:
                 break
             time.sleep(POLL)
         else:
             return
-        left = sorted(filter(alive, pids))
+        left = sorted(pid for pid, at in pids.items() if alive(pid, at))
         if last_try:
             raise RuntimeError(f"processes {left} outlived their tmux server, even SIGKILL")
         for pid in left:

@@ -23,14 +23,19 @@ async def ask_holders(screen: Any, rotation: Rotation) -> bool:
         return False
     key = rotation.key.name
     snippets = [t for t in (consumer_toml(f) for f in gate.found) if t]
-    body = ""
-    if gate.found:
-        body += "These places outside the config still hold the old key; they break at the revoke:\n"
+    held = found[: len(gate.found)]  # the holders' lines, then what could not be checked
+    sections = []
+    if held:
+        sections.append(
+            "These places outside the config still hold the old key; they break at the revoke:\n"
+            + _listed(held, key)
+        )
     if gate.unchecked:  # "no holder" is not known there
-        body += f"{'And these' if gate.found else 'These'} could not be checked; they may hold it:\n"
-    body += "\n".join(f"  • {line}" for line in found[:12])
-    if len(found) > 12:
-        body += f"\n  … and {len(found) - 12} more (rotui holders {key})"
+        sections.append(
+            f"{'And these' if held else 'These'} could not be checked; they may hold it:\n"
+            + _listed(gate.unchecked, key)
+        )
+    body = "\n".join(sections)
     if snippets:
         body += "\n\nTo manage them, add to the config:\n" + "\n".join(snippets[:3])
     body += f"\nType {key} to acknowledge and go on to the revoke."
@@ -45,3 +50,10 @@ async def ask_holders(screen: Any, rotation: Rotation) -> bool:
         TypedConfirmModal("Holders outside the config", body, key, "Acknowledge"), typed
     )
     return True
+
+
+def _listed(lines: list[str], key: str, most: int = 8) -> str:
+    """Up to ``most`` lines as bullets, and how many more `rotui holders` shows."""
+    shown = "\n".join(f"  • {line}" for line in lines[:most])
+    more = len(lines) - most
+    return shown + (f"\n  … and {more} more (rotui holders {key})" if more > 0 else "")

@@ -93,3 +93,30 @@ async def test_the_wizard_names_what_the_scan_could_not_check_before_the_revoke(
         await pilot.press("escape")
         await settle(pilot, app)
         assert world.anthropic.key_by_id(world.old_id).status == "active"
+
+
+async def test_a_holder_and_a_source_not_checked_are_each_under_their_own_heading(
+    world: World,
+) -> None:
+    """Both headings came first, then every line: the holder read as "could not be checked"."""
+    world.heroku.add_app("forgotten-worker", {"CLAUDE": OLD})
+    world.heroku._visible = {"raxx-api-prod", "forgotten-worker", "locked-app"}
+    svc = services(world)
+    app = make_app(svc, rotate=KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one("#new-key", SecretInput).value = NEW
+        await pilot.press("enter")
+        await settle(pilot, app)
+        for name in ("laptop", "ci"):
+            select_consumer(app, name)
+            await pilot.press("c")
+            await settle(pilot, app)
+        await pilot.press("X")
+        await settle(pilot, app)
+        body = str(app.screen.query_one("#confirm-body", Static).render())
+        held = body.index("still hold the old key")
+        unchecked = body.index("could not be checked")
+        assert held < body.index("forgotten-worker") < unchecked < body.index("locked-app"), body
+        await pilot.press("escape")
+        await settle(pilot, app)

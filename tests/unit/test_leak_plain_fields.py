@@ -75,4 +75,5 @@ async def test_a_token_pasted_into_the_filter_is_refused_too(demo: Demo, token: 
         assert box.value == ""
         warning = str(next(iter(app._notifications)).message)
         assert "a token or another secret" in warning and token not in warning, warning
+        assert "Paste a new key" not in warning, warning  # rotui never asks for a token
         assert token[8:30] not in app.export_screenshot()

@@ -54,6 +54,15 @@ CANARIES = {
         "112233445566778899/" + _alnum("discord", 68),
     ),
     "URL password": ("https://ops:" + _alnum("pw", 20) + "@proxy.example:8080", _alnum("pw", 20)),
+    # RFC 3986 lets a password hold sub-delims unencoded: , ; ( ) ' stopped the match (review)
+    "URL password with a comma": (
+        "mailto://ops:" + _alnum("pw2", 10) + ",x" + _alnum("pw3", 10) + "@mail.example",
+        _alnum("pw2", 10) + ",x" + _alnum("pw3", 10),
+    ),
+    "URL password with brackets": (
+        "https://ops:" + _alnum("pw4", 10) + "(x)" + _alnum("pw5", 10) + "@proxy.example",
+        _alnum("pw4", 10) + "(x)" + _alnum("pw5", 10),
+    ),
 }
 
 
@@ -224,3 +233,28 @@ def test_a_json_escaped_value_cut_mid_escape_never_breaks_the_json() -> None:
     read(odd)
     masked = redact(json.dumps({"said": odd, "n": 1}))
     assert json.loads(masked) == {"said": "•••", "n": 1}
+
+
+def test_values_remembered_by_threads_at_once_are_all_kept() -> None:
+    """Sources are read in up to 8 threads (validate-all): without a lock, two threads rebuilt
+    the registry from the same old tuple and one's value was lost, then printed in clear."""
+    import threading
+
+    from rotui.core import safetext
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # a thread switch at nearly every bytecode: the race, often
+    try:
+        values = [[f"tok-{t}-{i}-" + _alnum(f"{t}.{i}", 16) for i in range(40)] for t in range(8)]
+        threads = [
+            threading.Thread(target=lambda vs=vs: [safetext.remember(v) for v in vs])
+            for vs in values
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    lost = [v for vs in values for v in vs if v not in safetext.known_values()]
+    assert lost == [], f"{len(lost)} of {8 * 40} values were lost"

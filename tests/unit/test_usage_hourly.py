@@ -3,6 +3,7 @@ sums, usage flagged after a suspected exposure, the exposure parser and the inci
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -487,3 +488,22 @@ def test_the_report_says_when_the_old_keys_401_was_not_confirmed() -> None:
     run.facts.revoke_unconfirmed = True
     line = next(x for x in incident_report(run, []).splitlines() if "Old key revoked" in x)
     assert line.endswith("(admin-api); its 401 NOT confirmed"), line
+
+
+def test_no_tokens_is_said_only_of_hours_that_have_ended() -> None:
+    """At 11:01, with propagation done at 10:20, "It used no tokens in the hours since 11:00"
+    rested on one unfinished minute of a report that lags by minutes (review s14 4)."""
+    from rotui.core.rotation.revoke import AfterPropagation
+
+    finished = dt.datetime(2026, 11, 26, 10, 20, tzinfo=dt.UTC)
+    after = AfterPropagation.starting(finished)
+    early = dataclasses.replace(after, tokens=0, now=finished.replace(hour=11, minute=1))
+    assert early.line() == (
+        "None reported yet from 11:00 to 11:01 UTC: the hour is not over and the usage report "
+        "lags by minutes (propagation finished at 10:20 UTC)."
+    )
+    later = dataclasses.replace(after, tokens=0, now=finished.replace(hour=13, minute=5))
+    assert later.line() == (
+        "It used no tokens from 11:00 to 13:00 UTC, the whole hours (propagation finished at "
+        "10:20 UTC)."
+    )

@@ -88,6 +88,7 @@ class HolderGate:
         self.home = home or Path(self.environ.get("HOME") or Path.home())
         self.found: list[Finding] = []
         self.unchecked: list[str] = []  # sources the scan could not read
+        self.cut = 0
 
     async def warnings(self, on_progress: Callable[..., None] | None = None) -> list[str]:
         """Scan for the old key; one line per unmanaged or stale holder."""
@@ -110,6 +111,7 @@ class HolderGate:
         )
         self.found = revoke_warnings(report, self.rotation.key.name)
         self.unchecked = unchecked(report)
+        self.cut = int(report.partial)  # the last unchecked line: the scan's bounds, not a source
         return [describe(f) for f in self.found] + self.unchecked
 
     def summary(self) -> str:
@@ -117,8 +119,11 @@ class HolderGate:
         said = []
         if self.found:
             said.append(f"{len(self.found)} place(s) outside the config hold the old key")
-        if self.unchecked:
-            said.append(f"{len(self.unchecked)} source(s) could not be checked for it")
+        sources = len(self.unchecked) - self.cut
+        if sources:
+            said.append(f"{sources} source(s) could not be checked for it")
+        if self.cut:
+            said.append("the scan stopped at its bounds, so places beyond them were not checked")
         return "; ".join(said)
 
     def acknowledge(self, typed: str) -> None:

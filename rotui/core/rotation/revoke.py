@@ -30,6 +30,7 @@ class AfterPropagation:
     finished: dt.datetime
     since: dt.datetime
     tokens: int | None = None
+    now: dt.datetime | None = None  # when the report was read: its last hour may not be over
 
     @classmethod
     def starting(cls, finished: dt.datetime) -> AfterPropagation:
@@ -47,7 +48,13 @@ class AfterPropagation:
                 f"by the hour, so it tells only from {since} on."
             )
         if self.tokens == 0:
-            return f"It used no tokens in the hours since {since} ({done})."
+            ended = floor_hour(self.now) if self.now else self.since
+            if ended <= self.since:  # not one whole hour yet: "none" would claim too much
+                return (
+                    f"None reported yet from {self.since:%H:00} to {self.now or self.since:%H:%M} UTC: the "
+                    f"hour is not over and the usage report lags by minutes ({done})."
+                )
+            return f"It used no tokens from {self.since:%H:00} to {ended:%H:00} UTC, the whole hours ({done})."
         return (
             f"! It used {self.tokens:,} tokens in the hours since {since} ({done}): "
             "something may still hold it."
@@ -81,7 +88,7 @@ class RevokeSteps(RunBase):
             admin, after.since, floor_hour(now) + dt.timedelta(hours=1), api_key_ids=[old_id]
         )
         tokens = sum(n for hour, n in usage.get(old_id, {}).items() if hour >= after.since)
-        return dataclasses.replace(after, tokens=tokens)
+        return dataclasses.replace(after, tokens=tokens, now=now)
 
     async def revoke(self, typed_name: str, *, console_confirmed: bool = False) -> str:
         """Deactivate the old key (Admin API) or take the operator's word, then poll for 401."""
@@ -145,7 +152,9 @@ class RevokeSteps(RunBase):
                 "it did not answer 401 in time: check it was the right key, revoke again, wait a few minutes",
             )
         facts.revoked_at = self._now()
-        confirmed = "deactivated; its 401 NOT confirmed" if facts.revoke_unconfirmed else "answers 401"
+        confirmed = (
+            "deactivated; its 401 NOT confirmed" if facts.revoke_unconfirmed else "answers 401"
+        )
         self._mark(
             step,
             StepState.DONE,

@@ -38,10 +38,11 @@ TOKEN_PATTERN = re.compile(
             # gitleaks' slack-webhook-url, discord webhooks).
             r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<slack>[A-Za-z0-9/_+-]{16,})",
             r"discord(?:app)?\.com/api/webhooks/(?P<discord>[0-9]+/[A-Za-z0-9_-]{16,})",
-            # A password in a URL's userinfo (scheme://user:password@host: apprise, proxies);
-            # never across a quote, comma or bracket, so masking JSON keeps it JSON.
+            # A password in a URL's userinfo (scheme://user:password@host: apprise, proxies). It
+            # may hold , ; ( ) ' unencoded (RFC 3986 sub-delims), so only what cannot be in it
+            # ends it; never across a double quote, so masking JSON keeps it JSON.
             r"\b[a-z][a-z0-9+.-]*://[^\s:/@\"'`,;<>(){}\[\]\\]*:"
-            r"(?P<userinfo>[^\s/@\"'`,;<>(){}\[\]\\]{4,})@",
+            r"(?P<userinfo>[^\s/@\"`<>\\]{4,})@",
         )
     )
 )

@@ -65,13 +65,16 @@ def refuse_key_paste(app: App[Any], event: events.Paste) -> bool:
         return False
     if redact(event.text) == event.text:  # no key, no token, no secret this process read
         return False
-    found = SECRET_PATTERN.search(event.text) or TOKEN_PATTERN.search(event.text)
-    what = "an API key" if SECRET_PATTERN.search(event.text) else "a token or another secret"
+    key = SECRET_PATTERN.search(event.text)
+    found = key or TOKEN_PATTERN.search(event.text)
+    what = "an API key" if key else "a token or another secret"
     hint = f" ({redact(found.group())})" if found else ""
+    # where a new key goes; a token rotui never asks for (gh, Heroku and Infisical read their own)
+    where = " Paste a new key only where rotui asks for it (hidden)." if key else ""
     app.bell()
     app.notify(
         f"That paste holds {what}{hint}: it was not put in this field, "
-        "which shows what it holds. Paste a new key only where rotui asks for it (hidden).",
+        f"which shows what it holds.{where}",
         title="Not pasted",
         severity="warning",
         markup=False,
