@@ -320,7 +320,9 @@ class Services:
 
     def _record_check(self, result: ValidationResult, replaced: bool) -> None:
         """A run's check of a key, kept where the dashboard reads; a replaced key's usage dropped."""
-        self.state.record([result])
+        # a replaced key's Admin record is the old key's (inactive once revoked): kept, the
+        # emergency screen said the new, working key "already answers no one" (walk s14b 1.2)
+        self.state.record([result], forget_remote=[result.key] if replaced else ())
         if replaced:
             self.state.record_usage({result.key: {}})
 
