@@ -245,6 +245,7 @@ class Services:
         on_change: Callable[[Run], None] | None = None,
         take_over: bool = False,
         lock: bool = True,
+        watching: bool = False,
     ) -> AsyncIterator[Rotation]:
         """A rotation of one key, with one HTTP client for its whole life and the key's lock.
 
@@ -252,6 +253,8 @@ class Services:
         at the first write (the wizard: looking locks nothing) or never (questions such as the
         old key's usage). A lock left by a killed rotui raises
         :class:`~rotui.core.runs.StaleLock` unless ``take_over``; taking one over is audited.
+        ``watching``: an observer's, which only reads the journal, so it reads no Admin key (a
+        demo's observer has none: its keyring is the driver's, in the driver's memory).
         """
         from rotui.core.rotation import Rotation, RotationDeps
         from rotui.core.validation import read_admin_key
@@ -265,7 +268,7 @@ class Services:
         try:
             http, client = self.client()
             async with http:
-                admin = await read_admin_key(self.config.settings, self.store)
+                admin = None if watching else await read_admin_key(self.config.settings, self.store)
                 deps = RotationDeps(
                     settings=self.config.settings,
                     store=self.store,

@@ -5,12 +5,14 @@ second person of a pairing saw the run's step in the detail but could not open i
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from textual.command import CommandList
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
+from rotui.core.secret import MemoryKeyring, SecretStore
 from rotui.ui.app import make_app
 from rotui.ui.screens.rotation import RotationWizardScreen
 from rotui.ui.screens.rotation.watch import WATCHING
@@ -49,3 +51,20 @@ async def test_a_key_with_no_run_offers_no_watch(world: World) -> None:
         await pilot.pause()
         titles = [title for title, _help, _run in observer.screen.palette_commands()]
         assert not any(title.startswith("watch:") for title in titles), titles
+
+
+async def test_an_observer_without_the_admin_key_watches_all_the_same(world: World) -> None:
+    """A demo's observer has no Admin key (the driver's keyring is in the driver's memory): the
+    wizard said "no Admin API key" and showed nothing of the run (walk s14b 1.1)."""
+    svc = services(world)
+    await run_through_propagation(svc)
+    observer_env = {k: v for k, v in world.env.items() if k != "ROTUI_ADMIN"}
+    observer = dataclasses.replace(svc, environ=observer_env)
+    observer.store = SecretStore(MemoryKeyring(), environ=observer_env)
+    app = make_app(observer, read_only=True, rotate=KEY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RotationWizardScreen), "wizard")
+        wizard = app.screen
+        await wait_until(pilot, lambda: wizard.blocked == WATCHING, "watching, read-only")
+        checklist = " ".join(str(wizard.query_one("#checklist-text").render()).split())
+        assert "4. Propagate" in checklist, checklist

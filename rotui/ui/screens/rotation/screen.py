@@ -111,6 +111,7 @@ class RotationWizardScreen(ConsumerActions):
                     on_change=lambda run: self.redraw(),
                     lock=False,
                     exposed_at=self.exposed_at,
+                    watching=self.read_only,
                 )
             )
         rotation = self.rotation
