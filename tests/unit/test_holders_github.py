@@ -188,3 +188,20 @@ async def test_an_organization_the_token_cannot_see_is_one_problem(
     assert report.problems == [
         "GitHub: gh api orgs/nobody/actions/secrets failed (gh: Not Found (HTTP 404))"
     ]
+
+
+def test_a_secret_the_run_itself_wrote_is_not_before_the_rotation() -> None:
+    """The run writes its GitHub secrets at propagate, before it completes: compared with the
+    completion, every one rotui wrote was "stale" after every rotation (walk s14b 1.4)."""
+    from rotui.core.holders.targets import last_completed
+    from rotui.core.runs import Run, StepRecord, StepState
+
+    steps = ["precheck", "new_key", "validate_new", "propagate", "verify", "revoke", "finish"]
+    run = Run("run-1", KEY, "rotation", steps, "2026-11-30T19:00:00+00:00", "ops",
+              step={name: StepRecord(StepState.DONE) for name in steps})  # fmt: skip
+    run.step["new_key"].at = "2026-11-30T19:01:10+00:00"  # the new key stored as PENDING
+    run.facts.completed_at = "2026-11-30T19:02:56+00:00"
+    stored = dt.datetime(2026, 11, 30, 19, 1, 10, tzinfo=dt.UTC)
+    assert last_completed([run]) == {KEY: stored}
+    written = dt.datetime(2026, 11, 30, 19, 1, 48, tzinfo=dt.UTC)  # by the run's propagate
+    assert not written < last_completed([run])[KEY]

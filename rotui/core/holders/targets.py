@@ -92,13 +92,20 @@ def replaced(runs: Sequence[Run]) -> dict[str, str]:
 
 
 def last_completed(runs: Sequence[Run]) -> dict[str, dt.datetime]:
-    """When each key's last run completed: a GitHub secret updated before it may hold the old key."""
+    """For each key's last completed run, when its new key was stored (the new-key step): a GitHub
+    secret updated before then may hold the old key; one written by the run's own propagation,
+    after it, holds the new one. The run's completion came after that write, so comparing with it
+    marked every GitHub secret rotui wrote "stale" (walk s14b 1.4)."""
     out: dict[str, dt.datetime] = {}
     for run in runs:
-        if run.facts.completed_at:
-            try:
-                when = dt.datetime.fromisoformat(run.facts.completed_at)
-            except ValueError:
-                continue
-            out[run.key] = max(out.get(run.key, when), when)
+        if not run.facts.completed_at:
+            continue
+        stored = run.step.get("new_key")
+        try:
+            when = dt.datetime.fromisoformat(
+                stored.at if stored is not None and stored.at else run.facts.completed_at
+            )
+        except ValueError:
+            continue
+        out[run.key] = max(out.get(run.key, when), when)
     return out
