@@ -875,3 +875,31 @@ def test_a_large_organization_is_summed_up_not_listed() -> None:
     assert evidence[0].startswith("same organization: K09999 no_credit"), evidence
     assert "K09999, of the same organization, failed the same way." in said
     assert "OTHER_ORG" not in " ".join(evidence) and steps == []
+
+
+async def test_a_consumer_the_run_could_not_write_is_said_so_not_unchecked(
+    sim: SimulatedAnthropic, tmp_path: Path
+) -> None:
+    """Propagate failed on a command consumer with no verify: "every consumer rotui can check
+    passes; confirm the unchecked by hand" (walk s14b 1.5). The run stopped at that write."""
+    sim.add_key(SimKey(VALUE))
+    sim.add_key(SimKey(NEW))
+    failing = [sys.executable, "-c", "import sys; sys.exit('agentctl: cannot reach the fleet')"]
+    consumers = (
+        Consumer("agent", ConsumerKind.COMMAND, {"name": "agent", "kind": "command", "run": failing}),
+    )
+    key = ManagedKey(NAME, environment="prod", base_url=sim.base_url, consumers=consumers)
+    services = build(tmp_path, sim.base_url, keys=[key], admin=False)
+    async with services.rotation(NAME) as rotation:
+        rotation.open()
+        await rotation.precheck()
+        await rotation.accept_new_key(NEW)
+        await rotation.validate_new()
+        await rotation.propagate()  # the write fails: the step says so, the run stays active
+        assert rotation.run is not None and rotation.run.consumers["agent"].state == "failed"
+    diagnosis = await diagnose_consumers(services, NAME)
+    assert diagnosis.severity == "problem"
+    assert diagnosis.cause.startswith("agent could not be written in run "), diagnosis.cause
+    assert "passes" not in diagnosis.cause
+    assert any("R retries the write, b rolls back" in step for step in diagnosis.next_steps)
+    assert not any("verify_url" in step for step in diagnosis.next_steps), diagnosis.next_steps

@@ -136,6 +136,27 @@ async def _consumer_line(
     return line + "".join(f"; preflight: {p}" for p in problems)
 
 
+def _not_written(
+    run: Run, unwritten: list[str], resume: str | None
+) -> tuple[str, list[str], Severity]:
+    """The run could not write these consumers: the run stopped there, nothing downstream yet.
+
+    Said first: such a consumer was reported "unchecked" beside "every consumer rotui can check
+    passes", with "give it a verify_url" as the only step (walk s14b 1.5)."""
+    names = ", ".join(unwritten)
+    back = run.facts.rollback_started is not None
+    cause = (
+        f"{names} could not be {'restored' if back else 'written'} in run {run.run_id} (see the "
+        "journal's reason above): the run stopped there, so what fails is that write, not the key."
+    )
+    again = "b rolls back again (only what is left)" if back else "R retries the write, b rolls back"
+    steps = [
+        f"Fix what the journal names for {names} (its command, token, permission or app)",
+        f"Then resume the run, {resume}: {again}" if resume else f"Then {again} in the run's wizard",
+    ]
+    return cause, steps, "problem"
+
+
 def _consumers_verdict(
     name: str, failed: list[str], unchecked: bool, resume: str | None
 ) -> tuple[str, list[str], Severity]:
@@ -208,6 +229,7 @@ async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis
     from rotui.core.consumers.base import ConsumerContext
     from rotui.core.consumers.fields import consumer_spec
     from rotui.core.consumers.registry import adapter_for
+    from rotui.core.rotation.policy import run_phase
 
     [key] = services.keys([name])
     run = (await asyncio.to_thread(services.runs().latest)).get(name)
@@ -220,7 +242,7 @@ async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis
     title = f"Consumers fail after rotation · {name}"
     checked = f"reran the verify_url / verify_command of {name}'s {len(adapters)} consumer(s), writing nothing"
     evidence = [
-        f"last run {run.run_id} ({run.kind}, {run.status}); new key {facts.get('pending_hint') or '?'}"
+        f"last run {run.run_id} ({run.kind}, {run_phase(run)}); new key {facts.get('pending_hint') or '?'}"
         if run is not None
         else f"no run of {name} is recorded: checking the configured consumers"
     ]
@@ -241,7 +263,13 @@ async def diagnose_consumers(services: TroubleshootDeps, name: str) -> Diagnosis
         )
         failed, unchecked = await _check_consumers(adapters, ctx, run, known, evidence)
     resume = _resume(run) if run is not None and str(run.status) == "active" else None
-    cause, steps, severity = _consumers_verdict(
-        name, failed, bool(unchecked or not adapters), resume
-    )
+    unwritten = [  # the run's own write failed: no check downstream says anything yet
+        n for n, r in (run.consumers.items() if resume and run else ()) if r.state.value == "failed"
+    ]
+    if run is not None and unwritten:
+        cause, steps, severity = _not_written(run, sorted(unwritten), resume)
+    else:
+        cause, steps, severity = _consumers_verdict(
+            name, failed, bool(unchecked or not adapters), resume
+        )
     return Diagnosis(title, checked, evidence, cause, steps, severity, "consumers", name)
