@@ -57,11 +57,11 @@ def _ended(run: Run) -> str:
         return f"{done}: CURRENT is {run.facts.pending_hint}. Esc returns to the dashboard."
     if run.status is RunStatus.ROLLED_BACK and run.kind == "emergency":
         return (  # as the CLI says it: the emergency is not over
-            f"The run ended (rolled_back). ⚠ The old key of {run.key} is still active, and it "
+            f"The run ended (rolled back). ⚠ The old key of {run.key} is still active, and it "
             f"may have leaked: revoke it as soon as you can (x on the dashboard, or `rotui "
             f"revoke {run.key}`). Esc returns to the dashboard."
         )
-    return f"The run ended ({run.status}). Esc returns to the dashboard."
+    return f"The run ended ({str(run.status).replace('_', ' ')}). Esc returns to the dashboard."
 
 
 _SKIPPABLE = (Step.PROPAGATE, Step.VERIFY)  # where s is offered beside R and b

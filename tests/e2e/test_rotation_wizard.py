@@ -280,7 +280,7 @@ async def test_a_rollback_that_failed_is_retried_from_the_wizard(world: World) -
         assert svc.runs().active(KEY) is not None
         world.env["HEROKU_API_KEY"] = "tok-heroku-world"  # the operator renews the token
         await roll_back(pilot, app)
-        assert "ended (rolled_back)" in str(wizard.query_one("#step-help", Static).render())
+        assert "ended (rolled back)" in str(wizard.query_one("#step-help", Static).render())
     assert world.heroku.config_vars("raxx-api-prod")[KEY] != NEW
     assert svc.runs().latest()[KEY].status == "rolled_back"
     [rolled] = [e for e in svc.audit().entries() if e.action == "secret.rotate.rolled_back"]

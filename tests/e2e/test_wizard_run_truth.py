@@ -58,7 +58,7 @@ async def test_restore_by_hand_is_said_in_the_panel_and_no_toast_outlives_the_wi
         wizard = app.screen
         await roll_back(pilot, app)
         said = panel(wizard)
-        assert "ended (rolled_back)" in said and "Restore by hand:\n- laptop:" in said, said
+        assert "ended (rolled back)" in said and "Restore by hand:\n- laptop:" in said, said
         assert not app._notifications, list(app._notifications)  # nothing to cover the next screen
     assert svc.runs().latest()[KEY].status == "rolled_back"
 
