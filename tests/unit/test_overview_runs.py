@@ -44,3 +44,17 @@ def test_the_table_marks_an_emergency_row_as_the_header_counts_it() -> None:
     now = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
     names = {name: cell_texts(rows[name], False, now)[0][0].strip() for name in rows}
     assert names == {"A": "⚠ A", "B": "⟳ B", "C": "C"}, names
+
+
+def test_at_80_columns_the_header_keeps_the_time_whole_as_hh_mm() -> None:
+    """Walk s14b 2.5: "… ⚡ 3 usage · as of 19:06 U…" at 80 columns, the time cut."""
+    from rotui.core.overview import Summary
+
+    busy = Summary(total=7, overdue=1, due_soon=1, failing=4, rotating=0, usage_alerts=3,
+                   emergencies=1)  # fmt: skip
+    refreshed = dt.datetime(2026, 11, 30, 19, 6, 42, tzinfo=dt.UTC)
+    line = summary_content(busy, refreshed, read_only=True, demo=True)
+    fitted = str(line.fit(78))  # 80 columns less the bar's padding
+    assert len(fitted) <= 78 and fitted.endswith("19:06"), fitted
+    assert "⚠ 1 emergency" in fitted and "✗ 4 failing" in fitted, fitted
+    assert str(line.fit(200)).endswith("as of 19:06:42 UTC · ! 1 due soon · 7 keys")

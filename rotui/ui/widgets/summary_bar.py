@@ -29,6 +29,7 @@ class Part:
     long: Content
     short: Content
     drop: int = 0  # 0: always shown; higher gives way first (3 before 2 before 1)
+    tiny: Content | None = None  # the last resort before a cut ("19:06" for "as of 19:06 UTC")
 
 
 def _count(markup: str, plain: str, n: int, drop: int = 0, short: str = "") -> Part:
@@ -72,7 +73,8 @@ def _parts(summary: Summary, refreshed: dt.datetime | None, read_only: bool, dem
             _count("[$error]⚡ $n unusual usage[/]", "", summary.usage_alerts, short="[$error]⚡ $n usage[/]")
         )
     when = Content(f"as of {refreshed:%H:%M:%S} UTC") if refreshed else Content("as of never")
-    parts.append(Part(when, Content(f"as of {refreshed:%H:%M} UTC") if refreshed else when))
+    short_when = Content(f"as of {refreshed:%H:%M} UTC") if refreshed else when
+    parts.append(Part(when, short_when, tiny=Content(f"{refreshed:%H:%M}") if refreshed else None))
     due = _count("[$warning]! $n due soon[/]", "$n due soon", summary.due_soon, 2)
     parts.append(Part(due.long, due.short, 2))
     parts.append(Part(Content(f"{summary.total} keys"), Content(f"{summary.total} keys"), 3))
@@ -84,6 +86,9 @@ def _forms(parts: Sequence[Part]) -> list[Content]:
     forms = [SEPARATOR.join([p.long for p in parts]), SEPARATOR.join([p.short for p in parts])]
     for level in (3, 2, 1):
         forms.append(SEPARATOR.join([p.short for p in parts if p.drop == 0 or p.drop < level]))
+    # then the time as a bare HH:MM, rather than "as of 19:06 U…" cut at 80 columns
+    kept = [p for p in parts if p.drop == 0]
+    forms.append(SEPARATOR.join([p.tiny or p.short for p in kept]))
     return forms
 
 
