@@ -96,7 +96,7 @@ def test_a_rejected_paste_then_a_rollback_at_80_columns(term: Tmux) -> None:
     term.wait_for(f"Type {AGENTS} to roll back")
     term.type(AGENTS)  # typing goes to the field at once: no Tab first
     term.send("Enter")
-    term.wait_for("rolled_back")
+    term.wait_for("rolled back")
     back_and_quit(term)
 
 

@@ -98,7 +98,7 @@ def test_rolling_back_an_overlap_emergency_says_the_old_key_may_have_leaked(
     term.send("Enter")
     # the panel is a column beside the checklist: its words are read line by line
     screen = term.wait_until(lambda s: "have leaked" in s, "the warning after the rollback")
-    assert "rolled_back" in screen and "is still active" in screen, screen
+    assert "rolled back" in screen and "is still active" in screen, screen
     assert "rotui revoke" in screen, screen
     term.send("Escape")
     term.wait_for("sorted by due date")
