@@ -50,6 +50,16 @@ class HerokuSim(LoopbackJsonSim):
         """An app the token's account can see although no consumer names it."""
         with self._lock:
             self._apps[app] = dict(config)
+            if self._visible is not None:
+                self._visible.add(app)
+
+    def add_unreadable_app(self, app: str) -> None:
+        """An app ``GET /apps`` lists whose config vars then answer 404 "Couldn't find that app."
+        (one deleted, or access lost, between the listing and the read)."""
+        with self._lock:
+            if self._visible is None:
+                self._visible = set(self._apps)
+            self._visible.add(app)
 
     def config_vars(self, app: str) -> dict[str, str]:
         """A copy of an app's config vars (KeyError for an unknown app)."""

@@ -75,7 +75,7 @@ def test_a_source_the_scan_could_not_read_holds_the_revoke_until_acknowledged(
 ) -> None:
     """"No holder outside the config" is only known where the scan could look: an app the Heroku
     token lists but whose config vars it cannot read may hold the old key. The revoke went on."""
-    world.heroku._visible = {"raxx-api-prod", "locked-app"}  # listed, then 404 on its config vars
+    world.heroku.add_unreadable_app("locked-app")  # listed, then 404 on its config vars
     argv = ("rotate", KEY, "--headless", "--confirm-manual", "--revoke")
     first = world.rotui(*argv, stdin=NEW + "\n")
     assert first.returncode == 1, first.stdout + first.stderr

@@ -70,20 +70,10 @@ async def test_the_wizard_names_what_the_scan_could_not_check_before_the_revoke(
 ) -> None:
     """A Heroku app the token lists but cannot read may hold the old key: the wizard asked
     nothing and revoked, as if no place held it."""
-    world.heroku._visible = {"raxx-api-prod", "locked-app"}  # listed, then 404 on its config vars
-    svc = services(world)
-    app = make_app(svc, rotate=KEY)
+    world.heroku.add_unreadable_app("locked-app")  # listed, then 404 on its config vars
+    app = make_app(services(world), rotate=KEY)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
-        app.screen.query_one("#new-key", SecretInput).value = NEW
-        await pilot.press("enter")
-        await settle(pilot, app)
-        for name in ("laptop", "ci"):
-            select_consumer(app, name)
-            await pilot.press("c")
-            await settle(pilot, app)
-        await pilot.press("X")
-        await settle(pilot, app)
+        await to_the_revoke(pilot, app)
         modal = app.screen
         assert isinstance(modal, TypedConfirmModal)
         body = " ".join(str(modal.query_one("#confirm-body", Static).render()).split())
@@ -100,23 +90,27 @@ async def test_a_holder_and_a_source_not_checked_are_each_under_their_own_headin
 ) -> None:
     """Both headings came first, then every line: the holder read as "could not be checked"."""
     world.heroku.add_app("forgotten-worker", {"CLAUDE": OLD})
-    world.heroku._visible = {"raxx-api-prod", "forgotten-worker", "locked-app"}
-    svc = services(world)
-    app = make_app(svc, rotate=KEY)
+    world.heroku.add_unreadable_app("locked-app")
+    app = make_app(services(world), rotate=KEY)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
-        app.screen.query_one("#new-key", SecretInput).value = NEW
-        await pilot.press("enter")
-        await settle(pilot, app)
-        for name in ("laptop", "ci"):
-            select_consumer(app, name)
-            await pilot.press("c")
-            await settle(pilot, app)
-        await pilot.press("X")
-        await settle(pilot, app)
+        await to_the_revoke(pilot, app)
         body = str(app.screen.query_one("#confirm-body", Static).render())
         held = body.index("still hold the old key")
         unchecked = body.index("could not be checked")
         assert held < body.index("forgotten-worker") < unchecked < body.index("locked-app"), body
         await pilot.press("escape")
         await settle(pilot, app)
+
+
+async def to_the_revoke(pilot, app) -> None:
+    """The wizard from the new key to X: pasted, the manual laptop and ci confirmed, revoke."""
+    await settle(pilot, app)
+    app.screen.query_one("#new-key", SecretInput).value = NEW
+    await pilot.press("enter")
+    await settle(pilot, app)
+    for name in ("laptop", "ci"):
+        select_consumer(app, name)
+        await pilot.press("c")
+        await settle(pilot, app)
+    await pilot.press("X")
+    await settle(pilot, app)
